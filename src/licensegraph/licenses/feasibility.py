@@ -1,0 +1,125 @@
+"""Which licenses a derivative may carry, given the licenses upstream of it.
+
+rules.md, "Choosing a license": the feasible licenses are those whose terms carry every
+effective duty and add none that a parent forbids. The `merge-conflict` rule and the
+`choose` command both ask this question, so both call `feasible_licenses`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from licensegraph.licenses.kb import Duty, KnowledgeBase, License
+
+SPECIAL = ("none", "unknown", "other", "other-unresolved")
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why a candidate license cannot be the derivative's license."""
+
+    upstream: str  # the upstream license whose duty fails
+    duty: str  # duty kind
+    reason: str
+    source: str = ""  # URL and clause of the duty
+
+
+@dataclass
+class Feasibility:
+    upstream: list[str]
+    feasible: list[str] = field(default_factory=list)  # least to most restrictive
+    excluded: dict[str, Failure] = field(default_factory=dict)
+    blockers: list[Failure] = field(default_factory=list)  # duties no license can meet
+    duties: list[tuple[str, Duty]] = field(default_factory=list)  # every (upstream, duty) in force
+
+    @property
+    def none_feasible(self) -> bool:
+        return not self.feasible
+
+
+def restrictiveness(lic: License) -> tuple:
+    """Sort key, least restrictive first: fewer freedoms taken away, fewer duties."""
+    kinds = {d.kind for d in lic.duties}
+    score = 0
+    score += 8 if lic.derivatives != "share" else 0
+    score += 6 if not lic.commercial or "non-commercial" in kinds else 0
+    score += 4 if "share-alike" in kinds else 0
+    score += 3 if lic.restricts_use or "use-restrictions" in kinds else 0
+    score += 2 if lic.field_of_use else 0
+    score += 2 if "no-improve-other-llm" in kinds else 0
+    return (score, len(lic.duties), lic.id)
+
+
+def _adds_restrictions(candidate: License, upstream: License) -> str | None:
+    """What `candidate` would add that a no-further-restrictions upstream forbids."""
+    if candidate.restricts_use:
+        return "adds use-based restrictions"
+    if candidate.field_of_use:
+        return "limits the field of use"
+    if upstream.commercial and not candidate.commercial:
+        return "adds a commercial-use ban"
+    return None
+
+
+def duty_failure(kb: KnowledgeBase, candidate: License, upstream: License, duty: Duty) -> str | None:
+    """None if `candidate` as the derivative's license meets `duty` of `upstream`, else why not."""
+    kind = duty.kind
+    if kind == "no-derivatives":
+        return "the upstream license forbids sharing derivatives at all"
+    if kind == "use-restrictions":
+        if duty.tag not in candidate.carries:
+            return f"does not carry the {duty.tag} use restrictions"
+    elif kind == "share-alike":
+        if candidate.id not in duty.accepts:
+            return "share-alike: derivatives must be under " + ", ".join(duty.accepts)
+    elif kind == "non-commercial":
+        if candidate.commercial and "non-commercial" not in {d.kind for d in candidate.duties}:
+            return "permits commercial use"
+    elif kind == "no-improve-other-llm":
+        if not any(d.kind == kind and d.exempt == duty.exempt for d in candidate.duties):
+            return f"does not pass on the ban on improving LLMs outside {duty.exempt}"
+    elif kind == "no-further-restrictions":
+        # A license of the same family under the same rule adds nothing by definition.
+        if not any(d.kind == kind and d.tag == duty.tag for d in candidate.duties):
+            added = _adds_restrictions(candidate, upstream)
+            if added:
+                return f"{added}, which {upstream.id} forbids"
+    elif kind == "attribution":
+        if not candidate.duties_of("attribution") and not candidate.duties_of("license-copy"):
+            return "drops the attribution the upstream license requires"
+    return None
+
+
+def candidates(kb: KnowledgeBase) -> list[License]:
+    return [lic for lic in kb.licenses.values() if lic.id not in SPECIAL and not lic.is_family]
+
+
+def feasible_licenses(kb: KnowledgeBase, upstream_ids: list[str], pool: list[License] | None = None) -> Feasibility:
+    """Feasible derivative licenses for the given upstream licenses (duplicates ignored)."""
+    ups: list[License] = []
+    for uid in dict.fromkeys(upstream_ids):
+        if uid in SPECIAL or uid not in kb:
+            continue
+        ups.append(kb.effective(uid))
+    result = Feasibility(upstream=[u.id for u in ups])
+    for u in ups:
+        for duty in u.duties:
+            result.duties.append((u.id, duty))
+    for u in ups:
+        for duty in u.duties:
+            if duty.kind == "no-derivatives":
+                result.blockers.append(Failure(u.id, duty.kind, "derivatives may not be shared under any license",
+                                               f"{duty.source.url} {duty.source.clause}"))
+    for cand in pool if pool is not None else candidates(kb):
+        failure = None
+        for u, duty in ((u, d) for u in ups for d in u.duties):
+            reason = duty_failure(kb, cand, u, duty)
+            if reason:
+                failure = Failure(u.id, duty.kind, reason, f"{duty.source.url} {duty.source.clause}")
+                break
+        if failure:
+            result.excluded[cand.id] = failure
+        else:
+            result.feasible.append(cand.id)
+    result.feasible.sort(key=lambda i: restrictiveness(kb.get(i)))
+    return result

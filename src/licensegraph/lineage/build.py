@@ -1,0 +1,184 @@
+"""Build the typed lineage graph (table `edges`) from the stored models.
+
+Parents are the union of the card's `base_model`, the `base_model:` tags and lineage CSV
+rows (rules.md, "Parents"). Each edge's relation is decided declared > evidence > hub >
+default, and the deciding step and the Hub's own label are kept beside it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from licensegraph.lineage.cycles import find_cycles
+from licensegraph.lineage.relations import evidence_sql, normalize_relation_sql
+from licensegraph.store.db import Store
+
+
+def build_lineage(store: Store) -> None:
+    con = store.con
+    con.execute("BEGIN TRANSACTION")
+    try:
+        _build_edges(store)
+        _mark_cycles(store)
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+
+
+def _build_edges(store: Store) -> None:
+    con = store.con
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _raw_parents AS
+        SELECT model_key AS child_key, p AS parent, 'card' AS origin, NULL::VARCHAR AS hub_relation, i AS pos
+        FROM (SELECT model_key, unnest(card_parents) AS p, generate_subscripts(card_parents, 1) AS i
+              FROM models WHERE len(card_parents) > 0)
+        UNION ALL
+        SELECT model_key, t.parent, 'tag', t.relation, 1000 + i
+        FROM (SELECT model_key, unnest(tag_parents) AS t, generate_subscripts(tag_parents, 1) AS i
+              FROM models WHERE len(tag_parents) > 0)
+        UNION ALL
+        SELECT model_key, p, 'lineage', lineage_type, 2000 + i
+        FROM (SELECT model_key, lineage_type, unnest(lineage_parents) AS p, generate_subscripts(lineage_parents, 1) AS i
+              FROM models WHERE len(lineage_parents) > 0)
+        """
+    )
+    hub_rel = normalize_relation_sql("hub_relation")
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _pairs AS
+        SELECT child_key, lower(parent) AS parent_key,
+               arg_min(parent, pos) AS written_parent,
+               bool_or(origin = 'card') AS in_card,
+               bool_or(origin = 'tag') AS in_tags,
+               bool_or(origin = 'lineage') AS in_lineage,
+               -- the Hub's label for this parent: its tag, else the lineage row's Type
+               coalesce(arg_min({hub_rel}, pos) FILTER (WHERE origin = 'tag' AND {hub_rel} IS NOT NULL),
+                        arg_min({hub_rel}, pos) FILTER (WHERE origin = 'lineage' AND {hub_rel} IS NOT NULL)) AS hub_relation
+        FROM _raw_parents
+        GROUP BY child_key, lower(parent)
+        """
+    )
+    rel, evidence = evidence_sql("c.tags_l", "c.library_l", "c.name_l", "c.n_parents")
+    declared = normalize_relation_sql("m.base_model_relation")
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _children AS
+        SELECT m.model_key, m.id,
+               list_transform(coalesce(m.tags, []), lambda t: lower(t)) AS tags_l,
+               lower(coalesce(m.library_name, '')) AS library_l,
+               lower(split_part(m.id, '/', -1)) AS name_l,
+               n.n_parents,
+               {declared} AS declared,
+               m.base_model_relation AS declared_raw
+        FROM models m
+        JOIN (SELECT child_key, count(*) FILTER (WHERE parent_key <> child_key) AS n_parents
+              FROM _pairs GROUP BY child_key) n ON n.child_key = m.model_key
+        """
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _child_rel AS
+        SELECT c.model_key, c.declared, {rel} AS ev_relation, {evidence} AS ev_text
+        FROM _children c
+        """
+    )
+    con.execute("DELETE FROM edges")
+    con.execute(
+        """
+        INSERT INTO edges
+        SELECT p.child_key, c.id, p.parent_key,
+               coalesce(pm.id, p.written_parent) AS parent_id,
+               coalesce(r.declared, r.ev_relation, p.hub_relation, 'finetune') AS relation,
+               CASE WHEN r.declared IS NOT NULL THEN 'declared'
+                    WHEN r.ev_relation IS NOT NULL THEN 'evidence'
+                    WHEN p.hub_relation IS NOT NULL THEN 'hub'
+                    ELSE 'default' END AS relation_source,
+               p.hub_relation,
+               CASE WHEN r.declared IS NOT NULL THEN 'card base_model_relation: ' || c.declared_raw
+                    ELSE r.ev_text END AS evidence,
+               p.in_card, p.in_tags, p.in_lineage,
+               pm.model_key IS NULL AS dangling,
+               p.parent_key = p.child_key AS self_loop,
+               false AS in_cycle
+        FROM _pairs p
+        JOIN _children c ON c.model_key = p.child_key
+        JOIN _child_rel r ON r.model_key = p.child_key
+        LEFT JOIN models pm ON pm.model_key = p.parent_key
+        """
+    )
+    con.execute("DELETE FROM lineage_issues")
+    con.execute(
+        """
+        INSERT INTO lineage_issues
+        SELECT 'self-loop', child_key, child_id, 'lists itself as its own base model; the edge is ignored'
+        FROM edges WHERE self_loop
+        """
+    )
+    con.execute(
+        """
+        INSERT INTO lineage_issues
+        SELECT 'invalid-relation', model_key, id,
+               'base_model_relation ' || declared_raw || ' is not one of finetune, adapter, quantization, merge; ignored'
+        FROM _children WHERE declared IS NULL AND declared_raw IS NOT NULL
+        """
+    )
+    # Card and tags disagree: the card's parents all count; say what differed.
+    con.execute(
+        """
+        INSERT INTO lineage_issues
+        SELECT 'card-tag-disagreement', e.child_key, any_value(e.child_id),
+               'card lists ' || count(*) FILTER (WHERE in_card) || ' parent(s), tags name '
+               || count(*) FILTER (WHERE in_tags)
+               || CASE WHEN count(*) FILTER (WHERE in_card AND NOT in_tags) > 0
+                       THEN '; only in card: ' || string_agg(parent_id, ', ' ORDER BY parent_id) FILTER (WHERE in_card AND NOT in_tags) ELSE '' END
+               || CASE WHEN count(*) FILTER (WHERE in_tags AND NOT in_card) > 0
+                       THEN '; only in tags: ' || string_agg(parent_id, ', ' ORDER BY parent_id) FILTER (WHERE in_tags AND NOT in_card) ELSE '' END
+        FROM edges e
+        GROUP BY e.child_key
+        HAVING count(*) FILTER (WHERE in_card) > 0 AND count(*) FILTER (WHERE in_tags) > 0
+           AND count(*) FILTER (WHERE in_card <> in_tags) > 0
+        """
+    )
+    for table in ("_raw_parents", "_pairs", "_children", "_child_rel"):
+        con.execute(f"DROP TABLE {table}")
+
+
+def _mark_cycles(store: Store) -> None:
+    con = store.con
+    rows = con.sql(
+        """
+        SELECT child_key, parent_key FROM edges
+        WHERE NOT self_loop AND NOT dangling
+        """
+    ).to_arrow_table()
+    if rows.num_rows == 0:
+        return
+    child = rows.column("child_key").to_numpy(zero_copy_only=False)
+    parent = rows.column("parent_key").to_numpy(zero_copy_only=False)
+    keys, inverse = np.unique(np.concatenate([child, parent]), return_inverse=True)
+    src = inverse[: len(child)]
+    dst = inverse[len(child):]
+    components = find_cycles(len(keys), src, dst)
+    if not components:
+        return
+    ids = dict(con.execute("SELECT model_key, id FROM models").fetchall()) if len(components) < 10_000 else {}
+    members, issues = [], []
+    for number, comp in enumerate(components):
+        names = sorted(ids.get(keys[node], keys[node]) for node in comp)
+        detail = f"in a lineage cycle of {len(comp)} models: " + " -> ".join(names[:20] + [names[0]])
+        for node in comp:
+            members.append((keys[node], number))
+            issues.append(("cycle", keys[node], ids.get(keys[node], keys[node]), detail))
+    con.execute("CREATE OR REPLACE TEMP TABLE _cyc (model_key VARCHAR, comp INTEGER)")
+    con.executemany("INSERT INTO _cyc VALUES (?, ?)", members)
+    con.executemany("INSERT INTO lineage_issues VALUES (?, ?, ?, ?)", issues)
+    con.execute(
+        """
+        UPDATE edges SET in_cycle = true
+        FROM _cyc a, _cyc b
+        WHERE edges.child_key = a.model_key AND edges.parent_key = b.model_key AND a.comp = b.comp
+        """
+    )
+    con.execute("DROP TABLE _cyc")

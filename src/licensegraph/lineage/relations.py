@@ -1,0 +1,64 @@
+"""How an edge's relation is decided: declared, evidence, hub, default (rules.md, "Edge").
+
+Evidence is read from the child's tags, library and repo name. It outranks the Hub's tag
+because the Hub infers that tag itself and often gets it wrong (MLX 4-bit conversions
+tagged `finetune`). The patterns are data here so the SQL that applies them stays small.
+"""
+
+from __future__ import annotations
+
+RELATIONS = ("finetune", "adapter", "quantization", "merge")
+# The Hub and some cards say `quantized`; licensegraph says `quantization`.
+RELATION_ALIASES = {"quantized": "quantization", "quantisation": "quantization", "finetuned": "finetune",
+                    "fine-tune": "finetune", "fine_tune": "finetune", "lora": "adapter", "merged": "merge"}
+
+QUANT_TAGS = ("gguf", "gptq", "awq", "exl2", "exl3", "bitsandbytes", "4-bit", "8-bit", "quantized",
+              "autoround", "hqq", "aqlm", "llamafile", "imatrix", "compressed-tensors", "fp8", "int4", "int8")
+QUANT_LIBRARIES = ("gguf", "llamafile", "ctranslate2", "exllamav2")
+# Tokens of a repo name (split on - _ .) that only a quantized artifact carries.
+QUANT_NAME = r"(^|[-_.])(gguf|gptq|awq|exl2|exl3|bnb|hqq|aqlm|imat|imatrix|i1|iq[1-4]_[a-z]+|q[2-8]_k(_[sml])?|q[2-8]_[01]|[2-8]-?bits?|int[48]|fp8|w4a16|w8a8|nf4|[2-8](\.[0-9]+)?bpw|mlx-[2-8]bit)([-_.]|$)"
+# MLX conversions count as quantizations only with a bit width.
+MLX_BITS = r"(^|[-_.])([2-8]-?bits?|[2-8]bit)([-_.]|$)"
+ADAPTER_TAGS = ("peft", "lora", "adapter", "adapters", "qlora")
+ADAPTER_LIBRARIES = ("peft", "adapter-transformers")
+ADAPTER_NAME = r"(^|[-_.])(lora|qlora|peft|adapter)([-_.]|$)"
+MERGE_TAGS = ("mergekit", "merge", "model-merge", "frankenmerge")
+MERGE_NAME = r"(^|[-_.])(slerp|ties|dare|della|frankenmerge|merge|merged|passthrough)([-_.]|$)"
+
+
+def _sql_list(values) -> str:
+    return "[" + ", ".join(f"'{v}'" for v in values) + "]"
+
+
+def evidence_sql(tags: str, library: str, name: str, n_parents: str) -> tuple[str, str]:
+    """SQL expressions (relation, evidence text) for a child with lower-cased `tags` list,
+    `library` and repo `name`, and `n_parents` distinct parents."""
+    quant_tag = f"list_filter({tags}, lambda t: list_contains({_sql_list(QUANT_TAGS)}, t))"
+    adapter_tag = f"list_filter({tags}, lambda t: list_contains({_sql_list(ADAPTER_TAGS)}, t))"
+    merge_tag = f"list_filter({tags}, lambda t: list_contains({_sql_list(MERGE_TAGS)}, t))"
+    mlx = f"(list_contains({tags}, 'mlx') OR {library} = 'mlx')"
+    cases = [
+        (f"{n_parents} > 1", "'merge'", f"'card names ' || {n_parents} || ' parents'"),
+        (f"len({quant_tag}) > 0", "'quantization'", f"'tag ' || {quant_tag}[1]"),
+        (f"list_contains({_sql_list(QUANT_LIBRARIES)}, {library})", "'quantization'", f"'library ' || {library}"),
+        (f"{mlx} AND regexp_matches({name}, '{MLX_BITS}')", "'quantization'", "'MLX conversion with a bit width'"),
+        (f"regexp_matches({name}, '{QUANT_NAME}')", "'quantization'",
+         f"'name token ' || regexp_extract({name}, '{QUANT_NAME}', 2)"),
+        (f"list_contains({_sql_list(ADAPTER_LIBRARIES)}, {library})", "'adapter'", f"'library ' || {library}"),
+        (f"len({adapter_tag}) > 0", "'adapter'", f"'tag ' || {adapter_tag}[1]"),
+        (f"regexp_matches({name}, '{ADAPTER_NAME}')", "'adapter'",
+         f"'name token ' || regexp_extract({name}, '{ADAPTER_NAME}', 2)"),
+        (f"len({merge_tag}) > 0", "'merge'", f"'tag ' || {merge_tag}[1]"),
+        (f"regexp_matches({name}, '{MERGE_NAME}')", "'merge'",
+         f"'name token ' || regexp_extract({name}, '{MERGE_NAME}', 2)"),
+    ]
+    relation = "CASE " + " ".join(f"WHEN {c} THEN {r}" for c, r, _ in cases) + " END"
+    evidence = "CASE " + " ".join(f"WHEN {c} THEN {e}" for c, _, e in cases) + " END"
+    return relation, evidence
+
+
+def normalize_relation_sql(expr: str) -> str:
+    mapping = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in RELATION_ALIASES.items())
+    return (f"CASE lower(trim({expr})) {mapping} "
+            f"WHEN 'finetune' THEN 'finetune' WHEN 'adapter' THEN 'adapter' "
+            f"WHEN 'quantization' THEN 'quantization' WHEN 'merge' THEN 'merge' END")

@@ -1,0 +1,112 @@
+"""What a rule is, and the shared shape most rules take.
+
+A rule evaluates, for one view, one or more table rows (the Llama rules report Llama 2
+and Llama 3 separately). Each row gives, per model: whether it qualifies (the
+denominator), why it was left out when a license the decision needs is not known, and
+whether it is noncompliant. Rules describe their duty as a predicate over (the model's
+license, an upstream license), which the engine also uses to find the ancestor that
+imposes the duty and the path to it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from licensegraph.rules.context import UNDECIDABLE, AuditContext
+
+
+@dataclass
+class RowResult:
+    label: str
+    qualifying: np.ndarray  # bool[n]
+    noncompliant: np.ndarray  # bool[n], subset of qualifying
+    excluded: np.ndarray  # int8[n]: index into UNDECIDABLE, -1 when not excluded
+    duty: str  # the duty kind the rule enforces (for clause lookup)
+    witness: np.ndarray | None  # bool[codes, codes]: does upstream license u impose it on own license c
+    message: str  # SQL expression over finding columns, see engine.FINDING_COLUMNS
+    remedy: str  # SQL expression over finding columns
+    warning: np.ndarray | None = None  # bool[n]: findings that are warnings, not violations
+    detail: np.ndarray | None = None  # object[n]: per-model text the message may use
+    notes: list[str] = field(default_factory=list)
+
+
+class Rule:
+    id: str = ""
+    labels: tuple[str, ...] = ()
+    severity: str = "violation"
+    order: int = 100  # position in the study table (rules.md order)
+    in_study: bool = True
+    applies_to: str = ""  # one line for docs and reports
+    needs_child_license: bool = True
+    # Where the rule's duty is written, when no ancestor license supplies it.
+    source: tuple[str, str] = ("", "")
+
+    def evaluate(self, ctx: AuditContext, view: str) -> list[RowResult]:
+        raise NotImplementedError
+
+
+def pair_matrix(ctx: AuditContext, fn) -> np.ndarray:
+    """bool[c, u] = fn(license c, license u) over knowledge-base licenses (None for absent)."""
+    lics = ctx.table.licenses
+    m = np.zeros((len(lics), len(lics)), dtype=bool)
+    for i, c in enumerate(lics):
+        for j, u in enumerate(lics):
+            if u is not None:
+                m[i, j] = bool(fn(c, u))
+    return m
+
+
+def upstream_matrix(ctx: AuditContext, fn) -> np.ndarray:
+    """bool[c, u] = fn(license u), the same for every own license c."""
+    row = ctx.table.vector(fn)
+    return np.broadcast_to(row, (len(row), len(row))).copy()
+
+
+def is_undecidable(ctx: AuditContext, codes: np.ndarray) -> np.ndarray:
+    return np.isin(codes, [ctx.table.code[x] for x in UNDECIDABLE])
+
+
+def derivative_row(
+    ctx: AuditContext,
+    view: str,
+    label: str,
+    qualifies: np.ndarray,
+    violates: np.ndarray,
+    duty: str,
+    message: str,
+    remedy: str,
+    needs_child_license: bool = True,
+    among: np.ndarray | None = None,
+    extra_violation: np.ndarray | None = None,
+) -> RowResult:
+    """The common rule shape: among audited derivatives, those with an upstream license u
+    for which qualifies[own, u] holds form the population; violates[own, u] (or
+    `extra_violation`) makes them noncompliant."""
+    base = ctx.audited & ctx.is_derivative if among is None else among
+    population = base & ctx.exists_pair(view, qualifies)
+    noncompliant = population & ctx.exists_pair(view, violates)
+    if extra_violation is not None:
+        noncompliant |= population & extra_violation
+    own_bad = is_undecidable(ctx, ctx.lic)
+    upstream_reason = ctx.undecidable_reason(view, include_self=False)
+    own_reason = ctx.undecidable_reason(view, include_self=True)
+    excluded = np.full(ctx.n, -1, dtype=np.int8)
+    if needs_child_license:
+        sel = population & own_bad
+        excluded[sel] = own_reason[sel]
+    # Might qualify through an upstream license nobody knows.
+    maybe = base & ~population & (upstream_reason >= 0)
+    excluded[maybe] = upstream_reason[maybe]
+    qualifying = population & (excluded < 0)
+    return RowResult(
+        label=label,
+        qualifying=qualifying,
+        noncompliant=noncompliant & qualifying,
+        excluded=excluded,
+        duty=duty,
+        witness=violates,
+        message=message,
+        remedy=remedy,
+    )

@@ -1,0 +1,220 @@
+"""The arrays every rule reads: models, their licenses, and the licenses upstream of them.
+
+Upstream license sets are bitsets over license codes, one row per model: `parent_bits`
+(direct parents, the edge-local view) and `ancestor_bits` (every ancestor, transitively,
+whatever intermediate models declared: the effective view). Both are computed with NumPy
+over the edge arrays; no Python loop runs per model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from licensegraph.licenses.kb import KnowledgeBase, License, load_kb
+from licensegraph.store.db import Store
+
+# Licenses a decision cannot use: nothing declared, `unknown`, `other` the knowledge base
+# cannot resolve, and parents that are not in the store at all.
+UNDECIDABLE = ("none", "unknown", "other-unresolved", "absent")
+VIEWS = ("local", "effective")
+
+
+@dataclass
+class LicenseTable:
+    """Knowledge-base facts as arrays indexed by license code."""
+
+    ids: list[str]
+    licenses: list[License | None]  # None for `absent`
+    code: dict[str, int]
+
+    @classmethod
+    def build(cls, kb: KnowledgeBase) -> "LicenseTable":
+        ids = [i for i in kb.licenses if i not in UNDECIDABLE] + list(UNDECIDABLE)
+        licenses = [kb.effective(i) if i in kb else None for i in ids]
+        return cls(ids=ids, licenses=licenses, code={i: n for n, i in enumerate(ids)})
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def vector(self, fn, dtype=bool) -> np.ndarray:
+        """fn(License) for every code (False/0 for `absent`)."""
+        return np.array([fn(lic) if lic is not None else dtype() for lic in self.licenses], dtype=dtype)
+
+    def mask(self, fn) -> np.ndarray:
+        """A bitset (uint64 words) of the license codes for which fn(License) holds."""
+        return bits_of(np.flatnonzero(self.vector(fn)), self.words)
+
+    @property
+    def words(self) -> int:
+        return (len(self.ids) + 63) // 64
+
+
+def bits_of(codes: np.ndarray, words: int) -> np.ndarray:
+    out = np.zeros(words, dtype=np.uint64)
+    for c in np.asarray(codes).tolist():
+        out[c // 64] |= np.uint64(1) << np.uint64(c % 64)
+    return out
+
+
+class AuditContext:
+    """Everything the rules need, loaded once from the store."""
+
+    def __init__(self, store: Store, kb: KnowledgeBase | None = None):
+        self.store = store
+        self.kb = kb or load_kb()
+        self.table = LicenseTable.build(self.kb)
+        self._load()
+        self._propagate()
+
+    # -- loading ------------------------------------------------------------------
+    def _load(self) -> None:
+        con = self.store.con
+        con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE audit_nodes AS
+            WITH known AS (
+              SELECT m.model_key, m.id, coalesce(l.license, 'absent') AS license,
+                     m.deleted, m.has_record
+              FROM models m LEFT JOIN model_licenses l USING (model_key)
+            ), dangling AS (
+              SELECT parent_key AS model_key, any_value(parent_id) AS id, 'absent' AS license,
+                     false AS deleted, false AS has_record
+              FROM edges WHERE dangling GROUP BY parent_key
+            )
+            SELECT (row_number() OVER (ORDER BY model_key) - 1)::INTEGER AS idx, *
+            FROM (SELECT * FROM known UNION ALL SELECT * FROM dangling)
+            """
+        )
+        nodes = con.sql("SELECT idx, model_key, id, license, deleted, has_record FROM audit_nodes ORDER BY idx").to_arrow_table()
+        self.n = nodes.num_rows
+        self.keys = nodes.column("model_key").to_pylist()
+        self.ids = np.array(nodes.column("id").to_pylist(), dtype=object)
+        self.lic = self._codes_sql()
+        self.deleted = nodes.column("deleted").to_numpy(zero_copy_only=False).astype(bool)
+        self.has_record = nodes.column("has_record").to_numpy(zero_copy_only=False).astype(bool)
+        edges = con.sql(
+            """
+            SELECT c.idx AS child, p.idx AS parent, e.relation, coalesce(e.hub_relation, 'unlabelled') AS hub_relation
+            FROM edges e
+            JOIN audit_nodes c ON c.model_key = e.child_key
+            JOIN audit_nodes p ON p.model_key = e.parent_key
+            WHERE NOT e.self_loop
+            ORDER BY child, parent
+            """
+        ).to_arrow_table()
+        self.child = edges.column("child").to_numpy().astype(np.int64)
+        self.parent = edges.column("parent").to_numpy().astype(np.int64)
+        rel_names = ("finetune", "adapter", "quantization", "merge", "unlabelled")
+        self.relation_names = rel_names
+        rel_code = {r: i for i, r in enumerate(rel_names)}
+        self.edge_relation = np.array([rel_code[r] for r in edges.column("relation").to_pylist()], dtype=np.int8)
+        hub = edges.column("hub_relation").to_pylist()
+        self.edge_hub = np.array([rel_code.get({"quantized": "quantization"}.get(h, h), 4) for h in hub], dtype=np.int8)
+        self.n_parents = np.bincount(self.child, minlength=self.n)
+        self.is_derivative = self.n_parents > 0
+        # A model's relation to its parents: merge if any edge says merge, else its first edge's.
+        self.relation = self._model_relation(self.edge_relation)
+        self.hub_relation = self._model_relation(self.edge_hub)
+        self.is_merge = self.relation == rel_code["merge"]
+        # Models without a Hub record (lineage rows only, dangling parents) are graph
+        # nodes but have no declared license to judge; deleted models are off the Hub.
+        self.audited = ~self.deleted & self.has_record
+
+    def _codes_sql(self) -> np.ndarray:
+        con = self.store.con
+        import pyarrow as pa
+
+        con.register("_codes", pa.table({"license": self.table.ids, "code": list(range(len(self.table)))}))
+        arr = con.sql(
+            """
+            SELECT coalesce(c.code, (SELECT code FROM _codes WHERE license = 'other-unresolved'))::INTEGER AS code
+            FROM audit_nodes n LEFT JOIN _codes c USING (license) ORDER BY n.idx
+            """
+        ).to_arrow_table().column("code").to_numpy()
+        con.unregister("_codes")
+        return arr.astype(np.int32)
+
+    def _model_relation(self, edge_rel: np.ndarray) -> np.ndarray:
+        rel = np.full(self.n, -1, dtype=np.int8)
+        if len(self.child):
+            first = np.ones(len(self.child), dtype=bool)
+            first[1:] = self.child[1:] != self.child[:-1]
+            rel[self.child[first]] = edge_rel[first]
+            merge = np.zeros(self.n, dtype=bool)
+            np.logical_or.at(merge, self.child, edge_rel == 3)
+            rel[merge] = 3
+        return rel
+
+    # -- propagation ----------------------------------------------------------------
+    def _propagate(self) -> None:
+        words = self.table.words
+        own = np.zeros((self.n, words), dtype=np.uint64)
+        word = self.lic // 64
+        own[np.arange(self.n), word] = np.left_shift(np.uint64(1), (self.lic % 64).astype(np.uint64))
+        self.own_bits = own
+        parent_bits = np.zeros((self.n, words), dtype=np.uint64)
+        if len(self.child):
+            np.bitwise_or.at(parent_bits, self.child, own[self.parent])
+        self.parent_bits = parent_bits
+        # Ancestors: iterate to a fixed point; the number of rounds is the graph's depth,
+        # and cycles end it too because OR is monotone.
+        anc = parent_bits.copy()
+        self.depth_rounds = 0
+        while len(self.child):
+            upd = anc.copy()
+            np.bitwise_or.at(upd, self.child, anc[self.parent])
+            self.depth_rounds += 1
+            if np.array_equal(upd, anc):
+                break
+            anc = upd
+        self.ancestor_bits = anc
+
+    # -- queries the rules use ---------------------------------------------------------
+    def upstream(self, view: str) -> np.ndarray:
+        return self.parent_bits if view == "local" else self.ancestor_bits
+
+    def has_any(self, view: str, mask: np.ndarray) -> np.ndarray:
+        """bool[n]: some upstream license (in the view) is in `mask`."""
+        return (self.upstream(view) & mask).any(axis=1)
+
+    def exists_pair(self, view: str, pred: np.ndarray) -> np.ndarray:
+        """bool[n]: some upstream license u has pred[own license, u] (pred: codes x codes)."""
+        out = np.zeros(self.n, dtype=bool)
+        bits = self.upstream(view)
+        words = self.table.words
+        for c in np.unique(self.lic).tolist():
+            row = pred[c]
+            if not row.any():
+                continue
+            sel = self.lic == c
+            out[sel] = (bits[sel] & bits_of(np.flatnonzero(row), words)).any(axis=1)
+        return out
+
+    def undecidable_reason(self, view: str, include_self: bool) -> np.ndarray:
+        """Per model, the first undecidable license among its own (if include_self) and
+        its upstream ones, as an index into UNDECIDABLE, or -1."""
+        reason = np.full(self.n, -1, dtype=np.int8)
+        bits = self.upstream(view)
+        for i, name in reversed(list(enumerate(UNDECIDABLE))):
+            code = self.table.code[name]
+            up = (bits[:, code // 64] >> np.uint64(code % 64)) & np.uint64(1)
+            reason[up.astype(bool)] = i
+        if include_self:
+            for i, name in reversed(list(enumerate(UNDECIDABLE))):
+                reason[self.lic == self.table.code[name]] = i
+        return reason
+
+    def parent_flags(self, flag: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For per-node flags, per child: (any parent flagged, all parents flagged)."""
+        any_ = np.zeros(self.n, dtype=bool)
+        all_ = np.ones(self.n, dtype=bool)
+        if len(self.child):
+            np.logical_or.at(any_, self.child, flag[self.parent])
+            np.logical_and.at(all_, self.child, flag[self.parent])
+        all_ &= self.is_derivative
+        return any_, all_
+
+    def license_id(self, idx: int) -> str:
+        return self.table.ids[self.lic[idx]]

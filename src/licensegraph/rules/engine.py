@@ -1,0 +1,249 @@
+"""Run the rules over the store: findings and per-rule counts, for both views.
+
+For every noncompliant model the engine finds the ancestor that imposes the violated
+duty (the nearest one, breadth-first) and the path to it, vectorized level by level
+over all findings at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+
+from licensegraph.licenses.kb import KnowledgeBase
+from licensegraph.rules import all_rules, get_rule
+from licensegraph.rules.base import RowResult, Rule
+from licensegraph.rules.context import UNDECIDABLE, VIEWS, AuditContext
+from licensegraph.store.db import Store
+
+RELATION_COLUMNS = ("finetune", "adapter", "quantization", "merge")
+
+
+@dataclass
+class Witnesses:
+    ancestor: np.ndarray  # int64[k], -1 when none was found
+    path: pa.Array  # list<string>[k]: model, ..., ancestor
+    path_nodes: list[np.ndarray]  # per step (model first), node index or -1
+
+
+def find_witnesses(ctx: AuditContext, view: str, models: np.ndarray, pred: np.ndarray | None) -> Witnesses:
+    k = len(models)
+    if pred is None or k == 0 or len(ctx.child) == 0:
+        return Witnesses(np.full(k, -1, dtype=np.int64), pa.array([None] * k, pa.list_(pa.string())), [])
+    indptr = np.searchsorted(ctx.child, np.arange(ctx.n + 1))
+    model_lic = ctx.lic[models]
+    trail_prev = [np.full(k, -1, dtype=np.int64)]
+    trail_node = [models.astype(np.int64)]
+    n_trails = k
+    found_anc = np.full(k, -1, dtype=np.int64)
+    found_trail = np.full(k, -1, dtype=np.int64)
+    front_pos = np.arange(k, dtype=np.int64)
+    front_node = models.astype(np.int64)
+    front_trail = np.arange(k, dtype=np.int64)
+    visited = np.sort(front_pos * ctx.n + front_node)
+    max_depth = 1 if view == "local" else 64
+    for _ in range(max_depth):
+        starts, ends = indptr[front_node], indptr[front_node + 1]
+        counts = ends - starts
+        total = int(counts.sum())
+        if total == 0:
+            break
+        rep = np.repeat(np.arange(len(front_node)), counts)
+        offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+        edge = starts[rep] + offsets
+        pos = front_pos[rep]
+        node = ctx.parent[edge]
+        prev = front_trail[rep]
+        key = pos * ctx.n + node
+        _, first = np.unique(key, return_index=True)
+        first = np.sort(first)
+        fresh = first[~np.isin(key[first], visited)]
+        pos, node, prev, key = pos[fresh], node[fresh], prev[fresh], key[fresh]
+        visited = np.union1d(visited, key)
+        trail = n_trails + np.arange(len(node))
+        n_trails += len(node)
+        trail_prev.append(prev)
+        trail_node.append(node)
+        ok = pred[model_lic[pos], ctx.lic[node]] & (found_anc[pos] == -1)
+        if ok.any():
+            hit_pos, idx = np.unique(pos[ok], return_index=True)
+            found_anc[hit_pos] = node[ok][idx]
+            found_trail[hit_pos] = trail[ok][idx]
+        keep = found_anc[pos] == -1
+        front_pos, front_node, front_trail = pos[keep], node[keep], trail[keep]
+        if len(front_pos) == 0:
+            break
+    all_prev = np.concatenate(trail_prev)
+    all_node = np.concatenate(trail_node)
+    steps = []
+    cur = found_trail.copy()
+    while (cur >= 0).any():
+        steps.append(np.where(cur >= 0, all_node[np.maximum(cur, 0)], -1))
+        cur = np.where(cur >= 0, all_prev[np.maximum(cur, 0)], -1)
+    if not steps:
+        return Witnesses(found_anc, pa.array([None] * k, pa.list_(pa.string())), [])
+    matrix = np.stack(steps[::-1], axis=1)  # k x depth, model first, -1 padding at the end
+    # rows with no witness are all -1 at the front; shift each row left
+    order = np.argsort(matrix < 0, axis=1, kind="stable")
+    matrix = np.take_along_axis(matrix, order, axis=1)
+    mask = matrix >= 0
+    lengths = mask.sum(axis=1)
+    values = pa.array(ctx.ids[matrix[mask]].tolist(), pa.string())
+    offsets = pa.array(np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32))
+    path = pa.ListArray.from_arrays(offsets, values, mask=pa.array(lengths == 0))
+    return Witnesses(found_anc, path, [matrix[:, i] for i in range(matrix.shape[1])])
+
+
+def _duty_sources(kb: KnowledgeBase) -> pa.Table:
+    rows = {"license": [], "duty": [], "clause": [], "url": []}
+    for lic in kb.licenses.values():
+        seen = set()
+        for d in lic.duties:
+            if d.kind in seen:
+                continue
+            seen.add(d.kind)
+            rows["license"].append(lic.id)
+            rows["duty"].append(d.kind)
+            rows["clause"].append(d.source.clause)
+            rows["url"].append(d.source.url)
+    return pa.table(rows)
+
+
+@dataclass
+class AuditRun:
+    rules: list[Rule]
+    views: tuple[str, ...]
+    notes: dict[str, list[str]]
+    models: int
+    depth_rounds: int
+
+
+def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str] | None = None,
+              views: tuple[str, ...] = VIEWS) -> AuditRun:
+    ctx = AuditContext(store, kb)
+    rules = [get_rule(r) for r in rule_ids] if rule_ids else all_rules()
+    con = store.con
+    con.register("_duty_sources", _duty_sources(ctx.kb))
+    work = {lic.id: lic.work_kind for lic in ctx.kb.licenses.values()}
+    work_kind = np.array([work.get(i, "none") for i in ctx.table.ids], dtype=object)
+    unresolved = ctx.table.code["other-unresolved"]
+    unresolved_mask = np.zeros(ctx.table.words, dtype=np.uint64)
+    unresolved_mask[unresolved // 64] = np.uint64(1) << np.uint64(unresolved % 64)
+    possibly_incomplete = (ctx.lic == unresolved) | ctx.has_any("effective", unresolved_mask)
+    notes: dict[str, list[str]] = {}
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for view in views:
+            for rule in rules:
+                con.execute("DELETE FROM findings WHERE view = ? AND rule_id = ?", [view, rule.id])
+                con.execute("DELETE FROM rule_counts WHERE view = ? AND rule_id = ?", [view, rule.id])
+                for row in rule.evaluate(ctx, view):
+                    notes.setdefault(rule.id, [])
+                    for note in row.notes:
+                        if note not in notes[rule.id]:
+                            notes[rule.id].append(note)
+                    _write_counts(ctx, con, view, rule, row)
+                    _write_findings(ctx, con, view, rule, row, work_kind, possibly_incomplete)
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.unregister("_duty_sources")
+    store.set_meta("audited_rules", ",".join(r.id for r in rules))
+    return AuditRun(rules=rules, views=tuple(views), notes=notes, models=int(ctx.audited.sum()),
+                    depth_rounds=ctx.depth_rounds)
+
+
+def _relation_index(codes: np.ndarray) -> np.ndarray:
+    # 0..3 relations, 4 unlabelled (hub), -1 -> 5 no parent
+    return np.where(codes < 0, 5, codes).astype(np.int64)
+
+
+def _write_counts(ctx: AuditContext, con, view: str, rule: Rule, row: RowResult) -> None:
+    rel_names = list(ctx.relation_names) + [None]
+    rel = _relation_index(ctx.relation)
+    hub = _relation_index(ctx.hub_relation)
+    combo = rel * 6 + hub
+    out = {"relation": [], "hub_relation": [], "qualifying": [], "noncompliant": [],
+           "excluded_none": [], "excluded_unknown": [], "excluded_unresolved": [], "excluded_absent": []}
+    arrays = {
+        "qualifying": row.qualifying,
+        "noncompliant": row.noncompliant,
+        **{f"excluded_{name.split('-')[-1] if name != 'other-unresolved' else 'unresolved'}": row.excluded == i
+           for i, name in enumerate(UNDECIDABLE)},
+    }
+    counts = {k: np.bincount(combo[v], minlength=36) for k, v in arrays.items()}
+    for c in range(36):
+        if not any(counts[k][c] for k in counts):
+            continue
+        out["relation"].append(rel_names[c // 6])
+        out["hub_relation"].append(rel_names[c % 6])
+        for k in counts:
+            out[k].append(int(counts[k][c]))
+    table = pa.table(out)
+    con.register("_counts", table)
+    con.execute(
+        """
+        INSERT INTO rule_counts BY NAME
+        SELECT ? AS view, ? AS rule_id, ? AS label, * FROM _counts
+        """,
+        [view, rule.id, row.label],
+    )
+    con.unregister("_counts")
+
+
+def _write_findings(ctx: AuditContext, con, view: str, rule: Rule, row: RowResult,
+                    work_kind: np.ndarray, possibly_incomplete: np.ndarray) -> None:
+    models = np.flatnonzero(row.noncompliant)
+    if len(models) == 0:
+        return
+    wit = find_witnesses(ctx, view, models, row.witness)
+    anc = wit.ancestor
+    has_anc = anc >= 0
+    via = np.zeros(len(models), dtype=bool)
+    for step in wit.path_nodes[1:-1] if view == "effective" else []:
+        inner = (step >= 0) & (step != anc)
+        via |= inner & row.noncompliant[np.maximum(step, 0)]
+    severity = np.full(len(models), rule.severity, dtype=object)
+    if row.warning is not None:
+        severity[row.warning[models]] = "warning"
+    rel_names = np.array(list(ctx.relation_names) + [None], dtype=object)
+    lic_ids = np.array(ctx.table.ids, dtype=object)
+    detail = row.detail[models] if row.detail is not None else np.full(len(models), None, dtype=object)
+    table = pa.table({
+        "model_key": pa.array([ctx.keys[i] for i in models.tolist()], pa.string()),
+        "model_id": pa.array(ctx.ids[models].tolist(), pa.string()),
+        "relation": pa.array(rel_names[_relation_index(ctx.relation[models])].tolist(), pa.string()),
+        "hub_relation": pa.array(rel_names[_relation_index(ctx.hub_relation[models])].tolist(), pa.string()),
+        "model_license": pa.array(lic_ids[ctx.lic[models]].tolist(), pa.string()),
+        "model_work_kind": pa.array(work_kind[ctx.lic[models]].tolist(), pa.string()),
+        "ancestor_id": pa.array(np.where(has_anc, ctx.ids[np.maximum(anc, 0)], None).tolist(), pa.string()),
+        "ancestor_license": pa.array(np.where(has_anc, lic_ids[ctx.lic[np.maximum(anc, 0)]], None).tolist(), pa.string()),
+        "path": wit.path,
+        "severity": pa.array(severity.tolist(), pa.string()),
+        "via_noncompliant": pa.array(via),
+        "possibly_incomplete": pa.array(possibly_incomplete[models]),
+        "detail": pa.array(detail.tolist(), pa.string()),
+    })
+    con.register("_f", table)
+    rule_url, rule_clause = rule.source
+    con.execute(
+        f"""
+        INSERT INTO findings BY NAME
+        SELECT ? AS view, ? AS rule_id, ? AS label, f.severity, f.model_key, f.model_id, f.relation,
+               f.hub_relation, f.model_license, f.ancestor_id, f.ancestor_license, f.path,
+               ? AS duty,
+               coalesce(s.clause, ?) AS clause,
+               coalesce(s.url, ?) AS source_url,
+               f.via_noncompliant, f.possibly_incomplete,
+               {row.message} || CASE WHEN f.via_noncompliant THEN ' (reached through an ancestor that is itself noncompliant)' ELSE '' END AS message,
+               {row.remedy} AS remedy
+        FROM _f f
+        LEFT JOIN _duty_sources s ON s.license = f.ancestor_license AND s.duty = ?
+        """,
+        [view, rule.id, row.label, row.duty or None, rule_clause or None, rule_url or None, row.duty],
+    )
+    con.unregister("_f")

@@ -1,0 +1,29 @@
+"""license-missing: a derivative with duties upstream that declares no license (or unknown)."""
+
+from __future__ import annotations
+
+from licensegraph.rules.base import RowResult, Rule, derivative_row, pair_matrix
+from licensegraph.rules.context import AuditContext
+
+
+class LicenseMissing(Rule):
+    id = "license-missing"
+    labels = ("license-missing",)
+    severity = "risk"
+    order = 130
+    in_study = False
+    applies_to = "derivatives whose effective duties are not empty"
+    needs_child_license = False
+
+    def evaluate(self, ctx: AuditContext, view: str) -> list[RowResult]:
+        qualifies = pair_matrix(ctx, lambda c, u: bool(u.duties))
+        violates = pair_matrix(ctx, lambda c, u: bool(u.duties) and c is not None and c.id in ("none", "unknown"))
+        return [derivative_row(
+            ctx, view, self.labels[0], qualifies, violates, "license-copy",
+            message="format('declares {} although {} (from {}) has duties every derivative must meet', CASE model_license WHEN 'none' THEN 'no license' ELSE 'license: unknown' END, ancestor_license, ancestor_id)",
+            remedy="format('Declare a license in the card (e.g. license: {}) and ship the upstream license and notices', ancestor_license)",
+            needs_child_license=False,
+        )]
+
+
+RULE = LicenseMissing()

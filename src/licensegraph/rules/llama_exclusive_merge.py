@@ -1,0 +1,70 @@
+"""llama-exclusive-merge (La2E-merge, La3E-merge).
+
+A merge with a parent in Llama 2 (resp. Meta Llama 3) lineage and another parent outside
+it uses Llama material to improve another model (Llama 2 §1.b.v, Llama 3 §1.b.v).
+Policy: a Llama 3.1+ co-parent counts as outside the Llama 2 and the Llama 3 lineage,
+because each exemption names only its own model family and its derivatives.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from licensegraph.rules.base import RowResult, Rule, is_undecidable, pair_matrix
+from licensegraph.rules.context import AuditContext
+from licensegraph.rules.llama_exclusive_license import _bans
+
+ROWS = (("llama2", "La2E-merge"), ("llama3", "La3E-merge"))
+NOTE = ("A co-parent under Llama 3.1 or later counts as outside the Llama 2 and Meta Llama 3 lineages: "
+        "each exemption names only its own family and its derivatives.")
+
+
+class LlamaExclusiveMerge(Rule):
+    id = "llama-exclusive-merge"
+    labels = tuple(label for _, label in ROWS)
+    order = 80
+    applies_to = "merges with a parent in Llama 2 (resp. Meta Llama 3) lineage"
+    needs_child_license = False
+
+    def evaluate(self, ctx: AuditContext, view: str) -> list[RowResult]:
+        rows = []
+        merges = ctx.audited & ctx.is_merge
+        own_bad = is_undecidable(ctx, ctx.lic)
+        reason_self = ctx.undecidable_reason("local", include_self=True)
+        for exempt, label in ROWS:
+            in_family = ctx.table.vector(lambda u, e=exempt: _bans(u, e))
+            in_lineage = in_family[ctx.lic].copy()
+            if view == "effective":
+                in_lineage |= ctx.has_any("effective", ctx.table.mask(lambda u, e=exempt: _bans(u, e)))
+            outside = ~in_lineage & ~own_bad
+            unknown = ~in_lineage & own_bad
+            any_in, _ = ctx.parent_flags(in_lineage)
+            any_out, _ = ctx.parent_flags(outside)
+            any_unknown, _ = ctx.parent_flags(unknown)
+            population = merges & any_in
+            noncompliant = population & any_out
+            excluded = np.full(ctx.n, -1, dtype=np.int8)
+            maybe = merges & ~noncompliant & any_unknown
+            # the reason is the first unknown parent's
+            parent_reason = np.full(ctx.n, -1, dtype=np.int8)
+            if len(ctx.child):
+                sel = unknown[ctx.parent]
+                parent_reason[ctx.child[sel]] = reason_self[ctx.parent[sel]]
+            excluded[maybe] = parent_reason[maybe]
+            qualifying = population & (excluded < 0)
+            witness = pair_matrix(ctx, lambda c, u, e=exempt: _bans(u, e))
+            rows.append(RowResult(
+                label=label,
+                qualifying=qualifying,
+                noncompliant=noncompliant & qualifying,
+                excluded=excluded,
+                duty="no-improve-other-llm",
+                witness=witness,
+                message="format('merges {} material ({}) with a parent outside that lineage, improving another LLM with it', ancestor_license, ancestor_id)",
+                remedy="format('Merge only models of the {} lineage, or drop the {} parent', ancestor_license, ancestor_id)",
+                notes=[NOTE],
+            ))
+        return rows
+
+
+RULE = LlamaExclusiveMerge()

@@ -1,0 +1,57 @@
+"""llama-naming: derivatives of Llama 3 and later must carry the Llama name.
+
+Meta Llama 3 §1.b.i: a distributed model built with the materials must have a name
+beginning with "Llama 3"; Llama 3.1, 3.2, 3.3 and 4 §1.b.i: beginning with "Llama". The
+prefixes are `name-prefix` duties in the knowledge base. Quantizations get a warning:
+whether a pure quantization "creates or improves" a model is arguable.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from licensegraph.rules.base import RowResult, Rule, derivative_row, upstream_matrix
+from licensegraph.rules.context import AuditContext
+
+
+def normalize_name(name: str) -> str:
+    return re.sub(r"[\s\-_.]+", "", name.lower())
+
+
+class LlamaNaming(Rule):
+    id = "llama-naming"
+    labels = ("llama-naming",)
+    order = 110
+    in_study = False
+    applies_to = "finetunes, merges, adapters (and, as a warning, quantizations) with Llama 3 or later in lineage"
+    needs_child_license = False
+
+    def evaluate(self, ctx: AuditContext, view: str) -> list[RowResult]:
+        prefixes = sorted({d.text for lic in ctx.table.licenses if lic is not None for d in lic.duties_of("name-prefix")})
+        names = pa.array([str(i).split("/")[-1] for i in ctx.ids.tolist()], pa.string())
+        norm = pc.replace_substring_regex(pc.utf8_lower(names), r"[\s\-_.]+", "")
+        bad_for = {}
+        for prefix in prefixes:
+            starts = pc.starts_with(norm, normalize_name(prefix)).to_numpy(zero_copy_only=False)
+            bad_for[prefix] = ~starts.astype(bool)
+        qualifies = upstream_matrix(ctx, lambda u: bool(u.duties_of("name-prefix")))
+        violated = np.zeros(ctx.n, dtype=bool)
+        for prefix in prefixes:
+            needs = ctx.has_any(view, ctx.table.mask(lambda u, p=prefix: any(d.text == p for d in u.duties_of("name-prefix"))))
+            violated |= needs & bad_for[prefix]
+        row = derivative_row(
+            ctx, view, self.labels[0], qualifies, qualifies, "name-prefix",
+            message="format('the model name {} does not begin with the name {} requires (from {})', split_part(model_id, '/', -1), ancestor_license, ancestor_id)",
+            remedy="format('Rename the repo so the model name begins with the prefix {} requires (e.g. Llama-3-...), and display its Built with notice', ancestor_license)",
+            needs_child_license=False,
+        )
+        row.noncompliant &= violated
+        row.warning = ctx.relation == ctx.relation_names.index("quantization")
+        return [row]
+
+
+RULE = LlamaNaming()

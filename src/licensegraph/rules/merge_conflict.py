@@ -1,0 +1,74 @@
+"""merge-conflict: no single license meets the duties of all of a merge's parents.
+
+Uses the same feasibility test as `licensegraph choose` (licenses.feasibility), on each
+distinct combination of upstream licenses, so both give the same answer.
+"""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+import numpy as np
+
+from licensegraph.licenses.feasibility import feasible_licenses
+from licensegraph.rules.base import RowResult, Rule
+from licensegraph.rules.context import UNDECIDABLE, AuditContext
+
+
+def explain_conflict(kb, ids: list[str]) -> str:
+    result = feasible_licenses(kb, ids)
+    if result.blockers:
+        b = result.blockers[0]
+        return f"{b.upstream} forbids sharing derivatives"
+    for a, b in combinations(result.upstream, 2):
+        if feasible_licenses(kb, [a, b]).none_feasible:
+            return f"{a} and {b} demand terms no single license carries"
+    return "no license carries the duties of " + ", ".join(result.upstream)
+
+
+class MergeConflict(Rule):
+    id = "merge-conflict"
+    labels = ("merge-conflict",)
+    order = 150
+    in_study = False
+    applies_to = "merges"
+    needs_child_license = False
+
+    def evaluate(self, ctx: AuditContext, view: str) -> list[RowResult]:
+        merges = np.flatnonzero(ctx.audited & ctx.is_merge)
+        bits = ctx.upstream(view)
+        noncompliant = np.zeros(ctx.n, dtype=bool)
+        excluded = np.full(ctx.n, -1, dtype=np.int8)
+        detail = np.full(ctx.n, None, dtype=object)
+        undecidable_codes = [ctx.table.code[x] for x in UNDECIDABLE]
+        if len(merges):
+            sigs, inverse = np.unique(bits[merges], axis=0, return_inverse=True)
+            inverse = inverse.reshape(-1)
+            for s, row in enumerate(sigs):
+                codes = [w * 64 + b for w in range(len(row)) for b in range(64) if int(row[w]) >> b & 1]
+                ids = [ctx.table.ids[c] for c in codes if c not in undecidable_codes]
+                members = merges[inverse == s]
+                if feasible_licenses(ctx.kb, ids).none_feasible:
+                    noncompliant[members] = True
+                    detail[members] = explain_conflict(ctx.kb, ids)
+                else:
+                    unknown = [UNDECIDABLE.index(ctx.table.ids[c]) for c in codes if c in undecidable_codes]
+                    if unknown:
+                        excluded[members] = min(unknown)
+        qualifying = ctx.audited & ctx.is_merge & (excluded < 0)
+        return [RowResult(
+            label=self.labels[0],
+            qualifying=qualifying,
+            noncompliant=noncompliant & qualifying,
+            excluded=excluded,
+            duty="",
+            witness=None,
+            message="format('no license can meet the duties of all parents together: {}', detail)",
+            remedy="'Drop or replace the parent whose terms conflict; run `licensegraph choose --parent ...` to see which combinations have a feasible license'",
+            detail=detail,
+        )]
+
+
+RULE = MergeConflict()
+RULE.source = ("https://wiki.creativecommons.org/ShareAlike_compatibility",
+               "a merge inherits the union of its parents' duties; see each parent's license")

@@ -1,0 +1,254 @@
+"""Ingest snapshot files into the store, then rebuild lineage and licenses.
+
+Each file is staged and merged inside one transaction: a file that fails half way leaves
+the store as it was. Re-ingesting the same data changes nothing; a record with a newer
+`last_modified` (lineage rows: a later `week`) replaces the stored one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from licensegraph.sources.hub_records import HubRecordStager
+from licensegraph.sources.lineage_csv import LineageStager
+from licensegraph.store.db import Store
+
+HUB_COLUMNS = (
+    "id, author, sha, created_at, last_modified, private, gated, disabled, downloads, likes, "
+    "library_name, pipeline_tag, tags, card_license, license_name, license_link, card_parents, "
+    "base_model_relation, datasets, model_name, card_error, tag_licenses, tag_parents, record_hash"
+).split(", ")
+LINEAGE_COLUMNS = ["lineage_week", "lineage_event", "lineage_type", "lineage_parents", "lineage_source"]
+
+_STAGE_DDL = [
+    """CREATE OR REPLACE TEMP TABLE stage_rejects (
+        file VARCHAR, line BIGINT, model_id VARCHAR, part VARCHAR, reason VARCHAR)""",
+    """CREATE OR REPLACE TEMP TABLE stage_records (
+        line BIGINT, model_key VARCHAR, id VARCHAR, author VARCHAR, sha VARCHAR,
+        created_at TIMESTAMPTZ, last_modified TIMESTAMPTZ, private BOOLEAN, gated VARCHAR,
+        disabled BOOLEAN, downloads BIGINT, likes BIGINT, library_name VARCHAR,
+        pipeline_tag VARCHAR, tags VARCHAR[], card_license VARCHAR[], license_name VARCHAR,
+        license_link VARCHAR, card_parents VARCHAR[], base_model_relation VARCHAR,
+        datasets VARCHAR[], model_name VARCHAR, card_error VARCHAR, tag_licenses VARCHAR[],
+        tag_parents STRUCT(relation VARCHAR, parent VARCHAR)[], record_hash UBIGINT)""",
+    """CREATE OR REPLACE TEMP TABLE stage_lineage (
+        rownum BIGINT, model_key VARCHAR, id VARCHAR, week VARCHAR, event VARCHAR,
+        type VARCHAR, parents VARCHAR[])""",
+]
+
+ProgressCallback = Callable[[str, int, int], None]
+
+
+class IngestError(ValueError):
+    """An input that cannot be ingested at all (missing file, unsupported kind)."""
+
+
+@dataclass
+class FileSummary:
+    path: str
+    kind: str
+    read: int = 0
+    stored: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    superseded: int = 0
+    rejected: int = 0
+    error: str | None = None
+
+
+@dataclass
+class IngestSummary:
+    files: list[FileSummary] = field(default_factory=list)
+
+    def total(self, name: str) -> int:
+        return sum(getattr(f, name) for f in self.files)
+
+    def as_dict(self) -> dict:
+        keys = ("read", "stored", "updated", "unchanged", "superseded", "rejected")
+        return {"files": [asdict(f) for f in self.files], "totals": {k: self.total(k) for k in keys}}
+
+
+def file_kind(path: Path) -> str:
+    name = path.name.lower()
+    for suffix in (".gz", ".gzip"):
+        if name.endswith(suffix):
+            name = name[: -len(suffix)]
+    if name.endswith((".jsonl", ".ndjson", ".json")):
+        return "records"
+    if name.endswith(".parquet"):
+        return "parquet"
+    if name.endswith(".csv"):
+        return "lineage"
+    raise IngestError(
+        f"{path}: unsupported file type (expected .jsonl, .jsonl.gz, .parquet for model records "
+        "or .csv, .csv.gz for lineage)"
+    )
+
+
+def ingest(
+    store: Store,
+    paths: Iterable[Path | str],
+    progress: ProgressCallback | None = None,
+    rebuild: bool = True,
+) -> IngestSummary:
+    """Ingest files; bad records go to `rejects`. Raises IngestError before touching the
+    store when a path is missing or of an unsupported kind."""
+    paths = [Path(p) for p in paths]
+    kinds = []
+    for path in paths:
+        if not path.exists():
+            raise IngestError(f"{path}: no such file")
+        if path.is_dir():
+            raise IngestError(f"{path}: is a directory, expected a file")
+        kinds.append(file_kind(path))
+    summary = IngestSummary()
+    for path, kind in zip(paths, kinds):
+        summary.files.append(_ingest_file(store, path, kind, progress))
+    if rebuild:
+        from licensegraph.lineage.build import build_lineage
+        from licensegraph.licenses.normalize import normalize_licenses
+
+        build_lineage(store)
+        normalize_licenses(store)
+    return summary
+
+
+def _ingest_file(store: Store, path: Path, kind: str, progress: ProgressCallback | None) -> FileSummary:
+    con = store.con
+    label = str(path)
+    result = FileSummary(path=label, kind=kind)
+
+    def report(done: int, total: int) -> None:
+        if progress:
+            progress(label, done, total)
+
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for ddl in _STAGE_DDL:
+            con.execute(ddl)
+        if kind == "lineage":
+            result.read, result.error = LineageStager(con, path, label).stage(report)
+            _merge_lineage(store, label, result)
+        else:
+            stager = HubRecordStager(con, path, label)
+            if kind == "parquet":
+                result.read, result.error = stager.stage_parquet()
+            else:
+                result.read, result.error = stager.stage_jsonl(report)
+            _merge_records(store, label, result)
+        # Card-level problems keep the record; count rejected records and files only once.
+        result.rejected = con.execute(
+            "SELECT count(DISTINCT coalesce(CAST(line AS VARCHAR), part)) FROM stage_rejects WHERE part <> 'card'"
+        ).fetchone()[0]
+        con.execute("INSERT INTO rejects (file, line, model_id, part, reason) SELECT file, line, model_id, part, coalesce(reason, 'unreadable') FROM stage_rejects")
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return result
+
+
+def _merge_records(store: Store, label: str, result: FileSummary) -> None:
+    con = store.con
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _best AS
+        SELECT * EXCLUDE (rn) FROM (
+          SELECT *, row_number() OVER (PARTITION BY model_key ORDER BY last_modified DESC NULLS LAST, line DESC) AS rn
+          FROM stage_records) WHERE rn = 1
+        """
+    )
+    staged = con.execute("SELECT count(*) FROM stage_records").fetchone()[0]
+    best = con.execute("SELECT count(*) FROM _best").fetchone()[0]
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _status AS
+        SELECT b.model_key,
+          CASE
+            WHEN m.model_key IS NULL OR NOT coalesce(m.has_record, false) THEN 'new'
+            WHEN b.last_modified > m.last_modified OR (m.last_modified IS NULL AND b.last_modified IS NOT NULL) THEN 'updated'
+            WHEN b.last_modified IS NOT DISTINCT FROM m.last_modified AND b.record_hash <> m.record_hash THEN 'updated'
+            WHEN b.last_modified < m.last_modified THEN 'older'
+            ELSE 'unchanged'
+          END AS status
+        FROM _best b LEFT JOIN models m USING (model_key)
+        """
+    )
+    counts = dict(con.execute("SELECT status, count(*) FROM _status GROUP BY status").fetchall())
+    result.stored = counts.get("new", 0)
+    result.updated = counts.get("updated", 0)
+    result.unchanged = counts.get("unchanged", 0)
+    # Duplicates within the file and records older than the stored one are not errors:
+    # the newer record wins, and the count says how many lost.
+    result.superseded = staged - best + counts.get("older", 0)
+    hub = ", ".join(f"b.{c}" for c in HUB_COLUMNS)
+    lineage = ", ".join(f"m.{c}" for c in LINEAGE_COLUMNS)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _merged AS
+        SELECT b.model_key, {hub}, true AS has_record, ? AS record_source, {lineage},
+               coalesce(m.deleted, false) AS deleted
+        FROM _best b JOIN _status s USING (model_key) LEFT JOIN models m USING (model_key)
+        WHERE s.status IN ('new', 'updated')
+        """,
+        [label],
+    )
+    con.execute("DELETE FROM models WHERE model_key IN (SELECT model_key FROM _merged)")
+    con.execute("INSERT INTO models BY NAME SELECT * FROM _merged")
+    for table in ("_best", "_status", "_merged"):
+        con.execute(f"DROP TABLE {table}")
+
+
+def _merge_lineage(store: Store, label: str, result: FileSummary) -> None:
+    con = store.con
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _lbest AS
+        SELECT * EXCLUDE (rn) FROM (
+          SELECT *, row_number() OVER (PARTITION BY model_key ORDER BY week DESC NULLS LAST, rownum DESC) AS rn
+          FROM stage_lineage) WHERE rn = 1
+        """
+    )
+    staged = con.execute("SELECT count(*) FROM stage_lineage").fetchone()[0]
+    best = con.execute("SELECT count(*) FROM _lbest").fetchone()[0]
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _lstatus AS
+        SELECT b.model_key,
+          CASE
+            WHEN m.model_key IS NULL OR m.lineage_event IS NULL THEN 'new'
+            WHEN b.week > m.lineage_week OR (m.lineage_week IS NULL AND b.week IS NOT NULL) THEN 'updated'
+            WHEN b.week IS NOT DISTINCT FROM m.lineage_week
+                 AND (b.event, b.type, b.parents) IS DISTINCT FROM (m.lineage_event, m.lineage_type, m.lineage_parents) THEN 'updated'
+            WHEN b.week < m.lineage_week THEN 'older'
+            ELSE 'unchanged'
+          END AS status
+        FROM _lbest b LEFT JOIN models m USING (model_key)
+        """
+    )
+    counts = dict(con.execute("SELECT status, count(*) FROM _lstatus GROUP BY status").fetchall())
+    result.stored = counts.get("new", 0)
+    result.updated = counts.get("updated", 0)
+    result.unchanged = counts.get("unchanged", 0)
+    result.superseded = staged - best + counts.get("older", 0)
+    hub = ", ".join(f"m.{c}" for c in HUB_COLUMNS if c != "id")
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _lmerged AS
+        SELECT b.model_key,
+               CASE WHEN coalesce(m.has_record, false) THEN m.id ELSE b.id END AS id,
+               {hub}, coalesce(m.has_record, false) AS has_record, m.record_source,
+               b.week AS lineage_week, b.event AS lineage_event, b.type AS lineage_type,
+               b.parents AS lineage_parents, ? AS lineage_source,
+               b.event = 'deleted' AS deleted
+        FROM _lbest b JOIN _lstatus s USING (model_key) LEFT JOIN models m USING (model_key)
+        WHERE s.status IN ('new', 'updated')
+        """,
+        [label],
+    )
+    con.execute("DELETE FROM models WHERE model_key IN (SELECT model_key FROM _lmerged)")
+    con.execute("INSERT INTO models BY NAME SELECT * FROM _lmerged")
+    for table in ("_lbest", "_lstatus", "_lmerged"):
+        con.execute(f"DROP TABLE {table}")

@@ -1,0 +1,147 @@
+"""Store schema and its migrations.
+
+A migration is a list of SQL statements that moves the store from version N-1 to N; the
+store applies the missing ones in order inside a transaction, so an old store file is
+upgraded in place and a failed upgrade leaves it as it was.
+"""
+
+from __future__ import annotations
+
+SCHEMA_VERSION = 1
+
+_V1 = [
+    "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
+    # One row per model, keyed the way the Hub matches ids (case-insensitively); `id`
+    # keeps the display form. Hub columns come from model records, lineage_* columns
+    # from lineage CSV rows; each source updates only its own columns.
+    """
+    CREATE TABLE IF NOT EXISTS models (
+        model_key VARCHAR NOT NULL,
+        id VARCHAR NOT NULL,
+        author VARCHAR,
+        sha VARCHAR,
+        created_at TIMESTAMPTZ,
+        last_modified TIMESTAMPTZ,
+        private BOOLEAN,
+        gated VARCHAR,
+        disabled BOOLEAN,
+        downloads BIGINT,
+        likes BIGINT,
+        library_name VARCHAR,
+        pipeline_tag VARCHAR,
+        tags VARCHAR[],
+        has_record BOOLEAN DEFAULT false,
+        card_license VARCHAR[],
+        license_name VARCHAR,
+        license_link VARCHAR,
+        card_parents VARCHAR[],
+        base_model_relation VARCHAR,
+        datasets VARCHAR[],
+        model_name VARCHAR,
+        card_error VARCHAR,
+        tag_licenses VARCHAR[],
+        tag_parents STRUCT(relation VARCHAR, parent VARCHAR)[],
+        record_hash UBIGINT,
+        record_source VARCHAR,
+        lineage_week VARCHAR,
+        lineage_event VARCHAR,
+        lineage_type VARCHAR,
+        lineage_parents VARCHAR[],
+        lineage_source VARCHAR,
+        deleted BOOLEAN DEFAULT false
+    )
+    """,
+    # Typed lineage edges child -> parent, rebuilt from models by lineage.build.
+    """
+    CREATE TABLE IF NOT EXISTS edges (
+        child_key VARCHAR NOT NULL,
+        child_id VARCHAR NOT NULL,
+        parent_key VARCHAR NOT NULL,
+        parent_id VARCHAR NOT NULL,
+        relation VARCHAR NOT NULL,
+        relation_source VARCHAR NOT NULL,
+        hub_relation VARCHAR,
+        evidence VARCHAR,
+        in_card BOOLEAN,
+        in_tags BOOLEAN,
+        in_lineage BOOLEAN,
+        dangling BOOLEAN,
+        self_loop BOOLEAN,
+        in_cycle BOOLEAN DEFAULT false
+    )
+    """,
+    # Graph problems worth reporting: self-loops, cycles, card/tag disagreements.
+    """
+    CREATE TABLE IF NOT EXISTS lineage_issues (
+        kind VARCHAR NOT NULL,
+        model_key VARCHAR NOT NULL,
+        model_id VARCHAR NOT NULL,
+        detail VARCHAR
+    )
+    """,
+    # Normalized license per model, with the raw values beside it.
+    """
+    CREATE TABLE IF NOT EXISTS model_licenses (
+        model_key VARCHAR NOT NULL,
+        license VARCHAR NOT NULL,
+        resolution VARCHAR NOT NULL,
+        license_raw VARCHAR,
+        license_name VARCHAR,
+        license_link VARCHAR
+    )
+    """,
+    # Everything ingest could not take, with where and why.
+    """
+    CREATE TABLE IF NOT EXISTS rejects (
+        file VARCHAR NOT NULL,
+        line BIGINT,
+        model_id VARCHAR,
+        part VARCHAR NOT NULL,
+        reason VARCHAR NOT NULL,
+        ingested_at TIMESTAMP DEFAULT current_timestamp
+    )
+    """,
+    # Findings of the compliance rules; one row per (view, rule, model, subject).
+    """
+    CREATE TABLE IF NOT EXISTS findings (
+        view VARCHAR NOT NULL,
+        rule_id VARCHAR NOT NULL,
+        label VARCHAR NOT NULL,
+        severity VARCHAR NOT NULL,
+        model_key VARCHAR NOT NULL,
+        model_id VARCHAR NOT NULL,
+        relation VARCHAR,
+        hub_relation VARCHAR,
+        model_license VARCHAR,
+        ancestor_id VARCHAR,
+        ancestor_license VARCHAR,
+        path VARCHAR[],
+        duty VARCHAR,
+        clause VARCHAR,
+        source_url VARCHAR,
+        via_noncompliant BOOLEAN DEFAULT false,
+        possibly_incomplete BOOLEAN DEFAULT false,
+        message VARCHAR,
+        remedy VARCHAR
+    )
+    """,
+    # Per rule, view and relation: the denominator, the numerator and what was left out
+    # of the denominator because a license the decision needs is not known.
+    """
+    CREATE TABLE IF NOT EXISTS rule_counts (
+        view VARCHAR NOT NULL,
+        rule_id VARCHAR NOT NULL,
+        label VARCHAR NOT NULL,
+        relation VARCHAR,
+        hub_relation VARCHAR,
+        qualifying BIGINT NOT NULL,
+        noncompliant BIGINT NOT NULL,
+        excluded_none BIGINT NOT NULL,
+        excluded_unknown BIGINT NOT NULL,
+        excluded_unresolved BIGINT NOT NULL,
+        excluded_absent BIGINT NOT NULL
+    )
+    """,
+]
+
+MIGRATIONS: dict[int, list[str]] = {1: _V1}

@@ -1,0 +1,79 @@
+"""Shared fixtures: real Hub data from ../shared/data, stores built from it, record helpers."""
+
+from __future__ import annotations
+
+import copy
+import gzip
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from licensegraph.sources.ingest import ingest
+from licensegraph.store.db import Store
+
+SHARED = Path(os.environ.get("LICENSEGRAPH_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+SAMPLE = SHARED / "hub-sample-2025.jsonl.gz"
+LINEAGE = SHARED / "hub-lineage-2025.csv.gz"
+
+
+def load_sample() -> dict[str, dict]:
+    with gzip.open(SAMPLE, "rt", encoding="utf-8") as fh:
+        return {rec["id"]: rec for rec in map(json.loads, fh)}
+
+
+_SAMPLE_CACHE: dict[str, dict] = {}
+
+
+def real_record(model_id: str) -> dict:
+    """A deep copy of a real record from the sample, to use as is or to alter one field."""
+    if not _SAMPLE_CACHE:
+        _SAMPLE_CACHE.update(load_sample())
+    return copy.deepcopy(_SAMPLE_CACHE[model_id])
+
+
+def write_jsonl(path: Path, records: list, gz: bool = False) -> Path:
+    lines = [r if isinstance(r, str) else json.dumps(r) for r in records]
+    data = ("\n".join(lines) + "\n").encode()
+    if gz:
+        data = gzip.compress(data)
+    path.write_bytes(data)
+    return path
+
+
+def record(model_id: str, card: dict | str | None = None, tags: list[str] | None = None, **fields) -> dict:
+    """A hand-made Hub record with the sample's fields."""
+    rec = {
+        "id": model_id, "author": model_id.split("/")[0], "sha": "0" * 40,
+        "created_at": "2025-01-01 00:00:00+00:00", "last_modified": "2025-01-02 00:00:00+00:00",
+        "private": False, "gated": False, "disabled": False, "downloads": 0, "likes": 0,
+        "library_name": None, "pipeline_tag": None, "tags": tags or [], "card_data": card,
+    }
+    rec.update(fields)
+    return rec
+
+
+@pytest.fixture
+def store(tmp_path) -> Store:
+    s = Store(tmp_path / "test.duckdb")
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="session")
+def sample_store(tmp_path_factory) -> Store:
+    path = tmp_path_factory.mktemp("sample") / "sample.duckdb"
+    s = Store(path)
+    ingest(s, [SAMPLE])
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="session")
+def full_store(tmp_path_factory) -> Store:
+    path = tmp_path_factory.mktemp("full") / "full.duckdb"
+    s = Store(path)
+    ingest(s, [SAMPLE, LINEAGE])
+    yield s
+    s.close()
