@@ -193,6 +193,11 @@ def explain(
     render_explain(console, data)
 
 
+from licensegraph.publish.commands import register as _register_publish  # noqa: E402
+
+_register_publish(app)
+
+
 def main() -> None:  # console script entry point
     try:
         app()

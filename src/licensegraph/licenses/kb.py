@@ -1,0 +1,690 @@
+"""The license knowledge base: TOML data files -> validated, immutable records.
+
+Every license the tool knows lives in ``licenses/data/*.toml`` (one file per family) as a
+``[[license]]`` table with ``[[license.duty]]`` sub-tables. This module loads those files,
+rejects anything malformed with an error naming the file and the offending entry/key, and
+offers the lookups the rest of the tool needs: by id, by a raw ``license:`` value, and by a
+``license_name`` / ``license_link`` pair (``license: other``).
+
+Schema (required keys marked *; the others default to empty / false):
+
+* license: id*, name*, family*, version*, date* (YYYY-MM-DD or ""), work_kind* (model |
+  software | content | data | none), hub_id*, retired_hub_ids, spdx*, aliases, names, links,
+  commercial*, derivatives* (share | private | none), restricts_use*, field_of_use*, carries,
+  lineage_tag, is_family, strictest, review*, modelgo_options, modelgo_version, note*, url*.
+* duty: kind* (one of DUTY_KINDS), tag, text, accepts, exempt, source* = {url*, clause*},
+  summary*.
+
+Cross-checks: ids/aliases/names/retired ids are unique across all files after
+normalization (case, whitespace, "_" and "-" ignored); share-alike `accepts` and family
+`strictest` name existing ids; a use-restrictions tag must be in its own license's
+`carries`, and every carried tag must be defined by some use-restrictions duty; `exempt`
+names some license's `lineage_tag`; `commercial` agrees with the non-commercial duty and
+`derivatives` with the no-derivatives duty (family and placeholder ids excepted); only the
+83 Hub ids may set hub_id = true, and the shipped data must contain all of them.
+
+Placeholder ids (`none`, `unknown`, `other`, `other-unresolved`; work_kind "none") carry
+no duties and neutral flags: test `License.is_special`, never read their flags as facts.
+Family ids (`cc`, `gpl`, ...) carry no duties: use `KnowledgeBase.effective()`.
+
+Nothing here is legal advice; the data summarises license texts and cites the clause.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "DATA_DIR",
+    "DERIVATIVES",
+    "DUTY_KINDS",
+    "HUB_LICENSE_IDS",
+    "MODELGO_OPTIONS",
+    "NO_FURTHER_RESTRICTION_TAGS",
+    "SPECIAL_IDS",
+    "WORK_KINDS",
+    "Duty",
+    "KnowledgeBase",
+    "KnowledgeBaseError",
+    "License",
+    "Source",
+    "load_kb",
+    "normalize_key",
+]
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+DUTY_KINDS: frozenset[str] = frozenset(
+    {
+        "attribution",
+        "license-copy",
+        "notice-file",
+        "display",
+        "name-prefix",
+        "mark-changes",
+        "use-restrictions",
+        "share-alike",
+        "non-commercial",
+        "no-derivatives",
+        "no-improve-other-llm",
+        "no-further-restrictions",
+        "user-threshold",
+        "source-disclosure",
+        "model-card",
+    }
+)
+WORK_KINDS = ("model", "software", "content", "data", "none")
+DERIVATIVES = ("share", "private", "none")
+MODELGO_OPTIONS: frozenset[str] = frozenset({"BY", "NC", "ND", "RAI", "SA", "OS"})
+MODELGO_VERSIONS = ("", "1.0", "2.0")
+NO_FURTHER_RESTRICTION_TAGS = frozenset({"cc", "gnu"})
+#: Ids that stand for "no resolvable license" rather than a license text.
+SPECIAL_IDS = frozenset({"none", "unknown", "other", "other-unresolved"})
+
+#: The ids accepted in the Hub's ``license:`` field, in the Hub's order
+#: (huggingface/hub-docs docs/hub/repositories-licenses.md, as of 2026-08-22, 83 ids).
+HUB_LICENSE_IDS: tuple[str, ...] = (
+    "apache-2.0", "mit", "openrail", "bigscience-openrail-m", "creativeml-openrail-m",
+    "bigscience-bloom-rail-1.0", "bigcode-openrail-m", "afl-3.0", "artistic-2.0", "bsl-1.0",
+    "bsd", "bsd-2-clause", "bsd-3-clause", "bsd-3-clause-clear", "c-uda", "cc", "cc0-1.0",
+    "cc-by-2.0", "cc-by-2.5", "cc-by-3.0", "cc-by-4.0", "cc-by-sa-3.0", "cc-by-sa-4.0",
+    "cc-by-nc-2.0", "cc-by-nc-3.0", "cc-by-nc-4.0", "cc-by-nd-4.0", "cc-by-nc-nd-3.0",
+    "cc-by-nc-nd-4.0", "cc-by-nc-sa-2.0", "cc-by-nc-sa-3.0", "cc-by-nc-sa-4.0",
+    "cdla-sharing-1.0", "cdla-permissive-1.0", "cdla-permissive-2.0", "wtfpl", "ecl-2.0",
+    "epl-1.0", "epl-2.0", "etalab-2.0", "eupl-1.1", "eupl-1.2", "agpl-3.0", "gfdl", "gpl",
+    "gpl-2.0", "gpl-3.0", "lgpl", "lgpl-2.1", "lgpl-3.0", "isc", "h-research",
+    "intel-research", "lppl-1.3c", "ms-pl", "apple-ascl", "apple-amlr", "mpl-2.0", "odc-by",
+    "odbl", "openmdw-1.0", "openmdw-1.1", "openrail++", "osl-3.0", "postgresql", "ofl-1.1",
+    "ncsa", "unlicense", "zlib", "pddl", "lgpl-lr", "deepfloyd-if-license",
+    "fair-noncommercial-research-license", "llama2", "llama3", "llama3.1", "llama3.2",
+    "llama3.3", "llama4", "grok2-community", "gemma", "unknown", "other",
+)
+
+# Kinds whose `text` is exact wording a check matches against.
+_TEXT_KINDS = frozenset({"notice-file", "display", "name-prefix", "user-threshold"})
+_MIN_LINK_LEN = 8
+
+
+class KnowledgeBaseError(ValueError):
+    """The knowledge-base data is malformed; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class Source:
+    url: str
+    clause: str
+
+
+@dataclass(frozen=True)
+class Duty:
+    kind: str
+    tag: str
+    text: str
+    accepts: tuple[str, ...]
+    exempt: str
+    source: Source
+    summary: str
+
+
+@dataclass(frozen=True)
+class License:
+    id: str
+    name: str
+    family: str
+    version: str
+    date: str
+    work_kind: str
+    hub_id: bool
+    retired_hub_ids: tuple[str, ...]
+    spdx: str
+    aliases: tuple[str, ...]
+    names: tuple[str, ...]
+    links: tuple[str, ...]
+    commercial: bool
+    derivatives: str
+    restricts_use: bool
+    field_of_use: bool
+    carries: tuple[str, ...]
+    lineage_tag: str
+    is_family: bool
+    strictest: str
+    review: bool
+    modelgo_options: frozenset[str]
+    modelgo_version: str
+    note: str
+    url: str
+    duties: tuple[Duty, ...]
+    file: str
+
+    def duties_of(self, kind: str) -> tuple[Duty, ...]:
+        """The duties of one kind, in file order (empty when none)."""
+        if kind not in DUTY_KINDS:
+            raise ValueError(f"unknown duty kind {kind!r}")
+        return tuple(d for d in self.duties if d.kind == kind)
+
+    @property
+    def share_alike(self) -> Duty | None:
+        found = self.duties_of("share-alike")
+        return found[0] if found else None
+
+    @property
+    def non_commercial(self) -> bool:
+        return (not self.commercial) or bool(self.duties_of("non-commercial"))
+
+    @property
+    def no_derivatives(self) -> bool:
+        return self.derivatives != "share" or bool(self.duties_of("no-derivatives"))
+
+    @property
+    def is_special(self) -> bool:
+        """True for the placeholder ids (none, unknown, other, other-unresolved)."""
+        return self.work_kind == "none"
+
+
+def normalize_key(raw: str) -> str:
+    """Case-, whitespace-, underscore- and dash-insensitive form of an id, alias or name."""
+    return re.sub(r"[\s_\-]+", "", raw.strip().lower())
+
+
+# --------------------------------------------------------------------------- schema
+
+# key -> (type, required, default)
+_LICENSE_SCHEMA: dict[str, tuple[type, bool, Any]] = {
+    "id": (str, True, None),
+    "name": (str, True, None),
+    "family": (str, True, None),
+    "version": (str, True, None),
+    "date": (str, True, None),
+    "work_kind": (str, True, None),
+    "hub_id": (bool, True, None),
+    "retired_hub_ids": (list, False, []),
+    "spdx": (str, True, None),
+    "aliases": (list, False, []),
+    "names": (list, False, []),
+    "links": (list, False, []),
+    "commercial": (bool, True, None),
+    "derivatives": (str, True, None),
+    "restricts_use": (bool, True, None),
+    "field_of_use": (bool, True, None),
+    "carries": (list, False, []),
+    "lineage_tag": (str, False, ""),
+    "is_family": (bool, False, False),
+    "strictest": (str, False, ""),
+    "review": (bool, True, None),
+    "modelgo_options": (list, False, []),
+    "modelgo_version": (str, False, ""),
+    "note": (str, True, None),
+    "url": (str, True, None),
+    "duty": (list, False, []),
+}
+_DUTY_SCHEMA: dict[str, tuple[type, bool, Any]] = {
+    "kind": (str, True, None),
+    "tag": (str, False, ""),
+    "text": (str, False, ""),
+    "accepts": (list, False, []),
+    "exempt": (str, False, ""),
+    "source": (dict, True, None),
+    "summary": (str, True, None),
+}
+_SOURCE_SCHEMA: dict[str, tuple[type, bool, Any]] = {
+    "url": (str, True, None),
+    "clause": (str, True, None),
+}
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _typename(t: type) -> str:
+    return {str: "a string", bool: "a boolean", list: "a list", dict: "a table"}[t]
+
+
+def _check_table(table: Any, schema: dict[str, tuple[type, bool, Any]], where: str) -> dict:
+    if not isinstance(table, dict):
+        raise KnowledgeBaseError(f"{where}: expected a table, got {type(table).__name__}")
+    unknown = sorted(set(table) - set(schema))
+    if unknown:
+        raise KnowledgeBaseError(f"{where}: unknown key {unknown[0]!r}")
+    out: dict[str, Any] = {}
+    for key, (typ, required, default) in schema.items():
+        if key not in table:
+            if required:
+                raise KnowledgeBaseError(f"{where}: missing key {key!r}")
+            out[key] = list(default) if isinstance(default, list) else default
+            continue
+        value = table[key]
+        # bool is a subclass of int, not of str/list/dict, so isinstance is exact here
+        if not isinstance(value, typ):
+            raise KnowledgeBaseError(
+                f"{where}: key {key!r} must be {_typename(typ)}, got {type(value).__name__}"
+            )
+        if typ is list and key not in ("duty",):
+            bad = [v for v in value if not isinstance(v, str)]
+            if bad:
+                raise KnowledgeBaseError(f"{where}: key {key!r} must be a list of strings")
+        out[key] = value
+    return out
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _parse_file(path: Path) -> list[tuple[dict, str]]:
+    """Parse one data file into raw license tables (validated per entry)."""
+    fname = path.name
+    try:
+        with path.open("rb") as fh:
+            doc = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise KnowledgeBaseError(f"{fname}: TOML syntax error: {exc}") from exc
+    unknown = sorted(set(doc) - {"license"})
+    if unknown:
+        raise KnowledgeBaseError(f"{fname}: unknown top-level key {unknown[0]!r}")
+    entries = doc.get("license", [])
+    if not isinstance(entries, list):
+        raise KnowledgeBaseError(f"{fname}: 'license' must be an array of tables ([[license]])")
+    return [(entry, fname) for entry in entries]
+
+
+def _build_license(entry: Any, fname: str, index: int) -> License:
+    label = f"{fname}: license #{index}"
+    if isinstance(entry, dict) and isinstance(entry.get("id"), str) and entry["id"]:
+        label = f"{fname}: license {entry['id']!r}"
+    data = _check_table(entry, _LICENSE_SCHEMA, label)
+
+    lid = data["id"]
+    if not lid or lid != lid.strip() or lid != lid.lower() or re.search(r"\s", lid):
+        raise KnowledgeBaseError(f"{label}: key 'id' must be a non-empty lower-case slug")
+    for key in ("name", "family", "url", "note"):
+        if not data[key].strip():
+            raise KnowledgeBaseError(f"{label}: key {key!r} must not be empty")
+    if data["work_kind"] not in WORK_KINDS:
+        raise KnowledgeBaseError(
+            f"{label}: key 'work_kind' has unknown value {data['work_kind']!r} "
+            f"(expected one of {', '.join(WORK_KINDS)})"
+        )
+    if data["derivatives"] not in DERIVATIVES:
+        raise KnowledgeBaseError(
+            f"{label}: key 'derivatives' has unknown value {data['derivatives']!r} "
+            f"(expected one of {', '.join(DERIVATIVES)})"
+        )
+    if data["date"] and not _DATE_RE.match(data["date"]):
+        raise KnowledgeBaseError(f"{label}: key 'date' must be YYYY-MM-DD or empty")
+    bad_opts = sorted(set(data["modelgo_options"]) - MODELGO_OPTIONS)
+    if bad_opts:
+        raise KnowledgeBaseError(f"{label}: key 'modelgo_options' has unknown option {bad_opts[0]!r}")
+    if data["modelgo_version"] not in MODELGO_VERSIONS:
+        raise KnowledgeBaseError(
+            f"{label}: key 'modelgo_version' must be one of {MODELGO_VERSIONS!r}"
+        )
+    if (data["modelgo_options"] or data["modelgo_version"]) and data["family"] != "modelgo":
+        raise KnowledgeBaseError(f"{label}: ModelGo keys set on a non-modelgo license")
+    if data["family"] == "modelgo" and not data["modelgo_version"]:
+        raise KnowledgeBaseError(f"{label}: key 'modelgo_version' missing on a ModelGo license")
+    if data["is_family"] and not data["strictest"]:
+        raise KnowledgeBaseError(f"{label}: key 'strictest' is required when is_family = true")
+    if not data["is_family"] and data["strictest"]:
+        raise KnowledgeBaseError(f"{label}: key 'strictest' is only allowed on family ids")
+    links = []
+    for link in data["links"]:
+        low = link.strip().lower()
+        if len(low) < _MIN_LINK_LEN:
+            raise KnowledgeBaseError(
+                f"{label}: key 'links' entry {link!r} is too generic (min {_MIN_LINK_LEN} chars)"
+            )
+        links.append(low)
+
+    duties = []
+    for d_index, raw in enumerate(data["duty"], start=1):
+        duties.append(_build_duty(raw, f"{label}: duty {d_index}", lid, data))
+
+    return License(
+        id=lid,
+        name=data["name"],
+        family=data["family"],
+        version=data["version"],
+        date=data["date"],
+        work_kind=data["work_kind"],
+        hub_id=data["hub_id"],
+        retired_hub_ids=tuple(data["retired_hub_ids"]),
+        spdx=data["spdx"],
+        aliases=tuple(data["aliases"]),
+        names=tuple(data["names"]),
+        links=tuple(links),
+        commercial=data["commercial"],
+        derivatives=data["derivatives"],
+        restricts_use=data["restricts_use"],
+        field_of_use=data["field_of_use"],
+        carries=tuple(data["carries"]),
+        lineage_tag=data["lineage_tag"],
+        is_family=data["is_family"],
+        strictest=data["strictest"],
+        review=data["review"],
+        modelgo_options=frozenset(data["modelgo_options"]),
+        modelgo_version=data["modelgo_version"],
+        note=data["note"],
+        url=data["url"],
+        duties=tuple(duties),
+        file=fname,
+    )
+
+
+def _build_duty(raw: Any, where: str, lid: str, lic: dict) -> Duty:
+    if isinstance(raw, dict) and "kind" in raw and isinstance(raw["kind"], str):
+        if raw["kind"] not in DUTY_KINDS:
+            raise KnowledgeBaseError(f"{where}: unknown kind {raw['kind']!r}")
+    data = _check_table(raw, _DUTY_SCHEMA, where)
+    kind = data["kind"]
+    src = _check_table(data["source"], _SOURCE_SCHEMA, f"{where}: source")
+    if not src["url"].strip():
+        raise KnowledgeBaseError(f"{where}: source: key 'url' must not be empty")
+    if not src["clause"].strip():
+        raise KnowledgeBaseError(f"{where}: source: key 'clause' must not be empty")
+    if not data["summary"].strip():
+        raise KnowledgeBaseError(f"{where}: key 'summary' must not be empty")
+    if kind in _TEXT_KINDS and not data["text"].strip():
+        raise KnowledgeBaseError(f"{where}: key 'text' is required for kind {kind!r}")
+    if kind == "use-restrictions":
+        if not data["tag"]:
+            raise KnowledgeBaseError(f"{where}: key 'tag' is required for kind 'use-restrictions'")
+        if data["tag"] not in lic["carries"]:
+            raise KnowledgeBaseError(
+                f"{where}: use-restrictions tag {data['tag']!r} is not in the license's 'carries'"
+            )
+    if kind == "no-further-restrictions" and data["tag"] not in NO_FURTHER_RESTRICTION_TAGS:
+        raise KnowledgeBaseError(
+            f"{where}: key 'tag' must be one of {sorted(NO_FURTHER_RESTRICTION_TAGS)} "
+            f"for kind 'no-further-restrictions'"
+        )
+    if kind == "share-alike":
+        if not data["accepts"]:
+            raise KnowledgeBaseError(f"{where}: key 'accepts' is required for kind 'share-alike'")
+        if lid not in data["accepts"] and not lic["is_family"]:
+            raise KnowledgeBaseError(f"{where}: key 'accepts' must include the license itself")
+    elif data["accepts"]:
+        raise KnowledgeBaseError(f"{where}: key 'accepts' is only allowed on share-alike duties")
+    if kind == "no-improve-other-llm" and not data["exempt"]:
+        raise KnowledgeBaseError(f"{where}: key 'exempt' is required for kind 'no-improve-other-llm'")
+    if kind != "no-improve-other-llm" and data["exempt"]:
+        raise KnowledgeBaseError(f"{where}: key 'exempt' is only allowed on no-improve-other-llm")
+    return Duty(
+        kind=kind,
+        tag=data["tag"],
+        text=data["text"],
+        accepts=tuple(data["accepts"]),
+        exempt=data["exempt"],
+        source=Source(url=src["url"], clause=src["clause"]),
+        summary=data["summary"],
+    )
+
+
+def _check_entry_consistency(lic: License) -> None:
+    label = f"{lic.file}: license {lic.id!r}"
+    if lic.is_family or lic.is_special:
+        return
+    has_nc = bool(lic.duties_of("non-commercial"))
+    if has_nc == lic.commercial:
+        raise KnowledgeBaseError(
+            f"{label}: key 'commercial' = {str(lic.commercial).lower()} contradicts "
+            f"{'a' if has_nc else 'no'} non-commercial duty"
+        )
+    has_nd = bool(lic.duties_of("no-derivatives"))
+    if has_nd != (lic.derivatives != "share"):
+        raise KnowledgeBaseError(
+            f"{label}: key 'derivatives' = {lic.derivatives!r} contradicts "
+            f"{'a' if has_nd else 'no'} no-derivatives duty"
+        )
+    if lic.duties_of("use-restrictions") and not lic.restricts_use:
+        raise KnowledgeBaseError(
+            f"{label}: key 'restricts_use' must be true when the license has use-restrictions"
+        )
+
+
+def _check_cross_references(licenses: dict[str, License]) -> None:
+    lineage_tags = {lic.lineage_tag for lic in licenses.values() if lic.lineage_tag}
+    defined_tags = {
+        d.tag for lic in licenses.values() for d in lic.duties if d.kind == "use-restrictions"
+    }
+    for lic in licenses.values():
+        label = f"{lic.file}: license {lic.id!r}"
+        for i, duty in enumerate(lic.duties, start=1):
+            for target in duty.accepts:
+                if target not in licenses:
+                    raise KnowledgeBaseError(
+                        f"{label}: duty {i}: key 'accepts' references unknown license {target!r}"
+                    )
+            if duty.exempt and duty.exempt not in lineage_tags:
+                raise KnowledgeBaseError(
+                    f"{label}: duty {i}: key 'exempt' {duty.exempt!r} is no license's lineage_tag"
+                )
+        for tag in lic.carries:
+            if tag not in defined_tags:
+                raise KnowledgeBaseError(
+                    f"{label}: key 'carries' names tag {tag!r} that no use-restrictions duty defines"
+                )
+        if lic.is_family:
+            target = licenses.get(lic.strictest)
+            if target is None:
+                raise KnowledgeBaseError(
+                    f"{label}: key 'strictest' references unknown license {lic.strictest!r}"
+                )
+            if target.is_family:
+                raise KnowledgeBaseError(
+                    f"{label}: key 'strictest' must name a concrete member, not family "
+                    f"{lic.strictest!r}"
+                )
+    hub = [lic.id for lic in licenses.values() if lic.hub_id]
+    extra = sorted(set(hub) - set(HUB_LICENSE_IDS))
+    not_flagged = [h for h in HUB_LICENSE_IDS if h in licenses and not licenses[h].hub_id]
+    # Only the shipped knowledge base must cover the whole Hub list (see _load_default);
+    # fixture directories may hold a few entries but must never mislabel a Hub id.
+    if extra:
+        lic = licenses[extra[0]]
+        raise KnowledgeBaseError(
+            f"{lic.file}: license {lic.id!r}: key 'hub_id' = true but {lic.id!r} is not "
+            f"an id accepted by the Hub"
+        )
+    if not_flagged:
+        lic = licenses[not_flagged[0]]
+        raise KnowledgeBaseError(
+            f"{lic.file}: license {lic.id!r}: key 'hub_id' must be true for a Hub id"
+        )
+
+
+_SINGULAR = {"id": "id", "retired_hub_ids": "retired hub id", "aliases": "alias", "names": "name"}
+
+
+def _index_keys(licenses: dict[str, License]) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """Build the normalized lookup maps, rejecting any key claimed by two licenses.
+
+    Returns (id_keys, alias_keys, name_keys); ids and retired Hub ids go in id_keys.
+    """
+    owner: dict[str, tuple[str, str, str]] = {}  # norm key -> (license id, field, raw)
+    id_keys: dict[str, str] = {}
+    alias_keys: dict[str, str] = {}
+    name_keys: dict[str, str] = {}
+    link_owner: dict[str, str] = {}
+
+    def claim(lic: License, field: str, raw: str, target: dict[str, str]) -> None:
+        key = normalize_key(raw)
+        if not key:
+            raise KnowledgeBaseError(
+                f"{lic.file}: license {lic.id!r}: key {field!r} has an empty entry"
+            )
+        prev = owner.get(key)
+        if prev is not None and prev[0] != lic.id:
+            other = licenses[prev[0]]
+            raise KnowledgeBaseError(
+                f"{lic.file}: license {lic.id!r}: duplicate {_SINGULAR[field]} {raw!r} "
+                f"(already {_SINGULAR[prev[1]]} {prev[2]!r} of license {prev[0]!r} in {other.file})"
+            )
+        owner.setdefault(key, (lic.id, field, raw))
+        target.setdefault(key, lic.id)
+
+    for lic in licenses.values():
+        claim(lic, "id", lic.id, id_keys)
+    for lic in licenses.values():
+        for raw in lic.retired_hub_ids:
+            claim(lic, "retired_hub_ids", raw, id_keys)
+        for raw in lic.aliases:
+            claim(lic, "aliases", raw, alias_keys)
+        for raw in lic.names:
+            claim(lic, "names", raw, name_keys)
+        for link in lic.links:
+            prev = link_owner.get(link)
+            if prev is not None and prev != lic.id:
+                raise KnowledgeBaseError(
+                    f"{lic.file}: license {lic.id!r}: duplicate link {link!r} "
+                    f"(already a link of license {prev!r})"
+                )
+            link_owner[link] = lic.id
+    return id_keys, alias_keys, name_keys
+
+
+class KnowledgeBase:
+    """Validated licenses with lookups by id, raw `license:` value, and name/link."""
+
+    def __init__(self, licenses: dict[str, License], directory: Path | None = None) -> None:
+        self.licenses: dict[str, License] = licenses
+        self.directory = directory
+        self._id_keys, self._alias_keys, self._name_keys = _index_keys(licenses)
+        self._links: list[tuple[str, str]] = sorted(
+            ((link, lic.id) for lic in licenses.values() for link in lic.links),
+            key=lambda pair: (-len(pair[0]), pair[0]),
+        )
+
+    # -- plain access -----------------------------------------------------------------
+    def __contains__(self, license_id: object) -> bool:
+        return isinstance(license_id, str) and license_id in self.licenses
+
+    def __len__(self) -> int:
+        return len(self.licenses)
+
+    def __iter__(self):
+        return iter(self.licenses.values())
+
+    def get(self, license_id: str) -> License:
+        try:
+            return self.licenses[license_id]
+        except (KeyError, TypeError):
+            hint = self.suggest(license_id) if isinstance(license_id, str) else []
+            more = f"; did you mean {', '.join(map(repr, hint))}?" if hint else ""
+            raise KeyError(f"no license {license_id!r} in the knowledge base{more}") from None
+
+    def hub_ids(self) -> list[str]:
+        """The ids the Hub accepts in `license:`, in the Hub's order."""
+        return [h for h in HUB_LICENSE_IDS if h in self.licenses]
+
+    def missing_hub_ids(self) -> list[str]:
+        return [h for h in HUB_LICENSE_IDS if h not in self.licenses]
+
+    def effective(self, license_id: str) -> License:
+        """For a family id (cc, gpl, ...), its strictest member; otherwise the license."""
+        lic = self.get(license_id)
+        return self.get(lic.strictest) if lic.is_family else lic
+
+    def carriers(self, tag: str) -> tuple[str, ...]:
+        """Ids of the licenses whose `carries` includes a restriction tag."""
+        return tuple(lic.id for lic in self.licenses.values() if tag in lic.carries)
+
+    def restriction_tags(self) -> dict[str, tuple[str, ...]]:
+        """Every use-restrictions tag -> the licenses that carry it."""
+        tags = sorted({t for lic in self.licenses.values() for t in lic.carries})
+        return {t: self.carriers(t) for t in tags}
+
+    # -- resolution -------------------------------------------------------------------
+    def resolve_id(self, raw: str | None) -> str | None:
+        """A `license:` value -> KB id (exact id, retired Hub id or alias), else None.
+
+        Matching ignores case, whitespace, underscores and dashes. `other` resolves to the
+        `other` entry itself: following license_name / license_link is resolve_other's job.
+        """
+        if not isinstance(raw, str):
+            return None
+        key = normalize_key(raw)
+        if not key:
+            return None
+        return self._id_keys.get(key) or self._alias_keys.get(key)
+
+    def resolve_other(self, name: str | None, link: str | None) -> str | None:
+        """`license: other` + license_name / license_link -> KB id, or None.
+
+        The name is tried first (ids, retired ids, aliases and `names`, normalized); then
+        the link, by case-insensitive substring match against each license's `links`
+        (the longest matching substring wins). Placeholder ids never count as resolved.
+        """
+        if isinstance(name, str):
+            key = normalize_key(name)
+            if key:
+                hit = self._id_keys.get(key) or self._alias_keys.get(key) or self._name_keys.get(key)
+                if hit and not self.licenses[hit].is_special:
+                    return hit
+        if isinstance(link, str) and link.strip():
+            low = link.strip().lower()
+            for needle, lid in self._links:
+                if needle in low:
+                    return lid
+        return None
+
+    def suggest(self, raw: str, n: int = 3) -> list[str]:
+        """The closest known ids to a raw value (for error messages)."""
+        if not isinstance(raw, str) or not raw.strip():
+            return []
+        key = normalize_key(raw)
+        keys = {**self._name_keys, **self._alias_keys, **self._id_keys}
+        out: list[str] = []
+        for match in difflib.get_close_matches(key, list(keys), n=n * 4, cutoff=0.6):
+            lid = keys[match]
+            if lid not in out:
+                out.append(lid)
+            if len(out) == n:
+                break
+        return out
+
+
+def _load(directory: Path) -> KnowledgeBase:
+    if not directory.is_dir():
+        raise KnowledgeBaseError(f"{directory}: knowledge-base directory not found")
+    files = sorted(directory.glob("*.toml"))
+    if not files:
+        raise KnowledgeBaseError(f"{directory}: no *.toml files")
+    licenses: dict[str, License] = {}
+    for path in files:
+        for index, (entry, fname) in enumerate(_parse_file(path), start=1):
+            lic = _build_license(entry, fname, index)
+            if lic.id in licenses:
+                prev = licenses[lic.id]
+                raise KnowledgeBaseError(
+                    f"{fname}: license {lic.id!r}: duplicate id (already defined in {prev.file})"
+                )
+            licenses[lic.id] = lic
+    for lic in licenses.values():
+        _check_entry_consistency(lic)
+    _check_cross_references(licenses)
+    return KnowledgeBase(licenses, directory)
+
+
+@functools.cache
+def _load_default() -> KnowledgeBase:
+    kb = _load(DATA_DIR)
+    missing = kb.missing_hub_ids()
+    if missing:
+        raise KnowledgeBaseError(
+            f"{DATA_DIR.name}: the shipped knowledge base lacks Hub id(s): {', '.join(missing)}"
+        )
+    return kb
+
+
+def load_kb(directory: Path | str | None = None) -> KnowledgeBase:
+    """Load and validate a knowledge base (default: the package data, cached).
+
+    The shipped data must cover every Hub id; a custom directory need not (tests load
+    small fixture directories), but its entries get the same validation.
+    """
+    if directory is None:
+        return _load_default()
+    return _load(Path(directory))
