@@ -33,7 +33,7 @@ def sample_ctx(audited_sample):
 
 def outcome(ctx: AuditContext, rule_id: str, label: str, view: str, model_id: str) -> str:
     """noncompliant | compliant | excluded | not-qualifying, for one model."""
-    idx = ctx.keys.index(model_id.lower())
+    idx = ctx.index_of(model_id)
     row = next(r for r in get_rule(rule_id).evaluate(ctx, view) if r.label == label)
     if row.noncompliant[idx]:
         return "noncompliant"

@@ -47,15 +47,22 @@ class Rule:
         raise NotImplementedError
 
 
-def pair_matrix(ctx: AuditContext, fn) -> np.ndarray:
-    """bool[c, u] = fn(license c, license u) over knowledge-base licenses (None for absent)."""
-    lics = ctx.table.licenses
-    m = np.zeros((len(lics), len(lics)), dtype=bool)
-    for i, c in enumerate(lics):
+def pair_matrix(ctx: AuditContext, fn, where=None, key=None) -> np.ndarray:
+    """bool[c, u] = fn(license c, license u) over knowledge-base licenses (None for absent).
+
+    `where(u)` is a cheap upstream-only precondition that skips most columns; `key`
+    memoizes the matrix on the context so both views share it."""
+    def build():
+        lics = ctx.table.licenses
+        m = np.zeros((len(lics), len(lics)), dtype=bool)
         for j, u in enumerate(lics):
-            if u is not None:
+            if u is None or (where is not None and not where(u)):
+                continue
+            for i, c in enumerate(lics):
                 m[i, j] = bool(fn(c, u))
-    return m
+        return m
+
+    return ctx.cached(("pair", key), build) if key else build()
 
 
 def upstream_matrix(ctx: AuditContext, fn) -> np.ndarray:

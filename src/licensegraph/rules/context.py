@@ -87,16 +87,31 @@ class AuditContext:
             FROM (SELECT * FROM known UNION ALL SELECT * FROM dangling)
             """
         )
-        nodes = con.sql("SELECT idx, model_key, id, license, deleted, has_record FROM audit_nodes ORDER BY idx").to_arrow_table()
+        nodes = con.sql(
+            r"""
+            SELECT idx, model_key, id, deleted, has_record,
+                   regexp_replace(lower(split_part(id, '/', -1)), '[\s\-_.]+', '', 'g') AS name_norm
+            FROM audit_nodes ORDER BY idx
+            """
+        ).to_arrow_table()
         self.n = nodes.num_rows
-        self.keys = nodes.column("model_key").to_pylist()
-        self.ids = np.array(nodes.column("id").to_pylist(), dtype=object)
+        # Strings stay in Arrow; only the few that reach findings become Python objects.
+        self.keys = nodes.column("model_key").combine_chunks()
+        self.ids = nodes.column("id").combine_chunks()
+        self.name_norm = nodes.column("name_norm").combine_chunks()
+        self._cache: dict = {}
         self.lic = self._codes_sql()
         self.deleted = nodes.column("deleted").to_numpy(zero_copy_only=False).astype(bool)
         self.has_record = nodes.column("has_record").to_numpy(zero_copy_only=False).astype(bool)
+        rel_names = ("finetune", "adapter", "quantization", "merge", "unlabelled")
+        self.relation_names = rel_names
+        code_sql = lambda col: "CASE " + " ".join(  # noqa: E731
+            f"WHEN {col} = '{r}' THEN {i}" for i, r in enumerate(rel_names[:4])) + " ELSE 4 END"
         edges = con.sql(
-            """
-            SELECT c.idx AS child, p.idx AS parent, e.relation, coalesce(e.hub_relation, 'unlabelled') AS hub_relation
+            f"""
+            SELECT c.idx AS child, p.idx AS parent,
+                   ({code_sql('e.relation')})::TINYINT AS relation,
+                   ({code_sql("replace(e.hub_relation, 'quantized', 'quantization')")})::TINYINT AS hub_relation
             FROM edges e
             JOIN audit_nodes c ON c.model_key = e.child_key
             JOIN audit_nodes p ON p.model_key = e.parent_key
@@ -106,12 +121,9 @@ class AuditContext:
         ).to_arrow_table()
         self.child = edges.column("child").to_numpy().astype(np.int64)
         self.parent = edges.column("parent").to_numpy().astype(np.int64)
-        rel_names = ("finetune", "adapter", "quantization", "merge", "unlabelled")
-        self.relation_names = rel_names
+        self.edge_relation = edges.column("relation").to_numpy().astype(np.int8)
+        self.edge_hub = edges.column("hub_relation").to_numpy().astype(np.int8)
         rel_code = {r: i for i, r in enumerate(rel_names)}
-        self.edge_relation = np.array([rel_code[r] for r in edges.column("relation").to_pylist()], dtype=np.int8)
-        hub = edges.column("hub_relation").to_pylist()
-        self.edge_hub = np.array([rel_code.get({"quantized": "quantization"}.get(h, h), 4) for h in hub], dtype=np.int8)
         self.n_parents = np.bincount(self.child, minlength=self.n)
         self.is_derivative = self.n_parents > 0
         # A model's relation to its parents: merge if any edge says merge, else its first edge's.
@@ -181,20 +193,33 @@ class AuditContext:
 
     def exists_pair(self, view: str, pred: np.ndarray) -> np.ndarray:
         """bool[n]: some upstream license u has pred[own license, u] (pred: codes x codes)."""
-        out = np.zeros(self.n, dtype=bool)
-        bits = self.upstream(view)
         words = self.table.words
-        for c in np.unique(self.lic).tolist():
-            row = pred[c]
-            if not row.any():
-                continue
-            sel = self.lic == c
-            out[sel] = (bits[sel] & bits_of(np.flatnonzero(row), words)).any(axis=1)
-        return out
+        masks = np.stack([bits_of(np.flatnonzero(row), words) for row in pred])  # codes x words
+        return (self.upstream(view) & masks[self.lic]).any(axis=1)
+
+    def cached(self, key, factory):
+        """Per-context memo for values both views share (pair matrices, name checks)."""
+        if key not in self._cache:
+            self._cache[key] = factory()
+        return self._cache[key]
+
+    def index_of(self, model_id: str) -> int:
+        import pyarrow.compute as pc
+
+        found = pc.index(self.keys, model_id.lower()).as_py()
+        if found < 0:
+            raise KeyError(model_id)
+        return found
+
+    def ids_at(self, indices: np.ndarray) -> list[str]:
+        return self.ids.take(np.asarray(indices, dtype=np.int64)).to_pylist()
 
     def undecidable_reason(self, view: str, include_self: bool) -> np.ndarray:
         """Per model, the first undecidable license among its own (if include_self) and
         its upstream ones, as an index into UNDECIDABLE, or -1."""
+        return self.cached(("undecidable", view, include_self), lambda: self._undecidable(view, include_self))
+
+    def _undecidable(self, view: str, include_self: bool) -> np.ndarray:
         reason = np.full(self.n, -1, dtype=np.int8)
         bits = self.upstream(view)
         for i, name in reversed(list(enumerate(UNDECIDABLE))):
@@ -216,5 +241,5 @@ class AuditContext:
         all_ &= self.is_derivative
         return any_, all_
 
-    def license_id(self, idx: int) -> str:
+    def license_id(self, idx: int) -> str:  # noqa: D401
         return self.table.ids[self.lic[idx]]

@@ -23,8 +23,8 @@ class CopyleftStyleDropped(Rule):
     applies_to = "derivatives with a parent whose use restrictions or agreement must travel"
 
     def evaluate(self, ctx: AuditContext, view: str) -> list[RowResult]:
-        qualifies = pair_matrix(ctx, lambda c, u: bool(_required(u)))
-        violates = pair_matrix(ctx, lambda c, u: bool(_required(u)) and (c is None or not _required(u) <= set(c.carries)))
+        qualifies = pair_matrix(ctx, lambda c, u: True, where=_required, key='csd-q')
+        violates = pair_matrix(ctx, lambda c, u: c is None or not _required(u) <= set(c.carries), where=_required, key='csd-v')
         return [derivative_row(
             ctx, view, self.labels[0], qualifies, violates, "use-restrictions",
             message="format('{} does not carry the use restrictions of {} (from {})', model_license, ancestor_license, ancestor_id)",

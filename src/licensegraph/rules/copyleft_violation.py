@@ -23,8 +23,8 @@ class CopyleftViolation(Rule):
     applies_to = "derivatives with a share-alike or strong copyleft parent"
 
     def evaluate(self, ctx: AuditContext, view: str) -> list[RowResult]:
-        qualifies = pair_matrix(ctx, lambda c, u: _accepts(u) is not None)
-        violates = pair_matrix(ctx, lambda c, u: _accepts(u) is not None and (c is None or c.id not in _accepts(u)))
+        qualifies = pair_matrix(ctx, lambda c, u: True, where=_accepts, key='cv-q')
+        violates = pair_matrix(ctx, lambda c, u: c is None or c.id not in _accepts(u), where=_accepts, key='cv-v')
         return [derivative_row(
             ctx, view, self.labels[0], qualifies, violates, "share-alike",
             message="format('{} is not a license {} accepts for derivatives (share-alike, from {})', model_license, ancestor_license, ancestor_id)",

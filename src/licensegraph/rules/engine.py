@@ -90,7 +90,7 @@ def find_witnesses(ctx: AuditContext, view: str, models: np.ndarray, pred: np.nd
     matrix = np.take_along_axis(matrix, order, axis=1)
     mask = matrix >= 0
     lengths = mask.sum(axis=1)
-    values = pa.array(ctx.ids[matrix[mask]].tolist(), pa.string())
+    values = ctx.ids.take(pa.array(matrix[mask], pa.int64()))
     offsets = pa.array(np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32))
     path = pa.ListArray.from_arrays(offsets, values, mask=pa.array(lengths == 0))
     return Witnesses(found_anc, path, [matrix[:, i] for i in range(matrix.shape[1])])
@@ -214,13 +214,13 @@ def _write_findings(ctx: AuditContext, con, view: str, rule: Rule, row: RowResul
     lic_ids = np.array(ctx.table.ids, dtype=object)
     detail = row.detail[models] if row.detail is not None else np.full(len(models), None, dtype=object)
     table = pa.table({
-        "model_key": pa.array([ctx.keys[i] for i in models.tolist()], pa.string()),
-        "model_id": pa.array(ctx.ids[models].tolist(), pa.string()),
+        "model_key": ctx.keys.take(pa.array(models, pa.int64())),
+        "model_id": ctx.ids.take(pa.array(models, pa.int64())),
         "relation": pa.array(rel_names[_relation_index(ctx.relation[models])].tolist(), pa.string()),
         "hub_relation": pa.array(rel_names[_relation_index(ctx.hub_relation[models])].tolist(), pa.string()),
         "model_license": pa.array(lic_ids[ctx.lic[models]].tolist(), pa.string()),
         "model_work_kind": pa.array(work_kind[ctx.lic[models]].tolist(), pa.string()),
-        "ancestor_id": pa.array(np.where(has_anc, ctx.ids[np.maximum(anc, 0)], None).tolist(), pa.string()),
+        "ancestor_id": ctx.ids.take(pa.array(np.maximum(anc, 0), pa.int64(), mask=~has_anc)),
         "ancestor_license": pa.array(np.where(has_anc, lic_ids[ctx.lic[np.maximum(anc, 0)]], None).tolist(), pa.string()),
         "path": wit.path,
         "severity": pa.array(severity.tolist(), pa.string()),

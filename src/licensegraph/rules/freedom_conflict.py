@@ -24,10 +24,10 @@ def _restricts(c, commercial_upstream: bool) -> bool:
 
 
 def freedom_row(ctx: AuditContext, view: str, label: str, tag: str, family_name: str) -> RowResult:
-    qualifies = pair_matrix(ctx, lambda c, u: _free(u, tag))
+    qualifies = pair_matrix(ctx, lambda c, u: True, where=lambda u: _free(u, tag), key=('fc-q', tag))
     # The model's own license adds restrictions the free work forbids.
-    violates = pair_matrix(ctx, lambda c, u: _free(u, tag) and c is not None and not _free(c, tag)
-                           and _restricts(c, u.commercial))
+    violates = pair_matrix(ctx, lambda c, u: c is not None and not _free(c, tag) and _restricts(c, u.commercial),
+                           where=lambda u: _free(u, tag), key=('fc-v', tag))
     # A co-parent (merge) or, in the effective view, any upstream license adds them.
     restrictive = ctx.table.mask(lambda u: not _free(u, tag) and (u.restricts_use or u.field_of_use or not u.commercial))
     upstream_restrictive = ctx.has_any(view, restrictive)

@@ -16,8 +16,8 @@ class LicenseMissing(Rule):
     needs_child_license = False
 
     def evaluate(self, ctx: AuditContext, view: str) -> list[RowResult]:
-        qualifies = pair_matrix(ctx, lambda c, u: bool(u.duties))
-        violates = pair_matrix(ctx, lambda c, u: bool(u.duties) and c is not None and c.id in ("none", "unknown"))
+        qualifies = pair_matrix(ctx, lambda c, u: True, where=lambda u: bool(u.duties), key='lm-q')
+        violates = pair_matrix(ctx, lambda c, u: c is not None and c.id in ("none", "unknown"), where=lambda u: bool(u.duties), key='lm-v')
         return [derivative_row(
             ctx, view, self.labels[0], qualifies, violates, "license-copy",
             message="format('declares {} although {} (from {}) has duties every derivative must meet', CASE model_license WHEN 'none' THEN 'no license' ELSE 'license: unknown' END, ancestor_license, ancestor_id)",

@@ -27,8 +27,8 @@ class LlamaExclusiveLicense(Rule):
     def evaluate(self, ctx: AuditContext, view: str) -> list[RowResult]:
         rows = []
         for exempt, label in ROWS:
-            qualifies = pair_matrix(ctx, lambda c, u, e=exempt: _bans(u, e))
-            violates = pair_matrix(ctx, lambda c, u, e=exempt: _bans(u, e) and not _bans(c, e))
+            qualifies = pair_matrix(ctx, lambda c, u: True, where=lambda u, e=exempt: _bans(u, e), key=('le-q', exempt))
+            violates = pair_matrix(ctx, lambda c, u, e=exempt: not _bans(c, e), where=lambda u, e=exempt: _bans(u, e), key=('le-v', exempt))
             rows.append(derivative_row(
                 ctx, view, label, qualifies, violates, "no-improve-other-llm",
                 message="format('{} does not pass on the ban on using {} materials or outputs to improve other LLMs (from {})', model_license, ancestor_license, ancestor_id)",

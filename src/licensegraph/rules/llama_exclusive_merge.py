@@ -52,7 +52,7 @@ class LlamaExclusiveMerge(Rule):
                 parent_reason[ctx.child[sel]] = reason_self[ctx.parent[sel]]
             excluded[maybe] = parent_reason[maybe]
             qualifying = population & (excluded < 0)
-            witness = pair_matrix(ctx, lambda c, u, e=exempt: _bans(u, e))
+            witness = pair_matrix(ctx, lambda c, u: True, where=lambda u, e=exempt: _bans(u, e), key=('le-q', exempt))
             rows.append(RowResult(
                 label=label,
                 qualifying=qualifying,

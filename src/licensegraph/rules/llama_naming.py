@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 
 import numpy as np
-import pyarrow as pa
 import pyarrow.compute as pc
 
 from licensegraph.rules.base import RowResult, Rule, derivative_row, upstream_matrix
@@ -32,12 +31,12 @@ class LlamaNaming(Rule):
 
     def evaluate(self, ctx: AuditContext, view: str) -> list[RowResult]:
         prefixes = sorted({d.text for lic in ctx.table.licenses if lic is not None for d in lic.duties_of("name-prefix")})
-        names = pa.array([str(i).split("/")[-1] for i in ctx.ids.tolist()], pa.string())
-        norm = pc.replace_substring_regex(pc.utf8_lower(names), r"[\s\-_.]+", "")
-        bad_for = {}
-        for prefix in prefixes:
-            starts = pc.starts_with(norm, normalize_name(prefix)).to_numpy(zero_copy_only=False)
-            bad_for[prefix] = ~starts.astype(bool)
+
+        def name_checks():
+            return {p: ~pc.starts_with(ctx.name_norm, normalize_name(p)).to_numpy(zero_copy_only=False).astype(bool)
+                    for p in prefixes}
+
+        bad_for = ctx.cached("llama-naming-names", name_checks)
         qualifies = upstream_matrix(ctx, lambda u: bool(u.duties_of("name-prefix")))
         violated = np.zeros(ctx.n, dtype=bool)
         for prefix in prefixes:

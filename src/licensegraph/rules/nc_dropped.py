@@ -22,8 +22,8 @@ class NcDropped(Rule):
     applies_to = "derivatives with a non-commercial parent"
 
     def evaluate(self, ctx: AuditContext, view: str) -> list[RowResult]:
-        qualifies = pair_matrix(ctx, lambda c, u: _nc(u))
-        violates = pair_matrix(ctx, lambda c, u: _nc(u) and c is not None and not _nc(c))
+        qualifies = pair_matrix(ctx, lambda c, u: True, where=_nc, key='nc-q')
+        violates = pair_matrix(ctx, lambda c, u: c is not None and not _nc(c), where=_nc, key='nc-v')
         return [derivative_row(
             ctx, view, self.labels[0], qualifies, violates, "non-commercial",
             message="format('{} permits commercial use, but {} (from {}) is non-commercial', model_license, ancestor_license, ancestor_id)",
