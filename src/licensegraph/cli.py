@@ -133,8 +133,12 @@ def audit(
     fmt: str = typer.Option("table", "--format", help="table, json, csv or markdown."),
     rule: Optional[list[str]] = typer.Option(None, "--rule", help="Run only this rule (repeatable)."),
     hub_labels: bool = typer.Option(False, "--hub-labels", help="Break down by the Hub's relation labels."),
+    full: bool = typer.Option(False, "--full", help="Re-evaluate every model, not only those changed since the last audit."),
 ):
-    """Run every rule over the store and print the study-style noncompliance table."""
+    """Run every rule over the store and print the study-style noncompliance table.
+
+    After the first audit, a later one re-evaluates only the models changed by ingest
+    since then and their descendants (use --full to re-evaluate everything)."""
     from licensegraph.reports import audit_table as at
     from licensegraph.rules.engine import run_audit
 
@@ -146,7 +150,7 @@ def audit(
         raise typer.Exit(2)
     store = open_store(db)
     try:
-        run = run_audit(store, rule_ids=rule or None)
+        run = run_audit(store, rule_ids=rule or None, incremental=False if full else None)
     except KeyError as exc:
         err.print(f"[red]error:[/red] {exc.args[0]}")
         raise typer.Exit(2)
@@ -154,6 +158,7 @@ def audit(
     if rule:
         data["rows"] = [r for r in data["rows"] if r["rule"] in rule]
     data["notes"] = run.notes
+    data["incremental"] = run.incremental
     store.close()
     if fmt == "json":
         print(at.to_json(data))
@@ -163,6 +168,8 @@ def audit(
         sys.stdout.write(at.to_markdown(data))
     else:
         at.render_rich(console, data)
+        if run.incremental:
+            console.print(f"[dim]incremental audit: re-evaluated {run.affected:,} changed models and their descendants[/dim]")
         for rule_id, notes in run.notes.items():
             for note in notes:
                 console.print(f"[dim]{rule_id}: {note}[/dim]")

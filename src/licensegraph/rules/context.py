@@ -61,10 +61,13 @@ def bits_of(codes: np.ndarray, words: int) -> np.ndarray:
 class AuditContext:
     """Everything the rules need, loaded once from the store."""
 
-    def __init__(self, store: Store, kb: KnowledgeBase | None = None):
+    def __init__(self, store: Store, kb: KnowledgeBase | None = None, scope: str | None = None):
+        """`scope`: a table of model_key to restrict the graph to (an incremental audit's
+        affected models plus all their ancestors); None loads every model."""
         self.store = store
         self.kb = kb or load_kb()
         self.table = LicenseTable.build(self.kb)
+        self.scope = scope
         self._load()
         self._propagate()
 
@@ -72,16 +75,19 @@ class AuditContext:
     def _load(self) -> None:
         con = self.store.con
         con.execute(
-            """
+            f"""
             CREATE OR REPLACE TEMP TABLE audit_nodes AS
             WITH known AS (
               SELECT m.model_key, m.id, coalesce(l.license, 'absent') AS license,
                      m.deleted, m.has_record
               FROM models m LEFT JOIN model_licenses l USING (model_key)
+              {"WHERE m.model_key IN (SELECT model_key FROM " + self.scope + ")" if self.scope else ""}
             ), dangling AS (
               SELECT parent_key AS model_key, any_value(parent_id) AS id, 'absent' AS license,
                      false AS deleted, false AS has_record
-              FROM edges WHERE dangling GROUP BY parent_key
+              FROM edges WHERE dangling
+              {"AND child_key IN (SELECT model_key FROM " + self.scope + ")" if self.scope else ""}
+              GROUP BY parent_key
             )
             SELECT (row_number() OVER (ORDER BY model_key) - 1)::INTEGER AS idx, *
             FROM (SELECT * FROM known UNION ALL SELECT * FROM dangling)

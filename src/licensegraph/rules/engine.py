@@ -7,6 +7,8 @@ over all findings at once.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 
 import numpy as np
@@ -116,15 +118,86 @@ class AuditRun:
     rules: list[Rule]
     views: tuple[str, ...]
     notes: dict[str, list[str]]
-    models: int
+    models: int  # models audited in this run (all, or the affected ones when incremental)
     depth_rounds: int
+    incremental: bool = False
+    affected: int = 0
+
+
+# Outcome codes per (model, table row), kept in `model_outcomes` so that an incremental
+# audit can update the table's counts by difference.
+NOT_IN_POPULATION, COMPLIANT, NONCOMPLIANT = 0, 1, 2
+EXCLUDED_BASE = 3  # + index into UNDECIDABLE
+N_CODES = EXCLUDED_BASE + len(UNDECIDABLE)
+N_COMBOS = 36  # (relation 0..5) x (hub relation 0..5)
+
+
+def kb_fingerprint(kb: KnowledgeBase) -> str:
+    return hashlib.sha256(repr(sorted(kb.licenses.items())).encode()).hexdigest()[:16]
+
+
+def _layout(rules: list[Rule], views) -> list[tuple[str, str, str]]:
+    return [(view, rule.id, label) for view in views for rule in rules for label in rule.labels]
+
+
+def _can_run_incrementally(store: Store, layout, fingerprint: str) -> bool:
+    return (store.get_meta("outcome_layout") == json.dumps(layout)
+            and store.get_meta("audit_kb") == fingerprint
+            and store.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = 'model_outcomes'") == 1)
 
 
 def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str] | None = None,
-              views: tuple[str, ...] = VIEWS) -> AuditRun:
-    ctx = AuditContext(store, kb)
+              views: tuple[str, ...] = VIEWS, incremental: bool | None = None) -> AuditRun:
+    """Evaluate the rules and store findings and counts.
+
+    With every rule and both views, per-model outcomes are kept so that the next run can
+    be incremental: only models changed by ingest since (and their descendants) are
+    re-evaluated. `incremental=None` decides by itself; False forces a full audit.
+    """
+    from licensegraph.licenses.kb import load_kb
+
+    kb = kb or load_kb()
     rules = [get_rule(r) for r in rule_ids] if rule_ids else all_rules()
+    complete = rule_ids is None and tuple(views) == VIEWS
+    layout = _layout(rules, views)
+    fingerprint = kb_fingerprint(kb)
     con = store.con
+    possible = complete and _can_run_incrementally(store, layout, fingerprint)
+    if incremental is None:
+        incremental = possible
+    incremental = bool(incremental and possible)
+    affected_n = 0
+    if incremental:
+        con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE _affected AS
+            WITH RECURSIVE down(model_key) AS (
+              SELECT DISTINCT model_key FROM dirty_models
+              UNION
+              SELECT e.child_key FROM edges e JOIN down ON e.parent_key = down.model_key WHERE NOT e.self_loop
+            ) SELECT model_key FROM down
+            """
+        )
+        con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE _scope AS
+            WITH RECURSIVE up(model_key) AS (
+              SELECT model_key FROM _affected
+              UNION
+              SELECT e.parent_key FROM edges e JOIN up ON e.child_key = up.model_key WHERE NOT e.self_loop
+            ) SELECT model_key FROM up
+            """
+        )
+        affected_n = con.execute("SELECT count(*) FROM _affected").fetchone()[0]
+        ctx = AuditContext(store, kb, scope="_scope")
+        affected_keys = set(con.execute("SELECT model_key FROM _affected").fetchnumpy()["model_key"].tolist())
+        import pyarrow.compute as pc
+
+        write = pc.is_in(ctx.keys, value_set=pa.array(sorted(affected_keys), pa.string())).to_numpy(zero_copy_only=False)
+    else:
+        ctx = AuditContext(store, kb)
+        write = np.ones(ctx.n, dtype=bool)
+
     con.register("_duty_sources", _duty_sources(ctx.kb))
     work = {lic.id: lic.work_kind for lic in ctx.kb.licenses.values()}
     work_kind = np.array([work.get(i, "none") for i in ctx.table.ids], dtype=object)
@@ -133,19 +206,42 @@ def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str]
     unresolved_mask[unresolved // 64] = np.uint64(1) << np.uint64(unresolved % 64)
     possibly_incomplete = (ctx.lic == unresolved) | ctx.has_any("effective", unresolved_mask)
     notes: dict[str, list[str]] = {}
+    outcomes = np.zeros((ctx.n, len(layout)), dtype=np.uint8)
+    combo = _relation_index(ctx.relation) * 6 + _relation_index(ctx.hub_relation)
+    col = 0
     con.execute("BEGIN TRANSACTION")
     try:
+        if incremental:
+            con.execute("DELETE FROM findings WHERE model_key IN (SELECT model_key FROM _affected)")
         for view in views:
             for rule in rules:
-                con.execute("DELETE FROM findings WHERE view = ? AND rule_id = ?", [view, rule.id])
-                con.execute("DELETE FROM rule_counts WHERE view = ? AND rule_id = ?", [view, rule.id])
+                if not incremental:
+                    con.execute("DELETE FROM findings WHERE view = ? AND rule_id = ?", [view, rule.id])
                 for row in rule.evaluate(ctx, view):
-                    notes.setdefault(rule.id, [])
                     for note in row.notes:
-                        if note not in notes[rule.id]:
+                        if note not in notes.setdefault(rule.id, []):
                             notes[rule.id].append(note)
-                    _write_counts(ctx, con, view, rule, row)
-                    _write_findings(ctx, con, view, rule, row, work_kind, possibly_incomplete)
+                    code = np.where(row.noncompliant, NONCOMPLIANT, np.where(row.qualifying, COMPLIANT, NOT_IN_POPULATION))
+                    code = np.where(row.excluded >= 0, EXCLUDED_BASE + row.excluded, code).astype(np.uint8)
+                    outcomes[:, col] = code
+                    col += 1
+                    _write_findings(ctx, con, view, rule, row, work_kind, possibly_incomplete, write)
+        counts = np.zeros((len(layout), N_COMBOS, N_CODES), dtype=np.int64)
+        if incremental:
+            old = _read_outcomes(con, "_affected", len(layout))
+            counts = _read_counts(con, layout) - _count(old[0], old[1]) + _count(combo[write], outcomes[write])
+            con.execute("DELETE FROM model_outcomes WHERE model_key IN (SELECT model_key FROM _affected)")
+            _append_outcomes(con, ctx, write, combo, outcomes)
+        else:
+            counts = _count(combo, outcomes)
+            if complete:
+                con.execute("DROP TABLE IF EXISTS model_outcomes")
+                _append_outcomes(con, ctx, write, combo, outcomes, create=True)
+        _write_counts(con, layout, counts, replace_all=complete)
+        if complete:
+            con.execute("DELETE FROM dirty_models")
+            store.set_meta("outcome_layout", json.dumps(layout))
+            store.set_meta("audit_kb", fingerprint)
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
@@ -153,8 +249,96 @@ def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str]
     finally:
         con.unregister("_duty_sources")
     store.set_meta("audited_rules", ",".join(r.id for r in rules))
-    return AuditRun(rules=rules, views=tuple(views), notes=notes, models=int(ctx.audited.sum()),
-                    depth_rounds=ctx.depth_rounds)
+    return AuditRun(rules=rules, views=tuple(views), notes=notes, models=int((ctx.audited & write).sum()),
+                    depth_rounds=ctx.depth_rounds, incremental=incremental, affected=affected_n)
+
+
+def _count(combo: np.ndarray, outcomes: np.ndarray) -> np.ndarray:
+    """(rows, combos, codes) counts of outcome codes by relation combination."""
+    rows = outcomes.shape[1]
+    out = np.zeros((rows, N_COMBOS, N_CODES), dtype=np.int64)
+    for r in range(rows):
+        out[r] = np.bincount(combo * N_CODES + outcomes[:, r], minlength=N_COMBOS * N_CODES).reshape(N_COMBOS, N_CODES)
+    return out
+
+
+def _append_outcomes(con, ctx: AuditContext, write: np.ndarray, combo: np.ndarray, outcomes: np.ndarray,
+                     create: bool = False) -> None:
+    idx = np.flatnonzero(write)
+    cols = {"model_key": ctx.keys.take(pa.array(idx, pa.int64())), "combo": pa.array(combo[idx].astype(np.int16))}
+    for r in range(outcomes.shape[1]):
+        cols[f"o{r}"] = pa.array(outcomes[idx, r])
+    con.register("_outcomes", pa.table(cols))
+    if create:
+        con.execute("CREATE TABLE model_outcomes AS SELECT * FROM _outcomes")
+    else:
+        con.execute("INSERT INTO model_outcomes SELECT * FROM _outcomes")
+    con.unregister("_outcomes")
+
+
+def _read_outcomes(con, keys_table: str, rows: int) -> tuple[np.ndarray, np.ndarray]:
+    res = con.execute(
+        f"SELECT * FROM model_outcomes WHERE model_key IN (SELECT model_key FROM {keys_table})"
+    ).fetchnumpy()
+    combo = np.asarray(res["combo"], dtype=np.int64)
+    outcomes = np.zeros((len(combo), rows), dtype=np.uint8)
+    for r in range(rows):
+        outcomes[:, r] = res[f"o{r}"]
+    return combo, outcomes
+
+
+_REL_NAMES = ["finetune", "adapter", "quantization", "merge", "unlabelled", None]
+_COUNT_COLUMNS = ["qualifying", "noncompliant", "excluded_none", "excluded_unknown", "excluded_unresolved",
+                  "excluded_absent"]
+
+
+def _read_counts(con, layout) -> np.ndarray:
+    counts = np.zeros((len(layout), N_COMBOS, N_CODES), dtype=np.int64)
+    index = {(v, r, label): i for i, (v, r, label) in enumerate(layout)}
+    for view, rule_id, label, rel, hub, nonc, comp, *excl, total in con.execute(
+        """
+        SELECT view, rule_id, label, relation, hub_relation, noncompliant, qualifying - noncompliant,
+               excluded_none, excluded_unknown, excluded_unresolved, excluded_absent, population
+        FROM rule_counts
+        """
+    ).fetchall():
+        i = index.get((view, rule_id, label))
+        if i is None:
+            continue
+        c = _REL_NAMES.index(rel) * 6 + _REL_NAMES.index(hub)
+        counts[i, c, NONCOMPLIANT] = nonc
+        counts[i, c, COMPLIANT] = comp
+        for j, e in enumerate(excl):
+            counts[i, c, EXCLUDED_BASE + j] = e
+        counts[i, c, NOT_IN_POPULATION] = total - nonc - comp - sum(excl)
+    return counts
+
+
+def _write_counts(con, layout, counts: np.ndarray, replace_all: bool) -> None:
+    out = {k: [] for k in ("view", "rule_id", "label", "relation", "hub_relation", *_COUNT_COLUMNS, "population")}
+    for i, (view, rule_id, label) in enumerate(layout):
+        for c in range(N_COMBOS):
+            cell = counts[i, c]
+            if not cell.any():
+                continue
+            out["view"].append(view)
+            out["rule_id"].append(rule_id)
+            out["label"].append(label)
+            out["relation"].append(_REL_NAMES[c // 6])
+            out["hub_relation"].append(_REL_NAMES[c % 6])
+            out["qualifying"].append(int(cell[COMPLIANT] + cell[NONCOMPLIANT]))
+            out["noncompliant"].append(int(cell[NONCOMPLIANT]))
+            for j, name in enumerate(_COUNT_COLUMNS[2:]):
+                out[name].append(int(cell[EXCLUDED_BASE + j]))
+            out["population"].append(int(cell.sum()))
+    con.register("_counts", pa.table(out))
+    if replace_all:
+        con.execute("DELETE FROM rule_counts")
+    else:
+        for view, rule_id, _ in layout:
+            con.execute("DELETE FROM rule_counts WHERE view = ? AND rule_id = ?", [view, rule_id])
+    con.execute("INSERT INTO rule_counts BY NAME SELECT * FROM _counts")
+    con.unregister("_counts")
 
 
 def _relation_index(codes: np.ndarray) -> np.ndarray:
@@ -162,42 +346,9 @@ def _relation_index(codes: np.ndarray) -> np.ndarray:
     return np.where(codes < 0, 5, codes).astype(np.int64)
 
 
-def _write_counts(ctx: AuditContext, con, view: str, rule: Rule, row: RowResult) -> None:
-    rel_names = list(ctx.relation_names) + [None]
-    rel = _relation_index(ctx.relation)
-    hub = _relation_index(ctx.hub_relation)
-    combo = rel * 6 + hub
-    out = {"relation": [], "hub_relation": [], "qualifying": [], "noncompliant": [],
-           "excluded_none": [], "excluded_unknown": [], "excluded_unresolved": [], "excluded_absent": []}
-    arrays = {
-        "qualifying": row.qualifying,
-        "noncompliant": row.noncompliant,
-        **{f"excluded_{name.split('-')[-1] if name != 'other-unresolved' else 'unresolved'}": row.excluded == i
-           for i, name in enumerate(UNDECIDABLE)},
-    }
-    counts = {k: np.bincount(combo[v], minlength=36) for k, v in arrays.items()}
-    for c in range(36):
-        if not any(counts[k][c] for k in counts):
-            continue
-        out["relation"].append(rel_names[c // 6])
-        out["hub_relation"].append(rel_names[c % 6])
-        for k in counts:
-            out[k].append(int(counts[k][c]))
-    table = pa.table(out)
-    con.register("_counts", table)
-    con.execute(
-        """
-        INSERT INTO rule_counts BY NAME
-        SELECT ? AS view, ? AS rule_id, ? AS label, * FROM _counts
-        """,
-        [view, rule.id, row.label],
-    )
-    con.unregister("_counts")
-
-
 def _write_findings(ctx: AuditContext, con, view: str, rule: Rule, row: RowResult,
-                    work_kind: np.ndarray, possibly_incomplete: np.ndarray) -> None:
-    models = np.flatnonzero(row.noncompliant)
+                    work_kind: np.ndarray, possibly_incomplete: np.ndarray, write: np.ndarray) -> None:
+    models = np.flatnonzero(row.noncompliant & write)
     if len(models) == 0:
         return
     wit = find_witnesses(ctx, view, models, row.witness)

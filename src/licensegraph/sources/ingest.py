@@ -197,6 +197,7 @@ def _merge_records(store: Store, label: str, result: FileSummary) -> None:
     )
     con.execute("DELETE FROM models WHERE model_key IN (SELECT model_key FROM _merged)")
     con.execute("INSERT INTO models BY NAME SELECT * FROM _merged")
+    con.execute("INSERT INTO dirty_models SELECT model_key FROM _merged")
     for table in ("_best", "_status", "_merged"):
         con.execute(f"DROP TABLE {table}")
 
@@ -250,5 +251,6 @@ def _merge_lineage(store: Store, label: str, result: FileSummary) -> None:
     )
     con.execute("DELETE FROM models WHERE model_key IN (SELECT model_key FROM _lmerged)")
     con.execute("INSERT INTO models BY NAME SELECT * FROM _lmerged")
+    con.execute("INSERT INTO dirty_models SELECT model_key FROM _lmerged")
     for table in ("_lbest", "_lstatus", "_lmerged"):
         con.execute(f"DROP TABLE {table}")

@@ -79,6 +79,9 @@ _V1 = [
         detail VARCHAR
     )
     """,
+    # Models changed by ingest since the last audit: the incremental audit re-evaluates
+    # them and their descendants.
+    "CREATE TABLE IF NOT EXISTS dirty_models (model_key VARCHAR NOT NULL)",
     # Normalized license per model, with the raw values beside it.
     """
     CREATE TABLE IF NOT EXISTS model_licenses (
@@ -139,7 +142,8 @@ _V1 = [
         excluded_none BIGINT NOT NULL,
         excluded_unknown BIGINT NOT NULL,
         excluded_unresolved BIGINT NOT NULL,
-        excluded_absent BIGINT NOT NULL
+        excluded_absent BIGINT NOT NULL,
+        population BIGINT NOT NULL
     )
     """,
 ]
