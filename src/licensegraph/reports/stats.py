@@ -31,7 +31,7 @@ def collect_stats(store: Store, top: int = 15) -> dict:
     hub = q(
         "SELECT hub_relation, count(*) FROM edges WHERE NOT self_loop AND hub_relation IS NOT NULL GROUP BY 1"
     ).fetchall()
-    hub_unlabelled = q("SELECT count(*) FROM edges WHERE NOT self_loop AND hub_relation IS NULL").fetchone()[0]
+    hub_unlabelled = q("SELECT count(*) FROM edges WHERE NOT self_loop AND hub_relation IS NULL").fetchall()[0][0]
     sources = dict(q("SELECT relation_source, count(*) FROM edges WHERE NOT self_loop GROUP BY 1").fetchall())
     relabelled = q(
         """

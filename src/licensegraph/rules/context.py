@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from licensegraph.licenses.kb import KnowledgeBase, License, load_kb
 from licensegraph.store.db import Store
@@ -74,39 +76,39 @@ class AuditContext:
     # -- loading ------------------------------------------------------------------
     def _load(self) -> None:
         con = self.store.con
+        scope_models = f"WHERE m.model_key IN (SELECT model_key FROM {self.scope})" if self.scope else ""
+        scope_edges = f"AND child_key IN (SELECT model_key FROM {self.scope})" if self.scope else ""
+        con.register("_codes", pa.table({"license": self.table.ids, "code": list(range(len(self.table)))}))
+        unresolved = self.table.code["other-unresolved"]
+        # Node numbers only need to be consistent within this audit, so no sort is needed.
         con.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE audit_nodes AS
-            WITH known AS (
-              SELECT m.model_key, m.id, coalesce(l.license, 'absent') AS license,
+            SELECT (row_number() OVER () - 1)::INTEGER AS idx, * FROM (
+              SELECT m.model_key, m.id, coalesce(c.code, {unresolved})::SMALLINT AS code,
                      m.deleted, m.has_record
-              FROM models m LEFT JOIN model_licenses l USING (model_key)
-              {"WHERE m.model_key IN (SELECT model_key FROM " + self.scope + ")" if self.scope else ""}
-            ), dangling AS (
-              SELECT parent_key AS model_key, any_value(parent_id) AS id, 'absent' AS license,
-                     false AS deleted, false AS has_record
-              FROM edges WHERE dangling
-              {"AND child_key IN (SELECT model_key FROM " + self.scope + ")" if self.scope else ""}
+              FROM models m
+              LEFT JOIN model_licenses l USING (model_key)
+              LEFT JOIN _codes c ON c.license = coalesce(l.license, 'absent')
+              {scope_models}
+              UNION ALL
+              SELECT parent_key, any_value(parent_id), {self.table.code["absent"]}::SMALLINT, false, false
+              FROM edges WHERE dangling {scope_edges}
               GROUP BY parent_key
             )
-            SELECT (row_number() OVER (ORDER BY model_key) - 1)::INTEGER AS idx, *
-            FROM (SELECT * FROM known UNION ALL SELECT * FROM dangling)
             """
         )
-        nodes = con.sql(
-            r"""
-            SELECT idx, model_key, id, deleted, has_record,
-                   regexp_replace(lower(split_part(id, '/', -1)), '[\s\-_.]+', '', 'g') AS name_norm
-            FROM audit_nodes ORDER BY idx
-            """
-        ).to_arrow_table()
+        con.unregister("_codes")
+        nodes = con.sql("SELECT idx, model_key, id, code, deleted, has_record FROM audit_nodes").to_arrow_table()
+        order = nodes.column("idx").to_numpy()
+        if len(order) and not (np.diff(order) > 0).all():
+            nodes = nodes.take(pa.array(np.argsort(order)))
         self.n = nodes.num_rows
         # Strings stay in Arrow; only the few that reach findings become Python objects.
         self.keys = nodes.column("model_key").combine_chunks()
         self.ids = nodes.column("id").combine_chunks()
-        self.name_norm = nodes.column("name_norm").combine_chunks()
         self._cache: dict = {}
-        self.lic = self._codes_sql()
+        self.lic = nodes.column("code").to_numpy().astype(np.int32)
         self.deleted = nodes.column("deleted").to_numpy(zero_copy_only=False).astype(bool)
         self.has_record = nodes.column("has_record").to_numpy(zero_copy_only=False).astype(bool)
         rel_names = ("finetune", "adapter", "quantization", "merge", "unlabelled")
@@ -122,13 +124,16 @@ class AuditContext:
             JOIN audit_nodes c ON c.model_key = e.child_key
             JOIN audit_nodes p ON p.model_key = e.parent_key
             WHERE NOT e.self_loop
-            ORDER BY child, parent
             """
         ).to_arrow_table()
-        self.child = edges.column("child").to_numpy().astype(np.int64)
-        self.parent = edges.column("parent").to_numpy().astype(np.int64)
-        self.edge_relation = edges.column("relation").to_numpy().astype(np.int8)
-        self.edge_hub = edges.column("hub_relation").to_numpy().astype(np.int8)
+        child = edges.column("child").to_numpy().astype(np.int64)
+        parent = edges.column("parent").to_numpy().astype(np.int64)
+        by_child = np.lexsort((parent, child))
+        self.child = child[by_child]
+        self.parent = parent[by_child]
+        self.edge_relation = edges.column("relation").to_numpy().astype(np.int8)[by_child]
+        self.edge_hub = edges.column("hub_relation").to_numpy().astype(np.int8)[by_child]
+        self.indptr = np.concatenate([[0], np.cumsum(np.bincount(self.child, minlength=self.n))])
         rel_code = {r: i for i, r in enumerate(rel_names)}
         self.n_parents = np.bincount(self.child, minlength=self.n)
         self.is_derivative = self.n_parents > 0
@@ -139,20 +144,6 @@ class AuditContext:
         # Models without a Hub record (lineage rows only, dangling parents) are graph
         # nodes but have no declared license to judge; deleted models are off the Hub.
         self.audited = ~self.deleted & self.has_record
-
-    def _codes_sql(self) -> np.ndarray:
-        con = self.store.con
-        import pyarrow as pa
-
-        con.register("_codes", pa.table({"license": self.table.ids, "code": list(range(len(self.table)))}))
-        arr = con.sql(
-            """
-            SELECT coalesce(c.code, (SELECT code FROM _codes WHERE license = 'other-unresolved'))::INTEGER AS code
-            FROM audit_nodes n LEFT JOIN _codes c USING (license) ORDER BY n.idx
-            """
-        ).to_arrow_table().column("code").to_numpy()
-        con.unregister("_codes")
-        return arr.astype(np.int32)
 
     def _model_relation(self, edge_rel: np.ndarray) -> np.ndarray:
         rel = np.full(self.n, -1, dtype=np.int8)
@@ -200,8 +191,14 @@ class AuditContext:
     def exists_pair(self, view: str, pred: np.ndarray) -> np.ndarray:
         """bool[n]: some upstream license u has pred[own license, u] (pred: codes x codes)."""
         words = self.table.words
-        masks = np.stack([bits_of(np.flatnonzero(row), words) for row in pred])  # codes x words
-        return (self.upstream(view) & masks[self.lic]).any(axis=1)
+        bits = self.upstream(view)
+        # Only models with some upstream license in pred's columns can match.
+        cand = np.flatnonzero((bits & bits_of(np.flatnonzero(pred.any(axis=0)), words)).any(axis=1))
+        out = np.zeros(self.n, dtype=bool)
+        if len(cand):
+            masks = np.stack([bits_of(np.flatnonzero(row), words) for row in pred])  # codes x words
+            out[cand] = (bits[cand] & masks[self.lic[cand]]).any(axis=1)
+        return out
 
     def cached(self, key, factory):
         """Per-context memo for values both views share (pair matrices, name checks)."""
@@ -209,9 +206,15 @@ class AuditContext:
             self._cache[key] = factory()
         return self._cache[key]
 
-    def index_of(self, model_id: str) -> int:
-        import pyarrow.compute as pc
+    @property
+    def name_norm(self) -> pa.Array:
+        """Repo names lower-cased with separators removed (for name-prefix rules)."""
+        def build():
+            names = pc.utf8_lower(pc.replace_substring_regex(self.ids, r"^[^/]*/", ""))
+            return pc.replace_substring_regex(names, r"[\s\-_.]+", "")
+        return self.cached("name_norm", build)
 
+    def index_of(self, model_id: str) -> int:
         found = pc.index(self.keys, model_id.lower()).as_py()
         if found < 0:
             raise KeyError(model_id)

@@ -19,6 +19,7 @@ from licensegraph.rules import all_rules, get_rule
 from licensegraph.rules.base import RowResult, Rule
 from licensegraph.rules.context import UNDECIDABLE, VIEWS, AuditContext
 from licensegraph.store.db import Store
+from licensegraph.store.findings_view import refresh_findings_view
 
 RELATION_COLUMNS = ("finetune", "adapter", "quantization", "merge")
 
@@ -34,7 +35,7 @@ def find_witnesses(ctx: AuditContext, view: str, models: np.ndarray, pred: np.nd
     k = len(models)
     if pred is None or k == 0 or len(ctx.child) == 0:
         return Witnesses(np.full(k, -1, dtype=np.int64), pa.array([None] * k, pa.list_(pa.string())), [])
-    indptr = np.searchsorted(ctx.child, np.arange(ctx.n + 1))
+    indptr = ctx.indptr
     model_lic = ctx.lic[models]
     trail_prev = [np.full(k, -1, dtype=np.int64)]
     trail_node = [models.astype(np.int64)]
@@ -59,11 +60,12 @@ def find_witnesses(ctx: AuditContext, view: str, models: np.ndarray, pred: np.nd
         node = ctx.parent[edge]
         prev = front_trail[rep]
         key = pos * ctx.n + node
-        _, first = np.unique(key, return_index=True)
-        first = np.sort(first)
-        fresh = first[~np.isin(key[first], visited)]
-        pos, node, prev, key = pos[fresh], node[fresh], prev[fresh], key[fresh]
-        visited = np.union1d(visited, key)
+        if view != "local":  # one level of distinct parents needs no dedupe
+            _, first = np.unique(key, return_index=True)
+            first = np.sort(first)
+            fresh = first[~np.isin(key[first], visited)]
+            pos, node, prev, key = pos[fresh], node[fresh], prev[fresh], key[fresh]
+            visited = np.union1d(visited, key)
         trail = n_trails + np.arange(len(node))
         n_trails += len(node)
         trail_prev.append(prev)
@@ -133,7 +135,12 @@ N_COMBOS = 36  # (relation 0..5) x (hub relation 0..5)
 
 
 def kb_fingerprint(kb: KnowledgeBase) -> str:
-    return hashlib.sha256(repr(sorted(kb.licenses.items())).encode()).hexdigest()[:16]
+    """Stable across processes (frozensets sorted), so a store knows when facts changed."""
+    import dataclasses
+
+    facts = [dataclasses.asdict(lic) for _, lic in sorted(kb.licenses.items())]
+    text = json.dumps(facts, sort_keys=True, default=lambda v: sorted(v) if isinstance(v, (set, frozenset)) else str(v))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _layout(rules: list[Rule], views) -> list[tuple[str, str, str]]:
@@ -188,19 +195,20 @@ def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str]
             ) SELECT model_key FROM up
             """
         )
-        affected_n = con.execute("SELECT count(*) FROM _affected").fetchone()[0]
+        affected_n = con.execute("SELECT count(*) FROM _affected").fetchall()[0][0]
         ctx = AuditContext(store, kb, scope="_scope")
-        affected_keys = set(con.execute("SELECT model_key FROM _affected").fetchnumpy()["model_key"].tolist())
-        import pyarrow.compute as pc
-
-        write = pc.is_in(ctx.keys, value_set=pa.array(sorted(affected_keys), pa.string())).to_numpy(zero_copy_only=False)
+        hit = con.sql(
+            "SELECT idx FROM audit_nodes WHERE model_key IN (SELECT model_key FROM _affected)"
+        ).to_arrow_table().column("idx").to_numpy()
+        write = np.zeros(ctx.n, dtype=bool)
+        write[hit] = True
     else:
         ctx = AuditContext(store, kb)
         write = np.ones(ctx.n, dtype=bool)
 
     con.register("_duty_sources", _duty_sources(ctx.kb))
-    work = {lic.id: lic.work_kind for lic in ctx.kb.licenses.values()}
-    work_kind = np.array([work.get(i, "none") for i in ctx.table.ids], dtype=object)
+    con.register("_license_kinds", pa.table({"license": [lic.id for lic in ctx.kb.licenses.values()],
+                                             "work_kind": [lic.work_kind for lic in ctx.kb.licenses.values()]}))
     unresolved = ctx.table.code["other-unresolved"]
     unresolved_mask = np.zeros(ctx.table.words, dtype=np.uint64)
     unresolved_mask[unresolved // 64] = np.uint64(1) << np.uint64(unresolved % 64)
@@ -211,12 +219,16 @@ def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str]
     col = 0
     con.execute("BEGIN TRANSACTION")
     try:
+        con.execute("DELETE FROM duty_sources")
+        con.execute("INSERT INTO duty_sources SELECT * FROM _duty_sources")
+        con.execute("DELETE FROM license_kinds")
+        con.execute("INSERT INTO license_kinds SELECT * FROM _license_kinds")
         if incremental:
-            con.execute("DELETE FROM findings WHERE model_key IN (SELECT model_key FROM _affected)")
+            con.execute("DELETE FROM finding_rows WHERE model_key IN (SELECT model_key FROM _affected)")
         for view in views:
             for rule in rules:
                 if not incremental:
-                    con.execute("DELETE FROM findings WHERE view = ? AND rule_id = ?", [view, rule.id])
+                    con.execute("DELETE FROM finding_rows WHERE view = ? AND rule_id = ?", [view, rule.id])
                 for row in rule.evaluate(ctx, view):
                     for note in row.notes:
                         if note not in notes.setdefault(rule.id, []):
@@ -225,7 +237,8 @@ def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str]
                     code = np.where(row.excluded >= 0, EXCLUDED_BASE + row.excluded, code).astype(np.uint8)
                     outcomes[:, col] = code
                     col += 1
-                    _write_findings(ctx, con, view, rule, row, work_kind, possibly_incomplete, write)
+                    _write_findings(ctx, con, view, rule, row, possibly_incomplete, write)
+                    _save_templates(con, rule, row)
         counts = np.zeros((len(layout), N_COMBOS, N_CODES), dtype=np.int64)
         if incremental:
             old = _read_outcomes(con, "_affected", len(layout))
@@ -238,6 +251,7 @@ def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str]
                 con.execute("DROP TABLE IF EXISTS model_outcomes")
                 _append_outcomes(con, ctx, write, combo, outcomes, create=True)
         _write_counts(con, layout, counts, replace_all=complete)
+        refresh_findings_view(con)
         if complete:
             con.execute("DELETE FROM dirty_models")
             store.set_meta("outcome_layout", json.dumps(layout))
@@ -248,6 +262,7 @@ def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str]
         raise
     finally:
         con.unregister("_duty_sources")
+        con.unregister("_license_kinds")
     store.set_meta("audited_rules", ",".join(r.id for r in rules))
     return AuditRun(rules=rules, views=tuple(views), notes=notes, models=int((ctx.audited & write).sum()),
                     depth_rounds=ctx.depth_rounds, incremental=incremental, affected=affected_n)
@@ -259,12 +274,14 @@ def _count(combo: np.ndarray, outcomes: np.ndarray) -> np.ndarray:
     out = np.zeros((rows, N_COMBOS, N_CODES), dtype=np.int64)
     for r in range(rows):
         out[r] = np.bincount(combo * N_CODES + outcomes[:, r], minlength=N_COMBOS * N_CODES).reshape(N_COMBOS, N_CODES)
+    out[:, :, NOT_IN_POPULATION] = 0  # not kept: outcome rows of such models are not stored
     return out
 
 
 def _append_outcomes(con, ctx: AuditContext, write: np.ndarray, combo: np.ndarray, outcomes: np.ndarray,
                      create: bool = False) -> None:
-    idx = np.flatnonzero(write)
+    # Models outside every population have nothing to count; absent rows mean all zero.
+    idx = np.flatnonzero(write & outcomes.any(axis=1))
     cols = {"model_key": ctx.keys.take(pa.array(idx, pa.int64())), "combo": pa.array(combo[idx].astype(np.int16))}
     for r in range(outcomes.shape[1]):
         cols[f"o{r}"] = pa.array(outcomes[idx, r])
@@ -310,7 +327,6 @@ def _read_counts(con, layout) -> np.ndarray:
         counts[i, c, COMPLIANT] = comp
         for j, e in enumerate(excl):
             counts[i, c, EXCLUDED_BASE + j] = e
-        counts[i, c, NOT_IN_POPULATION] = total - nonc - comp - sum(excl)
     return counts
 
 
@@ -346,8 +362,14 @@ def _relation_index(codes: np.ndarray) -> np.ndarray:
     return np.where(codes < 0, 5, codes).astype(np.int64)
 
 
+def _dict_strings(codes: np.ndarray, names: list, mask: np.ndarray | None = None) -> pa.Array:
+    """Strings for integer codes, built by Arrow (no Python object per row)."""
+    arr = pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int32), mask=mask), pa.array(names, pa.string()))
+    return arr.cast(pa.string())
+
+
 def _write_findings(ctx: AuditContext, con, view: str, rule: Rule, row: RowResult,
-                    work_kind: np.ndarray, possibly_incomplete: np.ndarray, write: np.ndarray) -> None:
+                    possibly_incomplete: np.ndarray, write: np.ndarray) -> None:
     models = np.flatnonzero(row.noncompliant & write)
     if len(models) == 0:
         return
@@ -358,43 +380,39 @@ def _write_findings(ctx: AuditContext, con, view: str, rule: Rule, row: RowResul
     for step in wit.path_nodes[1:-1] if view == "effective" else []:
         inner = (step >= 0) & (step != anc)
         via |= inner & row.noncompliant[np.maximum(step, 0)]
-    severity = np.full(len(models), rule.severity, dtype=object)
+    severity = np.zeros(len(models), dtype=np.int32)
     if row.warning is not None:
-        severity[row.warning[models]] = "warning"
-    rel_names = np.array(list(ctx.relation_names) + [None], dtype=object)
-    lic_ids = np.array(ctx.table.ids, dtype=object)
-    detail = row.detail[models] if row.detail is not None else np.full(len(models), None, dtype=object)
+        severity[row.warning[models]] = 1
+    rel_names = list(ctx.relation_names) + [None]
+    take = pa.array(models, pa.int64())
+    n = len(models)
     table = pa.table({
-        "model_key": ctx.keys.take(pa.array(models, pa.int64())),
-        "model_id": ctx.ids.take(pa.array(models, pa.int64())),
-        "relation": pa.array(rel_names[_relation_index(ctx.relation[models])].tolist(), pa.string()),
-        "hub_relation": pa.array(rel_names[_relation_index(ctx.hub_relation[models])].tolist(), pa.string()),
-        "model_license": pa.array(lic_ids[ctx.lic[models]].tolist(), pa.string()),
-        "model_work_kind": pa.array(work_kind[ctx.lic[models]].tolist(), pa.string()),
+        "view": _dict_strings(np.zeros(n), [view]),
+        "rule_id": _dict_strings(np.zeros(n), [rule.id]),
+        "label": _dict_strings(np.zeros(n), [row.label]),
+        "severity": _dict_strings(severity, [rule.severity, "warning"]),
+        "model_key": ctx.keys.take(take),
+        "model_id": ctx.ids.take(take),
+        "relation": _dict_strings(_relation_index(ctx.relation[models]), rel_names),
+        "hub_relation": _dict_strings(_relation_index(ctx.hub_relation[models]), rel_names),
+        "model_license": _dict_strings(ctx.lic[models], ctx.table.ids),
         "ancestor_id": ctx.ids.take(pa.array(np.maximum(anc, 0), pa.int64(), mask=~has_anc)),
-        "ancestor_license": pa.array(np.where(has_anc, lic_ids[ctx.lic[np.maximum(anc, 0)]], None).tolist(), pa.string()),
+        "ancestor_license": _dict_strings(ctx.lic[np.maximum(anc, 0)], ctx.table.ids, mask=~has_anc),
         "path": wit.path,
-        "severity": pa.array(severity.tolist(), pa.string()),
+        "duty": _dict_strings(np.zeros(n), [row.duty or None]),
         "via_noncompliant": pa.array(via),
         "possibly_incomplete": pa.array(possibly_incomplete[models]),
-        "detail": pa.array(detail.tolist(), pa.string()),
+        "detail": pa.array(row.detail[models].tolist(), pa.string()) if row.detail is not None else pa.nulls(n, pa.string()),
     })
     con.register("_f", table)
-    rule_url, rule_clause = rule.source
-    con.execute(
-        f"""
-        INSERT INTO findings BY NAME
-        SELECT ? AS view, ? AS rule_id, ? AS label, f.severity, f.model_key, f.model_id, f.relation,
-               f.hub_relation, f.model_license, f.ancestor_id, f.ancestor_license, f.path,
-               ? AS duty,
-               coalesce(s.clause, ?) AS clause,
-               coalesce(s.url, ?) AS source_url,
-               f.via_noncompliant, f.possibly_incomplete,
-               {row.message} || CASE WHEN f.via_noncompliant THEN ' (reached through an ancestor that is itself noncompliant)' ELSE '' END AS message,
-               {row.remedy} AS remedy
-        FROM _f f
-        LEFT JOIN _duty_sources s ON s.license = f.ancestor_license AND s.duty = ?
-        """,
-        [view, rule.id, row.label, row.duty or None, rule_clause or None, rule_url or None, row.duty],
-    )
+    con.execute("INSERT INTO finding_rows BY NAME SELECT * FROM _f")
     con.unregister("_f")
+
+
+def _save_templates(con, rule: Rule, row: RowResult) -> None:
+    url, clause = rule.source
+    con.execute("DELETE FROM finding_templates WHERE rule_id = ? AND label = ?", [rule.id, row.label])
+    con.execute("INSERT INTO finding_templates VALUES (?, ?, ?, ?, ?, ?)",
+                [rule.id, row.label, row.message, row.remedy, clause or None, url or None])
+
+

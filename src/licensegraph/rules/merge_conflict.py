@@ -44,13 +44,18 @@ class MergeConflict(Rule):
         if len(merges):
             sigs, inverse = np.unique(bits[merges], axis=0, return_inverse=True)
             inverse = inverse.reshape(-1)
+            verdicts = ctx.cached("merge-conflict-verdicts", dict)  # upstream ids -> conflict text or None
+            order = np.argsort(inverse, kind="stable")
+            bounds = np.concatenate([[0], np.cumsum(np.bincount(inverse, minlength=len(sigs)))])
             for s, row in enumerate(sigs):
                 codes = [w * 64 + b for w in range(len(row)) for b in range(64) if int(row[w]) >> b & 1]
-                ids = [ctx.table.ids[c] for c in codes if c not in undecidable_codes]
-                members = merges[inverse == s]
-                if feasible_licenses(ctx.kb, ids).none_feasible:
+                ids = tuple(sorted(ctx.table.ids[c] for c in codes if c not in undecidable_codes))
+                members = merges[order[bounds[s]:bounds[s + 1]]]
+                if ids not in verdicts:
+                    verdicts[ids] = explain_conflict(ctx.kb, list(ids)) if feasible_licenses(ctx.kb, list(ids)).none_feasible else None
+                if verdicts[ids] is not None:
                     noncompliant[members] = True
-                    detail[members] = explain_conflict(ctx.kb, ids)
+                    detail[members] = verdicts[ids]
                 else:
                     unknown = [UNDECIDABLE.index(ctx.table.ids[c]) for c in codes if c in undecidable_codes]
                     if unknown:

@@ -33,7 +33,7 @@ _RECORD_STRUCT = json.dumps(
         "likes": "BIGINT",
         "library_name": "VARCHAR",
         "pipeline_tag": "VARCHAR",
-        "tags": "JSON",
+        "tags": "VARCHAR[]",
         "card_data": "JSON",
         "cardData": "JSON",
     }
@@ -122,21 +122,61 @@ class HubRecordStager:
         self._stage_text_batch(table, set())
         return table.num_rows, None
 
+    def read_fast(self) -> bool:
+        """One pass of DuckDB's own NDJSON reader over the whole file, into `_parsed`.
+
+        Runs outside the ingest transaction (a failed read would abort it). False when
+        the file is not clean NDJSON (malformed line, damaged gzip, wrong types): the
+        caller then takes the line-exact path, so that every reject names its line."""
+        con = self.con
+        columns = json.loads(_RECORD_STRUCT)
+        fields = ", ".join(f"{k} := {k}" for k in columns)
+        try:
+            con.execute(
+                f"""
+                CREATE OR REPLACE TEMP TABLE _parsed AS
+                SELECT *, hash(r) AS record_hash FROM (
+                SELECT row_number() OVER () AS line, true AS ok, 'OBJECT' AS jtype,
+                       struct_pack({fields}) AS r
+                FROM read_json(?, format = 'newline_delimited', columns = {columns!r},
+                               maximum_object_size = 67108864))
+                """,
+                [str(self.path)],
+            )
+        except duckdb.Error:
+            con.execute("DROP TABLE IF EXISTS _parsed")
+            return False
+        return True
+
+    def stage_fast(self) -> tuple[int, str | None] | None:
+        """Shred what `read_fast` read; None (nothing staged) if any record would be rejected."""
+        con = self.con
+        self._shred()
+        if con.execute("SELECT count(*) FROM stage_rejects").fetchall()[0][0]:
+            con.execute("DELETE FROM stage_rejects")
+            con.execute("DELETE FROM stage_records")
+            return None
+        return con.execute("SELECT count(*) FROM _parsed").fetchall()[0][0], None
+
     # -- shredding ------------------------------------------------------------------
     def _stage_text_batch(self, table: pa.Table, skip_lines: set[int]) -> None:
+        self._parse_text_batch(table, skip_lines)
+        self._shred()
+
+    def _parse_text_batch(self, table: pa.Table, skip_lines: set[int]) -> None:
         con = self.con
         con.register("_batch", table)
         con.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE _parsed AS
+            SELECT *, hash(r) AS record_hash FROM (
             SELECT line, text,
                    json_valid(text) AS ok,
                    CASE WHEN json_valid(text) THEN json_type(text) END AS jtype,
                    CASE WHEN json_valid(text) AND json_type(text) = 'OBJECT'
-                        THEN json_transform(text, '{_RECORD_STRUCT}') END AS r,
-                   hash(text) AS record_hash
+                        THEN json_transform(text, '{_RECORD_STRUCT}') END AS r
             FROM _batch
-            WHERE line NOT IN (SELECT unnest(?::BIGINT[]))
+            WHERE line NOT IN (SELECT unnest(?::BIGINT[])))
             """,
             [sorted(skip_lines)],
         )
@@ -152,6 +192,9 @@ class HubRecordStager:
             """,
             [self.label],
         )
+
+    def _shred(self) -> None:
+        con = self.con
         con.execute(
             """
             INSERT INTO stage_rejects
@@ -254,7 +297,7 @@ class HubRecordStager:
                    try_cast(coalesce(p.r.last_modified, p.r.lastModified) AS TIMESTAMPTZ) AS last_modified,
                    p.r.private, p.r.gated, p.r.disabled, p.r.downloads, p.r.likes,
                    p.r.library_name, p.r.pipeline_tag,
-                   coalesce({_as_list_sql('p.r.tags')}, []) AS tags,
+                   coalesce(p.r.tags, []) AS tags,
                    list_filter(list_transform({_as_list_sql('k.c.license')}, lambda v: trim(v)), lambda v: v <> '') AS card_license,
                    nullif(trim({_as_text_sql('k.c.license_name')}), '') AS license_name,
                    nullif(trim({_as_text_sql('k.c.license_link')}), '') AS license_link,

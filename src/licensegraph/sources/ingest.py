@@ -124,6 +124,7 @@ def _ingest_file(store: Store, path: Path, kind: str, progress: ProgressCallback
         if progress:
             progress(label, done, total)
 
+    fast_read = kind == "records" and HubRecordStager(con, path, label).read_fast()
     con.execute("BEGIN TRANSACTION")
     try:
         for ddl in _STAGE_DDL:
@@ -136,12 +137,17 @@ def _ingest_file(store: Store, path: Path, kind: str, progress: ProgressCallback
             if kind == "parquet":
                 result.read, result.error = stager.stage_parquet()
             else:
-                result.read, result.error = stager.stage_jsonl(report)
+                fast = stager.stage_fast() if fast_read else None
+                if fast is None:
+                    result.read, result.error = stager.stage_jsonl(report)
+                else:
+                    result.read, result.error = fast
+                    report(1, 1)
             _merge_records(store, label, result)
         # Card-level problems keep the record; count rejected records and files only once.
         result.rejected = con.execute(
             "SELECT count(DISTINCT coalesce(CAST(line AS VARCHAR), part)) FROM stage_rejects WHERE part <> 'card'"
-        ).fetchone()[0]
+        ).fetchall()[0][0]
         con.execute("INSERT INTO rejects (file, line, model_id, part, reason) SELECT file, line, model_id, part, coalesce(reason, 'unreadable') FROM stage_rejects")
         con.execute("COMMIT")
     except Exception:
@@ -152,18 +158,20 @@ def _ingest_file(store: Store, path: Path, kind: str, progress: ProgressCallback
 
 def _merge_records(store: Store, label: str, result: FileSummary) -> None:
     con = store.con
+    staged, distinct = con.execute("SELECT count(*), count(DISTINCT model_key) FROM stage_records").fetchone()
+    best = "stage_records"
+    if distinct < staged:  # duplicates within the file: the newest record wins
+        con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE _best AS
+            SELECT * EXCLUDE (rn) FROM (
+              SELECT *, row_number() OVER (PARTITION BY model_key ORDER BY last_modified DESC NULLS LAST, line DESC) AS rn
+              FROM stage_records) WHERE rn = 1
+            """
+        )
+        best = "_best"
     con.execute(
-        """
-        CREATE OR REPLACE TEMP TABLE _best AS
-        SELECT * EXCLUDE (rn) FROM (
-          SELECT *, row_number() OVER (PARTITION BY model_key ORDER BY last_modified DESC NULLS LAST, line DESC) AS rn
-          FROM stage_records) WHERE rn = 1
-        """
-    )
-    staged = con.execute("SELECT count(*) FROM stage_records").fetchone()[0]
-    best = con.execute("SELECT count(*) FROM _best").fetchone()[0]
-    con.execute(
-        """
+        f"""
         CREATE OR REPLACE TEMP TABLE _status AS
         SELECT b.model_key,
           CASE
@@ -172,8 +180,9 @@ def _merge_records(store: Store, label: str, result: FileSummary) -> None:
             WHEN b.last_modified IS NOT DISTINCT FROM m.last_modified AND b.record_hash <> m.record_hash THEN 'updated'
             WHEN b.last_modified < m.last_modified THEN 'older'
             ELSE 'unchanged'
-          END AS status
-        FROM _best b LEFT JOIN models m USING (model_key)
+          END AS status,
+          m.model_key IS NOT NULL AS existed
+        FROM {best} b LEFT JOIN models m USING (model_key)
         """
     )
     counts = dict(con.execute("SELECT status, count(*) FROM _status GROUP BY status").fetchall())
@@ -182,24 +191,35 @@ def _merge_records(store: Store, label: str, result: FileSummary) -> None:
     result.unchanged = counts.get("unchanged", 0)
     # Duplicates within the file and records older than the stored one are not errors:
     # the newer record wins, and the count says how many lost.
-    result.superseded = staged - best + counts.get("older", 0)
-    hub = ", ".join(f"b.{c}" for c in HUB_COLUMNS)
-    lineage = ", ".join(f"m.{c}" for c in LINEAGE_COLUMNS)
+    result.superseded = staged - distinct + counts.get("older", 0)
+    if not (result.stored or result.updated):
+        return
+    # Lineage columns of replaced rows come from the lineage CSV and must survive.
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE _merged AS
+        CREATE OR REPLACE TEMP TABLE _keep AS
+        SELECT m.model_key, {", ".join(f"m.{c}" for c in LINEAGE_COLUMNS)}, m.deleted
+        FROM models m JOIN _status s USING (model_key)
+        WHERE s.existed AND s.status IN ('new', 'updated')
+        """
+    )
+    con.execute("DELETE FROM models WHERE model_key IN (SELECT model_key FROM _keep)")
+    hub = ", ".join(f"b.{c}" for c in HUB_COLUMNS)
+    lineage = ", ".join(f"k.{c}" for c in LINEAGE_COLUMNS)
+    con.execute(
+        f"""
+        INSERT INTO models BY NAME
         SELECT b.model_key, {hub}, true AS has_record, ? AS record_source, {lineage},
-               coalesce(m.deleted, false) AS deleted
-        FROM _best b JOIN _status s USING (model_key) LEFT JOIN models m USING (model_key)
+               coalesce(k.deleted, false) AS deleted
+        FROM {best} b JOIN _status s USING (model_key) LEFT JOIN _keep k USING (model_key)
         WHERE s.status IN ('new', 'updated')
         """,
         [label],
     )
-    con.execute("DELETE FROM models WHERE model_key IN (SELECT model_key FROM _merged)")
-    con.execute("INSERT INTO models BY NAME SELECT * FROM _merged")
-    con.execute("INSERT INTO dirty_models SELECT model_key FROM _merged")
-    for table in ("_best", "_status", "_merged"):
-        con.execute(f"DROP TABLE {table}")
+    con.execute("INSERT INTO dirty_models SELECT model_key FROM _status WHERE status IN ('new', 'updated')")
+    con.execute("DROP TABLE _status")
+    con.execute("DROP TABLE _keep")
+    con.execute("DROP TABLE IF EXISTS _best")
 
 
 def _merge_lineage(store: Store, label: str, result: FileSummary) -> None:
@@ -212,8 +232,8 @@ def _merge_lineage(store: Store, label: str, result: FileSummary) -> None:
           FROM stage_lineage) WHERE rn = 1
         """
     )
-    staged = con.execute("SELECT count(*) FROM stage_lineage").fetchone()[0]
-    best = con.execute("SELECT count(*) FROM _lbest").fetchone()[0]
+    staged = con.execute("SELECT count(*) FROM stage_lineage").fetchall()[0][0]
+    best = con.execute("SELECT count(*) FROM _lbest").fetchall()[0][0]
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE _lstatus AS

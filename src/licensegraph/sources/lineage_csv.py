@@ -129,7 +129,7 @@ class LineageStager:
             WHERE norm_id IS NOT NULL
             """
         )
-        rows = con.execute("SELECT count(*) FROM _lin").fetchone()[0]
+        rows = con.execute("SELECT count(*) FROM _lin").fetchall()[0][0]
         con.execute("DROP TABLE _csv")
         con.execute("DROP TABLE _lin")
         return rows, error

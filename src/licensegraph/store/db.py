@@ -38,6 +38,7 @@ class Store:
             raise StoreError(f"cannot open store {self.path}: {exc}") from exc
         # Hub timestamps carry offsets; compare them in UTC whatever the machine's zone.
         self.con.execute("SET TimeZone = 'UTC'")
+        self.con.execute("SET enable_progress_bar = false")
         if not read_only:
             self.migrate()
         else:
@@ -45,13 +46,11 @@ class Store:
 
     # -- schema ---------------------------------------------------------------
     def schema_version(self) -> int:
-        has_meta = self.con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
-        ).fetchone()[0]
+        has_meta = self.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'")
         if not has_meta:
             return 0
-        row = self.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        return int(row[0]) if row else 0
+        rows = self.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
+        return int(rows[0][0]) if rows else 0
 
     def _check_version(self) -> None:
         version = self.schema_version()
@@ -76,14 +75,21 @@ class Store:
             except Exception:
                 self.con.execute("ROLLBACK")
                 raise
+        has_view = self.scalar(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'findings' AND table_type = 'VIEW'"
+        )
+        if not has_view:
+            from licensegraph.store.findings_view import refresh_findings_view
+
+            refresh_findings_view(self.con)
 
     # -- helpers ----------------------------------------------------------------
     def execute(self, sql: str, params: list | None = None):
         return self.con.execute(sql, params or [])
 
     def scalar(self, sql: str, params: list | None = None):
-        row = self.con.execute(sql, params or []).fetchone()
-        return row[0] if row else None
+        rows = self.con.execute(sql, params or []).fetchall()
+        return rows[0][0] if rows else None
 
     def set_meta(self, key: str, value: str) -> None:
         self.con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])

@@ -104,9 +104,11 @@ _V1 = [
         ingested_at TIMESTAMP DEFAULT current_timestamp
     )
     """,
-    # Findings of the compliance rules; one row per (view, rule, model, subject).
+    # Findings of the compliance rules, one row per (view, rule row, model). Messages,
+    # remedies and clause sources are computed on read by the `findings` view, which the
+    # audit (re)creates from the rules' templates.
     """
-    CREATE TABLE IF NOT EXISTS findings (
+    CREATE TABLE IF NOT EXISTS finding_rows (
         view VARCHAR NOT NULL,
         rule_id VARCHAR NOT NULL,
         label VARCHAR NOT NULL,
@@ -120,14 +122,18 @@ _V1 = [
         ancestor_license VARCHAR,
         path VARCHAR[],
         duty VARCHAR,
-        clause VARCHAR,
-        source_url VARCHAR,
-        via_noncompliant BOOLEAN DEFAULT false,
-        possibly_incomplete BOOLEAN DEFAULT false,
-        message VARCHAR,
-        remedy VARCHAR
+        via_noncompliant BOOLEAN,
+        possibly_incomplete BOOLEAN,
+        detail VARCHAR
     )
     """,
+    """
+    CREATE TABLE IF NOT EXISTS finding_templates (
+        rule_id VARCHAR, label VARCHAR, message_sql VARCHAR, remedy_sql VARCHAR, clause VARCHAR, url VARCHAR
+    )
+    """,
+    "CREATE TABLE IF NOT EXISTS duty_sources (license VARCHAR, duty VARCHAR, clause VARCHAR, url VARCHAR)",
+    "CREATE TABLE IF NOT EXISTS license_kinds (license VARCHAR, work_kind VARCHAR)",
     # Per rule, view and relation: the denominator, the numerator and what was left out
     # of the denominator because a license the decision needs is not known.
     """
