@@ -40,6 +40,10 @@ class Rule:
     in_study: bool = True
     applies_to: str = ""  # one line for docs and reports
     needs_child_license: bool = True
+    # True when the outcome cannot differ between the edge-local and effective views
+    # (e.g. license-mismatch looks at the model's own license only): findings are stored
+    # once and the `findings` view shows them under both views.
+    view_independent: bool = False
     # Where the rule's duty is written, when no ancestor license supplies it.
     source: tuple[str, str] = ("", "")
 

@@ -61,11 +61,18 @@ def find_witnesses(ctx: AuditContext, view: str, models: np.ndarray, pred: np.nd
         prev = front_trail[rep]
         key = pos * ctx.n + node
         if view != "local":  # one level of distinct parents needs no dedupe
-            _, first = np.unique(key, return_index=True)
-            first = np.sort(first)
-            fresh = first[~np.isin(key[first], visited)]
+            # first occurrence of each (finding, node), not seen at an earlier level;
+            # sort-based, which beats np.unique's hashing on these int64 keys
+            order = np.argsort(key, kind="stable")
+            sorted_keys = key[order]
+            is_first = np.ones(len(order), dtype=bool)
+            is_first[1:] = sorted_keys[1:] != sorted_keys[:-1]
+            first = np.sort(order[is_first])
+            at = np.searchsorted(visited, key[first])
+            seen = visited[np.minimum(at, len(visited) - 1)] == key[first]
+            fresh = first[~seen]
             pos, node, prev, key = pos[fresh], node[fresh], prev[fresh], key[fresh]
-            visited = np.union1d(visited, key)
+            visited = np.sort(np.concatenate([visited, key]))
         trail = n_trails + np.arange(len(node))
         n_trails += len(node)
         trail_prev.append(prev)
@@ -228,7 +235,8 @@ def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str]
         for view in views:
             for rule in rules:
                 if not incremental:
-                    con.execute("DELETE FROM finding_rows WHERE view = ? AND rule_id = ?", [view, rule.id])
+                    con.execute("DELETE FROM finding_rows WHERE rule_id = ? AND (view = ? OR ?)",
+                                [rule.id, view, rule.view_independent])
                 for row in rule.evaluate(ctx, view):
                     for note in row.notes:
                         if note not in notes.setdefault(rule.id, []):
@@ -237,7 +245,8 @@ def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str]
                     code = np.where(row.excluded >= 0, EXCLUDED_BASE + row.excluded, code).astype(np.uint8)
                     outcomes[:, col] = code
                     col += 1
-                    _write_findings(ctx, con, view, rule, row, possibly_incomplete, write)
+                    if not (rule.view_independent and view != views[0]):
+                        _write_findings(ctx, con, view, rule, row, possibly_incomplete, write)
                     _save_templates(con, rule, row)
         counts = np.zeros((len(layout), N_COMBOS, N_CODES), dtype=np.int64)
         if incremental:
@@ -412,7 +421,7 @@ def _write_findings(ctx: AuditContext, con, view: str, rule: Rule, row: RowResul
 def _save_templates(con, rule: Rule, row: RowResult) -> None:
     url, clause = rule.source
     con.execute("DELETE FROM finding_templates WHERE rule_id = ? AND label = ?", [rule.id, row.label])
-    con.execute("INSERT INTO finding_templates VALUES (?, ?, ?, ?, ?, ?)",
-                [rule.id, row.label, row.message, row.remedy, clause or None, url or None])
+    con.execute("INSERT INTO finding_templates VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [rule.id, row.label, row.message, row.remedy, clause or None, url or None, rule.view_independent])
 
 

@@ -19,6 +19,7 @@ class LicenseMismatch(Rule):
     severity = "warning"
     order = 10
     applies_to = "models with a known license"
+    view_independent = True
 
     def evaluate(self, ctx: AuditContext, view: str) -> list[RowResult]:
         not_model = ctx.table.vector(lambda lic: lic.work_kind in ("software", "content", "data"))

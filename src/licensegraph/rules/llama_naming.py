@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from licensegraph.rules.base import RowResult, Rule, derivative_row, upstream_matrix
@@ -31,17 +32,17 @@ class LlamaNaming(Rule):
 
     def evaluate(self, ctx: AuditContext, view: str) -> list[RowResult]:
         prefixes = sorted({d.text for lic in ctx.table.licenses if lic is not None for d in lic.duties_of("name-prefix")})
-
-        def name_checks():
-            return {p: ~pc.starts_with(ctx.name_norm, normalize_name(p)).to_numpy(zero_copy_only=False).astype(bool)
-                    for p in prefixes}
-
-        bad_for = ctx.cached("llama-naming-names", name_checks)
         qualifies = upstream_matrix(ctx, lambda u: bool(u.duties_of("name-prefix")))
         violated = np.zeros(ctx.n, dtype=bool)
         for prefix in prefixes:
             needs = ctx.has_any(view, ctx.table.mask(lambda u, p=prefix: any(d.text == p for d in u.duties_of("name-prefix"))))
-            violated |= needs & bad_for[prefix]
+            # Normalize names only for the models this prefix applies to.
+            idx = np.flatnonzero(needs)
+            if len(idx):
+                names = pc.utf8_lower(pc.replace_substring_regex(ctx.ids.take(pa.array(idx)), r"^[^/]*/", ""))
+                names = pc.replace_substring_regex(names, r"[\s\-_.]+", "")
+                starts = pc.starts_with(names, normalize_name(prefix)).to_numpy(zero_copy_only=False).astype(bool)
+                violated[idx[~starts]] = True
         row = derivative_row(
             ctx, view, self.labels[0], qualifies, qualifies, "name-prefix",
             message="format('the model name {} does not begin with the name {} requires (from {})', split_part(model_id, '/', -1), ancestor_license, ancestor_id)",

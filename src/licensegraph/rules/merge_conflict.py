@@ -10,7 +10,7 @@ from itertools import combinations
 
 import numpy as np
 
-from licensegraph.licenses.feasibility import feasible_licenses
+from licensegraph.licenses.feasibility import candidates, duty_failure, feasible_licenses
 from licensegraph.rules.base import RowResult, Rule
 from licensegraph.rules.context import UNDECIDABLE, AuditContext
 
@@ -24,6 +24,18 @@ def explain_conflict(kb, ids: list[str]) -> str:
         if feasible_licenses(kb, [a, b]).none_feasible:
             return f"{a} and {b} demand terms no single license carries"
     return "no license carries the duties of " + ", ".join(result.upstream)
+
+
+def _candidate_masks(ctx: AuditContext) -> dict[str, np.ndarray]:
+    """Per upstream license: which candidate licenses meet all of its duties."""
+    pool = candidates(ctx.kb)
+    masks = {}
+    for lic_id in ctx.table.ids:
+        if lic_id not in ctx.kb:
+            continue
+        u = ctx.kb.effective(lic_id)
+        masks[lic_id] = np.array([not any(duty_failure(ctx.kb, c, u, d) for d in u.duties) for c in pool], dtype=bool)
+    return masks
 
 
 class MergeConflict(Rule):
@@ -45,6 +57,7 @@ class MergeConflict(Rule):
             sigs, inverse = np.unique(bits[merges], axis=0, return_inverse=True)
             inverse = inverse.reshape(-1)
             verdicts = ctx.cached("merge-conflict-verdicts", dict)  # upstream ids -> conflict text or None
+            ok = ctx.cached("merge-conflict-ok", lambda: _candidate_masks(ctx))
             order = np.argsort(inverse, kind="stable")
             bounds = np.concatenate([[0], np.cumsum(np.bincount(inverse, minlength=len(sigs)))])
             for s, row in enumerate(sigs):
@@ -52,7 +65,10 @@ class MergeConflict(Rule):
                 ids = tuple(sorted(ctx.table.ids[c] for c in codes if c not in undecidable_codes))
                 members = merges[order[bounds[s]:bounds[s + 1]]]
                 if ids not in verdicts:
-                    verdicts[ids] = explain_conflict(ctx.kb, list(ids)) if feasible_licenses(ctx.kb, list(ids)).none_feasible else None
+                    # feasible_licenses checks each upstream license's duties on its own, so
+                    # "some candidate passes every upstream license" is an AND of masks.
+                    feasible = np.logical_and.reduce([ok[i] for i in ids]) if ids else np.ones(1, dtype=bool)
+                    verdicts[ids] = None if feasible.any() else explain_conflict(ctx.kb, list(ids))
                 if verdicts[ids] is not None:
                     noncompliant[members] = True
                     detail[members] = verdicts[ids]

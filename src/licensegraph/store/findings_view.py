@@ -33,6 +33,16 @@ def refresh_findings_view(con) -> None:
         )
         return f"CASE {whens} END"
 
+    independent = sorted({row[0] for row in con.execute(
+        "SELECT rule_id FROM finding_templates WHERE view_independent").fetchall()})
+    if independent:
+        ids = ", ".join(f"'{r}'" for r in independent)
+        # stored once, shown under both views
+        rows = (f"SELECT * FROM finding_rows WHERE rule_id NOT IN ({ids}) UNION ALL "
+                f"SELECT r.* REPLACE (v.name AS view) FROM finding_rows r, (VALUES ('local'), ('effective')) v(name) "
+                f"WHERE r.rule_id IN ({ids})")
+    else:
+        rows = "SELECT * FROM finding_rows"
     con.execute(
         f"""
         CREATE OR REPLACE VIEW findings AS
@@ -45,7 +55,7 @@ def refresh_findings_view(con) -> None:
                {case(1, "NULL")} AS remedy
         FROM (
           SELECT f.*, s.clause AS src_clause, s.url AS src_url, k.work_kind AS model_work_kind
-          FROM finding_rows f
+          FROM ({rows}) f
           LEFT JOIN duty_sources s ON s.license = f.ancestor_license AND s.duty = f.duty
           LEFT JOIN license_kinds k ON k.license = f.model_license
         )

@@ -129,7 +129,8 @@ _V1 = [
     """,
     """
     CREATE TABLE IF NOT EXISTS finding_templates (
-        rule_id VARCHAR, label VARCHAR, message_sql VARCHAR, remedy_sql VARCHAR, clause VARCHAR, url VARCHAR
+        rule_id VARCHAR, label VARCHAR, message_sql VARCHAR, remedy_sql VARCHAR, clause VARCHAR, url VARCHAR,
+        view_independent BOOLEAN
     )
     """,
     "CREATE TABLE IF NOT EXISTS duty_sources (license VARCHAR, duty VARCHAR, clause VARCHAR, url VARCHAR)",
