@@ -80,11 +80,12 @@ class AuditContext:
         scope_edges = f"AND child_key IN (SELECT model_key FROM {self.scope})" if self.scope else ""
         con.register("_codes", pa.table({"license": self.table.ids, "code": list(range(len(self.table)))}))
         unresolved = self.table.code["other-unresolved"]
-        # Node numbers only need to be consistent within this audit, so no sort is needed.
+        # Nodes are numbered in model_key order, so that ties (which ancestor is nearest,
+        # which edge comes first) break the same way in full and incremental audits.
         con.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE audit_nodes AS
-            SELECT (row_number() OVER () - 1)::INTEGER AS idx, * FROM (
+            SELECT (row_number() OVER (ORDER BY model_key) - 1)::INTEGER AS idx, * FROM (
               SELECT m.model_key, m.id, coalesce(c.code, {unresolved})::SMALLINT AS code,
                      m.deleted, m.has_record
               FROM models m
@@ -119,7 +120,8 @@ class AuditContext:
             f"""
             SELECT c.idx AS child, p.idx AS parent,
                    ({code_sql('e.relation')})::TINYINT AS relation,
-                   ({code_sql("replace(e.hub_relation, 'quantized', 'quantization')")})::TINYINT AS hub_relation
+                   ({code_sql("replace(e.hub_relation, 'quantized', 'quantization')")})::TINYINT AS hub_relation,
+                   true AS is_first
             FROM edges e
             JOIN audit_nodes c ON c.model_key = e.child_key
             JOIN audit_nodes p ON p.model_key = e.parent_key
@@ -133,6 +135,9 @@ class AuditContext:
         self.parent = parent[by_child]
         self.edge_relation = edges.column("relation").to_numpy().astype(np.int8)[by_child]
         self.edge_hub = edges.column("hub_relation").to_numpy().astype(np.int8)[by_child]
+        # the edge that names a model's relation: its first parent in key order
+        self.edge_first = np.ones(len(self.child), dtype=bool)
+        self.edge_first[1:] = self.child[1:] != self.child[:-1]
         self.indptr = np.concatenate([[0], np.cumsum(np.bincount(self.child, minlength=self.n))])
         rel_code = {r: i for i, r in enumerate(rel_names)}
         self.n_parents = np.bincount(self.child, minlength=self.n)
@@ -148,8 +153,7 @@ class AuditContext:
     def _model_relation(self, edge_rel: np.ndarray) -> np.ndarray:
         rel = np.full(self.n, -1, dtype=np.int8)
         if len(self.child):
-            first = np.ones(len(self.child), dtype=bool)
-            first[1:] = self.child[1:] != self.child[:-1]
+            first = self.edge_first
             rel[self.child[first]] = edge_rel[first]
             merge = np.zeros(self.n, dtype=bool)
             np.logical_or.at(merge, self.child, edge_rel == 3)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from licensegraph.licenses.kb import KnowledgeBase
 from licensegraph.rules import all_rules, get_rule
@@ -131,6 +132,7 @@ class AuditRun:
     depth_rounds: int
     incremental: bool = False
     affected: int = 0
+    timings: dict | None = None  # seconds per phase, for benchmarks
 
 
 # Outcome codes per (model, table row), kept in `model_outcomes` so that an incremental
@@ -169,6 +171,16 @@ def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str]
     re-evaluated. `incremental=None` decides by itself; False forces a full audit.
     """
     from licensegraph.licenses.kb import load_kb
+
+    import time
+
+    clock = {"start": time.perf_counter()}
+    timings: dict[str, float] = {}
+
+    def lap(name: str) -> None:
+        now = time.perf_counter()
+        timings[name] = timings.get(name, 0.0) + now - clock["start"]
+        clock["start"] = now
 
     kb = kb or load_kb()
     rules = [get_rule(r) for r in rule_ids] if rule_ids else all_rules()
@@ -213,6 +225,7 @@ def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str]
         ctx = AuditContext(store, kb)
         write = np.ones(ctx.n, dtype=bool)
 
+    lap("load + propagate")
     con.register("_duty_sources", _duty_sources(ctx.kb))
     con.register("_license_kinds", pa.table({"license": [lic.id for lic in ctx.kb.licenses.values()],
                                              "work_kind": [lic.work_kind for lic in ctx.kb.licenses.values()]}))
@@ -234,10 +247,13 @@ def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str]
             con.execute("DELETE FROM finding_rows WHERE model_key IN (SELECT model_key FROM _affected)")
         for view in views:
             for rule in rules:
-                if not incremental:
+                if not incremental and not (rule.view_independent and view != views[0]):
                     con.execute("DELETE FROM finding_rows WHERE rule_id = ? AND (view = ? OR ?)",
                                 [rule.id, view, rule.view_independent])
-                for row in rule.evaluate(ctx, view):
+                lap("other")
+                rows = rule.evaluate(ctx, view)
+                lap("evaluate rules")
+                for row in rows:
                     for note in row.notes:
                         if note not in notes.setdefault(rule.id, []):
                             notes[rule.id].append(note)
@@ -245,20 +261,24 @@ def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str]
                     code = np.where(row.excluded >= 0, EXCLUDED_BASE + row.excluded, code).astype(np.uint8)
                     outcomes[:, col] = code
                     col += 1
+                    lap("other")
                     if not (rule.view_independent and view != views[0]):
                         _write_findings(ctx, con, view, rule, row, possibly_incomplete, write)
                     _save_templates(con, rule, row)
+                    lap("findings (witness, path, write)")
+        lap("other")
         counts = np.zeros((len(layout), N_COMBOS, N_CODES), dtype=np.int64)
         if incremental:
             old = _read_outcomes(con, "_affected", len(layout))
             counts = _read_counts(con, layout) - _count(old[0], old[1]) + _count(combo[write], outcomes[write])
-            con.execute("DELETE FROM model_outcomes WHERE model_key IN (SELECT model_key FROM _affected)")
+            con.execute("DELETE FROM model_outcomes WHERE key_hash IN (SELECT hash(model_key) FROM _affected)")
             _append_outcomes(con, ctx, write, combo, outcomes)
         else:
             counts = _count(combo, outcomes)
             if complete:
                 con.execute("DROP TABLE IF EXISTS model_outcomes")
                 _append_outcomes(con, ctx, write, combo, outcomes, create=True)
+        lap("outcomes")
         _write_counts(con, layout, counts, replace_all=complete)
         refresh_findings_view(con)
         if complete:
@@ -266,6 +286,7 @@ def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str]
             store.set_meta("outcome_layout", json.dumps(layout))
             store.set_meta("audit_kb", fingerprint)
         con.execute("COMMIT")
+        lap("counts + commit")
     except Exception:
         con.execute("ROLLBACK")
         raise
@@ -274,7 +295,8 @@ def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str]
         con.unregister("_license_kinds")
     store.set_meta("audited_rules", ",".join(r.id for r in rules))
     return AuditRun(rules=rules, views=tuple(views), notes=notes, models=int((ctx.audited & write).sum()),
-                    depth_rounds=ctx.depth_rounds, incremental=incremental, affected=affected_n)
+                    depth_rounds=ctx.depth_rounds, incremental=incremental, affected=affected_n,
+                    timings=timings)
 
 
 def _count(combo: np.ndarray, outcomes: np.ndarray) -> np.ndarray:
@@ -287,14 +309,44 @@ def _count(combo: np.ndarray, outcomes: np.ndarray) -> np.ndarray:
     return out
 
 
+BITS_PER_CODE = 3  # outcome codes 0..6
+
+
+def _pack(outcomes: np.ndarray) -> list[np.ndarray]:
+    """Pack 3-bit outcome codes into as few uint64 words per model as needed."""
+    per_word = 64 // BITS_PER_CODE
+    words = []
+    for start in range(0, outcomes.shape[1], per_word):
+        word = np.zeros(outcomes.shape[0], dtype=np.uint64)
+        for j in range(start, min(start + per_word, outcomes.shape[1])):
+            word |= outcomes[:, j].astype(np.uint64) << np.uint64((j - start) * BITS_PER_CODE)
+        words.append(word)
+    return words
+
+
+def _unpack(words: list[np.ndarray], rows: int) -> np.ndarray:
+    per_word = 64 // BITS_PER_CODE
+    n = len(words[0]) if words else 0
+    out = np.zeros((n, rows), dtype=np.uint8)
+    for j in range(rows):
+        word = words[j // per_word]
+        out[:, j] = (word >> np.uint64((j % per_word) * BITS_PER_CODE)) & np.uint64(7)
+    return out
+
+
 def _append_outcomes(con, ctx: AuditContext, write: np.ndarray, combo: np.ndarray, outcomes: np.ndarray,
                      create: bool = False) -> None:
     # Models outside every population have nothing to count; absent rows mean all zero.
+    # Keyed by a 64-bit hash of model_key: far cheaper to write than the strings.
     idx = np.flatnonzero(write & outcomes.any(axis=1))
-    cols = {"model_key": ctx.keys.take(pa.array(idx, pa.int64())), "combo": pa.array(combo[idx].astype(np.int16))}
-    for r in range(outcomes.shape[1]):
-        cols[f"o{r}"] = pa.array(outcomes[idx, r])
-    con.register("_outcomes", pa.table(cols))
+    cols = {"key_hash": pc.cast(ctx.keys.take(pa.array(idx, pa.int64())), pa.string())}
+    con.register("_keys", pa.table(cols))
+    hashes = con.sql("SELECT hash(key_hash) AS h FROM _keys").to_arrow_table().column("h")
+    con.unregister("_keys")
+    table = {"key_hash": hashes, "combo": pa.array(combo[idx].astype(np.int16))}
+    for i, word in enumerate(_pack(outcomes[idx])):
+        table[f"w{i}"] = pa.array(word)
+    con.register("_outcomes", pa.table(table))
     if create:
         con.execute("CREATE TABLE model_outcomes AS SELECT * FROM _outcomes")
     else:
@@ -304,13 +356,11 @@ def _append_outcomes(con, ctx: AuditContext, write: np.ndarray, combo: np.ndarra
 
 def _read_outcomes(con, keys_table: str, rows: int) -> tuple[np.ndarray, np.ndarray]:
     res = con.execute(
-        f"SELECT * FROM model_outcomes WHERE model_key IN (SELECT model_key FROM {keys_table})"
+        f"SELECT * FROM model_outcomes WHERE key_hash IN (SELECT hash(model_key) FROM {keys_table})"
     ).fetchnumpy()
     combo = np.asarray(res["combo"], dtype=np.int64)
-    outcomes = np.zeros((len(combo), rows), dtype=np.uint8)
-    for r in range(rows):
-        outcomes[:, r] = res[f"o{r}"]
-    return combo, outcomes
+    words = [np.asarray(res[k], dtype=np.uint64) for k in sorted((k for k in res if k.startswith("w")), key=lambda k: int(k[1:]))]
+    return combo, _unpack(words, rows) if words else np.zeros((0, rows), dtype=np.uint8)
 
 
 _REL_NAMES = ["finetune", "adapter", "quantization", "merge", "unlabelled", None]
