@@ -60,7 +60,7 @@ def normalize_licenses(store: Store, kb: KnowledgeBase | None = None) -> None:
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE _declared AS
-        SELECT model_key, has_record,
+        SELECT model_key, id, deleted, has_record,
                CASE WHEN len(card_license) > 0 THEN card_license
                     WHEN len(tag_licenses) > 0 THEN tag_licenses END AS raw,
                license_name, license_link
@@ -92,11 +92,12 @@ def normalize_licenses(store: Store, kb: KnowledgeBase | None = None) -> None:
     )
     con.execute("BEGIN TRANSACTION")
     try:
+        con.execute("DROP INDEX IF EXISTS model_licenses_key")
         con.execute("DELETE FROM model_licenses")
         con.execute(
             """
             INSERT INTO model_licenses
-            SELECT d.model_key,
+            SELECT d.model_key, d.id, d.deleted, d.has_record,
                    -- a model known only from lineage rows has no record to read a license from
                    CASE WHEN d.has_record THEN r.license ELSE 'absent' END,
                    CASE WHEN d.has_record THEN r.resolution ELSE 'no-record' END,
@@ -107,6 +108,8 @@ def normalize_licenses(store: Store, kb: KnowledgeBase | None = None) -> None:
              AND d.license_link IS NOT DISTINCT FROM r.license_link
             """
         )
+        # point lookups by key (explain, check) go through this index
+        con.execute("CREATE INDEX model_licenses_key ON model_licenses (model_key)")
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")

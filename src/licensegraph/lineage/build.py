@@ -18,8 +18,11 @@ def build_lineage(store: Store) -> None:
     con = store.con
     con.execute("BEGIN TRANSACTION")
     try:
+        con.execute("DROP INDEX IF EXISTS edges_child")
         _build_edges(store)
         _mark_cycles(store)
+        # explain walks the graph upward one level at a time through this index
+        con.execute("CREATE INDEX edges_child ON edges (child_key)")
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
@@ -106,6 +109,7 @@ def _build_edges(store: Store) -> None:
         JOIN _children c ON c.model_key = p.child_key
         JOIN _child_rel r ON r.model_key = p.child_key
         LEFT JOIN models pm ON pm.model_key = p.parent_key
+        ORDER BY p.child_key
         """
     )
     con.execute("DELETE FROM lineage_issues")

@@ -12,23 +12,33 @@ class ModelNotFound(KeyError):
 
 
 def _model(store: Store, key: str) -> dict | None:
-    row = store.con.execute(
+    rows = store.con.execute(
         """
-        SELECT m.id, m.deleted, m.has_record, coalesce(l.license, 'absent'), l.resolution, l.license_raw,
-               l.license_name, l.license_link, m.base_model_relation, m.library_name
-        FROM models m LEFT JOIN model_licenses l USING (model_key) WHERE m.model_key = ?
+        SELECT id, deleted, has_record, license, resolution, license_raw, license_name, license_link
+        FROM model_licenses WHERE model_key = ?
         """,
         [key],
-    ).fetchone()
-    if row is None:
+    ).fetchall()
+    if not rows:
         return None
-    keys = ("id", "deleted", "has_record", "license", "resolution", "license_raw", "license_name",
-            "license_link", "base_model_relation", "library_name")
-    return dict(zip(keys, row))
+    keys = ("id", "deleted", "has_record", "license", "resolution", "license_raw", "license_name", "license_link")
+    out = dict(zip(keys, rows[0]))
+    extra = store.con.execute(
+        "SELECT base_model_relation, library_name FROM models WHERE model_key = ?", [key]
+    ).fetchall() if out["has_record"] else []
+    out["base_model_relation"], out["library_name"] = extra[0] if extra else (None, None)
+    return out
+
+
+def _in(values: list[str]) -> str:
+    return "(" + ", ".join("?" for _ in values) + ")"
 
 
 def lineage(store: Store, key: str, max_depth: int = 64) -> list[dict]:
-    """Every ancestor, breadth-first, with the edge that reached it first."""
+    """Every ancestor, breadth-first, with the edge that reached it first.
+
+    One indexed lookup per level (edges by child, licenses by key), so the cost follows
+    the size of the ancestry, not of the store."""
     seen = {key}
     frontier = [key]
     out = []
@@ -36,22 +46,28 @@ def lineage(store: Store, key: str, max_depth: int = 64) -> list[dict]:
     while frontier and depth < max_depth:
         depth += 1
         rows = store.con.execute(
-            """
-            SELECT e.child_key, e.child_id, e.parent_key, e.parent_id, e.relation, e.relation_source,
-                   e.hub_relation, e.evidence, e.dangling, e.in_cycle,
-                   coalesce(l.license, 'absent'), l.license_raw, l.resolution
-            FROM edges e LEFT JOIN model_licenses l ON l.model_key = e.parent_key
-            WHERE e.child_key IN (SELECT unnest(?::VARCHAR[])) AND NOT e.self_loop
-            ORDER BY e.child_key, e.parent_key
+            f"""
+            SELECT child_key, child_id, parent_key, parent_id, relation, relation_source,
+                   hub_relation, evidence, dangling, in_cycle
+            FROM edges WHERE child_key IN {_in(frontier)} AND NOT self_loop
+            ORDER BY child_key, parent_key
             """,
-            [frontier],
+            frontier,
         ).fetchall()
+        parents = sorted({r[2] for r in rows} - seen)
+        licenses = {}
+        if parents:
+            licenses = {r[0]: r[1:] for r in store.con.execute(
+                f"SELECT model_key, license, license_raw, resolution FROM model_licenses WHERE model_key IN {_in(parents)}",
+                parents,
+            ).fetchall()}
         frontier = []
-        for (ck, cid, pk, pid, rel, src, hub, ev, dangling, cyc, lic, raw, res) in rows:
+        for (ck, cid, pk, pid, rel, src, hub, ev, dangling, cyc) in rows:
             if pk in seen:
                 continue
             seen.add(pk)
             frontier.append(pk)
+            lic, raw, res = licenses.get(pk, ("absent", None, None))
             out.append({
                 "id": pid, "depth": depth, "child": cid, "relation": rel, "relation_source": src,
                 "hub_relation": hub, "evidence": ev, "license": lic, "license_raw": raw,
@@ -93,7 +109,7 @@ def explain(store: Store, model_id: str, kb: KnowledgeBase | None = None) -> dic
         """
         SELECT view, rule_id, label, severity, ancestor_id, ancestor_license, path, duty, clause, source_url,
                via_noncompliant, possibly_incomplete, message, remedy
-        FROM findings WHERE model_key = ? ORDER BY view, rule_id, label
+        FROM findings_of(?) ORDER BY view, rule_id, label
         """,
         [key],
     ).fetchall()

@@ -80,12 +80,13 @@ class AuditContext:
         scope_edges = f"AND child_key IN (SELECT model_key FROM {self.scope})" if self.scope else ""
         con.register("_codes", pa.table({"license": self.table.ids, "code": list(range(len(self.table)))}))
         unresolved = self.table.code["other-unresolved"]
-        # Nodes are numbered in model_key order, so that ties (which ancestor is nearest,
-        # which edge comes first) break the same way in full and incremental audits.
+        # Node numbers are arbitrary; ties (which edge comes first, which ancestor is
+        # reached first) are broken by a hash of the parent's key instead, so that full
+        # and incremental audits agree.
         con.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE audit_nodes AS
-            SELECT (row_number() OVER (ORDER BY model_key) - 1)::INTEGER AS idx, * FROM (
+            SELECT (row_number() OVER () - 1)::INTEGER AS idx, * FROM (
               SELECT m.model_key, m.id, coalesce(c.code, {unresolved})::SMALLINT AS code,
                      m.deleted, m.has_record
               FROM models m
@@ -121,7 +122,7 @@ class AuditContext:
             SELECT c.idx AS child, p.idx AS parent,
                    ({code_sql('e.relation')})::TINYINT AS relation,
                    ({code_sql("replace(e.hub_relation, 'quantized', 'quantization')")})::TINYINT AS hub_relation,
-                   true AS is_first
+                   hash(e.parent_key) AS parent_hash
             FROM edges e
             JOIN audit_nodes c ON c.model_key = e.child_key
             JOIN audit_nodes p ON p.model_key = e.parent_key
@@ -130,12 +131,12 @@ class AuditContext:
         ).to_arrow_table()
         child = edges.column("child").to_numpy().astype(np.int64)
         parent = edges.column("parent").to_numpy().astype(np.int64)
-        by_child = np.lexsort((parent, child))
+        by_child = np.lexsort((edges.column("parent_hash").to_numpy(), child))
         self.child = child[by_child]
         self.parent = parent[by_child]
         self.edge_relation = edges.column("relation").to_numpy().astype(np.int8)[by_child]
         self.edge_hub = edges.column("hub_relation").to_numpy().astype(np.int8)[by_child]
-        # the edge that names a model's relation: its first parent in key order
+        # the edge that names a model's relation: its first parent in that order
         self.edge_first = np.ones(len(self.child), dtype=bool)
         self.edge_first[1:] = self.child[1:] != self.child[:-1]
         self.indptr = np.concatenate([[0], np.cumsum(np.bincount(self.child, minlength=self.n))])

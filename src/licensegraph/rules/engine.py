@@ -245,6 +245,8 @@ def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str]
         con.execute("INSERT INTO license_kinds SELECT * FROM _license_kinds")
         if incremental:
             con.execute("DELETE FROM finding_rows WHERE model_key IN (SELECT model_key FROM _affected)")
+        else:
+            con.execute("DROP INDEX IF EXISTS finding_rows_model")
         for view in views:
             for rule in rules:
                 if not incremental and not (rule.view_independent and view != views[0]):
@@ -279,6 +281,8 @@ def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str]
                 con.execute("DROP TABLE IF EXISTS model_outcomes")
                 _append_outcomes(con, ctx, write, combo, outcomes, create=True)
         lap("outcomes")
+        if not incremental:
+            con.execute("CREATE INDEX finding_rows_model ON finding_rows (model_key)")
         _write_counts(con, layout, counts, replace_all=complete)
         refresh_findings_view(con)
         if complete:

@@ -35,17 +35,19 @@ def refresh_findings_view(con) -> None:
 
     independent = sorted({row[0] for row in con.execute(
         "SELECT rule_id FROM finding_templates WHERE view_independent").fetchall()})
-    if independent:
+
+    def rows(where: str) -> str:
+        if not independent:
+            return f"SELECT * FROM finding_rows {where}"
         ids = ", ".join(f"'{r}'" for r in independent)
+        both = f"{where} AND" if where else "WHERE"
         # stored once, shown under both views
-        rows = (f"SELECT * FROM finding_rows WHERE rule_id NOT IN ({ids}) UNION ALL "
+        return (f"SELECT * FROM finding_rows {both} rule_id NOT IN ({ids}) UNION ALL "
                 f"SELECT r.* REPLACE (v.name AS view) FROM finding_rows r, (VALUES ('local'), ('effective')) v(name) "
-                f"WHERE r.rule_id IN ({ids})")
-    else:
-        rows = "SELECT * FROM finding_rows"
-    con.execute(
-        f"""
-        CREATE OR REPLACE VIEW findings AS
+                f"{both.replace('model_key', 'r.model_key')} r.rule_id IN ({ids})")
+
+    def body(where: str) -> str:
+        return f"""
         SELECT view, rule_id, label, severity, model_key, model_id, relation, hub_relation, model_license,
                ancestor_id, ancestor_license, path, duty,
                coalesce(src_clause, {lit_case(4)}) AS clause,
@@ -55,9 +57,12 @@ def refresh_findings_view(con) -> None:
                {case(1, "NULL")} AS remedy
         FROM (
           SELECT f.*, s.clause AS src_clause, s.url AS src_url, k.work_kind AS model_work_kind
-          FROM ({rows}) f
+          FROM ({rows(where)}) f
           LEFT JOIN duty_sources s ON s.license = f.ancestor_license AND s.duty = f.duty
           LEFT JOIN license_kinds k ON k.license = f.model_license
         )
         """
-    )
+
+    con.execute(f"CREATE OR REPLACE VIEW findings AS {body('')}")
+    # One model's findings, filtered before anything else so an index lookup serves it.
+    con.execute(f"CREATE OR REPLACE MACRO findings_of(key) AS TABLE {body('WHERE model_key = key')}")

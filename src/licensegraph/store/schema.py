@@ -86,6 +86,9 @@ _V1 = [
     """
     CREATE TABLE IF NOT EXISTS model_licenses (
         model_key VARCHAR NOT NULL,
+        id VARCHAR,
+        deleted BOOLEAN,
+        has_record BOOLEAN,
         license VARCHAR NOT NULL,
         resolution VARCHAR NOT NULL,
         license_raw VARCHAR,
