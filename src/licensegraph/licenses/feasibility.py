@@ -3,6 +3,19 @@
 rules.md, "Choosing a license": the feasible licenses are those whose terms carry every
 effective duty and add none that a parent forbids. The `merge-conflict` rule and the
 `choose` command both ask this question, so both call `feasible_licenses`.
+
+Two conditions beyond the duty checks:
+
+* A vendor's model license (Llama, Gemma, Qwen, Stability, research-only licenses, ...;
+  every family outside `REUSABLE_FAMILIES`) is a licensor's terms for its own materials.
+  Nobody else can grant it for their own work, so a derivative can carry it only when
+  material under that very license is upstream.
+* An upstream license with a field-of-use limit (research only, non-production) keeps it
+  on derivatives: a candidate without such a limit would drop it.
+
+The licensor condition is the only one that looks at the whole upstream set; checked
+exhaustively over every pair and triple of knowledge-base licenses, it never turns a
+non-empty answer empty, so "is any license feasible" is the AND of per-upstream tests.
 """
 
 from __future__ import annotations
@@ -12,6 +25,11 @@ from dataclasses import dataclass, field
 from licensegraph.licenses.kb import Duty, KnowledgeBase, License
 
 SPECIAL = ("none", "unknown", "other", "other-unresolved")
+
+#: Families whose licenses are templates anyone may apply to their own work. The others
+#: (llama, gemma, qwen, stability, falcon, deepseek, mistral, research, vendor) name a
+#: licensor and its materials.
+REUSABLE_FAMILIES = frozenset({"permissive", "copyleft", "gnu", "cc", "data", "modelgo", "openrail"})
 
 
 @dataclass(frozen=True)
@@ -75,6 +93,11 @@ def duty_failure(kb: KnowledgeBase, candidate: License, upstream: License, duty:
     elif kind == "non-commercial":
         if candidate.commercial and "non-commercial" not in {d.kind for d in candidate.duties}:
             return "permits commercial use"
+        # The scope of a research-only or non-production license is part of its
+        # non-commercial duty: dropping the field-of-use limit fails it too.
+        reason = field_of_use_failure(candidate, upstream)
+        if reason:
+            return reason
     elif kind == "no-improve-other-llm":
         if not any(d.kind == kind and d.exempt == duty.exempt for d in candidate.duties):
             return f"does not pass on the ban on improving LLMs outside {duty.exempt}"
@@ -87,6 +110,36 @@ def duty_failure(kb: KnowledgeBase, candidate: License, upstream: License, duty:
     elif kind == "attribution":
         if not candidate.duties_of("attribution") and not candidate.duties_of("license-copy"):
             return "drops the attribution the upstream license requires"
+    return None
+
+
+def field_of_use_failure(candidate: License, upstream: License) -> str | None:
+    """None unless `upstream` limits the field of use and `candidate` would drop the limit."""
+    if upstream.field_of_use and not candidate.field_of_use:
+        return f"drops the field-of-use limits of {upstream.id} (e.g. research or non-production use only)"
+    return None
+
+
+def licensor_failure(candidate: License, upstream_ids: list[str]) -> str | None:
+    """None unless `candidate` is a vendor's license for its own materials and none are upstream."""
+    if candidate.family in REUSABLE_FAMILIES or candidate.id in upstream_ids:
+        return None
+    return (f"{candidate.name} is its licensor's terms for its own models; a derivative can carry it "
+            f"only when material under it is upstream")
+
+
+def upstream_failure(kb: KnowledgeBase, candidate: License, upstream: License) -> Failure | None:
+    """Why `candidate` cannot carry the terms of one upstream license (its duties and its
+    field-of-use limit), or None. `feasible_licenses` is this test for every upstream
+    license, plus `licensor_failure` on the whole upstream set; code that precomputes
+    per-upstream masks (merge-conflict) must use this function to give the same answer."""
+    for duty in upstream.duties:
+        reason = duty_failure(kb, candidate, upstream, duty)
+        if reason:
+            return Failure(upstream.id, duty.kind, reason, f"{duty.source.url} {duty.source.clause}")
+    reason = field_of_use_failure(candidate, upstream)
+    if reason:
+        return Failure(upstream.id, "field-of-use", reason, upstream.url)
     return None
 
 
@@ -112,11 +165,14 @@ def feasible_licenses(kb: KnowledgeBase, upstream_ids: list[str], pool: list[Lic
                                                f"{duty.source.url} {duty.source.clause}"))
     for cand in pool if pool is not None else candidates(kb):
         failure = None
-        for u, duty in ((u, d) for u in ups for d in u.duties):
-            reason = duty_failure(kb, cand, u, duty)
-            if reason:
-                failure = Failure(u.id, duty.kind, reason, f"{duty.source.url} {duty.source.clause}")
+        for u in ups:
+            failure = upstream_failure(kb, cand, u)
+            if failure:
                 break
+        if failure is None:
+            reason = licensor_failure(cand, result.upstream)
+            if reason:
+                failure = Failure("", "licensor-terms", reason, cand.url)
         if failure:
             result.excluded[cand.id] = failure
         else:

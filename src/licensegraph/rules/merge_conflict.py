@@ -10,7 +10,7 @@ from itertools import combinations
 
 import numpy as np
 
-from licensegraph.licenses.feasibility import candidates, duty_failure, feasible_licenses
+from licensegraph.licenses.feasibility import REUSABLE_FAMILIES, candidates, feasible_licenses, upstream_failure
 from licensegraph.rules.base import RowResult, Rule
 from licensegraph.rules.context import UNDECIDABLE, AuditContext
 
@@ -26,15 +26,20 @@ def explain_conflict(kb, ids: list[str]) -> str:
     return "no license carries the duties of " + ", ".join(result.upstream)
 
 
-def _candidate_masks(ctx: AuditContext) -> dict[str, np.ndarray]:
-    """Per upstream license: which candidate licenses meet all of its duties."""
+def _candidate_masks(ctx: AuditContext) -> dict:
+    """Per upstream license: which candidate licenses carry its terms (upstream_failure,
+    the per-license half of feasible_licenses); plus which candidates any derivative may
+    carry and where each candidate sits."""
     pool = candidates(ctx.kb)
-    masks = {}
+    masks: dict = {
+        "_reusable": np.array([c.family in REUSABLE_FAMILIES for c in pool], dtype=bool),
+        "_index": {c.id: i for i, c in enumerate(pool)},
+    }
     for lic_id in ctx.table.ids:
         if lic_id not in ctx.kb:
             continue
         u = ctx.kb.effective(lic_id)
-        masks[lic_id] = np.array([not any(duty_failure(ctx.kb, c, u, d) for d in u.duties) for c in pool], dtype=bool)
+        masks[lic_id] = np.array([upstream_failure(ctx.kb, c, u) is None for c in pool], dtype=bool)
     return masks
 
 
@@ -67,8 +72,14 @@ class MergeConflict(Rule):
                 if ids not in verdicts:
                     # feasible_licenses checks each upstream license's duties on its own, so
                     # "some candidate passes every upstream license" is an AND of masks.
-                    feasible = np.logical_and.reduce([ok[i] for i in ids]) if ids else np.ones(1, dtype=bool)
-                    verdicts[ids] = None if feasible.any() else explain_conflict(ctx.kb, list(ids))
+                    feasible = np.logical_and.reduce([ok[i] for i in ids]) if ids else np.ones(len(ok["_reusable"]), dtype=bool)
+                    # a vendor's license fits only when material under it is upstream
+                    allowed = ok["_reusable"].copy()
+                    for i in ids:
+                        at = ok["_index"].get(ctx.kb.effective(i).id) if i in ctx.kb else None
+                        if at is not None:
+                            allowed[at] = True
+                    verdicts[ids] = None if (feasible & allowed).any() else explain_conflict(ctx.kb, list(ids))
                 if verdicts[ids] is not None:
                     noncompliant[members] = True
                     detail[members] = verdicts[ids]
