@@ -22,12 +22,7 @@ def _model(store: Store, key: str) -> dict | None:
     if not rows:
         return None
     keys = ("id", "deleted", "has_record", "license", "resolution", "license_raw", "license_name", "license_link")
-    out = dict(zip(keys, rows[0]))
-    extra = store.con.execute(
-        "SELECT base_model_relation, library_name FROM models WHERE model_key = ?", [key]
-    ).fetchall() if out["has_record"] else []
-    out["base_model_relation"], out["library_name"] = extra[0] if extra else (None, None)
-    return out
+    return dict(zip(keys, rows[0]))
 
 
 def _in(values: list[str]) -> str:
@@ -105,14 +100,10 @@ def explain(store: Store, model_id: str, kb: KnowledgeBase | None = None) -> dic
         "SELECT parent_id, relation, relation_source, hub_relation, evidence, in_card, in_tags, in_lineage, dangling "
         "FROM edges WHERE child_key = ? AND NOT self_loop ORDER BY parent_key", [key]
     ).fetchall()
-    findings = store.con.execute(
-        """
-        SELECT view, rule_id, label, severity, ancestor_id, ancestor_license, path, duty, clause, source_url,
-               via_noncompliant, possibly_incomplete, message, remedy
-        FROM findings_of(?) ORDER BY view, rule_id, label
-        """,
-        [key],
-    ).fetchall()
+    from licensegraph.store.findings_view import findings_of
+
+    findings = [(f[0], f[1], f[2], f[3], f[9], f[10], f[11], f[12], f[13], f[14], f[15], f[16], f[17], f[18])
+                for f in findings_of(store.con, key)]
     issues = store.con.execute(
         "SELECT kind, detail FROM lineage_issues WHERE model_key = ? ORDER BY kind", [key]
     ).fetchall()

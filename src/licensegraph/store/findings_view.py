@@ -12,6 +12,29 @@ VIA_SUFFIX = " (reached through an ancestor that is itself noncompliant)"
 def refresh_findings_view(con) -> None:
     """(Re)create the `findings` view: stored finding rows plus the message, remedy,
     clause and source, which are computed on read from the rules' templates."""
+    con.execute(f"CREATE OR REPLACE VIEW findings AS {findings_sql(con, 'finding_rows')}")
+
+
+def findings_of(con, model_key: str) -> list[tuple]:
+    """One model's findings (the `findings` view's columns), read through the index on
+    finding_rows.model_key and then dressed with their text."""
+    rows = con.sql("SELECT * FROM finding_rows WHERE model_key = $1", params=[model_key]).to_arrow_table()
+    con.register("_finding_rows_of", rows)
+    try:
+        return con.execute(f"SELECT * FROM ({findings_sql(con, '_finding_rows_of')}) ORDER BY view, rule_id, label").fetchall()
+    finally:
+        con.unregister("_finding_rows_of")
+
+
+FINDINGS_COLUMNS = (
+    "view", "rule_id", "label", "severity", "model_key", "model_id", "relation", "hub_relation", "model_license",
+    "ancestor_id", "ancestor_license", "path", "duty", "clause", "source_url", "via_noncompliant",
+    "possibly_incomplete", "message", "remedy",
+)
+
+
+def findings_sql(con, source: str) -> str:
+    """SELECT giving the `findings` columns over a table shaped like finding_rows."""
     templates = con.execute("SELECT rule_id, label, message_sql, remedy_sql, clause, url FROM finding_templates").fetchall()
 
     def case(i: int, default: str) -> str:
@@ -36,18 +59,16 @@ def refresh_findings_view(con) -> None:
     independent = sorted({row[0] for row in con.execute(
         "SELECT rule_id FROM finding_templates WHERE view_independent").fetchall()})
 
-    def rows(where: str) -> str:
+    def rows() -> str:
         if not independent:
-            return f"SELECT * FROM finding_rows {where}"
+            return f"SELECT * FROM {source}"
         ids = ", ".join(f"'{r}'" for r in independent)
-        both = f"{where} AND" if where else "WHERE"
         # stored once, shown under both views
-        return (f"SELECT * FROM finding_rows {both} rule_id NOT IN ({ids}) UNION ALL "
-                f"SELECT r.* REPLACE (v.name AS view) FROM finding_rows r, (VALUES ('local'), ('effective')) v(name) "
-                f"{both.replace('model_key', 'r.model_key')} r.rule_id IN ({ids})")
+        return (f"SELECT * FROM {source} WHERE rule_id NOT IN ({ids}) UNION ALL "
+                f"SELECT r.* REPLACE (v.name AS view) FROM {source} r, (VALUES ('local'), ('effective')) v(name) "
+                f"WHERE r.rule_id IN ({ids})")
 
-    def body(where: str) -> str:
-        return f"""
+    return f"""
         SELECT view, rule_id, label, severity, model_key, model_id, relation, hub_relation, model_license,
                ancestor_id, ancestor_license, path, duty,
                coalesce(src_clause, {lit_case(4)}) AS clause,
@@ -57,12 +78,8 @@ def refresh_findings_view(con) -> None:
                {case(1, "NULL")} AS remedy
         FROM (
           SELECT f.*, s.clause AS src_clause, s.url AS src_url, k.work_kind AS model_work_kind
-          FROM ({rows(where)}) f
+          FROM ({rows()}) f
           LEFT JOIN duty_sources s ON s.license = f.ancestor_license AND s.duty = f.duty
           LEFT JOIN license_kinds k ON k.license = f.model_license
         )
         """
-
-    con.execute(f"CREATE OR REPLACE VIEW findings AS {body('')}")
-    # One model's findings, filtered before anything else so an index lookup serves it.
-    con.execute(f"CREATE OR REPLACE MACRO findings_of(key) AS TABLE {body('WHERE model_key = key')}")
