@@ -53,6 +53,16 @@ class LicenseTable:
         return (len(self.ids) + 63) // 64
 
 
+def any_and(bits: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """bool[n]: row i of `bits` (n x words) shares a bit with `mask` (words).
+
+    Word by word on column-major bits: far cheaper than `(bits & mask).any(axis=1)`."""
+    acc = bits[:, 0] & mask[0]
+    for w in range(1, bits.shape[1]):
+        acc |= bits[:, w] & mask[w]
+    return acc != 0
+
+
 def bits_of(codes: np.ndarray, words: int) -> np.ndarray:
     out = np.zeros(words, dtype=np.uint64)
     for c in np.asarray(codes).tolist():
@@ -89,9 +99,8 @@ class AuditContext:
             SELECT (row_number() OVER () - 1)::INTEGER AS idx, * FROM (
               SELECT m.model_key, m.id, coalesce(c.code, {unresolved})::SMALLINT AS code,
                      m.deleted, m.has_record
-              FROM models m
-              LEFT JOIN model_licenses l USING (model_key)
-              LEFT JOIN _codes c ON c.license = coalesce(l.license, 'absent')
+              FROM model_licenses m  -- one row per model, written by normalize_licenses
+              LEFT JOIN _codes c ON c.license = m.license
               {scope_models}
               UNION ALL
               SELECT parent_key, any_value(parent_id), {self.table.code["absent"]}::SMALLINT, false, false
@@ -171,7 +180,7 @@ class AuditContext:
         parent_bits = np.zeros((self.n, words), dtype=np.uint64)
         if len(self.child):
             np.bitwise_or.at(parent_bits, self.child, own[self.parent])
-        self.parent_bits = parent_bits
+        self.parent_bits = np.asfortranarray(parent_bits)
         # Ancestors: iterate to a fixed point; the number of rounds is the graph's depth,
         # and cycles end it too because OR is monotone.
         anc = parent_bits.copy()
@@ -183,7 +192,7 @@ class AuditContext:
             if np.array_equal(upd, anc):
                 break
             anc = upd
-        self.ancestor_bits = anc
+        self.ancestor_bits = np.asfortranarray(anc)
 
     # -- queries the rules use ---------------------------------------------------------
     def upstream(self, view: str) -> np.ndarray:
@@ -191,18 +200,23 @@ class AuditContext:
 
     def has_any(self, view: str, mask: np.ndarray) -> np.ndarray:
         """bool[n]: some upstream license (in the view) is in `mask`."""
-        return (self.upstream(view) & mask).any(axis=1)
+        return any_and(self.upstream(view), mask)
 
     def exists_pair(self, view: str, pred: np.ndarray) -> np.ndarray:
         """bool[n]: some upstream license u has pred[own license, u] (pred: codes x codes)."""
         words = self.table.words
         bits = self.upstream(view)
         # Only models with some upstream license in pred's columns can match.
-        cand = np.flatnonzero((bits & bits_of(np.flatnonzero(pred.any(axis=0)), words)).any(axis=1))
+        cand = np.flatnonzero(any_and(bits, bits_of(np.flatnonzero(pred.any(axis=0)), words)))
         out = np.zeros(self.n, dtype=bool)
         if len(cand):
             masks = np.stack([bits_of(np.flatnonzero(row), words) for row in pred])  # codes x words
-            out[cand] = (bits[cand] & masks[self.lic[cand]]).any(axis=1)
+            own = masks[self.lic[cand]]
+            sub = bits[cand]
+            acc = sub[:, 0] & own[:, 0]
+            for w in range(1, words):
+                acc |= sub[:, w] & own[:, w]
+            out[cand] = acc != 0
         return out
 
     def cached(self, key, factory):

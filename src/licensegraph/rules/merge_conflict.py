@@ -26,6 +26,22 @@ def explain_conflict(kb, ids: list[str]) -> str:
     return "no license carries the duties of " + ", ".join(result.upstream)
 
 
+def _conflict_text(ctx: AuditContext, ok: dict, ids: tuple[str, ...]) -> str:
+    """explain_conflict's answer from the precomputed masks (same logic, no re-check)."""
+    for i in ids:
+        if i in ctx.kb and ctx.kb.effective(i).duties_of("no-derivatives"):
+            return f"{ctx.kb.effective(i).id} forbids sharing derivatives"
+    eff = [ctx.kb.effective(i).id for i in ids if i in ctx.kb and ctx.kb.effective(i).id not in ("none", "unknown", "other", "other-unresolved")]
+    for a, b in combinations(dict.fromkeys(eff), 2):
+        allowed = ok["_reusable"].copy()
+        for x in (a, b):
+            if x in ok["_index"]:
+                allowed[ok["_index"][x]] = True
+        if not (ok[a] & ok[b] & allowed).any():
+            return f"{a} and {b} demand terms no single license carries"
+    return "no license carries the duties of " + ", ".join(eff)
+
+
 def _candidate_masks(ctx: AuditContext) -> dict:
     """Per upstream license: which candidate licenses carry its terms (upstream_failure,
     the per-license half of feasible_licenses); plus which candidates any derivative may
@@ -79,7 +95,7 @@ class MergeConflict(Rule):
                         at = ok["_index"].get(ctx.kb.effective(i).id) if i in ctx.kb else None
                         if at is not None:
                             allowed[at] = True
-                    verdicts[ids] = None if (feasible & allowed).any() else explain_conflict(ctx.kb, list(ids))
+                    verdicts[ids] = None if (feasible & allowed).any() else _conflict_text(ctx, ok, ids)
                 if verdicts[ids] is not None:
                     noncompliant[members] = True
                     detail[members] = verdicts[ids]
