@@ -13,6 +13,7 @@ import pyarrow as pa
 
 from licensegraph.licenses.kb import KnowledgeBase, load_kb
 from licensegraph.store.db import Store
+from licensegraph.store.schema import MODEL_LICENSES_DDL
 
 NONE, UNKNOWN, UNRESOLVED, ABSENT = "none", "unknown", "other-unresolved", "absent"
 UNDECIDABLE = (NONE, UNKNOWN, UNRESOLVED, ABSENT)
@@ -92,8 +93,8 @@ def normalize_licenses(store: Store, kb: KnowledgeBase | None = None) -> None:
     )
     con.execute("BEGIN TRANSACTION")
     try:
-        con.execute("DROP INDEX IF EXISTS model_licenses_key")
-        con.execute("DELETE FROM model_licenses")
+        con.execute("DROP TABLE IF EXISTS model_licenses")  # rebuilt wholesale
+        con.execute(MODEL_LICENSES_DDL)
         con.execute(
             """
             INSERT INTO model_licenses

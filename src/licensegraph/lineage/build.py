@@ -12,13 +12,13 @@ import numpy as np
 from licensegraph.lineage.cycles import find_cycles
 from licensegraph.lineage.relations import evidence_sql, normalize_relation_sql
 from licensegraph.store.db import Store
+from licensegraph.store.schema import EDGES_DDL, LINEAGE_ISSUES_DDL
 
 
 def build_lineage(store: Store) -> None:
     con = store.con
     con.execute("BEGIN TRANSACTION")
     try:
-        con.execute("DROP INDEX IF EXISTS edges_child")
         _build_edges(store)
         _mark_cycles(store)
         # explain walks the graph upward one level at a time through this index
@@ -87,7 +87,9 @@ def _build_edges(store: Store) -> None:
         FROM _children c
         """
     )
-    con.execute("DELETE FROM edges")
+    # rebuilt wholesale: dropping the old rows is far cheaper than deleting them
+    con.execute("DROP TABLE IF EXISTS edges")
+    con.execute(EDGES_DDL)
     con.execute(
         """
         INSERT INTO edges
@@ -112,7 +114,8 @@ def _build_edges(store: Store) -> None:
         ORDER BY p.child_key
         """
     )
-    con.execute("DELETE FROM lineage_issues")
+    con.execute("DROP TABLE IF EXISTS lineage_issues")
+    con.execute(LINEAGE_ISSUES_DDL)
     con.execute(
         """
         INSERT INTO lineage_issues

@@ -21,6 +21,7 @@ from licensegraph.rules.base import RowResult, Rule
 from licensegraph.rules.context import UNDECIDABLE, VIEWS, AuditContext
 from licensegraph.store.db import Store
 from licensegraph.store.findings_view import refresh_findings_view
+from licensegraph.store.schema import FINDING_ROWS_DDL
 
 RELATION_COLUMNS = ("finetune", "adapter", "quantization", "merge")
 
@@ -245,11 +246,15 @@ def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str]
         con.execute("INSERT INTO license_kinds SELECT * FROM _license_kinds")
         if incremental:
             con.execute("DELETE FROM finding_rows WHERE model_key IN (SELECT model_key FROM _affected)")
+        elif complete:
+            # Dropping the old rows wholesale is far cheaper than deleting them one by one.
+            con.execute("DROP TABLE IF EXISTS finding_rows")
+            con.execute(FINDING_ROWS_DDL)
         else:
             con.execute("DROP INDEX IF EXISTS finding_rows_model")
         for view in views:
             for rule in rules:
-                if not incremental and not (rule.view_independent and view != views[0]):
+                if not incremental and not complete and not (rule.view_independent and view != views[0]):
                     con.execute("DELETE FROM finding_rows WHERE rule_id = ? AND (view = ? OR ?)",
                                 [rule.id, view, rule.view_independent])
                 lap("other")

@@ -9,6 +9,69 @@ from __future__ import annotations
 
 SCHEMA_VERSION = 1
 
+FINDING_ROWS_DDL = """
+    CREATE TABLE IF NOT EXISTS finding_rows (
+        view VARCHAR NOT NULL,
+        rule_id VARCHAR NOT NULL,
+        label VARCHAR NOT NULL,
+        severity VARCHAR NOT NULL,
+        model_key VARCHAR NOT NULL,
+        model_id VARCHAR NOT NULL,
+        relation VARCHAR,
+        hub_relation VARCHAR,
+        model_license VARCHAR,
+        ancestor_id VARCHAR,
+        ancestor_license VARCHAR,
+        path VARCHAR[],
+        duty VARCHAR,
+        via_noncompliant BOOLEAN,
+        possibly_incomplete BOOLEAN,
+        detail VARCHAR
+    )
+    """
+
+EDGES_DDL = """
+    CREATE TABLE IF NOT EXISTS edges (
+        child_key VARCHAR NOT NULL,
+        child_id VARCHAR NOT NULL,
+        parent_key VARCHAR NOT NULL,
+        parent_id VARCHAR NOT NULL,
+        relation VARCHAR NOT NULL,
+        relation_source VARCHAR NOT NULL,
+        hub_relation VARCHAR,
+        evidence VARCHAR,
+        in_card BOOLEAN,
+        in_tags BOOLEAN,
+        in_lineage BOOLEAN,
+        dangling BOOLEAN,
+        self_loop BOOLEAN,
+        in_cycle BOOLEAN DEFAULT false
+    )
+    """
+
+MODEL_LICENSES_DDL = """
+    CREATE TABLE IF NOT EXISTS model_licenses (
+        model_key VARCHAR NOT NULL,
+        id VARCHAR,
+        deleted BOOLEAN,
+        has_record BOOLEAN,
+        license VARCHAR NOT NULL,
+        resolution VARCHAR NOT NULL,
+        license_raw VARCHAR,
+        license_name VARCHAR,
+        license_link VARCHAR
+    )
+    """
+
+LINEAGE_ISSUES_DDL = """
+    CREATE TABLE IF NOT EXISTS lineage_issues (
+        kind VARCHAR NOT NULL,
+        model_key VARCHAR NOT NULL,
+        model_id VARCHAR NOT NULL,
+        detail VARCHAR
+    )
+    """
+
 _V1 = [
     "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
     # One row per model, keyed the way the Hub matches ids (case-insensitively); `id`
@@ -52,50 +115,14 @@ _V1 = [
     )
     """,
     # Typed lineage edges child -> parent, rebuilt from models by lineage.build.
-    """
-    CREATE TABLE IF NOT EXISTS edges (
-        child_key VARCHAR NOT NULL,
-        child_id VARCHAR NOT NULL,
-        parent_key VARCHAR NOT NULL,
-        parent_id VARCHAR NOT NULL,
-        relation VARCHAR NOT NULL,
-        relation_source VARCHAR NOT NULL,
-        hub_relation VARCHAR,
-        evidence VARCHAR,
-        in_card BOOLEAN,
-        in_tags BOOLEAN,
-        in_lineage BOOLEAN,
-        dangling BOOLEAN,
-        self_loop BOOLEAN,
-        in_cycle BOOLEAN DEFAULT false
-    )
-    """,
+    EDGES_DDL,
     # Graph problems worth reporting: self-loops, cycles, card/tag disagreements.
-    """
-    CREATE TABLE IF NOT EXISTS lineage_issues (
-        kind VARCHAR NOT NULL,
-        model_key VARCHAR NOT NULL,
-        model_id VARCHAR NOT NULL,
-        detail VARCHAR
-    )
-    """,
+    LINEAGE_ISSUES_DDL,
     # Models changed by ingest since the last audit: the incremental audit re-evaluates
     # them and their descendants.
     "CREATE TABLE IF NOT EXISTS dirty_models (model_key VARCHAR NOT NULL)",
     # Normalized license per model, with the raw values beside it.
-    """
-    CREATE TABLE IF NOT EXISTS model_licenses (
-        model_key VARCHAR NOT NULL,
-        id VARCHAR,
-        deleted BOOLEAN,
-        has_record BOOLEAN,
-        license VARCHAR NOT NULL,
-        resolution VARCHAR NOT NULL,
-        license_raw VARCHAR,
-        license_name VARCHAR,
-        license_link VARCHAR
-    )
-    """,
+    MODEL_LICENSES_DDL,
     # Everything ingest could not take, with where and why.
     """
     CREATE TABLE IF NOT EXISTS rejects (
@@ -110,26 +137,7 @@ _V1 = [
     # Findings of the compliance rules, one row per (view, rule row, model). Messages,
     # remedies and clause sources are computed on read by the `findings` view, which the
     # audit (re)creates from the rules' templates.
-    """
-    CREATE TABLE IF NOT EXISTS finding_rows (
-        view VARCHAR NOT NULL,
-        rule_id VARCHAR NOT NULL,
-        label VARCHAR NOT NULL,
-        severity VARCHAR NOT NULL,
-        model_key VARCHAR NOT NULL,
-        model_id VARCHAR NOT NULL,
-        relation VARCHAR,
-        hub_relation VARCHAR,
-        model_license VARCHAR,
-        ancestor_id VARCHAR,
-        ancestor_license VARCHAR,
-        path VARCHAR[],
-        duty VARCHAR,
-        via_noncompliant BOOLEAN,
-        possibly_incomplete BOOLEAN,
-        detail VARCHAR
-    )
-    """,
+    FINDING_ROWS_DDL,
     """
     CREATE TABLE IF NOT EXISTS finding_templates (
         rule_id VARCHAR, label VARCHAR, message_sql VARCHAR, remedy_sql VARCHAR, clause VARCHAR, url VARCHAR,

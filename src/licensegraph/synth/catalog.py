@@ -183,6 +183,13 @@ EXTRA_OTHER_NAMES = (
     "microsoft-research-license", "mnpl", "non-commercial-license",
 )
 
+# `license_name` values kept as they are in calibration and output; any other name (one-off
+# names in the sample) becomes CUSTOM_LICENSE_NAME.
+CUSTOM_LICENSE_NAME = "custom-license"
+KNOWN_OTHER_NAMES = frozenset(OTHER_LICENSE_LINKS) | frozenset(EXTRA_OTHER_NAMES) | frozenset(
+    lic.split(":", 1)[1] for fam in FAMILIES for lic in fam.licenses if lic.startswith("other:")
+) | {"stable-video-diffusion-community", CUSTOM_LICENSE_NAME}
+
 # ---------------------------------------------------------------------------------
 # Name parts.
 DESCRIPTORS = {

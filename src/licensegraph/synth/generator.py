@@ -70,9 +70,7 @@ _PERMISSIVE = {"apache-2.0", "mit", "bsd", "bsd-2-clause", "bsd-3-clause", "bsd-
                "unlicense", "wtfpl", "afl-3.0", "bsl-1.0", "ms-pl", "artistic-2.0", "cc-by-2.0", "cc-by-2.5",
                "cc-by-3.0", "cc-by-4.0", "postgresql", "zlib", "pddl", "odc-by", "openmdw-1.0", "openmdw-1.1",
                "ecl-2.0", "ncsa", "etalab-2.0", "cdla-permissive-1.0", "cdla-permissive-2.0", "c-uda", "apple-ascl"}
-_KNOWN_OTHER_NAMES = set(C.OTHER_LICENSE_LINKS) | set(C.EXTRA_OTHER_NAMES) | {
-    lic.split(":", 1)[1] for f in C.FAMILIES for lic in f.licenses if lic.startswith("other:")}
-CUSTOM_OTHER = "other:custom-license"
+CUSTOM_OTHER = "other:" + C.CUSTOM_LICENSE_NAME
 
 
 @dataclass
@@ -126,7 +124,7 @@ def license_class(key: str) -> str:
 
 def clean_target(key: str) -> str:
     """One-off `other` names in the sample become one generic name in synthetic data."""
-    if key.startswith("other:") and key.split(":", 1)[1] not in _KNOWN_OTHER_NAMES:
+    if key.startswith("other:") and key.split(":", 1)[1] not in C.KNOWN_OTHER_NAMES:
         return CUSTOM_OTHER
     return key
 

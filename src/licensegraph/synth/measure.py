@@ -21,7 +21,7 @@ from pathlib import Path
 
 import yaml
 
-from licensegraph.synth.catalog import NAMED_ROOTS, QUANT_FORMATS, RELATIONS
+from licensegraph.synth.catalog import CUSTOM_LICENSE_NAME, KNOWN_OTHER_NAMES, NAMED_ROOTS, QUANT_FORMATS, RELATIONS
 
 LINEAGE_FILE = "hub-lineage-2025.csv.gz"
 SAMPLE_FILE = "hub-sample-2025.jsonl.gz"
@@ -303,7 +303,8 @@ def card_parents(card: dict) -> list[str]:
 
 
 def license_key(card: dict) -> str:
-    """`none`, an id as the card writes it (lower-cased), `other`, or `other:<license_name>`."""
+    """`none`, an id as the card writes it (lower-cased), `other`, or `other:<license_name>`
+    (a name outside catalog.KNOWN_OTHER_NAMES counts as `other:custom-license`)."""
     lic = card.get("license")
     if isinstance(lic, list):
         lic = lic[0] if lic else None
@@ -313,7 +314,8 @@ def license_key(card: dict) -> str:
     if lic == "other":
         name = card.get("license_name")
         if isinstance(name, str) and name.strip():
-            return "other:" + name.strip().lower()
+            name = name.strip().lower()
+            return "other:" + (name if name in KNOWN_OTHER_NAMES else CUSTOM_LICENSE_NAME)
         return "other"
     return lic
 
