@@ -71,10 +71,12 @@ def run(size: int, seed: int, card_yaml: bool, keep: Path | None) -> None:
             from licensegraph.store.db import Store
 
             with Store(db) as store:
-                return ingest(store, [snapshot], rebuild=False).total("stored")
+                s = ingest(store, [snapshot], rebuild=False)
+                return {"stored": s.total("stored"), "timings": s.files[0].timings}
 
-        wall, rss, stored = measure(ingest_only)
-        row("ingest", wall, rss, size, floor, f"{stored / wall:,.0f} records/s")
+        wall, rss, res = measure(ingest_only)
+        row("ingest", wall, rss, size, floor, f"{res['stored'] / wall:,.0f} records/s")
+        print("      phases (s): " + ", ".join(f"{k} {v:.1f}" for k, v in res["timings"].items()))
 
         def rebuild():
             from licensegraph.licenses.normalize import normalize_licenses

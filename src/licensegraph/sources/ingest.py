@@ -7,6 +7,7 @@ the store as it was. Re-ingesting the same data changes nothing; a record with a
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -56,6 +57,7 @@ class FileSummary:
     superseded: int = 0
     rejected: int = 0
     error: str | None = None
+    timings: dict = field(default_factory=dict)  # seconds per phase, for benchmarks
 
 
 @dataclass
@@ -67,7 +69,8 @@ class IngestSummary:
 
     def as_dict(self) -> dict:
         keys = ("read", "stored", "updated", "unchanged", "superseded", "rejected")
-        return {"files": [asdict(f) for f in self.files], "totals": {k: self.total(k) for k in keys}}
+        files = [{k: v for k, v in asdict(f).items() if k != "timings"} for f in self.files]
+        return {"files": files, "totals": {k: self.total(k) for k in keys}}
 
 
 def file_kind(path: Path) -> str:
@@ -124,7 +127,15 @@ def _ingest_file(store: Store, path: Path, kind: str, progress: ProgressCallback
         if progress:
             progress(label, done, total)
 
+    clock = [time.perf_counter()]
+
+    def lap(name: str) -> None:
+        now = time.perf_counter()
+        result.timings[name] = result.timings.get(name, 0.0) + now - clock[0]
+        clock[0] = now
+
     fast_read = kind == "records" and HubRecordStager(con, path, label).read_fast()
+    lap("read")
     con.execute("BEGIN TRANSACTION")
     try:
         for ddl in _STAGE_DDL:
@@ -143,13 +154,16 @@ def _ingest_file(store: Store, path: Path, kind: str, progress: ProgressCallback
                 else:
                     result.read, result.error = fast
                     report(1, 1)
+            lap("parse + shred")
             _merge_records(store, label, result)
+            lap("merge into models")
         # Card-level problems keep the record; count rejected records and files only once.
         result.rejected = con.execute(
             "SELECT count(DISTINCT coalesce(CAST(line AS VARCHAR), part)) FROM stage_rejects WHERE part <> 'card'"
         ).fetchall()[0][0]
         con.execute("INSERT INTO rejects (file, line, model_id, part, reason) SELECT file, line, model_id, part, coalesce(reason, 'unreadable') FROM stage_rejects")
         con.execute("COMMIT")
+        lap("commit")
     except Exception:
         con.execute("ROLLBACK")
         raise
