@@ -43,12 +43,12 @@ def lineage(store: Store, key: str, max_depth: int = 64) -> list[dict]:
         rows = store.con.execute(
             f"""
             SELECT child_key, child_id, parent_key, parent_id, relation, relation_source,
-                   hub_relation, evidence, dangling, in_cycle
-            FROM edges WHERE child_key IN {_in(frontier)} AND NOT self_loop
-            ORDER BY child_key, parent_key
-            """,
+                   hub_relation, evidence, dangling, in_cycle, self_loop
+            FROM edges WHERE child_key IN {_in(frontier)}
+            """,  # the bare IN filter is what the index serves; sort and filter here
             frontier,
         ).fetchall()
+        rows = sorted((r[:10] for r in rows if not r[10]), key=lambda r: (r[0], r[2]))
         parents = sorted({r[2] for r in rows} - seen)
         licenses = {}
         if parents:

@@ -16,14 +16,47 @@ def refresh_findings_view(con) -> None:
 
 
 def findings_of(con, model_key: str) -> list[tuple]:
-    """One model's findings (the `findings` view's columns), read through the index on
-    finding_rows.model_key and then dressed with their text."""
-    rows = con.sql("SELECT * FROM finding_rows WHERE model_key = $1", params=[model_key]).to_arrow_table()
-    con.register("_finding_rows_of", rows)
-    try:
-        return con.execute(f"SELECT * FROM ({findings_sql(con, '_finding_rows_of')}) ORDER BY view, rule_id, label").fetchall()
-    finally:
-        con.unregister("_finding_rows_of")
+    """One model's findings, with the `findings` view's columns.
+
+    The view's SQL is large (every rule's templates), and compiling it costs more than
+    reading one model's rows; so rows come through the index on finding_rows.model_key
+    and each rule's templates are applied in a small query of their own."""
+    cur = con.cursor()
+    names = [d[0] for d in cur.execute("SELECT * FROM finding_rows LIMIT 0").description]
+    rows = cur.execute("SELECT * FROM finding_rows WHERE model_key = ?", [model_key]).fetchall()
+    if not rows:
+        return []
+    templates = {(r, label): (m, rem, clause, url, indep) for r, label, m, rem, clause, url, indep in cur.execute(
+        "SELECT rule_id, label, message_sql, remedy_sql, clause, url, view_independent FROM finding_templates").fetchall()}
+    sources = {(lic, duty): (clause, url) for lic, duty, clause, url in cur.execute(
+        "SELECT license, duty, clause, url FROM duty_sources").fetchall()}
+    kinds = dict(cur.execute("SELECT license, work_kind FROM license_kinds").fetchall())
+    col = {n: i for i, n in enumerate(names)}
+    out = []
+    for rule_label in sorted({(r[col["rule_id"]], r[col["label"]]) for r in rows}):
+        group = [r for r in rows if (r[col["rule_id"]], r[col["label"]]) == rule_label]
+        message, remedy, t_clause, t_url, independent = templates.get(rule_label, ("NULL", "NULL", None, None, False))
+        if independent:  # stored once, shown under both views
+            group = [tuple(v if i != col["view"] else view for i, v in enumerate(r))
+                     for r in group for view in ("local", "effective")]
+        texts = cur.execute(
+            f"SELECT {message} AS message, {remedy} AS remedy FROM (SELECT unnest($rows, recursive := true))",
+            {"rows": [{"model_license": r[col["model_license"]], "ancestor_license": r[col["ancestor_license"]],
+                       "ancestor_id": r[col["ancestor_id"]], "model_id": r[col["model_id"]],
+                       "detail": r[col["detail"]], "model_work_kind": kinds.get(r[col["model_license"]])}
+                      for r in group]},
+        ).fetchall()
+        for r, (msg, rem) in zip(group, texts):
+            clause, url = sources.get((r[col["ancestor_license"]], r[col["duty"]]), (None, None))
+            via = r[col["via_noncompliant"]]
+            out.append((
+                r[col["view"]], r[col["rule_id"]], r[col["label"]], r[col["severity"]], r[col["model_key"]],
+                r[col["model_id"]], r[col["relation"]], r[col["hub_relation"]], r[col["model_license"]],
+                r[col["ancestor_id"]], r[col["ancestor_license"]], r[col["path"]], r[col["duty"]],
+                clause or t_clause, url or t_url, via, r[col["possibly_incomplete"]],
+                (msg + VIA_SUFFIX) if (via and msg is not None) else msg, rem,
+            ))
+    return sorted(out, key=lambda f: (f[0], f[1], f[2]))
 
 
 FINDINGS_COLUMNS = (
