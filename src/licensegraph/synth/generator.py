@@ -87,6 +87,7 @@ class SynthSummary:
     n_hub_mislabeled: int = 0  # Hub says finetune, the model is a quantization
     n_license_changed: int = 0  # derivatives whose license differs from their (first) parent's
     n_hidden_parents: int = 0  # models generated, referenced as parents, but not written
+    n_stale_tags: int = 0  # merges whose Hub tags name one parent as finetune (card lists all)
     bytes_written: int = 0
     seconds: float = 0.0
     extra: dict = field(default_factory=dict)
@@ -135,11 +136,12 @@ class Params:
 
     rel_p: np.ndarray  # P(hub relation) over RELATIONS
     mislabel_q: float  # P(really quantized | Hub says finetune)
+    stale_q: float  # P(really a merge whose Hub tags name one parent as finetune | Hub says finetune)
     parent_rel: np.ndarray  # [child rel, parent rel], with series parents taken out
     fan_in_k: np.ndarray
     fan_in_p: np.ndarray
     named_weights: np.ndarray  # per catalog named root
-    p_named: float  # P(a root-typed parent is one of the named roots)
+    named_share: float  # share of all edges whose parent is a named root
     dangling_share: float  # edges whose parent is not in the snapshot
     join_p: np.ndarray  # per relation: 1 - 1 / mean batch size
     batch_sizes: dict[int, tuple[np.ndarray, np.ndarray]]  # per relation: (sizes, probabilities)
@@ -223,9 +225,7 @@ def cook(cal: dict) -> Params:
     # named roots: their share of all edges in the lineage file (at least one child)
     nrc = lin["named_root_children"]
     named_w = np.array([max(1, nrc.get(r.id, 0)) for r in C.NAMED_ROOTS], float)
-    eb = lin["edges_by_child_relation"]
-    none_edges = sum(eb[r] * parent_rel[RELATIONS.index(r), REL_NONE] for r in eb) / sum(eb.values())
-    p_named = min(0.95, named_w.sum() / lin["distinct_edges"] / none_edges)
+    named_share = float(named_w.sum() / lin["distinct_edges"])
     dangling = lin["dangling"].get("edges_to_deleted_parents_share", smp.get("dangling_edges_share", 0.0))
     keep = lin["name_keeps_parent_token_share"]
     keep_name = np.array([0.0] + [keep.get(r, 0.5) for r in RELATIONS[1:]])
@@ -271,11 +271,12 @@ def cook(cal: dict) -> Params:
     return Params(
         rel_p=rel_p,
         mislabel_q=lin["finetune_tag_with_quant_name_share"],
+        stale_q=float(smp.get("tags_name_fewer_parents_than_card_share", 0.0)),
         parent_rel=parent_rel,
         fan_in_k=fan_k,
         fan_in_p=fan_p,
         named_weights=named_w,
-        p_named=p_named,
+        named_share=named_share,
         dangling_share=dangling,
         join_p=join_p,
         batch_sizes=batch_sizes,
@@ -333,6 +334,7 @@ class Graph:
     author_src: np.ndarray  # model whose author this one shares (-1: its own)
     joiner: np.ndarray  # bool: same author and parent as the previous model of its batch
     leader: np.ndarray  # the first model of a joiner's batch (-1 for the others)
+    stale: np.ndarray  # bool: a merge whose Hub tags name only its first parent, as finetune
     hidden: np.ndarray  # bool: generated, not written
     visible_idx: np.ndarray  # the models written, in order
     family: np.ndarray  # int16 into catalog.FAMILIES
@@ -401,7 +403,20 @@ def build_graph(n_models: int, seed: int, p: Params) -> Graph:
         sel = deriv[hub[deriv] == r]
         ptype[sel] = _choice(rs[5], p.parent_rel[r], len(sel))
     named_p = p.named_weights[:k_named] / p.named_weights[:k_named].sum()
-    use_named = (ptype[deriv] == REL_NONE) & (rs[6].random(len(deriv)) < p.p_named)
+    # series: a model continuing the previous model of an author's series (same author)
+    flagged = deriv[rs[9].random(len(deriv)) < p.series_p[hub[deriv]]]
+    is_cont = np.zeros(n, bool)
+    cont = np.zeros(0, np.int64)
+    if len(flagged) > 1:
+        cont = np.flatnonzero(rs[10].random(len(flagged)) < p.series_continue)
+        cont = cont[cont > 0]
+        is_cont[flagged[cont]] = True
+    # named roots take their measured share of all edges (co-parents of merges included)
+    n_edges = len(deriv) + int((hub == REL_MERGE).sum() * (float((p.fan_in_k * p.fan_in_p).sum()) - 1))
+    rootish = (ptype[deriv] == REL_NONE) & ~is_cont[deriv]
+    included = p.named_weights[:k_named].sum() / p.named_weights.sum()
+    p_named = min(0.95, p.named_share * included * n_edges / max(1, int(rootish.sum())))
+    use_named = rootish & (rs[6].random(len(deriv)) < p_named)
     u = rs[7].random(len(deriv))
     for t in range(5):
         m = (ptype[deriv] == t) & ~use_named
@@ -429,16 +444,10 @@ def build_graph(n_models: int, seed: int, p: Params) -> Graph:
             parent[st[ok]] = pos_t[pick[ok]]
     orphans = deriv[parent[deriv] < 0]
     parent[orphans] = _choice(rs[8], named_p, len(orphans))
-    # series: a model continuing the previous model of an author's series (same author)
     author_src = np.full(n, -1, np.int64)
-    flagged = deriv[rs[9].random(len(deriv)) < p.series_p[hub[deriv]]]
-    is_cont = np.zeros(n, bool)
-    if len(flagged) > 1:
-        cont = np.flatnonzero(rs[10].random(len(flagged)) < p.series_continue)
-        cont = cont[cont > 0]
+    if len(cont):
         parent[flagged[cont]] = flagged[cont - 1]
         author_src[flagged[cont]] = flagged[cont - 1]
-        is_cont[flagged[cont]] = True
     # batches: same author and parent as the previous model of the same relation
     joiner = np.zeros(n, bool)
     leader_of = np.full(n, -1, np.int64)
@@ -460,6 +469,9 @@ def build_graph(n_models: int, seed: int, p: Params) -> Graph:
         author_src[jj] = lead[jm]
         leader_of[jj] = lead[jm]
         joiner[jj] = True
+    # stale Hub tags: a merge the Hub still tags as a finetune of one parent (the card lists all)
+    stale = (hub == REL_FINETUNE) & (true == REL_FINETUNE) & ~joiner & (rs[20].random(n) < p.stale_q)
+    true[stale] = REL_MERGE
     # 3. licenses and families of roots; families flow down first parents
     vocab = p.license_vocab
     code = {k: i for i, k in enumerate(vocab)}
@@ -484,9 +496,10 @@ def build_graph(n_models: int, seed: int, p: Params) -> Graph:
     fam = fam[top]
     # 4. merge co-parents: mostly from the same family; a batch shares its leader's
     extra: dict[int, list[int]] = {}
-    merges = np.flatnonzero((hub == REL_MERGE) & ~joiner)
+    merges = np.flatnonzero(((hub == REL_MERGE) & ~joiner) | stale)
     if len(merges):
         ks = p.fan_in_k[_choice(rs[14], p.fan_in_p, len(merges))]
+        ks[stale[merges]] = np.maximum(ks[stale[merges]], 2)
         cand_idx = np.flatnonzero((hub == REL_NONE) | (hub == REL_FINETUNE) | (hub == REL_MERGE))
         cand_fam = fam[cand_idx]
         by_fam = {int(f): cand_idx[cand_fam == f] for f in np.unique(cand_fam)}
@@ -507,6 +520,9 @@ def build_graph(n_models: int, seed: int, p: Params) -> Graph:
         for i in np.flatnonzero((hub == REL_MERGE) & joiner).tolist():
             if int(leader_of[i]) in extra:
                 extra[i] = list(extra[int(leader_of[i])])
+    lone = np.array([i for i in np.flatnonzero(stale).tolist() if i not in extra], np.int64)
+    stale[lone] = False  # no co-parent found: an ordinary finetune after all
+    true[lone] = REL_FINETUNE
     # 5. deleted parents: hide parents until their edges reach the measured dangling share
     hidden = np.zeros(n, bool)
     for i, r in enumerate(named):
@@ -563,8 +579,8 @@ def build_graph(n_models: int, seed: int, p: Params) -> Graph:
         jj = idx[joiner[idx]]  # a batch keeps its leader's license (same depth, drawn above)
         lic[jj] = lic[leader_of[jj]]
     visible_idx = np.flatnonzero(~hidden)[:n_models]
-    return Graph(k_named, hub, true, parent, extra, author_src, joiner, leader_of, hidden, visible_idx, fam, depth,
-                 lic, order, bounds)
+    return Graph(k_named, hub, true, parent, extra, author_src, joiner, leader_of, stale, hidden, visible_idx, fam,
+                 depth, lic, order, bounds)
 
 
 def snapshot_depth(g: Graph, present: np.ndarray | None = None) -> np.ndarray:
@@ -1125,7 +1141,10 @@ class Renderer:
         for i, co in g.extra_parents.items():
             ps = [self.ids[int(g.parent[i])].as_py()] + [self.ids[int(j)].as_py() for j in co]
             card = ("\\n- " if y else '", "').join(ps)
-            self.merge_p[i] = (card, '", "base_model:'.join(ps), '", "base_model:merge:'.join(ps))
+            if g.stale[i]:  # the tags name the first parent only
+                self.merge_p[i] = (card, ps[0], ps[0])
+            else:
+                self.merge_p[i] = (card, '", "base_model:'.join(ps), '", "base_model:merge:'.join(ps))
 
     def render(self, rows: np.ndarray, batch: int = 0) -> pa.Array:
         """JSON lines (newline-terminated strings) of the models `rows`, the `batch`-th batch.
@@ -1268,7 +1287,8 @@ def _summary(g: Graph, p: Params, out: Path, seed: int, card_yaml: bool, written
         by_license=by_lic, n_edges=int(n_edges), n_dangling_edges=dangling,
         n_hub_mislabeled=int(((hub == REL_FINETUNE) & (true == REL_QUANTIZED)).sum()),
         n_license_changed=int((g.license[child] != g.license[g.parent[child]]).sum()),
-        n_hidden_parents=int(g.hidden.sum()), bytes_written=int(written), seconds=round(seconds, 3),
+        n_hidden_parents=int(g.hidden.sum()), n_stale_tags=int(g.stale[vis].sum()),
+        bytes_written=int(written), seconds=round(seconds, 3),
     )
 
 

@@ -407,6 +407,15 @@ def license_stats(records: Iterable[dict]) -> dict:
             "log_days_mean": round(mu, 4),
             "log_days_sd": round(math.sqrt(sum((x - mu) ** 2 for x in logs) / len(logs)), 4) if logs else 0.0,
         }
+    # stale Hub tags: the card lists several parents, the tags name fewer (one, as finetune)
+    fewer = tagged = 0
+    for r, c in recs:
+        cp = set(card_parents(c))
+        tp = {t.split(":", 2)[2] for t in r.get("tags") or () if t.startswith("base_model:") and t.count(":") >= 2}
+        if tp:
+            tagged += 1
+            fewer += tp < cp
+    out["tags_name_fewer_parents_than_card_share"] = round(fewer / tagged, 6) if tagged else 0.0
     ft = [r for r, _ in recs if any(t.startswith("base_model:finetune:") for t in r.get("tags") or ())]
     out["finetune_tag_with_quant_evidence_share"] = round(
         sum(1 for r in ft if QUANT_NAME_RE.search(r["id"]) or {"gguf", "mlx", "gptq", "awq"} & set(r.get("tags") or ())) / len(ft), 6) if ft else 0.0
