@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from licensegraph.licenses.fingerprint import kb_fingerprint
 from licensegraph.licenses.kb import KnowledgeBase, load_kb
 from licensegraph.store.db import Store
 from licensegraph.store.schema import MODEL_LICENSES_DDL
@@ -55,17 +56,26 @@ def resolve(kb: KnowledgeBase, raws: list[str] | None, name: str | None, link: s
     return results[0][0], "list"
 
 
-def normalize_licenses(store: Store, kb: KnowledgeBase | None = None) -> None:
+def normalize_licenses(store: Store, kb: KnowledgeBase | None = None, incremental: bool = True) -> None:
+    """(Re)compute model_licenses. When the knowledge base is the one the table was built
+    with and few models changed since the last audit (table dirty_models), only those are
+    redone; otherwise the table is rebuilt."""
     kb = kb or load_kb()
     con = store.con
+    fingerprint = kb_fingerprint(kb)
+    total = store.scalar("SELECT count(*) FROM model_licenses")
+    changed = store.scalar("SELECT count(DISTINCT model_key) FROM dirty_models")
+    partial = (incremental and total and store.get_meta("normalized_kb") == fingerprint
+               and changed < 0.3 * total)
+    scope = "WHERE model_key IN (SELECT model_key FROM dirty_models)" if partial else ""
     con.execute(
-        """
+        f"""
         CREATE OR REPLACE TEMP TABLE _declared AS
         SELECT model_key, id, deleted, has_record,
                CASE WHEN len(card_license) > 0 THEN card_license
                     WHEN len(tag_licenses) > 0 THEN tag_licenses END AS raw,
                license_name, license_link
-        FROM models
+        FROM models {scope}
         """
     )
     combos = con.execute(
@@ -93,8 +103,11 @@ def normalize_licenses(store: Store, kb: KnowledgeBase | None = None) -> None:
     )
     con.execute("BEGIN TRANSACTION")
     try:
-        con.execute("DROP TABLE IF EXISTS model_licenses")  # rebuilt wholesale
-        con.execute(MODEL_LICENSES_DDL)
+        if partial:
+            con.execute("DELETE FROM model_licenses WHERE model_key IN (SELECT model_key FROM _declared)")
+        else:
+            con.execute("DROP TABLE IF EXISTS model_licenses")  # rebuilt wholesale
+            con.execute(MODEL_LICENSES_DDL)
         con.execute(
             """
             INSERT INTO model_licenses
@@ -109,8 +122,10 @@ def normalize_licenses(store: Store, kb: KnowledgeBase | None = None) -> None:
              AND d.license_link IS NOT DISTINCT FROM r.license_link
             """
         )
-        # point lookups by key (explain, check) go through this index
-        con.execute("CREATE INDEX model_licenses_key ON model_licenses (model_key)")
+        if not partial:
+            # point lookups by key (explain, check) go through this index
+            con.execute("CREATE INDEX model_licenses_key ON model_licenses (model_key)")
+        store.set_meta("normalized_kb", fingerprint)
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")

@@ -15,6 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from licensegraph.licenses.fingerprint import kb_fingerprint
 from licensegraph.licenses.kb import KnowledgeBase
 from licensegraph.rules import all_rules, get_rule
 from licensegraph.rules.base import RowResult, Rule
@@ -142,15 +143,6 @@ NOT_IN_POPULATION, COMPLIANT, NONCOMPLIANT = 0, 1, 2
 EXCLUDED_BASE = 3  # + index into UNDECIDABLE
 N_CODES = EXCLUDED_BASE + len(UNDECIDABLE)
 N_COMBOS = 36  # (relation 0..5) x (hub relation 0..5)
-
-
-def kb_fingerprint(kb: KnowledgeBase) -> str:
-    """Stable across processes (frozensets sorted), so a store knows when facts changed."""
-    import dataclasses
-
-    facts = [dataclasses.asdict(lic) for _, lic in sorted(kb.licenses.items())]
-    text = json.dumps(facts, sort_keys=True, default=lambda v: sorted(v) if isinstance(v, (set, frozenset)) else str(v))
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _layout(rules: list[Rule], views) -> list[tuple[str, str, str]]:
