@@ -329,3 +329,16 @@ def test_stats_relation_shares_match_the_files(full_store):
     assert total == stats["edges"]["total"]
     assert stats["edges"]["relabelled_by_evidence"] > 0
     assert stats["models"]["deleted"] > 90_000
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("license: mit\nwidget:\n- text: hi\nbase_model: a/b\n", {"license": "mit", "base_model": "a/b"}),
+    ("{license: mit, base_model: a/b}", {"license": "mit", "base_model": "a/b"}),  # flow mapping
+    ("x: &lic apache-2.0\nlicense: *lic\n", {"license": "apache-2.0"}),  # alias to a dropped entry
+    ("\"license\": gpl-3.0\nbase_model:\n- a/b\n- c/d\n", {"license": "gpl-3.0", "base_model": ["a/b", "c/d"]}),
+    ("tags:\n- x\n", {}),
+])
+def test_card_fields_parse_like_the_whole_card(text, expected):
+    from licensegraph.sources.card import yaml_to_slim_json
+
+    assert json.loads(yaml_to_slim_json(text)) == expected

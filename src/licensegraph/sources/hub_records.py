@@ -77,6 +77,39 @@ def _as_text_sql(expr: str) -> str:
     )
 
 
+def _parse_chunk(texts: list[str]) -> tuple[list, list]:
+    out, errors = [], []
+    for text in texts:
+        try:
+            out.append(yaml_to_slim_json(text))
+            errors.append(None)
+        except CardError as exc:
+            out.append(None)
+            errors.append(str(exc))
+    return out, errors
+
+
+PARALLEL_YAML_MIN = 20_000  # below this, starting workers costs more than it saves
+
+
+def parse_yaml_cards(texts: list[str]) -> tuple[list, list]:
+    """YAML card texts -> (slim JSON or None, error or None) per card.
+
+    YAML is the one per-record Python step of ingest; large batches are spread over the
+    machine's cores (forked workers, so nothing is re-imported)."""
+    import multiprocessing
+    import os
+
+    workers = os.cpu_count() or 1
+    if len(texts) < PARALLEL_YAML_MIN or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return _parse_chunk(texts)
+    size = -(-len(texts) // (workers * 4))
+    chunks = [texts[i:i + size] for i in range(0, len(texts), size)]
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        parts = pool.map(_parse_chunk, chunks)
+    return [j for p in parts for j in p[0]], [e for p in parts for e in p[1]]
+
+
 class HubRecordStager:
     """Stages Hub records of one file into the temp table `stage_records`.
 
@@ -213,15 +246,8 @@ class HubRecordStager:
               AND json_type(coalesce(r.card_data, r.cardData)) = 'VARCHAR'
             """
         ).fetchall()
-        card_lines, card_json, card_err = [], [], []
-        for line, text in yaml_rows:
-            card_lines.append(line)
-            try:
-                card_json.append(yaml_to_slim_json(text))
-                card_err.append(None)
-            except CardError as exc:
-                card_json.append(None)
-                card_err.append(str(exc))
+        card_lines = [line for line, _ in yaml_rows]
+        card_json, card_err = parse_yaml_cards([text for _, text in yaml_rows])
         con.register(
             "_yaml_cards",
             pa.table(
