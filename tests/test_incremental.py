@@ -47,6 +47,17 @@ def synthetic(tmp_path_factory):
         parent = rng.choice(ids)
         changed.append({"id": f"newcomer/model-{i}", "last_modified": "2026-06-01 00:00:00+00:00", "tags": [],
                         "card_data": {"license": rng.choice(licenses), "base_model": parent}})
+    # models that were dangling parents arrive: edges pointing at them must stop dangling
+    known = {i.lower() for i in ids}
+    referenced = set()
+    for rec in records:
+        bm = (rec.get("card_data") or {}).get("base_model") or []
+        referenced.update([bm] if isinstance(bm, str) else bm)
+    dangling = sorted(p for p in referenced if p.lower() not in known)[:5]
+    assert dangling
+    for parent in dangling:
+        changed.append({"id": parent, "last_modified": "2026-06-01 00:00:00+00:00", "tags": [],
+                        "card_data": {"license": rng.choice(licenses)}})
     batch = folder / "batch.jsonl"
     batch.write_text("\n".join(json.dumps(r) for r in changed) + "\n")
     return folder, base, batch
@@ -60,7 +71,7 @@ def test_incremental_equals_full(synthetic):
     assert not first.incremental
     before = snapshot(incremental)
     summary = ingest(incremental, [batch])
-    assert summary.total("updated") == 200 and summary.total("stored") == 50
+    assert summary.total("updated") == 200 and summary.total("stored") == 55
     run = run_audit(incremental)
     assert run.incremental
     assert 250 <= run.affected < 20_000 // 2  # changed models and their descendants, not the store
@@ -73,6 +84,12 @@ def test_incremental_equals_full(synthetic):
 
     assert after_incremental[0] == after_full[0]  # findings, row for row
     assert after_incremental[1] == after_full[1]  # the table's counts
+    edges = "SELECT * FROM edges ORDER BY child_key, parent_key"
+    issues = "SELECT * FROM lineage_issues ORDER BY kind, model_key"
+    assert incremental.execute(edges).fetchall() == full.execute(edges).fetchall()  # lineage, rebuilt in part
+    assert incremental.execute(issues).fetchall() == full.execute(issues).fetchall()
+    licenses = "SELECT * FROM model_licenses ORDER BY model_key"
+    assert incremental.execute(licenses).fetchall() == full.execute(licenses).fetchall()
     assert after_incremental != before  # the change did change the outcome
     # nothing changed since: a further audit re-evaluates nothing and keeps the result
     again = run_audit(incremental)

@@ -9,7 +9,6 @@ from typing import Optional
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from licensegraph.store.db import Store, StoreError, default_db_path
@@ -45,6 +44,8 @@ def ingest(
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ):
     """Read Hub metadata into the store, then rebuild lineage and licenses."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
     from licensegraph.sources.ingest import IngestError, ingest as run_ingest
 
     store = open_store(db)

@@ -669,7 +669,44 @@ def _load(directory: Path) -> KnowledgeBase:
 
 
 @functools.cache
+def _cached_default() -> KnowledgeBase | None:
+    """The shipped knowledge base from a pickle in the user cache, keyed by a hash of the
+    data files: parsing and validating the TOML costs more than the rest of `explain`."""
+    import hashlib
+    import pickle
+
+    import platformdirs
+
+    digest = hashlib.sha256()
+    for path in sorted(DATA_DIR.glob("*.toml")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    digest.update(Path(__file__).read_bytes())  # the loader's own rules
+    cache = Path(platformdirs.user_cache_dir("licensegraph")) / f"kb-{digest.hexdigest()[:20]}.pickle"
+    try:
+        with open(cache, "rb") as fh:
+            kb = pickle.load(fh)
+        if isinstance(kb, KnowledgeBase):
+            return kb
+    except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError):
+        pass
+    kb = _validated_default()
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(".tmp")
+        with open(tmp, "wb") as fh:
+            pickle.dump(kb, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(cache)
+    except OSError:  # a read-only home: just do without the cache
+        pass
+    return kb
+
+
 def _load_default() -> KnowledgeBase:
+    return _cached_default()
+
+
+def _validated_default() -> KnowledgeBase:
     kb = _load(DATA_DIR)
     missing = kb.missing_hub_ids()
     if missing:

@@ -15,36 +15,47 @@ from licensegraph.store.db import Store
 from licensegraph.store.schema import EDGES_DDL, LINEAGE_ISSUES_DDL
 
 
-def build_lineage(store: Store) -> None:
+def build_lineage(store: Store, incremental: bool = True) -> None:
+    """(Re)build edges and lineage issues. When edges exist and few models changed since
+    the last audit (dirty_models), only those models' edges are redone, plus the edges
+    that point at them (a parent that arrived is no longer dangling); cycles are always
+    found over the whole graph."""
     con = store.con
+    built = store.get_meta("lineage_built") == "1"
+    models = store.scalar("SELECT count(*) FROM models")
+    changed = store.scalar("SELECT count(DISTINCT model_key) FROM dirty_models")
+    partial = incremental and built and changed < 0.3 * max(models, 1)
     con.execute("BEGIN TRANSACTION")
     try:
-        _build_edges(store)
+        _build_edges(store, partial)
         _mark_cycles(store)
-        # explain walks the graph upward one level at a time through this index
-        con.execute("CREATE INDEX edges_child ON edges (child_key)")
+        if not partial:
+            # explain walks the graph upward one level at a time through this index
+            con.execute("CREATE INDEX edges_child ON edges (child_key)")
+        store.set_meta("lineage_built", "1")
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         raise
 
 
-def _build_edges(store: Store) -> None:
+def _build_edges(store: Store, partial: bool) -> None:
     con = store.con
+    only = "AND model_key IN (SELECT model_key FROM dirty_models)" if partial else ""
     con.execute(
-        """
+        f"""
         CREATE OR REPLACE TEMP TABLE _raw_parents AS
         SELECT model_key AS child_key, p AS parent, 'card' AS origin, NULL::VARCHAR AS hub_relation, i AS pos
         FROM (SELECT model_key, unnest(card_parents) AS p, generate_subscripts(card_parents, 1) AS i
-              FROM models WHERE len(card_parents) > 0)
+              FROM models WHERE len(card_parents) > 0 {only})
         UNION ALL
         SELECT model_key, t.parent, 'tag', t.relation, 1000 + i
         FROM (SELECT model_key, unnest(tag_parents) AS t, generate_subscripts(tag_parents, 1) AS i
-              FROM models WHERE len(tag_parents) > 0)
+              FROM models WHERE len(tag_parents) > 0 {only})
         UNION ALL
         SELECT model_key, p, 'lineage', lineage_type, 2000 + i
         FROM (SELECT model_key, lineage_type, unnest(lineage_parents) AS p, generate_subscripts(lineage_parents, 1) AS i
-              FROM models WHERE len(lineage_parents) > 0)
+              FROM models WHERE len(lineage_parents) > 0 {only})
         """
     )
     hub_rel = normalize_relation_sql("hub_relation")
@@ -87,9 +98,23 @@ def _build_edges(store: Store) -> None:
         FROM _children c
         """
     )
-    # rebuilt wholesale: dropping the old rows is far cheaper than deleting them
-    con.execute("DROP TABLE IF EXISTS edges")
-    con.execute(EDGES_DDL)
+    if partial:
+        con.execute("DELETE FROM edges WHERE child_key IN (SELECT model_key FROM dirty_models)")
+        # a changed model may be someone's parent: it may have arrived (no longer
+        # dangling) or changed its display id
+        con.execute(
+            """
+            UPDATE edges SET dangling = false, parent_id = m.id
+            FROM models m
+            WHERE edges.parent_key = m.model_key
+              AND m.model_key IN (SELECT model_key FROM dirty_models)
+              AND (edges.dangling OR edges.parent_id <> m.id)
+            """
+        )
+    else:
+        # rebuilt wholesale: dropping the old rows is far cheaper than deleting them
+        con.execute("DROP TABLE IF EXISTS edges")
+        con.execute(EDGES_DDL)
     con.execute(
         """
         INSERT INTO edges
@@ -114,13 +139,17 @@ def _build_edges(store: Store) -> None:
         ORDER BY p.child_key
         """
     )
-    con.execute("DROP TABLE IF EXISTS lineage_issues")
-    con.execute(LINEAGE_ISSUES_DDL)
+    if partial:
+        con.execute("DELETE FROM lineage_issues WHERE model_key IN (SELECT model_key FROM dirty_models) AND kind <> 'cycle'")
+    else:
+        con.execute("DROP TABLE IF EXISTS lineage_issues")
+        con.execute(LINEAGE_ISSUES_DDL)
+    scope = "AND child_key IN (SELECT model_key FROM dirty_models)" if partial else ""
     con.execute(
-        """
+        f"""
         INSERT INTO lineage_issues
         SELECT 'self-loop', child_key, child_id, 'lists itself as its own base model; the edge is ignored'
-        FROM edges WHERE self_loop
+        FROM edges WHERE self_loop {scope}
         """
     )
     con.execute(
@@ -133,7 +162,7 @@ def _build_edges(store: Store) -> None:
     )
     # Card and tags disagree: the card's parents all count; say what differed.
     con.execute(
-        """
+        f"""
         INSERT INTO lineage_issues
         SELECT 'card-tag-disagreement', e.child_key, any_value(e.child_id),
                'card lists ' || count(*) FILTER (WHERE in_card) || ' parent(s), tags name '
@@ -142,7 +171,7 @@ def _build_edges(store: Store) -> None:
                        THEN '; only in card: ' || string_agg(parent_id, ', ' ORDER BY parent_id) FILTER (WHERE in_card AND NOT in_tags) ELSE '' END
                || CASE WHEN count(*) FILTER (WHERE in_tags AND NOT in_card) > 0
                        THEN '; only in tags: ' || string_agg(parent_id, ', ' ORDER BY parent_id) FILTER (WHERE in_tags AND NOT in_card) ELSE '' END
-        FROM edges e
+        FROM edges e WHERE true {scope}
         GROUP BY e.child_key
         HAVING count(*) FILTER (WHERE in_card) > 0 AND count(*) FILTER (WHERE in_tags) > 0
            AND count(*) FILTER (WHERE in_card <> in_tags) > 0
@@ -153,31 +182,43 @@ def _build_edges(store: Store) -> None:
 
 
 def _mark_cycles(store: Store) -> None:
+    """Flag edges inside cycles and report each cycle, over the whole graph."""
     con = store.con
+    con.execute("UPDATE edges SET in_cycle = false WHERE in_cycle")
+    con.execute("DELETE FROM lineage_issues WHERE kind = 'cycle'")
+    # 64-bit hashes of the keys stand in for them: numbering integers is far cheaper
+    # than numbering strings, and a collision among millions of ids is ~1e-7 likely.
     rows = con.sql(
         """
-        SELECT child_key, parent_key FROM edges
+        SELECT hash(child_key) AS c, hash(parent_key) AS p FROM edges
         WHERE NOT self_loop AND NOT dangling
         """
     ).to_arrow_table()
     if rows.num_rows == 0:
         return
-    child = rows.column("child_key").to_numpy(zero_copy_only=False)
-    parent = rows.column("parent_key").to_numpy(zero_copy_only=False)
-    keys, inverse = np.unique(np.concatenate([child, parent]), return_inverse=True)
+    child = rows.column("c").to_numpy()
+    parent = rows.column("p").to_numpy()
+    hashes, inverse = np.unique(np.concatenate([child, parent]), return_inverse=True)
     src = inverse[: len(child)]
     dst = inverse[len(child):]
-    components = find_cycles(len(keys), src, dst)
+    components = find_cycles(len(hashes), src, dst)
     if not components:
         return
-    ids = dict(con.execute("SELECT model_key, id FROM models").fetchall()) if len(components) < 10_000 else {}
+    member_hashes = sorted({int(hashes[node]) for comp in components for node in comp})
+    by_hash = {h: (k, i) for h, k, i in con.execute(
+        "SELECT hash(model_key), model_key, id FROM models WHERE hash(model_key) IN (SELECT unnest(?::UBIGINT[]))",
+        [member_hashes],
+    ).fetchall()}
     members, issues = [], []
     for number, comp in enumerate(components):
-        names = sorted(ids.get(keys[node], keys[node]) for node in comp)
-        detail = f"in a lineage cycle of {len(comp)} models: " + " -> ".join(names[:20] + [names[0]])
-        for node in comp:
-            members.append((keys[node], number))
-            issues.append(("cycle", keys[node], ids.get(keys[node], keys[node]), detail))
+        found = [by_hash[int(hashes[node])] for node in comp if int(hashes[node]) in by_hash]
+        names = sorted(i for _, i in found)
+        if not names:
+            continue
+        detail = f"in a lineage cycle of {len(found)} models: " + " -> ".join(names[:20] + [names[0]])
+        for key, model_id in found:
+            members.append((key, number))
+            issues.append(("cycle", key, model_id, detail))
     con.execute("CREATE OR REPLACE TEMP TABLE _cyc (model_key VARCHAR, comp INTEGER)")
     con.executemany("INSERT INTO _cyc VALUES (?, ?)", members)
     con.executemany("INSERT INTO lineage_issues VALUES (?, ?, ?, ?)", issues)
