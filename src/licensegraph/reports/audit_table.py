@@ -123,7 +123,8 @@ def render_rich(console, data: dict) -> None:
 
     table = Table(title=f"Noncompliance — {data['view_description']} ({data['relations']})")
     for h in HEADERS:
-        table.add_column(h, justify="left" if h == "Rule" else "right")
+        # the rule label must stay readable on a narrow terminal; numbers may wrap
+        table.add_column(h, justify="left" if h == "Rule" else "right", no_wrap=h == "Rule")
     study_done = False
     for row in data["rows"]:
         if not row["in_study"] and not study_done:
