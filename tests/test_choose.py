@@ -131,10 +131,14 @@ def test_apache_feasible_set():
     assert got - {"gpl-2.0"} == PERMISSIVE_OK - {"gpl-2.0"}
 
 
-@pytest.mark.xfail(strict=True, reason="KB gap: GPL-2.0 does not record that it cannot take Apache-2.0 "
-                                       "material (licenses.md §3.1); reported to the lead")
 def test_apache_excludes_gpl2():
-    assert "gpl-2.0" not in {f["id"] for f in choose(KB, ["apache-2.0"]).feasible}
+    # licenses.md §3.1: GPL-2.0 cannot take Apache-2.0 material; GPL-3.0 can
+    got = choose(KB, ["apache-2.0"])
+    feasible = {f["id"] for f in got.feasible}
+    assert "gpl-2.0" not in feasible and "gpl-3.0" in feasible
+    from licensegraph.licenses.feasibility import feasible_licenses
+
+    assert feasible_licenses(KB, ["apache-2.0"]).excluded["gpl-2.0"].duty == "incompatible-outbound"
 
 
 def test_reasons_name_the_duty():

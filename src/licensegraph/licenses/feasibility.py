@@ -87,6 +87,9 @@ def duty_failure(kb: KnowledgeBase, candidate: License, upstream: License, duty:
     if kind == "use-restrictions":
         if duty.tag not in candidate.carries:
             return f"does not carry the {duty.tag} use restrictions"
+    elif kind == "incompatible-outbound":
+        if candidate.id in duty.excludes:
+            return f"{upstream.id} material cannot go out under {candidate.id}"
     elif kind == "share-alike":
         if candidate.id not in duty.accepts:
             return "share-alike: derivatives must be under " + ", ".join(duty.accepts)

@@ -77,6 +77,7 @@ DUTY_KINDS: frozenset[str] = frozenset(
         "user-threshold",
         "source-disclosure",
         "model-card",
+        "incompatible-outbound",
     }
 )
 WORK_KINDS = ("model", "software", "content", "data", "none")
@@ -130,6 +131,9 @@ class Duty:
     exempt: str
     source: Source
     summary: str
+    # for incompatible-outbound: licenses a derivative may not carry although no other
+    # duty names them (e.g. Apache-2.0 material cannot go out under GPL-2.0)
+    excludes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -228,6 +232,7 @@ _DUTY_SCHEMA: dict[str, tuple[type, bool, Any]] = {
     "tag": (str, False, ""),
     "text": (str, False, ""),
     "accepts": (list, False, []),
+    "excludes": (list, False, []),
     "exempt": (str, False, ""),
     "source": (dict, True, None),
     "summary": (str, True, None),
@@ -407,6 +412,10 @@ def _build_duty(raw: Any, where: str, lid: str, lic: dict) -> Duty:
             raise KnowledgeBaseError(f"{where}: key 'accepts' must include the license itself")
     elif data["accepts"]:
         raise KnowledgeBaseError(f"{where}: key 'accepts' is only allowed on share-alike duties")
+    if kind == "incompatible-outbound" and not data["excludes"]:
+        raise KnowledgeBaseError(f"{where}: key 'excludes' is required for kind 'incompatible-outbound'")
+    if kind != "incompatible-outbound" and data["excludes"]:
+        raise KnowledgeBaseError(f"{where}: key 'excludes' is only allowed on incompatible-outbound duties")
     if kind == "no-improve-other-llm" and not data["exempt"]:
         raise KnowledgeBaseError(f"{where}: key 'exempt' is required for kind 'no-improve-other-llm'")
     if kind != "no-improve-other-llm" and data["exempt"]:
@@ -416,6 +425,7 @@ def _build_duty(raw: Any, where: str, lid: str, lic: dict) -> Duty:
         tag=data["tag"],
         text=data["text"],
         accepts=tuple(data["accepts"]),
+        excludes=tuple(data["excludes"]),
         exempt=data["exempt"],
         source=Source(url=src["url"], clause=src["clause"]),
         summary=data["summary"],
@@ -452,11 +462,12 @@ def _check_cross_references(licenses: dict[str, License]) -> None:
     for lic in licenses.values():
         label = f"{lic.file}: license {lic.id!r}"
         for i, duty in enumerate(lic.duties, start=1):
-            for target in duty.accepts:
-                if target not in licenses:
-                    raise KnowledgeBaseError(
-                        f"{label}: duty {i}: key 'accepts' references unknown license {target!r}"
-                    )
+            for key, targets in (("accepts", duty.accepts), ("excludes", duty.excludes)):
+                for target in targets:
+                    if target not in licenses:
+                        raise KnowledgeBaseError(
+                            f"{label}: duty {i}: key {key!r} references unknown license {target!r}"
+                        )
             if duty.exempt and duty.exempt not in lineage_tags:
                 raise KnowledgeBaseError(
                     f"{label}: duty {i}: key 'exempt' {duty.exempt!r} is no license's lineage_tag"
