@@ -34,7 +34,8 @@ class LlamaNaming(Rule):
         prefixes = sorted({d.text for lic in ctx.table.licenses if lic is not None for d in lic.duties_of("name-prefix")})
         qualifies = upstream_matrix(ctx, lambda u: bool(u.duties_of("name-prefix")))
         violated = np.zeros(ctx.n, dtype=bool)
-        for prefix in prefixes:
+        wanted = np.full(ctx.n, None, dtype=object)  # the prefix to use; the longest one satisfies all
+        for prefix in sorted(prefixes, key=len):
             needs = ctx.has_any(view, ctx.table.mask(lambda u, p=prefix: any(d.text == p for d in u.duties_of("name-prefix"))))
             # Normalize names only for the models this prefix applies to.
             idx = np.flatnonzero(needs)
@@ -43,13 +44,15 @@ class LlamaNaming(Rule):
                 names = pc.replace_substring_regex(names, r"[\s\-_.]+", "")
                 starts = pc.starts_with(names, normalize_name(prefix)).to_numpy(zero_copy_only=False).astype(bool)
                 violated[idx[~starts]] = True
+                wanted[idx[~starts]] = prefix
         row = derivative_row(
             ctx, view, self.labels[0], qualifies, qualifies, "name-prefix",
-            message="format('the model name {} does not begin with the name {} requires (from {})', split_part(model_id, '/', -1), ancestor_license, ancestor_id)",
-            remedy="format('Rename the repo so the model name begins with the prefix {} requires (e.g. Llama-3-...), and display its Built with notice', ancestor_license)",
+            message="format('the model name {} does not begin with \"{}\", which {} requires (from {})', split_part(model_id, '/', -1), detail, ancestor_license, ancestor_id)",
+            remedy="format('Rename the repo so the model name begins with \"{}\" (e.g. {}-{}), and display the Built with notice {} requires', detail, replace(detail, ' ', '-'), split_part(model_id, '/', -1), ancestor_license)",
             needs_child_license=False,
         )
         row.noncompliant &= violated
+        row.detail = wanted
         row.warning = ctx.relation == ctx.relation_names.index("quantization")
         return [row]
 
