@@ -82,13 +82,15 @@ def render_explain(console: Console, data: dict) -> None:
         nodes[anc["id"].lower()] = parent_node.add(label)
     console.print(tree)
     if data["effective_duties"]:
-        duties = Table(title="effective duties (from every ancestor)")
-        for col in ("license", "from", "duty", "what", "source"):
-            duties.add_column(col)
+        console.print("[bold]effective duties[/bold] (from every ancestor, whatever the models in between declared)")
+        current = None
         for d in data["effective_duties"]:
-            what = d["summary"] + (f" — \"{d['text']}\"" if d.get("text") else "")
-            duties.add_row(d["license"], d["from"], d["kind"], what, f"{d['source']['clause']} {d['source']['url']}")
-        console.print(duties)
+            if d["license"] != current:
+                current = d["license"]
+                console.print(f"  [cyan]{d['license']}[/cyan] (from {d['from']})")
+            text = f" \"{d['text']}\"" if d.get("text") else ""
+            console.print(f"    - {d['kind']}: {d['summary']}{text} [dim]({d['source']['clause']}; {d['source']['url']})[/dim]",
+                          soft_wrap=False)
     else:
         console.print("no duties inherited from ancestors")
     if not data["audited"]:
