@@ -69,3 +69,9 @@ def test_rejects_listing(tmp_path):
     assert json.loads(out.output)["totals"]["rejected"] == 1
     listed = json.loads(run("rejects", "--db", db, "--json").output)
     assert listed[0]["line"] == 1 and listed[0]["reason"].startswith("not valid JSON")
+
+
+def test_audit_of_an_empty_store_says_so(tmp_path):
+    result = run("audit", "--db", tmp_path / "empty.duckdb")
+    assert result.exit_code == 2
+    assert "holds no models" in " ".join(result.output.split())

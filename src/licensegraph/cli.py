@@ -150,6 +150,10 @@ def audit(
         err.print(f"[red]error:[/red] --format must be table, json, csv or markdown, not {fmt!r}")
         raise typer.Exit(2)
     store = open_store(db)
+    if not store.scalar("SELECT count(*) FROM models"):
+        err.print(f"[red]error:[/red] the store {store.path} holds no models: run `licensegraph ingest` first")
+        store.close()
+        raise typer.Exit(2)
     try:
         run = run_audit(store, rule_ids=rule or None, incremental=False if full else None)
     except KeyError as exc:
