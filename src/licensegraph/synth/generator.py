@@ -344,6 +344,15 @@ class Graph:
     level_bounds: np.ndarray
 
 
+def _rank_in_groups(groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Stable sort order of `groups`, and each sorted element's rank within its group."""
+    order = np.argsort(groups, kind="stable")
+    sorted_groups = groups[order]
+    first = np.r_[True, sorted_groups[1:] != sorted_groups[:-1]]
+    positions = np.arange(len(sorted_groups))
+    return order, positions - np.maximum.accumulate(np.where(first, positions, 0))
+
+
 def _streams(seed: int, n: int) -> list[np.random.Generator]:
     return [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(n)]
 
@@ -667,11 +676,7 @@ def author_codes(g: Graph, seed: int, p: Params) -> tuple[np.ndarray, np.ndarray
     # a third quantization of one parent by one author (outside a batch) goes to a pool author
     tq = np.flatnonzero((g.true_rel == REL_QUANTIZED) & ~g.joiner & (g.parent >= 0))
     if len(tq):
-        grp = acode[tq].astype(np.int64) * (n + 1) + g.parent[tq]
-        order = np.argsort(grp, kind="stable")
-        sg = grp[order]
-        first = np.r_[True, sg[1:] != sg[:-1]]
-        rank = np.arange(len(sg)) - np.maximum.accumulate(np.where(first, np.arange(len(sg)), 0))
+        order, rank = _rank_in_groups(acode[tq].astype(np.int64) * (n + 1) + g.parent[tq])
         again = tq[order[rank >= 2]]
         acode[again] = rs[19].integers(len(uk), size=len(again))
     src = _jump(np.where(g.author_src >= 0, g.author_src, np.arange(n)))
@@ -783,11 +788,7 @@ def build_names(g: Graph, seed: int, p: Params) -> Names:
     quant_fmt[mis] = mi[rs[12].integers(len(mi), size=len(mis))]
     # one uploader quantizing one parent twice uses another format (GGUF, then i1-GGUF, ...)
     if len(tq):
-        grp = acode[tq].astype(np.int64) * (n + 1) + g.parent[tq]
-        order = np.argsort(grp, kind="stable")
-        sg = grp[order]
-        first = np.r_[True, sg[1:] != sg[:-1]]
-        rank = np.arange(len(sg)) - np.maximum.accumulate(np.where(first, np.arange(len(sg)), 0))
+        order, rank = _rank_in_groups(acode[tq].astype(np.int64) * (n + 1) + g.parent[tq])
         again = order[rank > 0]
         fallback = np.array([qkeys.index(x) for x in ("i1-GGUF", "Q4_K_M-GGUF", "Q8_0-GGUF", "Q5_K_M-GGUF", "AWQ",
                                                         "GPTQ", "mlx-4bit", "Q4_K_S-GGUF", "exl2", "mlx-8bit")], np.int16)
