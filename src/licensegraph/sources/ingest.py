@@ -184,6 +184,22 @@ def _merge_records(store: Store, label: str, result: FileSummary) -> None:
             """
         )
         best = "_best"
+    if not con.execute("SELECT count(*) FROM models").fetchall()[0][0]:
+        # First load into an empty store: every record is new, no joins needed.
+        hub = ", ".join(HUB_COLUMNS)
+        con.execute(
+            f"""
+            INSERT INTO models BY NAME
+            SELECT model_key, {hub}, true AS has_record, ? AS record_source, false AS deleted
+            FROM {best}
+            """,
+            [label],
+        )
+        con.execute(f"INSERT INTO dirty_models SELECT model_key FROM {best}")
+        result.stored = distinct
+        result.superseded = staged - distinct
+        con.execute("DROP TABLE IF EXISTS _best")
+        return
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _status AS
