@@ -22,7 +22,6 @@ console = Console()
 err = Console(stderr=True)
 
 DbOption = typer.Option(None, "--db", help="Store file (default: the user data directory, or $LICENSEGRAPH_DB).")
-NOT_LEGAL_ADVICE = "licensegraph reports license facts and rule outcomes; it is not legal advice."
 
 
 def open_store(db: Optional[Path], read_only: bool = False) -> Store:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from itertools import combinations
 
+from licensegraph import NOT_LEGAL_ADVICE
 from licensegraph.licenses.feasibility import (
     SPECIAL,
     Failure,
@@ -25,7 +26,7 @@ from licensegraph.licenses.feasibility import (
 from licensegraph.licenses.kb import Duty, KnowledgeBase, License, load_kb
 from licensegraph.store.db import Store
 
-DISCLAIMER = "licensegraph reports license facts and rule outcomes; it is not legal advice."
+DISCLAIMER = NOT_LEGAL_ADVICE
 RELATIONS = ("finetune", "adapter", "quantization", "merge")
 UNDECIDABLE = ("none", "unknown", "other-unresolved", "absent", "other")
 

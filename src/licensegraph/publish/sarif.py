@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from licensegraph import __version__
+from licensegraph import NOT_LEGAL_ADVICE, __version__
 from licensegraph.rules import all_rules
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -140,6 +140,6 @@ def to_sarif(results: list[dict]) -> dict:
             "invocations": [invocation],
             "artifacts": artifacts,
             "results": out_results,
-            "properties": {"view": "effective", "disclaimer": "licensegraph reports license facts and rule outcomes; it is not legal advice."},
+            "properties": {"view": "effective", "disclaimer": NOT_LEGAL_ADVICE},
         }],
     }

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 
+from licensegraph import NOT_LEGAL_ADVICE
 from licensegraph.store.db import Store
 
 STUDY_ORDER = (
@@ -13,7 +14,6 @@ STUDY_ORDER = (
     "La2E-license", "La2E-merge", "La3E-license", "La3E-merge",
 )
 BREAKDOWN = ("finetune", "merge", "quantization", "adapter")
-NOT_LEGAL_ADVICE = "licensegraph reports license facts and rule outcomes; it is not legal advice."
 VIEW_TEXT = {
     "local": "edge-local view: each model against its direct parents' declared licenses (as the study counted)",
     "effective": "effective view: each model against every ancestor's license, transitively",

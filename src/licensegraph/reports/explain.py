@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from licensegraph.licenses.kb import KnowledgeBase, load_kb
-from licensegraph.reports.audit_table import NOT_LEGAL_ADVICE
+from licensegraph import NOT_LEGAL_ADVICE
 from licensegraph.store.db import Store
 
 

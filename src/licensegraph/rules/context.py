@@ -225,14 +225,6 @@ class AuditContext:
             self._cache[key] = factory()
         return self._cache[key]
 
-    @property
-    def name_norm(self) -> pa.Array:
-        """Repo names lower-cased with separators removed (for name-prefix rules)."""
-        def build():
-            names = pc.utf8_lower(pc.replace_substring_regex(self.ids, r"^[^/]*/", ""))
-            return pc.replace_substring_regex(names, r"[\s\-_.]+", "")
-        return self.cached("name_norm", build)
-
     def index_of(self, model_id: str) -> int:
         found = pc.index(self.keys, model_id.lower()).as_py()
         if found < 0:
@@ -268,6 +260,3 @@ class AuditContext:
             np.logical_and.at(all_, self.child, flag[self.parent])
         all_ &= self.is_derivative
         return any_, all_
-
-    def license_id(self, idx: int) -> str:  # noqa: D401
-        return self.table.ids[self.lic[idx]]

@@ -7,7 +7,6 @@ over all findings at once.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 
@@ -23,8 +22,6 @@ from licensegraph.rules.context import UNDECIDABLE, VIEWS, AuditContext
 from licensegraph.store.db import Store
 from licensegraph.store.findings_view import refresh_findings_view
 from licensegraph.store.schema import FINDING_ROWS_DDL
-
-RELATION_COLUMNS = ("finetune", "adapter", "quantization", "merge")
 
 
 @dataclass
@@ -266,7 +263,6 @@ def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str]
                     _save_templates(con, rule, row)
                     lap("findings (witness, path, write)")
         lap("other")
-        counts = np.zeros((len(layout), N_COMBOS, N_CODES), dtype=np.int64)
         if incremental:
             old = _read_outcomes(con, "_affected", len(layout))
             counts = _read_counts(con, layout) - _count(old[0], old[1]) + _count(combo[write], outcomes[write])

@@ -34,7 +34,7 @@ def freedom_row(ctx: AuditContext, view: str, label: str, tag: str, family_name:
     extra = upstream_restrictive & (ctx.is_merge if view == "local" else np.ones(ctx.n, dtype=bool))
     return derivative_row(
         ctx, view, label, qualifies, violates, "no-further-restrictions",
-        message=f"format('{{}} from {{}} forbids further restrictions, but this model''s license ({{}}) or a co-parent adds use, commercial or field-of-use restrictions', ancestor_license, ancestor_id, model_license)",
+        message="format('{} from {} forbids further restrictions, but this model''s license ({}) or a co-parent adds use, commercial or field-of-use restrictions', ancestor_license, ancestor_id, model_license)",
         remedy=f"format('Do not combine {family_name} work with restrictive terms: license the model under {{}} (or a license it accepts) and drop the parents or terms that add restrictions', ancestor_license)",
         extra_violation=extra,
     )

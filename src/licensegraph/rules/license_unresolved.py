@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from licensegraph.rules.base import RowResult, Rule, upstream_matrix
+from licensegraph.rules.base import RowResult, Rule
 from licensegraph.rules.context import AuditContext
 
 

@@ -110,7 +110,7 @@ class LineageStager:
                 [self.label],
             )
         con.execute(
-            f"""
+            """
             INSERT INTO stage_rejects
             SELECT ?, rownum + 1, id, 'record', 'Base Model entry ' || p || ' is not a model id; ignored'
             FROM (SELECT rownum, id, unnest(raw_parents) AS p, unnest(norm_parents) AS n FROM _lin)

@@ -59,13 +59,6 @@ def findings_of(con, model_key: str) -> list[tuple]:
     return sorted(out, key=lambda f: (f[0], f[1], f[2]))
 
 
-FINDINGS_COLUMNS = (
-    "view", "rule_id", "label", "severity", "model_key", "model_id", "relation", "hub_relation", "model_license",
-    "ancestor_id", "ancestor_license", "path", "duty", "clause", "source_url", "via_noncompliant",
-    "possibly_incomplete", "message", "remedy",
-)
-
-
 def findings_sql(con, source: str) -> str:
     """SELECT giving the `findings` columns over a table shaped like finding_rows."""
     templates = con.execute("SELECT rule_id, label, message_sql, remedy_sql, clause, url FROM finding_templates").fetchall()
