@@ -63,10 +63,8 @@ def normalize_licenses(store: Store, kb: KnowledgeBase | None = None, incrementa
     kb = kb or load_kb()
     con = store.con
     fingerprint = kb_fingerprint(kb)
-    total = store.scalar("SELECT count(*) FROM model_licenses")
-    changed = store.scalar("SELECT count(DISTINCT model_key) FROM dirty_models")
-    partial = (incremental and total and store.get_meta("normalized_kb") == fingerprint
-               and changed < 0.3 * total)
+    partial = (incremental and store.get_meta("normalized_kb") == fingerprint
+               and store.few_changed(store.scalar("SELECT count(*) FROM model_licenses")))
     scope = "WHERE model_key IN (SELECT model_key FROM dirty_models)" if partial else ""
     con.execute(
         f"""

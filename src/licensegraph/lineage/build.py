@@ -21,10 +21,8 @@ def build_lineage(store: Store, incremental: bool = True) -> None:
     that point at them (a parent that arrived is no longer dangling); cycles are always
     found over the whole graph."""
     con = store.con
-    built = store.get_meta("lineage_built") == "1"
-    models = store.scalar("SELECT count(*) FROM models")
-    changed = store.scalar("SELECT count(DISTINCT model_key) FROM dirty_models")
-    partial = incremental and built and changed < 0.3 * max(models, 1)
+    partial = (incremental and store.get_meta("lineage_built") == "1"
+               and store.few_changed(store.scalar("SELECT count(*) FROM models")))
     con.execute("BEGIN TRANSACTION")
     try:
         _build_edges(store, partial)

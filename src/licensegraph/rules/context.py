@@ -54,12 +54,13 @@ class LicenseTable:
 
 
 def any_and(bits: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """bool[n]: row i of `bits` (n x words) shares a bit with `mask` (words).
+    """bool[n]: row i of `bits` (n x words) shares a bit with `mask`, one mask (words)
+    for every row or one per row (n x words).
 
     Word by word on column-major bits: far cheaper than `(bits & mask).any(axis=1)`."""
-    acc = bits[:, 0] & mask[0]
+    acc = bits[:, 0] & mask[..., 0]
     for w in range(1, bits.shape[1]):
-        acc |= bits[:, w] & mask[w]
+        acc |= bits[:, w] & mask[..., w]
     return acc != 0
 
 
@@ -211,12 +212,7 @@ class AuditContext:
         out = np.zeros(self.n, dtype=bool)
         if len(cand):
             masks = np.stack([bits_of(np.flatnonzero(row), words) for row in pred])  # codes x words
-            own = masks[self.lic[cand]]
-            sub = bits[cand]
-            acc = sub[:, 0] & own[:, 0]
-            for w in range(1, words):
-                acc |= sub[:, w] & own[:, w]
-            out[cand] = acc != 0
+            out[cand] = any_and(bits[cand], masks[self.lic[cand]])
         return out
 
     def cached(self, key, factory):

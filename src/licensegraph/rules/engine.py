@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from licensegraph.licenses.fingerprint import kb_fingerprint
 from licensegraph.licenses.kb import KnowledgeBase
@@ -22,6 +21,7 @@ from licensegraph.rules.context import UNDECIDABLE, VIEWS, AuditContext
 from licensegraph.store.db import Store
 from licensegraph.store.findings_view import refresh_findings_view
 from licensegraph.store.schema import FINDING_ROWS_DDL
+from licensegraph.timing import PhaseTimer
 
 
 @dataclass
@@ -162,15 +162,8 @@ def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str]
     """
     from licensegraph.licenses.kb import load_kb
 
-    import time
-
-    clock = {"start": time.perf_counter()}
-    timings: dict[str, float] = {}
-
-    def lap(name: str) -> None:
-        now = time.perf_counter()
-        timings[name] = timings.get(name, 0.0) + now - clock["start"]
-        clock["start"] = now
+    timer = PhaseTimer()
+    lap = timer.lap
 
     kb = kb or load_kb()
     rules = [get_rule(r) for r in rule_ids] if rule_ids else all_rules()
@@ -293,7 +286,7 @@ def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str]
     store.set_meta("audited_rules", ",".join(r.id for r in rules))
     return AuditRun(rules=rules, views=tuple(views), notes=notes, models=int((ctx.audited & write).sum()),
                     depth_rounds=ctx.depth_rounds, incremental=incremental, affected=affected_n,
-                    timings=timings)
+                    timings=timer.seconds)
 
 
 def _count(combo: np.ndarray, outcomes: np.ndarray) -> np.ndarray:
@@ -336,18 +329,12 @@ def _append_outcomes(con, ctx: AuditContext, write: np.ndarray, combo: np.ndarra
     # Models outside every population have nothing to count; absent rows mean all zero.
     # Keyed by a 64-bit hash of model_key: far cheaper to write than the strings.
     idx = np.flatnonzero(write & outcomes.any(axis=1))
-    cols = {"key_hash": pc.cast(ctx.keys.take(pa.array(idx, pa.int64())), pa.string())}
-    con.register("_keys", pa.table(cols))
-    hashes = con.sql("SELECT hash(key_hash) AS h FROM _keys").to_arrow_table().column("h")
-    con.unregister("_keys")
-    table = {"key_hash": hashes, "combo": pa.array(combo[idx].astype(np.int16))}
+    table = {"model_key": ctx.keys.take(pa.array(idx, pa.int64())), "combo": pa.array(combo[idx].astype(np.int16))}
     for i, word in enumerate(_pack(outcomes[idx])):
         table[f"w{i}"] = pa.array(word)
     con.register("_outcomes", pa.table(table))
-    if create:
-        con.execute("CREATE TABLE model_outcomes AS SELECT * FROM _outcomes")
-    else:
-        con.execute("INSERT INTO model_outcomes SELECT * FROM _outcomes")
+    rows = "SELECT hash(model_key) AS key_hash, * EXCLUDE (model_key) FROM _outcomes"
+    con.execute(f"CREATE TABLE model_outcomes AS {rows}" if create else f"INSERT INTO model_outcomes {rows}")
     con.unregister("_outcomes")
 
 

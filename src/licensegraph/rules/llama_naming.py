@@ -18,8 +18,12 @@ from licensegraph.rules.base import RowResult, Rule, derivative_row, upstream_ma
 from licensegraph.rules.context import AuditContext
 
 
+# Separators ignored when comparing a model name with a required prefix.
+SEPARATORS = r"[\s\-_.]+"
+
+
 def normalize_name(name: str) -> str:
-    return re.sub(r"[\s\-_.]+", "", name.lower())
+    return re.sub(SEPARATORS, "", name.lower())
 
 
 class LlamaNaming(Rule):
@@ -41,7 +45,7 @@ class LlamaNaming(Rule):
             idx = np.flatnonzero(needs)
             if len(idx):
                 names = pc.utf8_lower(pc.replace_substring_regex(ctx.ids.take(pa.array(idx)), r"^[^/]*/", ""))
-                names = pc.replace_substring_regex(names, r"[\s\-_.]+", "")
+                names = pc.replace_substring_regex(names, SEPARATORS, "")
                 starts = pc.starts_with(names, normalize_name(prefix)).to_numpy(zero_copy_only=False).astype(bool)
                 violated[idx[~starts]] = True
                 wanted[idx[~starts]] = prefix

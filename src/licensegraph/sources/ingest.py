@@ -7,7 +7,6 @@ the store as it was. Re-ingesting the same data changes nothing; a record with a
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -15,6 +14,7 @@ from pathlib import Path
 from licensegraph.sources.hub_records import HubRecordStager
 from licensegraph.sources.lineage_csv import LineageStager
 from licensegraph.store.db import Store
+from licensegraph.timing import PhaseTimer
 
 HUB_COLUMNS = (
     "id, author, sha, created_at, last_modified, private, gated, disabled, downloads, likes, "
@@ -127,14 +127,11 @@ def _ingest_file(store: Store, path: Path, kind: str, progress: ProgressCallback
         if progress:
             progress(label, done, total)
 
-    clock = [time.perf_counter()]
-
-    def lap(name: str) -> None:
-        now = time.perf_counter()
-        result.timings[name] = result.timings.get(name, 0.0) + now - clock[0]
-        clock[0] = now
-
-    fast_read = kind == "records" and HubRecordStager(con, path, label).read_fast()
+    timer = PhaseTimer()
+    result.timings = timer.seconds
+    lap = timer.lap
+    stager = HubRecordStager(con, path, label) if kind != "lineage" else None
+    fast_read = kind == "records" and stager.read_fast()
     lap("read")
     con.execute("BEGIN TRANSACTION")
     try:
@@ -144,7 +141,6 @@ def _ingest_file(store: Store, path: Path, kind: str, progress: ProgressCallback
             result.read, result.error = LineageStager(con, path, label).stage(report)
             _merge_lineage(store, label, result)
         else:
-            stager = HubRecordStager(con, path, label)
             if kind == "parquet":
                 result.read, result.error = stager.stage_parquet()
             else:

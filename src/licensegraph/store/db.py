@@ -91,6 +91,16 @@ class Store:
         rows = self.con.execute(sql, params or []).fetchall()
         return rows[0][0] if rows else None
 
+    # Below this share of changed models, derived tables are updated in place rather
+    # than rebuilt (lineage, licenses); above it a rebuild is cheaper.
+    INCREMENTAL_SHARE = 0.3
+
+    def few_changed(self, total: int) -> bool:
+        """Whether the models changed since the last audit (dirty_models) are few
+        enough, against `total`, to update derived tables in place."""
+        changed = self.scalar("SELECT count(DISTINCT model_key) FROM dirty_models")
+        return bool(total) and changed < self.INCREMENTAL_SHARE * total
+
     def set_meta(self, key: str, value: str) -> None:
         self.con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
 

@@ -61,29 +61,22 @@ def findings_of(con, model_key: str) -> list[tuple]:
 
 def findings_sql(con, source: str) -> str:
     """SELECT giving the `findings` columns over a table shaped like finding_rows."""
-    templates = con.execute("SELECT rule_id, label, message_sql, remedy_sql, clause, url FROM finding_templates").fetchall()
+    templates = con.execute(
+        "SELECT rule_id, label, message_sql, remedy_sql, clause, url, view_independent FROM finding_templates"
+    ).fetchall()
 
-    def case(i: int, default: str) -> str:
-        if not templates:
-            return default
-        whens = " ".join(
-            f"WHEN rule_id = '{r}' AND label = '{label.replace(chr(39), chr(39) * 2)}' THEN ({t[i]})"
-            for r, label, *t in [(row[0], row[1], row[2], row[3]) for row in templates]
-        )
-        return f"CASE {whens} ELSE {default} END"
+    def literal(text: str | None) -> str:
+        return "NULL" if text is None else "'" + text.replace("'", "''") + "'"
 
-    def lit_case(i: int) -> str:
+    def case(i: int, as_sql: bool) -> str:
+        """CASE over (rule_id, label): template column i, as SQL or as a literal."""
         if not templates:
             return "NULL"
-        whens = " ".join(
-            f"WHEN rule_id = '{row[0]}' AND label = '{row[1].replace(chr(39), chr(39) * 2)}' THEN "
-            + ("NULL" if row[i] is None else "'" + row[i].replace("'", "''") + "'")
-            for row in templates
-        )
+        whens = " ".join(f"WHEN rule_id = {literal(t[0])} AND label = {literal(t[1])} THEN "
+                         + (f"({t[i]})" if as_sql else literal(t[i])) for t in templates)
         return f"CASE {whens} END"
 
-    independent = sorted({row[0] for row in con.execute(
-        "SELECT rule_id FROM finding_templates WHERE view_independent").fetchall()})
+    independent = sorted({t[0] for t in templates if t[6]})
 
     def rows() -> str:
         if not independent:
@@ -97,11 +90,11 @@ def findings_sql(con, source: str) -> str:
     return f"""
         SELECT view, rule_id, label, severity, model_key, model_id, relation, hub_relation, model_license,
                ancestor_id, ancestor_license, path, duty,
-               coalesce(src_clause, {lit_case(4)}) AS clause,
-               coalesce(src_url, {lit_case(5)}) AS source_url,
+               coalesce(src_clause, {case(4, False)}) AS clause,
+               coalesce(src_url, {case(5, False)}) AS source_url,
                via_noncompliant, possibly_incomplete,
-               {case(0, "NULL")} || CASE WHEN via_noncompliant THEN '{VIA_SUFFIX}' ELSE '' END AS message,
-               {case(1, "NULL")} AS remedy
+               {case(2, True)} || CASE WHEN via_noncompliant THEN '{VIA_SUFFIX}' ELSE '' END AS message,
+               {case(3, True)} AS remedy
         FROM (
           SELECT f.*, s.clause AS src_clause, s.url AS src_url, k.work_kind AS model_work_kind
           FROM ({rows()}) f
