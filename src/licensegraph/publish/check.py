@@ -204,10 +204,6 @@ def parse_parent_licenses(kb: KnowledgeBase, values: list[str] | None) -> dict[s
 # --------------------------------------------------------------------------- the temporary store
 
 
-def _license_card(kb: KnowledgeBase, lid: str) -> dict:
-    return yaml_license_lines(kb, lid)
-
-
 def _fetch_online(pids: list[str], have: set[str], hub_api=None, max_models: int = 64) -> tuple[list[dict], dict[str, str]]:
     """Hub records for `pids` and their ancestors (breadth-first); {id: error} for failures."""
     if hub_api is None:
@@ -323,7 +319,7 @@ def build_temp_store(kb: KnowledgeBase, card: Card, model_id: str, store: Store 
     records = []
     present = set(lin.copied) | {r["id"].lower() for r in lin.online}
     for key, lid in lin.supplied.items():
-        fields = _license_card(kb, lid)
+        fields = yaml_license_lines(kb, lid)
         if key in present:
             # The user's word wins over the store's: rewrite the declared license in place.
             tmp.con.execute(
