@@ -16,7 +16,7 @@ from _measure import SHARED, measure  # noqa: E402
 
 
 def main(files: list[Path]) -> None:
-    from licensegraph.sources.ingest import ingest
+    from licensegraph.api.ingest import ingest
     from licensegraph.store.db import Store
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -42,7 +42,7 @@ def main(files: list[Path]) -> None:
               f"{res['models']:,} models audited, {res['findings']:,} findings, {res['rounds']} propagation rounds")
 
         def explain():
-            from licensegraph.reports.explain import explain as run_explain
+            from licensegraph.api.explain import explain as run_explain
 
             with Store(db, read_only=True) as store:
                 target = store.scalar(

@@ -71,7 +71,7 @@ def run(size: int, seed: int, card_yaml: bool, keep: Path | None) -> None:
             from licensegraph.store.db import Store
 
             with Store(db) as store:
-                s = ingest(store, [snapshot], rebuild=False)
+                s = ingest(store, [snapshot])
                 return {"stored": s.total("stored"), "timings": s.files[0].timings}
 
         wall, rss, res = measure(ingest_only)
@@ -105,7 +105,7 @@ def run(size: int, seed: int, card_yaml: bool, keep: Path | None) -> None:
         print(f"      phases (s): {phases}")
 
         def explain_lib():
-            from licensegraph.reports.explain import explain
+            from licensegraph.api.explain import explain
             from licensegraph.store.db import Store
 
             with Store(db, read_only=True) as store:
@@ -129,8 +129,8 @@ def run(size: int, seed: int, card_yaml: bool, keep: Path | None) -> None:
         changed = change_batch(snapshot, batch, 0.01, seed)
 
         def incremental():
+            from licensegraph.api.ingest import ingest
             from licensegraph.rules.engine import run_audit
-            from licensegraph.sources.ingest import ingest
             from licensegraph.store.db import Store
 
             with Store(db) as store:

@@ -23,7 +23,7 @@ def run(path: Path) -> None:
 
         def load_only():
             with Store(db) as store:
-                s = ingest(store, [path], rebuild=False)
+                s = ingest(store, [path])
             return s.total("read")
 
         def rebuild():

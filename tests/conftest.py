@@ -1,4 +1,9 @@
-"""Shared fixtures: real Hub data from ../shared/data, stores built from it, record helpers."""
+"""Shared fixtures: real Hub data from ../shared/data, stores built from it, record helpers.
+
+The ingested and audited sample is built ONCE per test run (`sample_db`, a store file) and
+shared: `sample_store` opens it read-only, so no test can change it; a test that needs to
+write gets its own copy from `sample_copy`.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +11,13 @@ import copy
 import gzip
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
 
-from licensegraph.sources.ingest import ingest
+from licensegraph.api.ingest import ingest
+from licensegraph.rules.engine import run_audit
 from licensegraph.store.db import Store
 
 SHARED = Path(os.environ.get("LICENSEGRAPH_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
@@ -62,16 +69,36 @@ def store(tmp_path) -> Store:
 
 
 @pytest.fixture(scope="session")
-def sample_store(tmp_path_factory) -> Store:
+def sample_db(tmp_path_factory) -> Path:
+    """The sample, ingested and audited (every rule, both views), as a store file. Read only."""
     path = tmp_path_factory.mktemp("sample") / "sample.duckdb"
-    s = Store(path)
-    ingest(s, [SAMPLE])
+    with Store(path) as s:
+        ingest(s, [SAMPLE])
+        run_audit(s)
+    path.chmod(0o444)  # a test that tries to write to the shared store fails loudly
+    return path
+
+
+@pytest.fixture(scope="session")
+def sample_store(sample_db) -> Store:
+    """The shared sample store, opened read-only (use `sample_copy` to write)."""
+    s = Store(sample_db, read_only=True)
     yield s
     s.close()
 
 
+@pytest.fixture
+def sample_copy(sample_db, tmp_path) -> Path:
+    """A writable copy of the shared sample store file, for tests that change it."""
+    path = tmp_path / "sample-copy.duckdb"
+    shutil.copyfile(sample_db, path)
+    path.chmod(0o644)
+    return path
+
+
 @pytest.fixture(scope="session")
 def full_store(tmp_path_factory) -> Store:
+    """The sample plus the 535k-row lineage file (ingested once per run)."""
     path = tmp_path_factory.mktemp("full") / "full.duckdb"
     s = Store(path)
     ingest(s, [SAMPLE, LINEAGE])

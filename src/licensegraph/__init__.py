@@ -1,4 +1,10 @@
+"""licensegraph: do Hugging Face models respect the licenses of the models they were built from?
+
+The library's entry point is `licensegraph.api.LicenseGraph`.
+"""
+
+from licensegraph.vocab import NOT_LEGAL_ADVICE
+
 __version__ = "0.1.0"
 
-# Every report says it, in these words.
-NOT_LEGAL_ADVICE = "licensegraph reports license facts and rule outcomes; it is not legal advice."
+__all__ = ["NOT_LEGAL_ADVICE", "__version__"]

@@ -23,8 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from licensegraph.licenses.kb import Duty, KnowledgeBase, License
-
-SPECIAL = ("none", "unknown", "other", "other-unresolved")
+from licensegraph.vocab import SPECIAL_IDS
 
 #: Families whose licenses are templates anyone may apply to their own work. The others
 #: (llama, gemma, qwen, stability, falcon, deepseek, mistral, research, vendor) name a
@@ -147,14 +146,14 @@ def upstream_failure(kb: KnowledgeBase, candidate: License, upstream: License) -
 
 
 def candidates(kb: KnowledgeBase) -> list[License]:
-    return [lic for lic in kb.licenses.values() if lic.id not in SPECIAL and not lic.is_family]
+    return [lic for lic in kb.licenses.values() if lic.id not in SPECIAL_IDS and not lic.is_family]
 
 
 def feasible_licenses(kb: KnowledgeBase, upstream_ids: list[str], pool: list[License] | None = None) -> Feasibility:
     """Feasible derivative licenses for the given upstream licenses (duplicates ignored)."""
     ups: list[License] = []
     for uid in dict.fromkeys(upstream_ids):
-        if uid in SPECIAL or uid not in kb:
+        if uid in SPECIAL_IDS or uid not in kb:
             continue
         ups.append(kb.effective(uid))
     result = Feasibility(upstream=[u.id for u in ups])

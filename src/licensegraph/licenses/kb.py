@@ -40,6 +40,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from licensegraph.vocab import SPECIAL_IDS
+
 __all__ = [
     "DATA_DIR",
     "DERIVATIVES",
@@ -86,7 +88,6 @@ MODELGO_OPTIONS: frozenset[str] = frozenset({"BY", "NC", "ND", "RAI", "SA", "OS"
 MODELGO_VERSIONS = ("", "1.0", "2.0")
 NO_FURTHER_RESTRICTION_TAGS = frozenset({"cc", "gnu"})
 #: Ids that stand for "no resolvable license" rather than a license text.
-SPECIAL_IDS = frozenset({"none", "unknown", "other", "other-unresolved"})
 
 #: The ids accepted in the Hub's ``license:`` field, in the Hub's order
 #: (huggingface/hub-docs docs/hub/repositories-licenses.md, as of 2026-08-22, 83 ids).

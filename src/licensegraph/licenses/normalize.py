@@ -15,9 +15,8 @@ from licensegraph.licenses.fingerprint import kb_fingerprint
 from licensegraph.licenses.kb import KnowledgeBase, load_kb
 from licensegraph.store.db import Store
 from licensegraph.store.schema import MODEL_LICENSES_DDL
+from licensegraph.vocab import NONE, UNDECIDABLE, UNKNOWN, UNRESOLVED
 
-NONE, UNKNOWN, UNRESOLVED, ABSENT = "none", "unknown", "other-unresolved", "absent"
-UNDECIDABLE = (NONE, UNKNOWN, UNRESOLVED, ABSENT)
 
 
 def resolve_one(kb: KnowledgeBase, raw: str, name: str | None, link: str | None) -> tuple[str, str]:

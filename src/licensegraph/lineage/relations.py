@@ -7,10 +7,7 @@ tagged `finetune`). The patterns are data here so the SQL that applies them stay
 
 from __future__ import annotations
 
-RELATIONS = ("finetune", "adapter", "quantization", "merge")
-# The Hub and some cards say `quantized`; licensegraph says `quantization`.
-RELATION_ALIASES = {"quantized": "quantization", "quantisation": "quantization", "finetuned": "finetune",
-                    "fine-tune": "finetune", "fine_tune": "finetune", "lora": "adapter", "merged": "merge"}
+from licensegraph.vocab import RELATION_ALIASES
 
 QUANT_TAGS = ("gguf", "gptq", "awq", "exl2", "exl3", "bitsandbytes", "4-bit", "8-bit", "quantized",
               "autoround", "hqq", "aqlm", "llamafile", "imatrix", "compressed-tensors", "fp8", "int4", "int8")

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from licensegraph.rules.context import UNDECIDABLE, AuditContext
+from licensegraph.rules.context import AuditContext
+from licensegraph.vocab import UNDECIDABLE
 
 
 @dataclass

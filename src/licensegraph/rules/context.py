@@ -16,11 +16,8 @@ import pyarrow.compute as pc
 
 from licensegraph.licenses.kb import KnowledgeBase, License, load_kb
 from licensegraph.store.db import Store
+from licensegraph.vocab import RELATIONS, UNDECIDABLE, UNLABELLED
 
-# Licenses a decision cannot use: nothing declared, `unknown`, `other` the knowledge base
-# cannot resolve, and parents that are not in the store at all.
-UNDECIDABLE = ("none", "unknown", "other-unresolved", "absent")
-VIEWS = ("local", "effective")
 
 
 @dataclass
@@ -123,7 +120,7 @@ class AuditContext:
         self.lic = nodes.column("code").to_numpy().astype(np.int32)
         self.deleted = nodes.column("deleted").to_numpy(zero_copy_only=False).astype(bool)
         self.has_record = nodes.column("has_record").to_numpy(zero_copy_only=False).astype(bool)
-        rel_names = ("finetune", "adapter", "quantization", "merge", "unlabelled")
+        rel_names = (*RELATIONS, UNLABELLED)
         self.relation_names = rel_names
         code_sql = lambda col: "CASE " + " ".join(  # noqa: E731
             f"WHEN {col} = '{r}' THEN {i}" for i, r in enumerate(rel_names[:4])) + " ELSE 4 END"

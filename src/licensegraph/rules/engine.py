@@ -17,7 +17,8 @@ from licensegraph.licenses.fingerprint import kb_fingerprint
 from licensegraph.licenses.kb import KnowledgeBase
 from licensegraph.rules import all_rules, get_rule
 from licensegraph.rules.base import RowResult, Rule
-from licensegraph.rules.context import UNDECIDABLE, VIEWS, AuditContext
+from licensegraph.rules.context import AuditContext
+from licensegraph.vocab import RELATIONS, UNDECIDABLE, UNLABELLED, VIEWS
 from licensegraph.store.db import Store
 from licensegraph.store.findings_view import refresh_findings_view
 from licensegraph.store.schema import FINDING_ROWS_DDL
@@ -347,7 +348,7 @@ def _read_outcomes(con, keys_table: str, rows: int) -> tuple[np.ndarray, np.ndar
     return combo, _unpack(words, rows) if words else np.zeros((0, rows), dtype=np.uint8)
 
 
-_REL_NAMES = ["finetune", "adapter", "quantization", "merge", "unlabelled", None]
+_REL_NAMES = [*RELATIONS, UNLABELLED, None]
 _COUNT_COLUMNS = ["qualifying", "noncompliant", "excluded_none", "excluded_unknown", "excluded_unresolved",
                   "excluded_absent"]
 

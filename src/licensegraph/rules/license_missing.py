@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from licensegraph.rules.base import RowResult, Rule, derivative_row, pair_matrix
 from licensegraph.rules.context import AuditContext
+from licensegraph.vocab import NONE, UNKNOWN
 
 
 class LicenseMissing(Rule):
@@ -17,7 +18,7 @@ class LicenseMissing(Rule):
 
     def evaluate(self, ctx: AuditContext, view: str) -> list[RowResult]:
         qualifies = pair_matrix(ctx, lambda c, u: True, where=lambda u: bool(u.duties), key='lm-q')
-        violates = pair_matrix(ctx, lambda c, u: c is not None and c.id in ("none", "unknown"), where=lambda u: bool(u.duties), key='lm-v')
+        violates = pair_matrix(ctx, lambda c, u: c is not None and c.id in (NONE, UNKNOWN), where=lambda u: bool(u.duties), key='lm-v')
         return [derivative_row(
             ctx, view, self.labels[0], qualifies, violates, "license-copy",
             message="format('declares {} although {} (from {}) has duties every derivative must meet', CASE model_license WHEN 'none' THEN 'no license' ELSE 'license: unknown' END, ancestor_license, ancestor_id)",

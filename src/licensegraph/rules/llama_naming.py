@@ -15,15 +15,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from licensegraph.rules.base import RowResult, Rule, derivative_row, upstream_matrix
+from licensegraph.licenses.naming import SEPARATORS, normalize_name
 from licensegraph.rules.context import AuditContext
-
-
-# Separators ignored when comparing a model name with a required prefix.
-SEPARATORS = r"[\s\-_.]+"
-
-
-def normalize_name(name: str) -> str:
-    return re.sub(SEPARATORS, "", name.lower())
 
 
 class LlamaNaming(Rule):

@@ -12,7 +12,8 @@ import numpy as np
 
 from licensegraph.licenses.feasibility import REUSABLE_FAMILIES, candidates, feasible_licenses, upstream_failure
 from licensegraph.rules.base import RowResult, Rule
-from licensegraph.rules.context import UNDECIDABLE, AuditContext
+from licensegraph.rules.context import AuditContext
+from licensegraph.vocab import SPECIAL_IDS, UNDECIDABLE
 
 
 def explain_conflict(kb, ids: list[str]) -> str:
@@ -31,7 +32,7 @@ def _conflict_text(ctx: AuditContext, ok: dict, ids: tuple[str, ...]) -> str:
     for i in ids:
         if i in ctx.kb and ctx.kb.effective(i).duties_of("no-derivatives"):
             return f"{ctx.kb.effective(i).id} forbids sharing derivatives"
-    eff = [ctx.kb.effective(i).id for i in ids if i in ctx.kb and ctx.kb.effective(i).id not in ("none", "unknown", "other", "other-unresolved")]
+    eff = [ctx.kb.effective(i).id for i in ids if i in ctx.kb and ctx.kb.effective(i).id not in SPECIAL_IDS]
     for a, b in combinations(dict.fromkeys(eff), 2):
         allowed = ok["_reusable"].copy()
         for x in (a, b):

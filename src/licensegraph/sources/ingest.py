@@ -1,4 +1,4 @@
-"""Ingest snapshot files into the store, then rebuild lineage and licenses.
+"""Read snapshot files into the store (the api then rebuilds lineage and licenses).
 
 Each file is staged and merged inside one transaction: a file that fails half way leaves
 the store as it was. Re-ingesting the same data changes nothing; a record with a newer
@@ -94,10 +94,12 @@ def ingest(
     store: Store,
     paths: Iterable[Path | str],
     progress: ProgressCallback | None = None,
-    rebuild: bool = True,
 ) -> IngestSummary:
-    """Ingest files; bad records go to `rejects`. Raises IngestError before touching the
-    store when a path is missing or of an unsupported kind."""
+    """Read files into the store's `models`; bad records go to `rejects`. Raises IngestError
+    before touching the store when a path is missing or of an unsupported kind.
+
+    Lineage and licenses are not rebuilt here: `licensegraph.api.ingest` does that after
+    reading (sources sit below lineage and licenses)."""
     paths = [Path(p) for p in paths]
     kinds = []
     for path in paths:
@@ -109,12 +111,6 @@ def ingest(
     summary = IngestSummary()
     for path, kind in zip(paths, kinds):
         summary.files.append(_ingest_file(store, path, kind, progress))
-    if rebuild:
-        from licensegraph.lineage.build import build_lineage
-        from licensegraph.licenses.normalize import normalize_licenses
-
-        build_lineage(store)
-        normalize_licenses(store)
     return summary
 
 

@@ -8,6 +8,11 @@ from __future__ import annotations
 
 VIA_SUFFIX = " (reached through an ancestor that is itself noncompliant)"
 
+#: The columns of the `findings` view, in order (also the tuples `findings_of` returns).
+FINDING_COLUMNS = ("view", "rule_id", "label", "severity", "model_key", "model_id", "relation", "hub_relation",
+                   "model_license", "ancestor_id", "ancestor_license", "path", "duty", "clause", "source_url",
+                   "via_noncompliant", "possibly_incomplete", "message", "remedy")
+
 
 def refresh_findings_view(con) -> None:
     """(Re)create the `findings` view: stored finding rows plus the message, remedy,

@@ -1,0 +1,39 @@
+"""The library API of licensegraph: `LicenseGraph` and its typed results.
+
+    from licensegraph.api import LicenseGraph
+
+Every interface (the CLI, the dashboard, the exports) is a thin layer over this package;
+it is the only entry into the engine (sources, store, lineage, licenses, rules).
+"""
+
+from licensegraph.api.check import CheckError
+from licensegraph.api.explain import ModelNotFound
+from licensegraph.api.graph import EmptyStore, LicenseGraph, NoStore
+from licensegraph.api.results import (
+    Ancestor,
+    AuditResult,
+    AuditRow,
+    CheckFailure,
+    CheckResult,
+    Choice,
+    EffectiveDuty,
+    Explanation,
+    FileReport,
+    Finding,
+    FindingsPage,
+    IngestReport,
+    ModelLicense,
+    Reject,
+    Result,
+    StatsResult,
+)
+from licensegraph.licenses.choose import ParentError
+from licensegraph.sources.ingest import IngestError
+from licensegraph.store.db import StoreError
+
+__all__ = [
+    "Ancestor", "AuditResult", "AuditRow", "CheckError", "CheckFailure", "CheckResult", "Choice",
+    "EffectiveDuty", "EmptyStore", "Explanation", "FileReport", "Finding", "FindingsPage", "IngestError",
+    "IngestReport", "LicenseGraph", "ModelLicense", "ModelNotFound", "NoStore", "ParentError", "Reject",
+    "Result", "StatsResult", "StoreError",
+]

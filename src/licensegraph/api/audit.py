@@ -1,0 +1,67 @@
+"""The study-style noncompliance table (rules.md, "The study-style table"), from rule_counts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from licensegraph.api.results import AuditResult, AuditRow, AuditRunInfo, RelationCount
+from licensegraph.rules import all_rules
+from licensegraph.store.db import Store
+from licensegraph.vocab import BREAKDOWN, STUDY_LABELS, UNDECIDABLE, VIEW_DESCRIPTIONS
+
+
+def audit_table(store: Store, view: str = "local", hub_labels: bool = False,
+                rule_ids: Sequence[str] | None = None,
+                notes: Mapping[str, Sequence[str]] | None = None,
+                run: AuditRunInfo | None = None) -> AuditResult:
+    """The table of one view from the stored counts (run `run_audit` first); rows of
+    study labels first in the study's order, then the other rules in catalogue order."""
+    rel_col = "hub_relation" if hub_labels else "relation"
+    rows = store.con.execute(
+        f"""
+        SELECT c.rule_id, c.label, any_value(c.view),
+               sum(qualifying), sum(noncompliant),
+               sum(excluded_none), sum(excluded_unknown), sum(excluded_unresolved), sum(excluded_absent),
+               {", ".join(f"sum(noncompliant) FILTER (WHERE {rel_col} = '{r}')" for r in BREAKDOWN)}
+        FROM rule_counts c WHERE view = ?
+        GROUP BY c.rule_id, c.label
+        """,
+        [view],
+    ).fetchall()
+    order = {r.id: (r.order, r.in_study, r.severity) for r in all_rules()}
+
+    def key(r: tuple) -> tuple:
+        label = r[1]
+        if label in STUDY_LABELS:
+            return (0, STUDY_LABELS.index(label), "")
+        return (1, order.get(r[0], (999,))[0], label)
+
+    out = []
+    for r in sorted(rows, key=key):
+        rule_id, label, _, qualifying, noncompliant, ex_none, ex_unknown, ex_unres, ex_absent, *by_rel = r
+        if rule_ids and rule_id not in rule_ids:
+            continue
+        qualifying, noncompliant = int(qualifying or 0), int(noncompliant or 0)
+        out.append(AuditRow(
+            rule_id=rule_id,
+            label=label,
+            in_study=label in STUDY_LABELS,
+            severity=order.get(rule_id, (0, False, ""))[2],
+            noncompliant=noncompliant,
+            noncompliant_pct=round(100 * noncompliant / qualifying, 2) if qualifying else 0.0,
+            qualifying=qualifying,
+            by_relation={
+                rel: RelationCount(count=int(n or 0), pct=round(100 * (n or 0) / noncompliant, 2) if noncompliant else 0.0)
+                for rel, n in zip(BREAKDOWN, by_rel)
+            },
+            excluded=dict(zip(UNDECIDABLE, (int(ex_none or 0), int(ex_unknown or 0), int(ex_unres or 0),
+                                            int(ex_absent or 0)))),
+        ))
+    return AuditResult(
+        view=view,
+        view_description=VIEW_DESCRIPTIONS[view],
+        relations="Hub labels" if hub_labels else "corrected relations",
+        rows=tuple(out),
+        notes={k: tuple(v) for k, v in sorted((notes or {}).items())},
+        run=run,
+    )

@@ -1,0 +1,78 @@
+"""`explain MODEL_ID`: a model's lineage, its effective duties with sources, and its findings."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from licensegraph.api.findings import finding_from_row
+from licensegraph.api.results import (
+    Ancestor,
+    EffectiveDuty,
+    Explanation,
+    LineageIssue,
+    ModelLicense,
+    ParentEdge,
+)
+from licensegraph.licenses.kb import KnowledgeBase, load_kb
+from licensegraph.lineage.ancestry import ancestors as store_ancestors
+from licensegraph.store.db import Store
+from licensegraph.store.findings_view import FINDING_COLUMNS, findings_of
+
+
+class ModelNotFound(KeyError):
+    """The model id is not in the store."""
+
+
+def effective_duties(kb: KnowledgeBase, ancestors: Sequence[Ancestor]) -> tuple[EffectiveDuty, ...]:
+    """Every duty of every ancestor's license (each license once, nearest ancestor first)."""
+    out = []
+    seen = set()
+    for anc in ancestors:
+        lic_id = anc.license
+        if lic_id not in kb or lic_id in seen:
+            continue
+        seen.add(lic_id)
+        lic = kb.effective(lic_id)
+        for d in lic.duties:
+            out.append(EffectiveDuty(
+                license=lic_id, ancestor_id=anc.ancestor_id, duty=d.kind, summary=d.summary,
+                text=d.text or None, tag=d.tag or None, accepts=tuple(d.accepts) or None,
+                exempt=d.exempt or None, clause=d.source.clause or None, source=d.source.url or None,
+            ))
+    return tuple(out)
+
+
+def explain(store: Store, model_id: str, kb: KnowledgeBase | None = None) -> Explanation:
+    """A model's lineage, duties and findings; ModelNotFound when the store lacks it."""
+    kb = kb or load_kb()
+    key = model_id.strip().lower()
+    row = store.con.execute(
+        """
+        SELECT id, deleted, has_record, license, resolution, license_raw, license_name, license_link
+        FROM model_licenses WHERE model_key = ?
+        """,
+        [key],
+    ).fetchone()
+    if row is None:
+        raise ModelNotFound(f"{model_id}: not in the store (ids are matched case-insensitively)")
+    lic = kb.get(row[3]) if row[3] in kb else None
+    model = ModelLicense(model_id=row[0], deleted=bool(row[1]), has_record=bool(row[2]), license=row[3],
+                         resolution=row[4], license_raw=row[5], license_name=row[6], license_link=row[7],
+                         license_title=lic.name if lic else None)
+    ancestors = tuple(Ancestor(**a) for a in store_ancestors(store, key))
+    parents = tuple(
+        ParentEdge(parent_id=p[0], relation=p[1], relation_source=p[2], hub_relation=p[3], evidence=p[4],
+                   in_card=bool(p[5]), in_tags=bool(p[6]), in_lineage=bool(p[7]), dangling=bool(p[8]))
+        for p in store.con.execute(
+            "SELECT parent_id, relation, relation_source, hub_relation, evidence, in_card, in_tags, in_lineage, "
+            "dangling FROM edges WHERE child_key = ? AND NOT self_loop ORDER BY parent_key", [key]
+        ).fetchall()
+    )
+    findings = tuple(finding_from_row(dict(zip(FINDING_COLUMNS, f))) for f in findings_of(store.con, key))
+    issues = tuple(LineageIssue(kind=k, detail=d) for k, d in store.con.execute(
+        "SELECT kind, detail FROM lineage_issues WHERE model_key = ? ORDER BY kind", [key]
+    ).fetchall())
+    return Explanation(
+        model=model, parents=parents, ancestors=ancestors, effective_duties=effective_duties(kb, ancestors),
+        findings=findings, lineage_issues=issues, audited=store.get_meta("audited_rules") is not None,
+    )

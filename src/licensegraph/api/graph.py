@@ -1,0 +1,201 @@
+"""`LicenseGraph`: the library API. Every interface (CLI, dashboard, exports) goes through it.
+
+    from licensegraph.api import LicenseGraph
+
+    with LicenseGraph("hub.duckdb") as lg:
+        lg.ingest(["hub-sample-2025.jsonl.gz"])
+        table = lg.audit(view="effective")
+        page = lg.findings(rule_id="nc-dropped", limit=20)
+        why = lg.explain("sherooz/ahmed")
+
+Each verb returns a frozen result of `licensegraph.api.results`. Errors are exceptions
+that name the input and the problem (`StoreError` and its kinds, `IngestError`,
+`CheckError`, `ParentError`, `ModelNotFound`, `ValueError` for a bad option value).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from licensegraph.api import audit as audit_mod
+from licensegraph.api import check as check_mod
+from licensegraph.api.choose import choose as choose_verb
+from licensegraph.api.explain import explain as explain_verb
+from licensegraph.api.findings import findings_page
+from licensegraph.api.ingest import ingest as ingest_verb
+from licensegraph.api.results import (
+    AuditResult,
+    AuditRunInfo,
+    CheckResult,
+    Choice,
+    Explanation,
+    FindingsPage,
+    IngestReport,
+    Reject,
+    StatsResult,
+)
+from licensegraph.api.stats import stats as stats_verb
+from licensegraph.licenses.kb import KnowledgeBase, load_kb
+from licensegraph.rules import all_rules
+from licensegraph.rules.base import Rule
+from licensegraph.rules.engine import run_audit
+from licensegraph.sources.ingest import ProgressCallback
+from licensegraph.store.db import Store, StoreError, default_db_path
+from licensegraph.vocab import VIEWS
+
+
+class NoStore(StoreError):
+    """The store file does not exist (and the verb only reads)."""
+
+
+class EmptyStore(StoreError):
+    """The store holds no models."""
+
+
+class LicenseGraph:
+    """A licensegraph store and the product's verbs over it.
+
+    `db`: the store file (default: `$LICENSEGRAPH_DB`, else the user data directory).
+    `read_only`: open the store read-only, and fail with NoStore when it does not exist
+    (no file is created). The store is opened on first use; `close()` (or a `with`
+    block) releases it.
+    """
+
+    def __init__(self, db: Path | str | None = None, *, read_only: bool = False,
+                 kb: KnowledgeBase | None = None) -> None:
+        self.path = Path(db) if db is not None and str(db) != ":memory:" else (db or default_db_path())
+        self.read_only = read_only
+        self._kb = kb
+        self._store: Store | None = None
+
+    # ------------------------------------------------------------------ plumbing
+
+    @property
+    def kb(self) -> KnowledgeBase:
+        """The license knowledge base (loaded once)."""
+        if self._kb is None:
+            self._kb = load_kb()
+        return self._kb
+
+    def exists(self) -> bool:
+        """Whether the store file exists."""
+        return str(self.path) == ":memory:" or Path(self.path).exists()
+
+    @property
+    def store(self) -> Store:
+        """The open store (opened on first use)."""
+        if self._store is None:
+            if self.read_only and not self.exists():
+                raise NoStore(f"no store at {self.path}; run `licensegraph ingest` first (or pass --db)")
+            self._store = Store(self.path, read_only=self.read_only)
+        return self._store
+
+    def _optional_store(self) -> Store | None:
+        return self.store if self.exists() else None
+
+    def close(self) -> None:
+        """Release the store."""
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def __enter__(self) -> LicenseGraph:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ verbs
+
+    def ingest(self, paths: Iterable[Path | str], progress: ProgressCallback | None = None) -> IngestReport:
+        """Read model records (.jsonl[.gz], .parquet) and lineage CSVs, then rebuild lineage and licenses.
+
+        `progress(label, done, total)` is called while files are read."""
+        return ingest_verb(self.store, paths, progress=progress)
+
+    def stats(self, top: int = 15) -> StatsResult:
+        """Models, edges by relation, licenses, dangling parents and cycles in the store."""
+        return stats_verb(self.store, top=top)
+
+    def rejects(self, limit: int = 50) -> tuple[Reject, ...]:
+        """What ingest could not take, oldest first, with file, line and reason."""
+        rows = self.store.execute(
+            "SELECT file, line, model_id, part, reason FROM rejects ORDER BY ingested_at, file, line LIMIT ?", [limit]
+        ).fetchall()
+        return tuple(Reject(file=f, line=line, model_id=m, part=part, reason=reason)
+                     for f, line, m, part, reason in rows)
+
+    def audit(self, view: str = "local", rule_ids: Sequence[str] | None = None, hub_labels: bool = False,
+              full: bool = False) -> AuditResult:
+        """Run the rules (only models changed since the last audit, unless `full`) and return the
+        study-style table of `view`. ValueError for an unknown view or rule; EmptyStore when
+        the store holds no models."""
+        if view not in VIEWS:
+            raise ValueError(f"--view must be local or effective, not {view!r}")
+        known = {r.id for r in all_rules()}
+        for rule_id in rule_ids or ():
+            if rule_id not in known:
+                raise ValueError(f"unknown rule {rule_id!r}; known rules: {', '.join(sorted(known))}")
+        store = self.store
+        if not store.scalar("SELECT count(*) FROM models"):
+            raise EmptyStore(f"the store {store.path} holds no models: run `licensegraph ingest` first")
+        run = run_audit(store, self.kb, rule_ids=list(rule_ids) if rule_ids else None,
+                        incremental=False if full else None)
+        info = AuditRunInfo(incremental=run.incremental, affected=run.affected, models=run.models)
+        return audit_mod.audit_table(store, view=view, hub_labels=hub_labels, rule_ids=rule_ids,
+                                     notes=run.notes, run=info)
+
+    def audit_table(self, view: str = "local", hub_labels: bool = False,
+                    rule_ids: Sequence[str] | None = None) -> AuditResult:
+        """The table of the last audit, without running the rules."""
+        return audit_mod.audit_table(self.store, view=view, hub_labels=hub_labels, rule_ids=rule_ids)
+
+    def findings(self, *, view: str | None = None, rule_id: str | None = None, severity: str | None = None,
+                 model_id: str | None = None, ancestor_id: str | None = None, relation: str | None = None,
+                 offset: int = 0, limit: int = 50) -> FindingsPage:
+        """One page of the last audit's findings matching every given filter (empty before any audit)."""
+        return findings_page(self.store, view=view, rule_id=rule_id, severity=severity, model_id=model_id,
+                             ancestor_id=ancestor_id, relation=relation, offset=offset, limit=limit)
+
+    def explain(self, model_id: str) -> Explanation:
+        """A model's lineage, its effective duties with sources, and its findings (ModelNotFound if absent)."""
+        return explain_verb(self.store, model_id, self.kb)
+
+    def check(self, path: Path | str | None = None, *, text: str | None = None,
+              parent_licenses: Mapping[str, str] | Sequence[str] | None = None, name: str | None = None,
+              online: bool = False, hub_api: Any = None) -> CheckResult:
+        """Judge a model card as a model about to be published.
+
+        Give the card as `path` (a README.md or a model directory) or as `text` (the card's
+        markdown, in memory). `parent_licenses` maps parent ids to license ids (or is a list of
+        `ID=LICENSE` strings); parents are otherwise looked up in the store when it exists,
+        then, with `online`, on the Hub. CheckError on bad input."""
+        if (path is None) == (text is None):
+            raise ValueError("give a card path or a card text, not both")
+        if parent_licenses is None or isinstance(parent_licenses, Mapping):
+            supplied = {k.lower(): v for k, v in (parent_licenses or {}).items()}
+            supplied = check_mod.parse_parent_licenses(self.kb, [f"{k}={v}" for k, v in supplied.items()])
+        else:
+            supplied = check_mod.parse_parent_licenses(self.kb, list(parent_licenses))
+        return check_mod.check_card(path if path is not None else text, kb=self.kb,  # type: ignore[arg-type]
+                                    store=self._optional_store(), parent_licenses=supplied, name=name,
+                                    online=online, hub_api=hub_api, is_text=text is not None)
+
+    def parse_parent_licenses(self, values: Sequence[str]) -> dict[str, str]:
+        """`ID=LICENSE` strings -> {model id: license id}; CheckError naming a bad value."""
+        return check_mod.parse_parent_licenses(self.kb, list(values))
+
+    def choose(self, parents: Sequence[str], relation: str | None = None, all_licenses: bool = False,
+               modelgo: str | None = None) -> Choice:
+        """The licenses a derivative of `parents` (Hub ids in the store, or license ids) may carry,
+        least restrictive first, and why the others may not. `modelgo`: a ModelGo version
+        (1 or 2) to add the answer in ModelGo's vocabulary."""
+        return choose_verb(self.kb, parents, relation=relation, store=self._optional_store(),
+                           all_licenses=all_licenses, modelgo=modelgo)
+
+    @staticmethod
+    def rules() -> tuple[Rule, ...]:
+        """The rule catalogue, in table order."""
+        return tuple(all_rules())

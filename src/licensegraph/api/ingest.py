@@ -1,0 +1,30 @@
+"""A whole ingest: read the files into the store, then rebuild lineage and licenses."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from licensegraph.api.results import FileReport, IngestReport
+from licensegraph.licenses.normalize import normalize_licenses
+from licensegraph.lineage.build import build_lineage
+from licensegraph.sources.ingest import IngestError, ProgressCallback
+from licensegraph.sources.ingest import ingest as read_files
+from licensegraph.store.db import Store
+
+__all__ = ["IngestError", "ingest"]
+
+
+def ingest(store: Store, paths: Iterable[Path | str], progress: ProgressCallback | None = None) -> IngestReport:
+    """Read model records and lineage CSVs into `store`, then rebuild lineage and licenses.
+
+    Bad records go to `rejects` (counted per file); IngestError before touching the store
+    when a path is missing or of an unsupported kind."""
+    summary = read_files(store, paths, progress=progress)
+    build_lineage(store)
+    normalize_licenses(store)
+    return IngestReport(files=tuple(
+        FileReport(path=f.path, kind=f.kind, read=f.read, stored=f.stored, updated=f.updated, unchanged=f.unchanged,
+                   superseded=f.superseded, rejected=f.rejected, error=f.error, timings=dict(f.timings))
+        for f in summary.files
+    ))

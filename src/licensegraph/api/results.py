@@ -1,0 +1,636 @@
+"""The typed results of the library API: frozen dataclasses with one vocabulary of field names.
+
+Every verb of `LicenseGraph` returns one of these. Field names are a stable interface: the
+JSON output of the CLI is `to_dict()` of a result, so a field here is a JSON key there.
+
+The vocabulary, the same in every result: `model_id` (a Hub model id as the Hub spells
+it), `rule_id` (a rule of the catalogue), `label` (a row of the study table), `ancestor_id`
+(the upstream model whose license imposes a duty), `path` (model ids from the model up to
+that ancestor), `license` (a knowledge-base license id or a placeholder of
+`licensegraph.vocab`), `duty` (a duty kind of the knowledge base), `clause` and `source`
+(where the duty is written: clause text and URL), `message`, `remedy`, `severity`
+(`violation`, `warning`, `risk`) and `view` (`local`, `effective`).
+
+Fields marked as run metadata (timings, whether an audit was incremental) are left out of
+`to_dict()`, so that two runs on an unchanged store print byte-identical JSON.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from licensegraph.vocab import NOT_LEGAL_ADVICE, SEVERITIES, VIOLATION
+
+#: Field metadata of run metadata: kept on the object, left out of `to_dict()`.
+RUN_METADATA: Mapping[str, bool] = types.MappingProxyType({"run_metadata": True})
+
+T = TypeVar("T", bound="Result")
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Result):
+        return value.to_dict()
+    if isinstance(value, (tuple, list)):
+        return [_plain(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return value
+
+
+class Result:
+    """Base of every result type: `to_dict()` for JSON, `from_dict()` to build one from plain data."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The result as plain JSON-ready data (field order kept; run metadata left out)."""
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(self):  # type: ignore[arg-type]
+            if f.metadata.get("run_metadata"):
+                continue
+            out[f.name] = _plain(getattr(self, f.name))
+        return out
+
+    @classmethod
+    def from_dict(cls: type[T], data: Mapping[str, Any]) -> T:
+        """Build from plain data whose keys are this type's field names (extra keys are an error)."""
+        hints = typing.get_type_hints(cls)
+        names = {f.name for f in dataclasses.fields(cls) if f.init}  # type: ignore[arg-type]
+        unknown = set(data) - names
+        if unknown:
+            raise TypeError(f"{cls.__name__}: unknown fields {sorted(unknown)}")
+        return cls(**{k: _build(hints[k], v) for k, v in data.items()})
+
+
+def _build(hint: Any, value: Any) -> Any:
+    """Convert plain data to the annotated type: nested results, tuples, mappings."""
+    if value is None:
+        return None
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin in (types.UnionType, typing.Union):
+        for arg in args:
+            if arg is type(None):
+                continue
+            return _build(arg, value)
+    if isinstance(hint, type) and issubclass(hint, Result):
+        return value if isinstance(value, hint) else hint.from_dict(value)
+    if origin is tuple:
+        item = args[0] if args else Any
+        return tuple(_build(item, v) for v in value)
+    if origin in (Mapping, dict) or origin is typing.Mapping:
+        vt = args[1] if len(args) == 2 else Any
+        return types.MappingProxyType({k: _build(vt, v) for k, v in value.items()})
+    return value
+
+
+# --------------------------------------------------------------------------- ingest
+
+
+@dataclass(frozen=True)
+class FileReport(Result):
+    """What ingest did with one file."""
+
+    path: str
+    kind: str  # records, parquet or lineage
+    read: int
+    stored: int  # new models (lineage files: new lineage rows)
+    updated: int  # replaced by a newer record
+    unchanged: int
+    superseded: int  # lost to a newer record (in the file or the store)
+    rejected: int  # records that went to `rejects`
+    error: str | None
+    timings: Mapping[str, float] = field(default_factory=dict, compare=False, metadata=RUN_METADATA)
+
+
+INGEST_COUNTS = ("read", "stored", "updated", "unchanged", "superseded", "rejected")
+
+
+@dataclass(frozen=True)
+class IngestReport(Result):
+    """The result of `LicenseGraph.ingest`: one report per file, and totals."""
+
+    files: tuple[FileReport, ...]
+
+    def total(self, name: str) -> int:
+        """The sum of one count (`read`, `stored`, ...) over the files."""
+        return sum(int(getattr(f, name)) for f in self.files)
+
+    @property
+    def totals(self) -> dict[str, int]:
+        return {k: self.total(k) for k in INGEST_COUNTS}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"files": [f.to_dict() for f in self.files], "totals": self.totals}
+
+
+@dataclass(frozen=True)
+class Reject(Result):
+    """A record, line or file ingest could not take."""
+
+    file: str
+    line: int | None
+    model_id: str | None
+    part: str  # record, card, lineage, file
+    reason: str
+
+
+# --------------------------------------------------------------------------- stats
+
+
+@dataclass(frozen=True)
+class ModelCounts(Result):
+    total: int
+    deleted: int
+    with_record: int
+    with_lineage_row: int
+    derived: int
+
+
+@dataclass(frozen=True)
+class RelationShare(Result):
+    relation: str | None
+    edges: int
+    share: float  # percent of all edges
+
+
+@dataclass(frozen=True)
+class Relabel(Result):
+    hub: str | None
+    corrected: str
+    edges: int
+
+
+@dataclass(frozen=True)
+class EdgeStats(Result):
+    total: int
+    by_relation: tuple[RelationShare, ...]
+    by_hub_relation: tuple[RelationShare, ...]
+    hub_unlabelled: int
+    relation_sources: Mapping[str, int]  # declared / evidence / hub / default -> edges
+    relabelled_by_evidence: int
+    relabelled: tuple[Relabel, ...]
+
+
+@dataclass(frozen=True)
+class LicenseCount(Result):
+    license: str
+    models: int
+
+
+@dataclass(frozen=True)
+class NameCount(Result):
+    license_name: str
+    models: int
+
+
+@dataclass(frozen=True)
+class LicenseStats(Result):
+    top: tuple[LicenseCount, ...]
+    resolution: Mapping[str, int]
+    unresolved_other_names: tuple[NameCount, ...]
+
+
+@dataclass(frozen=True)
+class DanglingParent(Result):
+    parent: str
+    children: int
+
+
+@dataclass(frozen=True)
+class DanglingStats(Result):
+    edges: int
+    parents: int
+    top: tuple[DanglingParent, ...]
+
+
+@dataclass(frozen=True)
+class StatsResult(Result):
+    """The result of `LicenseGraph.stats`: what the store holds."""
+
+    models: ModelCounts
+    edges: EdgeStats
+    licenses: LicenseStats
+    dangling: DanglingStats
+    lineage_issues: Mapping[str, int]  # kind -> models
+    cycles: tuple[str, ...]
+    self_loops: int
+    rejects: Mapping[str, int]  # part -> rejects
+
+
+# --------------------------------------------------------------------------- audit
+
+
+@dataclass(frozen=True)
+class RelationCount(Result):
+    count: int
+    pct: float  # percent of the row's noncompliant models
+
+
+@dataclass(frozen=True)
+class AuditRow(Result):
+    """One row of the study-style table: one label of one rule."""
+
+    rule_id: str
+    label: str
+    in_study: bool
+    severity: str
+    noncompliant: int
+    noncompliant_pct: float
+    qualifying: int
+    by_relation: Mapping[str, RelationCount]  # finetune, merge, quantization, adapter
+    excluded: Mapping[str, int]  # none, unknown, other-unresolved, absent -> models left out
+
+
+@dataclass(frozen=True)
+class AuditRunInfo(Result):
+    """How an audit ran (run metadata: not part of the JSON result)."""
+
+    incremental: bool
+    affected: int  # models re-evaluated by an incremental audit
+    models: int  # models evaluated
+
+
+@dataclass(frozen=True)
+class AuditResult(Result):
+    """The result of `LicenseGraph.audit`: the study-style noncompliance table of one view."""
+
+    view: str
+    view_description: str
+    relations: str  # "corrected relations" or "Hub labels"
+    rows: tuple[AuditRow, ...]
+    notes: Mapping[str, tuple[str, ...]]  # rule_id -> notes the rule left
+    disclaimer: str = NOT_LEGAL_ADVICE
+    run: AuditRunInfo | None = field(default=None, compare=False, metadata=RUN_METADATA)
+
+
+# --------------------------------------------------------------------------- findings
+
+
+@dataclass(frozen=True)
+class Finding(Result):
+    """One rule outcome against one model: which ancestor, which clause, which path, how to fix."""
+
+    model_id: str
+    view: str
+    rule_id: str
+    label: str
+    severity: str
+    relation: str | None
+    model_license: str | None
+    ancestor_id: str | None
+    ancestor_license: str | None
+    path: tuple[str, ...]  # model ids from the model up to the ancestor
+    duty: str | None
+    clause: str | None
+    source: str | None  # URL of the clause
+    via_noncompliant: bool  # reached through an ancestor that is itself noncompliant
+    possibly_incomplete: bool  # a license upstream could not be resolved
+    message: str | None
+    remedy: str | None
+
+
+@dataclass(frozen=True)
+class FindingsPage(Result):
+    """The result of `LicenseGraph.findings`: one page of findings, and how many match in all."""
+
+    findings: tuple[Finding, ...]
+    total: int
+    offset: int
+    limit: int
+
+    @property
+    def next_offset(self) -> int | None:
+        """The offset of the next page, or None on the last page."""
+        nxt = self.offset + len(self.findings)
+        return nxt if nxt < self.total else None
+
+
+# --------------------------------------------------------------------------- explain
+
+
+@dataclass(frozen=True)
+class ModelLicense(Result):
+    """A model as the store knows it, with its normalized license."""
+
+    model_id: str
+    deleted: bool
+    has_record: bool
+    license: str
+    resolution: str | None  # how the license was resolved (id, alias, other-name, ...)
+    license_raw: str | None  # the declared value(s)
+    license_name: str | None
+    license_link: str | None
+    license_title: str | None  # the knowledge base's name of the license
+
+
+@dataclass(frozen=True)
+class ParentEdge(Result):
+    """An edge from the model to one direct parent."""
+
+    parent_id: str
+    relation: str
+    relation_source: str  # declared, evidence, hub or default
+    hub_relation: str | None
+    evidence: str | None
+    in_card: bool
+    in_tags: bool
+    in_lineage: bool
+    dangling: bool
+
+
+@dataclass(frozen=True)
+class Ancestor(Result):
+    """An ancestor, with the edge that reached it first (breadth-first)."""
+
+    ancestor_id: str
+    depth: int
+    child_id: str
+    relation: str
+    relation_source: str
+    hub_relation: str | None
+    evidence: str | None
+    license: str
+    license_raw: str | None
+    resolution: str | None
+    dangling: bool
+    in_cycle: bool
+
+
+@dataclass(frozen=True)
+class EffectiveDuty(Result):
+    """A duty that binds the model because an ancestor's license carries it."""
+
+    license: str
+    ancestor_id: str
+    duty: str
+    summary: str
+    text: str | None
+    tag: str | None
+    accepts: tuple[str, ...] | None
+    exempt: str | None
+    clause: str | None
+    source: str | None
+
+
+@dataclass(frozen=True)
+class LineageIssue(Result):
+    kind: str
+    detail: str | None
+
+
+@dataclass(frozen=True)
+class Explanation(Result):
+    """The result of `LicenseGraph.explain`: a model's lineage, duties and findings."""
+
+    model: ModelLicense
+    parents: tuple[ParentEdge, ...]
+    ancestors: tuple[Ancestor, ...]
+    effective_duties: tuple[EffectiveDuty, ...]
+    findings: tuple[Finding, ...]
+    lineage_issues: tuple[LineageIssue, ...]
+    audited: bool  # False until the first audit: then there are no findings to show
+    disclaimer: str = NOT_LEGAL_ADVICE
+
+
+# --------------------------------------------------------------------------- check
+
+
+@dataclass(frozen=True)
+class CardLicense(Result):
+    declared: str | None  # as the card writes it
+    resolved: str  # knowledge-base id or placeholder
+
+
+@dataclass(frozen=True)
+class CheckParent(Result):
+    parent_id: str
+    license: str
+    relation: str
+    relation_source: str
+    found_in: str  # store, parent-license, online
+
+
+@dataclass(frozen=True)
+class CardFix(Result):
+    """The card lines to set so the model may be published, and its name."""
+
+    license_ok: bool | None  # None: no parents, nothing to choose
+    suggested_license: str | None
+    alternatives: tuple[str, ...]
+    none_feasible: bool
+    reason: str | None
+    yaml: Mapping[str, str]
+    yaml_text: str
+    name_prefix: str | None
+    name_ok: bool | None
+    name_required_by: tuple[str, ...]
+    suggested_name: str | None
+    violations_regardless: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ShipItem(Result):
+    """A file or notice to ship with the model."""
+
+    kind: str
+    what: str
+    upstream: str | None
+    source: str | None
+    text: str | None = None
+    in_card: bool | None = None  # display duties: whether the card text already shows it
+
+
+@dataclass(frozen=True)
+class CheckChoice(Result):
+    """What `choose` says about the card's parents."""
+
+    upstream_licenses: tuple[str, ...]
+    feasible: tuple[str, ...]
+    none_feasible: bool
+    reason: str | None
+    notes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CheckResult(Result):
+    """The result of `LicenseGraph.check`: a model card judged as a model about to be published."""
+
+    path: str
+    model_id: str
+    license: CardLicense
+    relation: str | None
+    parents: tuple[CheckParent, ...]
+    view: str
+    view_note: str
+    findings: tuple[Finding, ...]  # effective view, most severe first
+    local_findings: tuple[Finding, ...]
+    counts: Mapping[str, int]  # severity -> findings
+    fix: CardFix
+    ship: tuple[ShipItem, ...]
+    choose: CheckChoice | None
+    warnings: tuple[str, ...]
+    key_lines: Mapping[str, int]  # card key -> line in the file
+    disclaimer: str = NOT_LEGAL_ADVICE
+
+    @property
+    def violations(self) -> int:
+        return int(self.counts.get(VIOLATION, 0))
+
+    @property
+    def worst_severity(self) -> str | None:
+        """The most severe finding's severity, or None when there is none."""
+        return next((s for s in SEVERITIES if self.counts.get(s)), None)
+
+
+@dataclass(frozen=True)
+class CheckFailure(Result):
+    """A card that could not be checked (bad input): where and why."""
+
+    path: str
+    error: str
+    line: int | None
+    disclaimer: str = NOT_LEGAL_ADVICE
+
+
+# --------------------------------------------------------------------------- choose
+
+
+@dataclass(frozen=True)
+class ChoiceAncestor(Result):
+    ancestor_id: str
+    license: str
+    relation: str
+    depth: int
+    child_id: str
+    dangling: bool
+
+
+@dataclass(frozen=True)
+class UnknownLicense(Result):
+    model_id: str
+    license: str  # the placeholder: none, unknown, other-unresolved, absent
+
+
+@dataclass(frozen=True)
+class ChoiceParent(Result):
+    """One parent as `choose` resolved it: a model of the store (with its lineage) or a license."""
+
+    input: str
+    kind: str  # model or license
+    parent_id: str  # the model id, or the license id
+    license: str
+    ancestors: tuple[ChoiceAncestor, ...]
+    upstream_licenses: tuple[str, ...]
+    unknown_licenses: tuple[UnknownLicense, ...]
+
+
+@dataclass(frozen=True)
+class DutyMet(Result):
+    upstream: str
+    duty: str
+    how: str
+
+
+@dataclass(frozen=True)
+class FeasibleLicense(Result):
+    license: str
+    name: str
+    hub_id: str | None
+    work_kind: str
+    upstream: bool  # the license is itself upstream
+    satisfies: tuple[DutyMet, ...]
+
+
+@dataclass(frozen=True)
+class ExcludedLicense(Result):
+    license: str
+    duty: str
+    upstream: str | None
+    reason: str
+    source: str | None
+
+
+@dataclass(frozen=True)
+class Obligation(Result):
+    """A duty the publisher must carry out whatever the license: files, notices, names."""
+
+    upstream: str
+    duty: str
+    text: str | None
+    tag: str | None
+    summary: str
+    source: str
+    warning_only: bool
+
+
+@dataclass(frozen=True)
+class NamePrefix(Result):
+    prefix: str
+    required_by: tuple[str, ...]
+    sources: tuple[str, ...]
+    conflict: tuple[str, ...] | None
+
+
+@dataclass(frozen=True)
+class RegardlessViolation(Result):
+    """A violation no license choice can cure (e.g. merging Llama material with an outsider)."""
+
+    rule_id: str
+    upstream: str
+    duty: str
+    outside: tuple[str, ...]
+    source: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ModelGoVariant(Result):
+    license: str
+    options: str
+    name: str | None = None
+    duty: str | None = None
+    upstream: str | None = None
+    reason: str | None = None
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class ModelGoChoice(Result):
+    """The answer in ModelGo's vocabulary (options BY, NC, ND, RAI, SA)."""
+
+    modelgo_version: str
+    upstream_licenses: tuple[str, ...]
+    demanded_options: tuple[str, ...]
+    demanded: Mapping[str, Mapping[str, tuple[str, ...]]]
+    status: str  # feasible, not-shareable, none
+    symbol: str
+    candidates: tuple[str, ...]
+    feasible: tuple[ModelGoVariant, ...]
+    excluded: tuple[ModelGoVariant, ...]
+    none_feasible: bool
+    reason: str | None
+    text: str = field(default="", compare=False, metadata=RUN_METADATA)  # the rendered answer
+
+
+@dataclass(frozen=True)
+class Choice(Result):
+    """The result of `LicenseGraph.choose`: the licenses a derivative may carry, and why others may not."""
+
+    parents: tuple[ChoiceParent, ...]
+    relation: str
+    upstream_licenses: tuple[str, ...]
+    feasible: tuple[FeasibleLicense, ...]  # least restrictive first
+    excluded: tuple[ExcludedLicense, ...]
+    none_feasible: bool
+    reason: str | None
+    obligations: tuple[Obligation, ...]
+    name_prefix: NamePrefix | None
+    violations_regardless: tuple[RegardlessViolation, ...]
+    notes: tuple[str, ...]
+    warnings: tuple[str, ...]
+    disclaimer: str = NOT_LEGAL_ADVICE
+    modelgo: ModelGoChoice | None = None

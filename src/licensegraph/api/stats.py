@@ -1,0 +1,106 @@
+"""`stats`: what the store holds — models, edges by relation, licenses, graph problems."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from licensegraph.api.results import StatsResult
+from licensegraph.store.db import Store
+from licensegraph.vocab import RELATIONS
+
+
+def _shares(rows: list[tuple[str | None, int]], order=RELATIONS) -> list[dict]:
+    total = sum(n for _, n in rows) or 1
+    counts = dict(rows)
+    keys = [k for k in order if k in counts] + sorted((k for k in counts if k not in order), key=str)
+    return [{"relation": k, "edges": counts[k], "share": round(100 * counts[k] / total, 2)} for k in keys]
+
+
+def stats(store: Store, top: int = 15) -> StatsResult:
+    """What the store holds: models, edges by relation, licenses, graph problems."""
+    return StatsResult.from_dict(collect_stats(store, top=top))
+
+
+def collect_stats(store: Store, top: int = 15) -> dict[str, Any]:
+    q = store.con.execute
+    models = q(
+        """
+        SELECT count(*), count(*) FILTER (WHERE deleted), count(*) FILTER (WHERE has_record),
+               count(*) FILTER (WHERE lineage_event IS NOT NULL)
+        FROM models
+        """
+    ).fetchone()
+    edges_total, derived = q(
+        "SELECT count(*), count(DISTINCT child_key) FROM edges WHERE NOT self_loop"
+    ).fetchone()
+    corrected = q(
+        "SELECT relation, count(*) FROM edges WHERE NOT self_loop GROUP BY 1"
+    ).fetchall()
+    hub = q(
+        "SELECT hub_relation, count(*) FROM edges WHERE NOT self_loop AND hub_relation IS NOT NULL GROUP BY 1"
+    ).fetchall()
+    hub_unlabelled = q("SELECT count(*) FROM edges WHERE NOT self_loop AND hub_relation IS NULL").fetchall()[0][0]
+    sources = dict(sorted(q("SELECT relation_source, count(*) FROM edges WHERE NOT self_loop GROUP BY 1").fetchall(), key=lambda kv: str(kv[0])))
+    relabelled = q(
+        """
+        SELECT hub_relation, relation, count(*) FROM edges
+        WHERE NOT self_loop AND relation_source = 'evidence' AND hub_relation IS NOT NULL AND hub_relation <> relation
+        GROUP BY 1, 2 ORDER BY 3 DESC
+        """
+    ).fetchall()
+    licenses = q(
+        f"SELECT license, count(*) FROM model_licenses GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT {int(top)}"
+    ).fetchall()
+    resolutions = dict(sorted(q("SELECT resolution, count(*) FROM model_licenses GROUP BY 1").fetchall(), key=lambda kv: str(kv[0])))
+    unresolved = q(
+        f"""
+        SELECT coalesce(license_name, '(no name)') AS name, count(*) FROM model_licenses
+        WHERE license = 'other-unresolved' GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT {int(top)}
+        """
+    ).fetchall()
+    dangling = q(
+        "SELECT count(*), count(DISTINCT parent_key) FROM edges WHERE dangling AND NOT self_loop"
+    ).fetchone()
+    top_dangling = q(
+        f"""
+        SELECT any_value(parent_id), count(*) FROM edges WHERE dangling AND NOT self_loop
+        GROUP BY parent_key ORDER BY 2 DESC, 1 LIMIT {int(top)}
+        """
+    ).fetchall()
+    issues = dict(sorted(q("SELECT kind, count(*) FROM lineage_issues GROUP BY 1").fetchall(), key=lambda kv: str(kv[0])))
+    cycles = q(
+        "SELECT DISTINCT detail FROM lineage_issues WHERE kind = 'cycle' ORDER BY 1 LIMIT 20"
+    ).fetchall()
+    rejects = dict(sorted(q("SELECT part, count(*) FROM rejects GROUP BY 1").fetchall(), key=lambda kv: str(kv[0])))
+    return {
+        "models": {
+            "total": models[0],
+            "deleted": models[1],
+            "with_record": models[2],
+            "with_lineage_row": models[3],
+            "derived": derived,
+        },
+        "edges": {
+            "total": edges_total,
+            "by_relation": _shares(corrected),
+            "by_hub_relation": _shares(hub),
+            "hub_unlabelled": hub_unlabelled,
+            "relation_sources": sources,
+            "relabelled_by_evidence": sum(n for *_, n in relabelled),
+            "relabelled": [{"hub": h, "corrected": c, "edges": n} for h, c, n in relabelled],
+        },
+        "licenses": {
+            "top": [{"license": k, "models": n} for k, n in licenses],
+            "resolution": resolutions,
+            "unresolved_other_names": [{"license_name": k, "models": n} for k, n in unresolved],
+        },
+        "dangling": {
+            "edges": dangling[0],
+            "parents": dangling[1],
+            "top": [{"parent": p, "children": n} for p, n in top_dangling],
+        },
+        "lineage_issues": issues,
+        "cycles": [row[0] for row in cycles],
+        "self_loops": issues.get("self-loop", 0),
+        "rejects": rejects,
+    }

@@ -1,0 +1,51 @@
+"""`licensegraph choose --parent ...`"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from licensegraph.api import ParentError
+from licensegraph.cli.app import app, fail, optional_graph, say
+from licensegraph.formats import json as json_format
+from licensegraph.formats.text import choice_modelgo_text, choice_text
+from licensegraph.vocab import RELATIONS
+
+DB_HELP = ("Store file to look Hub ids up in (default: the user data directory, or $LICENSEGRAPH_DB, "
+           "when it exists).")
+
+
+@app.command()
+def choose(
+    parent: list[str] = typer.Option(..., "--parent", "-p",
+                                     help="A parent: a Hub id (looked up in the store) or a license id. Repeatable."),
+    relation: Optional[str] = typer.Option(None, "--relation",
+                                           help="finetune, adapter, quantization or merge (default: merge for "
+                                                "several parents, else finetune)."),
+    db: Optional[Path] = typer.Option(None, "--db", help=DB_HELP),
+    fmt: str = typer.Option("text", "--format", help="text or json."),
+    modelgo: bool = typer.Option(False, "--modelgo", help="Answer in ModelGo's vocabulary (options and variants)."),
+    modelgo_version: str = typer.Option("2", "--modelgo-version", help="ModelGo version: 2 (default) or 1."),
+    show_all: bool = typer.Option(False, "--all", help="List every feasible and every excluded license."),
+) -> None:
+    """Licenses a derivative of the given parents may carry, least to most restrictive, and why others may not."""
+    if fmt not in ("text", "json"):
+        fail(f"--format must be text or json, not {fmt!r}")
+    if relation is not None and relation not in RELATIONS:
+        fail(f"--relation must be one of {', '.join(RELATIONS)}, not {relation!r}")
+    lg = optional_graph(db)
+    try:
+        answer = lg.choose(parent, relation=relation, all_licenses=show_all,
+                           modelgo=modelgo_version if modelgo else None)
+    except (ParentError, ValueError) as exc:
+        fail(exc)
+    finally:
+        lg.close()
+    if fmt == "json":
+        print(json_format.render(answer))
+    elif answer.modelgo is not None:
+        say(choice_modelgo_text(answer))
+    else:
+        say(choice_text(answer, limit=0 if show_all else 20))

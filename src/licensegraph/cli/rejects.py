@@ -1,0 +1,31 @@
+"""`licensegraph rejects`"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from licensegraph.cli.app import DbOption, app, console, graph
+from licensegraph.formats import json as json_format
+
+
+@app.command()
+def rejects(
+    db: Optional[Path] = DbOption,
+    limit: int = typer.Option(50, help="How many to show."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """List what ingest could not take, with file, line and reason."""
+    from licensegraph.cli.render import render_rejects
+
+    lg = graph(db, read_only=True)
+    try:
+        rows = lg.rejects(limit=limit)
+    finally:
+        lg.close()
+    if as_json:
+        print(json_format.render(rows))
+        return
+    render_rejects(console, rows)

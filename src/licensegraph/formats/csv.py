@@ -1,0 +1,28 @@
+"""CSV: the audit table, one line per row; the column names are a stable interface."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from licensegraph.api.results import AuditResult
+from licensegraph.vocab import BREAKDOWN, UNDECIDABLE
+
+AUDIT_COLUMNS = (
+    "view", "rule_id", "label", "severity", "noncompliant", "noncompliant_pct", "qualifying",
+    *(f"{r}_{m}" for r in BREAKDOWN for m in ("count", "pct")),
+    *(f"excluded_{u.replace('-', '_')}" for u in UNDECIDABLE),
+)
+
+
+def audit_csv(result: AuditResult) -> str:
+    """The table as CSV with the header `AUDIT_COLUMNS`."""
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(AUDIT_COLUMNS)
+    for row in result.rows:
+        writer.writerow([result.view, row.rule_id, row.label, row.severity, row.noncompliant, row.noncompliant_pct,
+                         row.qualifying,
+                         *(getattr(row.by_relation[r], m) for r in BREAKDOWN for m in ("count", "pct")),
+                         *(row.excluded[u] for u in UNDECIDABLE)])
+    return buf.getvalue()

@@ -1,0 +1,18 @@
+"""Markdown: the audit table as a GitHub-flavoured Markdown table."""
+
+from __future__ import annotations
+
+from licensegraph.api.results import AuditResult
+from licensegraph.formats.table import AUDIT_HEADERS, EXCLUDED_INTRO, audit_cells, excluded_line
+
+
+def audit_markdown(result: AuditResult) -> str:
+    """The study-style table, the left-out counts and the disclaimer, in Markdown."""
+    lines = [f"**{result.view_description}** ({result.relations})", "",
+             "| " + " | ".join(AUDIT_HEADERS) + " |", "|" + "---|" * len(AUDIT_HEADERS)]
+    for row in result.rows:
+        lines.append("| " + " | ".join(audit_cells(row)) + " |")
+    lines += ["", EXCLUDED_INTRO, ""]
+    lines += [f"- {excluded_line(row)}" for row in result.rows]
+    lines += ["", f"_{result.disclaimer}_"]
+    return "\n".join(lines) + "\n"

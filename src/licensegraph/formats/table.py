@@ -1,0 +1,48 @@
+"""Tables as cells: the layout every tabular output shares (terminal, markdown, plain text).
+
+The CLI draws these cells with rich; `markdown` and `to_text` here write them as text.
+"""
+
+from __future__ import annotations
+
+from licensegraph.api.results import AuditResult, AuditRow
+from licensegraph.vocab import BREAKDOWN
+
+AUDIT_HEADERS = ("Rule", "Noncompliant", "Qualifying", "Finetune", "Merge", "Quantization", "Adapter")
+EXCLUDED_INTRO = ("Left out of the denominator (a license the decision needs is none, unknown, "
+                  "other-unresolved, or the model is absent from the store):")
+
+
+def audit_title(result: AuditResult) -> str:
+    return f"Noncompliance — {result.view_description} ({result.relations})"
+
+
+def audit_cells(row: AuditRow) -> list[str]:
+    """One table row: label, noncompliant (share), qualifying, then noncompliant by relation."""
+    cells = [row.label, f"{row.noncompliant:,} ({row.noncompliant_pct:.1f}%)", f"{row.qualifying:,}"]
+    for rel in BREAKDOWN:
+        b = row.by_relation[rel]
+        cells.append(f"{b.count:,} ({b.pct:.1f}%)")
+    return cells
+
+
+def excluded_line(row: AuditRow) -> str:
+    """How many models the row left out of its denominator, and why."""
+    parts = [f"{v:,} {k}" for k, v in row.excluded.items() if v]
+    return f"{row.label}: " + (", ".join(parts) if parts else "none left out")
+
+
+def to_text(result: AuditResult) -> str:
+    """The audit table as plain fixed-width text (no terminal library needed)."""
+    grid = [list(AUDIT_HEADERS)] + [audit_cells(r) for r in result.rows]
+    widths = [max(len(row[i]) for row in grid) for i in range(len(AUDIT_HEADERS))]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+
+    out = [audit_title(result), line(grid[0]), "  ".join("-" * w for w in widths)]
+    out += [line(cells) for cells in grid[1:]]
+    out += ["", EXCLUDED_INTRO]
+    out += [f"  {excluded_line(r)}" for r in result.rows]
+    out += [result.disclaimer]
+    return "\n".join(out) + "\n"

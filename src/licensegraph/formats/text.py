@@ -1,0 +1,149 @@
+"""Plain text: the reports of `choose` and `check`, as the CLI prints them."""
+
+from __future__ import annotations
+
+from licensegraph.api.results import CheckFailure, CheckResult, Choice, ModelGoChoice
+from licensegraph.licenses.modelgo import option_label
+
+
+def choice_text(choice: Choice, limit: int = 20) -> str:
+    """The licenses a derivative may carry, why others may not, and what to do whatever the license."""
+    lines = []
+    desc = []
+    for p in choice.parents:
+        if p.kind == "model":
+            extra = f", {len(p.ancestors)} ancestor(s)" if p.ancestors else ""
+            desc.append(f"{p.parent_id} (model, license {p.license}{extra})")
+        else:
+            desc.append(f"{p.parent_id} (license)")
+    lines.append(f"Parents: {'; '.join(desc)}")
+    lines.append(f"Relation: {choice.relation}")
+    lines.append("Upstream licenses (effective: each parent's own and every ancestor's): "
+                 + (", ".join(choice.upstream_licenses) or "none known"))
+    lines.append("")
+    if choice.none_feasible:
+        lines.append("No compliant license exists for this derivative.")
+        lines.append(f"Why: {choice.reason}")
+    else:
+        shown = choice.feasible if limit <= 0 else choice.feasible[:limit]
+        lines.append(f"Feasible licenses, least to most restrictive ({len(choice.feasible)}):")
+        for item in shown:
+            meets = "; ".join(f"{m.how} ({m.upstream})" for m in item.satisfies) or "no license-choice duty upstream"
+            mark = " [upstream]" if item.upstream else ""
+            lines.append(f"  {item.license}{mark}: {meets}")
+        if len(shown) < len(choice.feasible):
+            lines.append(f"  ... and {len(choice.feasible) - len(shown)} more (--all or --format json lists every one)")
+    for v in choice.violations_regardless:
+        lines.append(f"Violation whatever the license ({v.rule_id}): {v.message}")
+    if choice.excluded:
+        lines.append("")
+        lines.append("Left out:")
+        for e in choice.excluded:
+            who = f" of {e.upstream}" if e.upstream else ""
+            lines.append(f"  {e.license}: fails the {e.duty} duty{who}: {e.reason}")
+    if choice.obligations:
+        lines.append("")
+        lines.append("Whatever the license, also:")
+        for o in choice.obligations:
+            text = f" \"{o.text}\"" if o.text else ""
+            lines.append(f"  {o.duty} ({o.upstream}){text}: {o.summary}")
+    for n in choice.notes:
+        lines.append(f"Note: {n}")
+    for w in choice.warnings:
+        lines.append(f"Warning: {w}")
+    lines.append(choice.disclaimer)
+    return "\n".join(lines)
+
+
+def modelgo_text(answer: ModelGoChoice) -> str:
+    """The ModelGo answer: demanded options, feasible variants, and why the others fail."""
+    version = answer.modelgo_version
+    lines = [f"ModelGo {version[0]} licenses (modelgo.md, \"feasible licensing options\")"]
+    if answer.demanded:
+        lines.append("Options the upstream terms demand:")
+        for opt in answer.demanded_options:
+            src = "; ".join(f"{uid} ({', '.join(why)})" for uid, why in sorted(answer.demanded[opt].items()))
+            lines.append(f"  {option_label({opt}, version)}: {src}")
+    else:
+        lines.append("Options the upstream terms demand: none")
+    if answer.feasible:
+        lines.append(f"{answer.symbol} Feasible ModelGo variants, least to most restrictive:")
+        for f in answer.feasible:
+            lines.append(f"  {f.license} ({f.options})")
+    else:
+        lines.append(f"No ModelGo license fits. {answer.reason}")
+    if answer.excluded:
+        lines.append("Left out:")
+        for e in answer.excluded:
+            lines.append(f"  {e.license} ({e.options}): {e.reason}")
+    return "\n".join(lines)
+
+
+def choice_modelgo_text(choice: Choice) -> str:
+    """`choose --modelgo`: the ModelGo answer, then a line on licenses of any kind."""
+    assert choice.modelgo is not None
+    general = (f"{len(choice.feasible)} license(s) in all fit (run without --modelgo to list them)"
+               if choice.feasible else f"No license of any kind fits: {choice.reason}")
+    return "\n".join([f"Upstream licenses: {', '.join(choice.upstream_licenses) or 'none known'}",
+                      modelgo_text(choice.modelgo), general, choice.disclaimer])
+
+
+def check_text(result: CheckResult | CheckFailure) -> str:
+    """One card's report: parents, findings with clause and remedy, the fix, what to ship."""
+    if isinstance(result, CheckFailure):
+        return f"error: {result.error}"
+    lines = [f"{result.path}: would-be model {result.model_id}, license {result.license.resolved}"
+             + (f" (declared: {result.license.declared})" if result.license.declared
+                and result.license.declared != result.license.resolved else "")]
+    if result.parents:
+        lines.append(f"Parents ({result.relation}):")
+        for p in result.parents:
+            lines.append(f"  {p.parent_id}: license {p.license} [{p.found_in}], {p.relation} ({p.relation_source})")
+    else:
+        lines.append("No base_model: checked as a root model.")
+    lines.append(f"Findings, {result.view_note}:")
+    if not result.findings:
+        lines.append("  none")
+    for f in result.findings:
+        lines.append(f"  {f.severity.upper()} {f.rule_id} ({f.label}): {f.message}")
+        if f.path and len(f.path) > 1:
+            lines.append(f"      evidence: {' -> '.join(f.path)} ({f.ancestor_license})")
+        if f.clause or f.source:
+            lines.append(f"      clause: {(f.clause or '').strip()} {f.source or ''}".rstrip())
+        lines.append(f"      remedy: {f.remedy}")
+        if f.possibly_incomplete:
+            lines.append("      possibly incomplete: a license upstream could not be resolved")
+    fix = result.fix
+    if result.choose is not None:
+        lines.append("Fix:")
+        if fix.none_feasible:
+            lines.append(f"  No license can make this model compliant: {fix.reason}")
+        elif fix.license_ok:
+            lines.append(f"  The license ({fix.suggested_license}) can stay; set these card lines:")
+        else:
+            lines.append(f"  Change the license to {fix.suggested_license} (from `licensegraph choose` on the same "
+                         f"parents; also possible: {', '.join(fix.alternatives) or 'none'}). Set:")
+        if fix.yaml_text:
+            lines.extend("    " + ln for ln in fix.yaml_text.splitlines())
+        for v in fix.violations_regardless:
+            lines.append(f"  Whatever the license: {v}")
+        if fix.name_prefix:
+            if fix.name_ok:
+                lines.append(f"  Name: begins with \"{fix.name_prefix}\" as {', '.join(fix.name_required_by)} requires.")
+            else:
+                lines.append(f"  Name: must begin with \"{fix.name_prefix}\" ({', '.join(fix.name_required_by)}); "
+                             f"e.g. {fix.suggested_name}")
+    if result.ship and not fix.none_feasible:
+        lines.append("Ship with the model:")
+        for s in result.ship:
+            flag = ""
+            if s.kind == "display":
+                flag = " [present in the card]" if s.in_card else " [missing from the card]"
+            lines.append(f"  - {s.what}{flag}")
+    for w in result.warnings:
+        lines.append(f"Warning: {w}")
+    c = result.counts
+    lines.append(f"Result: {c['violation']} violation(s), {c['warning']} warning(s), {c['risk']} risk(s) "
+                 f"-> exit {1 if result.violations else 0}")
+    lines.append(result.disclaimer)
+    return "\n".join(lines)

@@ -1,1 +1,0 @@
-"""For publishers: `check` a model card before publishing, `choose` a license a derivative may carry."""

@@ -1,0 +1,109 @@
+"""Incremental re-audit gives exactly the findings and counts of a full audit."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+from licensegraph.rules.engine import run_audit
+from licensegraph.api.ingest import ingest
+from licensegraph.store.db import Store
+from licensegraph.synth.generator import generate
+
+FINDINGS = ("SELECT view, rule_id, label, severity, model_key, relation, hub_relation, model_license, ancestor_id, "
+            "ancestor_license, path, clause, via_noncompliant, possibly_incomplete, message, remedy FROM findings")
+COUNTS = ("SELECT view, rule_id, label, relation, hub_relation, qualifying, noncompliant, excluded_none, "
+          "excluded_unknown, excluded_unresolved, excluded_absent FROM rule_counts "
+          "WHERE qualifying + noncompliant + excluded_none + excluded_unknown + excluded_unresolved + excluded_absent > 0")
+
+
+def snapshot(store: Store) -> tuple[set, set]:
+    return set(map(repr, store.execute(FINDINGS).fetchall())), set(map(repr, store.execute(COUNTS).fetchall()))
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("incr")
+    base = folder / "base.jsonl"
+    generate(20_000, 7, base)
+    records = [json.loads(line) for line in base.read_text().splitlines()]
+    rng = random.Random(7)
+    changed = []
+    ids = [r["id"] for r in records]
+    licenses = ["mit", "apache-2.0", "llama2", "cc-by-nc-4.0", "cc-by-sa-4.0", "gpl-3.0", "creativeml-openrail-m", None]
+    for rec in rng.sample(records, 200):  # 1% of the store changes
+        rec = json.loads(json.dumps(rec))
+        rec["last_modified"] = "2026-06-01 00:00:00+00:00"
+        card = rec.get("card_data") or {}
+        card["license"] = rng.choice(licenses)
+        if rng.random() < 0.3:
+            card["base_model"] = rng.choice(ids)
+        rec["card_data"] = card
+        rec["tags"] = [t for t in rec["tags"] if not t.startswith("license:")]
+        changed.append(rec)
+    for i in range(50):  # and new models arrive
+        parent = rng.choice(ids)
+        changed.append({"id": f"newcomer/model-{i}", "last_modified": "2026-06-01 00:00:00+00:00", "tags": [],
+                        "card_data": {"license": rng.choice(licenses), "base_model": parent}})
+    # models that were dangling parents arrive: edges pointing at them must stop dangling
+    known = {i.lower() for i in ids}
+    referenced = set()
+    for rec in records:
+        bm = (rec.get("card_data") or {}).get("base_model") or []
+        referenced.update([bm] if isinstance(bm, str) else bm)
+    dangling = sorted(p for p in referenced if p.lower() not in known)[:5]
+    assert dangling
+    for parent in dangling:
+        changed.append({"id": parent, "last_modified": "2026-06-01 00:00:00+00:00", "tags": [],
+                        "card_data": {"license": rng.choice(licenses)}})
+    batch = folder / "batch.jsonl"
+    batch.write_text("\n".join(json.dumps(r) for r in changed) + "\n")
+    return folder, base, batch
+
+
+def test_incremental_equals_full(synthetic):
+    folder, base, batch = synthetic
+    incremental = Store(folder / "incremental.duckdb")
+    ingest(incremental, [base])
+    first = run_audit(incremental)
+    assert not first.incremental
+    before = snapshot(incremental)
+    summary = ingest(incremental, [batch])
+    assert summary.total("updated") == 200 and summary.total("stored") == 55
+    run = run_audit(incremental)
+    assert run.incremental
+    assert 250 <= run.affected < 20_000 // 2  # changed models and their descendants, not the store
+    after_incremental = snapshot(incremental)
+
+    full = Store(folder / "full.duckdb")
+    ingest(full, [base, batch])
+    assert not run_audit(full).incremental
+    after_full = snapshot(full)
+
+    assert after_incremental[0] == after_full[0]  # findings, row for row
+    assert after_incremental[1] == after_full[1]  # the table's counts
+    edges = "SELECT * FROM edges ORDER BY child_key, parent_key"
+    issues = "SELECT * FROM lineage_issues ORDER BY kind, model_key"
+    assert incremental.execute(edges).fetchall() == full.execute(edges).fetchall()  # lineage, rebuilt in part
+    assert incremental.execute(issues).fetchall() == full.execute(issues).fetchall()
+    licenses = "SELECT * FROM model_licenses ORDER BY model_key"
+    assert incremental.execute(licenses).fetchall() == full.execute(licenses).fetchall()
+    assert after_incremental != before  # the change did change the outcome
+    # nothing changed since: a further audit re-evaluates nothing and keeps the result
+    again = run_audit(incremental)
+    assert again.incremental and again.affected == 0
+    assert snapshot(incremental) == after_full
+    incremental.close()
+    full.close()
+
+
+def test_knowledge_base_change_forces_full_audit(synthetic, monkeypatch):
+    folder, base, _ = synthetic
+    store = Store(folder / "kbchange.duckdb")
+    ingest(store, [base])
+    run_audit(store)
+    store.set_meta("audit_kb", "different")
+    assert not run_audit(store).incremental
+    store.close()
