@@ -1,0 +1,292 @@
+"""Parents from repo names: quantization and conversion suffixes, mirror owners.
+
+A quantizer names its repo after the model it quantized and appends the format
+(`Llama-2-7B-Chat-GGUF`, `Qwen2.5-7B-Instruct-Q4_K_M-GGUF`, `...-6.5bpw-exl2`,
+`mlx-community/...-4bit`, `RichardErkhov/owner_-_name-4bits`). Stripping those trailing
+tokens one at a time gives stems; a known model whose normalized name equals a stem is a
+candidate parent. The longest stem with a candidate wins, and among several candidates
+the tie-break is: the owner the name spells out (RichardErkhov style), the child's own
+owner, then the only candidate not created after the child, then clear popularity, then
+the clearly oldest. Anything still ambiguous is refused: a wrong parent is worse than
+none, because rules would then judge the model against a stranger's license.
+
+Everything runs as DuckDB SQL over whole tables (hundreds of thousands of ids at once);
+`infer_names` wraps the same SQL for a handful of ids (tests, `check`, the crawler).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import duckdb
+import pyarrow as pa
+
+from licensegraph.lineage.discovery.evidence import ParentEvidence
+
+# One trailing token (or a fixed multi-token group) a quantizer appends. Names are
+# normalized first: lower case, runs of `-`, `_` and spaces as one `-`.
+QUANT_TOKENS = (
+    r"gguf|ggml|gptq|awq|exl2|exl3|hqq|aqlm|bnb|nf4|int4|int8|int3|fp8|fp4|nvfp4|mxfp4|w4a16|w8a8|w4a8|w8a16"
+    r"|marlin|quantized|quantised|quant|quants|quantization|imat|imatrix|i1|iq|dwq|act-order|asym|sym"
+    r"|llamafile|unsloth|dynamic|autoround|autogptq|autoawq|gptqv2|compressed-tensors|gs[0-9]+|g[0-9]+|[0-9]+g"
+    r"|cq|ao|int4wo|int8wo|8da4w|smashed|lnq|squeezellm|qtip|guidedquant|[2-8]-k-[sml]|ud|ik|uqff|df11|sharded"
+    r"|tp[0-9]+|npu|lmhead|uint[0-9]*|float8|vgemm|bpw[0-9.]+|q[2-8]-xs|iq[1-4]-xxs|q[2-8]-k-xl|gptqmodel|tfjs|bpu"
+    r"|w[0-9]a[0-9]+(?:g[0-9]+)?(?:a?sym)?|[0-9]{6,8}"
+    r"|q[2-8]-k-[sml]|q[2-8]-k|q[2-8]-[01]|q[2-8]k|iq[1-4]-[a-z]+|iq[1-4]|q[2-8]|q[2-8]f16-[0-9]"
+    r"|[1-8]-bits?|[1-8]bits?|[0-9]+(?:\.[0-9]+)?-?bpw|h[0-9]|hb[0-9]|[0-9]+(?:\.[0-9]+)?bit|[0-9]+-[0-9]+bits?"
+    r"|mixed-[0-9.]+-[0-9.]+bit"
+)
+# Conversions: the same weights in another container or precision.
+CONVERSION_TOKENS = r"hf|fp16|bf16|f16|fp32|f32|16bit|32bit|onnx|openvino|ov|mlx|ct2|mlc|safetensors|coreml"
+TOKEN_SQL = f"(?:{QUANT_TOKENS}|{CONVERSION_TOKENS})"
+_TRAILING = f"[-.]({TOKEN_SQL})$"
+_QUANT_ONLY = f"^(?:{QUANT_TOKENS})$"
+_CONVERSION_TAIL = f"(?:[-.](?:{CONVERSION_TOKENS}))+$"
+# A name that is itself a quantization (a quant token, then only format tokens): never a parent.
+_QUANT_TAIL = f"[-.](?:{QUANT_TOKENS})(?:[-.]{TOKEN_SQL})*$"
+
+# Accounts that republish other people's models under the same name (with or without a
+# format suffix): their repos are copies, never the original.
+MIRROR_OWNERS = (
+    "thebloke", "bartowski", "mradermacher", "quantfactory", "mlx-community", "richarderkhov",
+    "lmstudio-community", "second-state", "maziyarpanahi", "nikolaykozloff", "devquasar",
+    "tensorblock", "lewdiculous", "lonestriker", "turboderp", "solidrust", "modelcloud",
+    "gaianet", "featherless-ai-quants", "unsloth", "legraphista", "casperhansen",
+    "neuralmagic", "redhatai", "nm-testing", "onnx-community", "xenova", "triangle104",
+    "duyntnet", "noctrex", "dranger003", "pruna-ai", "brittlewis12", "mungert", "matrixportal",
+    "cortexso", "qwen-community", "mlx-community-staging", "bullerwins", "gaianet",
+)
+MAX_STRIPS = 6
+
+
+def normalize_name_sql(expr: str) -> str:
+    """SQL: a repo name (or owner) -> the form names are compared in."""
+    return f"regexp_replace(lower(trim({expr})), '[-_ ]+', '-', 'g')"
+
+
+# Confidence per deciding step: its precision on quantized children in
+# bench/discovery.py (the real lineage file, parents masked), rounded down.
+CONFIDENCE = {
+    "owner in name": 0.95,
+    "unique": 0.95,
+    "same owner": 0.75,
+    "only original": 0.85,
+    "popularity": 0.8,
+    "oldest": 0.9,
+}
+# Key kinds a stem can match, strongest first: `owner-name` spelled out in the child's
+# name (tensorblock/deepseek-ai_deepseek-coder-1.3b-base-GGUF), the name itself, the name
+# without a conversion tail (meta-llama/Llama-2-7b-chat-hf is also `llama-2-7b-chat`).
+_KEY_KINDS = ("full", "name", "alias")
+
+
+def infer_parents_sql(con: duckdb.DuckDBPyConnection, children: str, known: str, declared: str | None = None,
+                      out: str = "name_inferences") -> None:
+    """Create temp table `out` of inferred parents, one row per child that got one.
+
+    `children`: a table or view with columns (model_key, id, created TIMESTAMPTZ or NULL).
+    `known`: (model_key, id, created, popularity BIGINT or NULL): every model a parent may
+    be; NULL `created` means unknown (never counted as newer than a child).
+    `declared`: optional (child_key, parent_key) edges that others declare: a candidate's
+    popularity adds the models that declare it as a parent, leaving out the child being
+    decided (so a benchmark that masks a child's own edge cannot see it here).
+    Output columns: child_key, child_id, parent_key, parent_id, relation ('quantization'
+    or 'conversion'), stem, stripped (the suffix removed), matched ('full', 'name' or
+    'alias'), decided_by, candidates, confidence. Children with several candidates and no
+    decision go to `{out}_refused` (child_key, child_id, stem, candidates, candidate_ids)."""
+    name = normalize_name_sql("split_part(id, '/', -1)")
+    mirrors = "[" + ", ".join(f"'{o}'" for o in MIRROR_OWNERS) + "]"
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _nm_stems0 AS
+        SELECT model_key, id, created, lower(split_part(id, '/', 1)) AS owner,
+               0 AS level, {name} AS stem, '' AS stripped
+        FROM {children} WHERE id IS NOT NULL
+        """
+    )
+    # Stems: strip one trailing token per level. Level 0 is the whole name, matched only
+    # for mirror owners (mlx-community/Qwen2.5-7B-Instruct is a copy of Qwen's).
+    union = ["SELECT * FROM _nm_stems0"]
+    for level in range(1, MAX_STRIPS + 1):
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE _nm_stems{level} AS
+            SELECT model_key, id, created, owner, {level} AS level,
+                   regexp_replace(stem, '{_TRAILING}', '') AS stem,
+                   regexp_extract(stem, '{_TRAILING}', 0) || stripped AS stripped
+            FROM _nm_stems{level - 1}
+            WHERE regexp_matches(stem, '{_TRAILING}') AND length(regexp_replace(stem, '{_TRAILING}', '')) >= 2
+            """
+        )
+        union.append(f"SELECT * FROM _nm_stems{level}")
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _nm_stems AS
+        SELECT s.*, list_contains({mirrors}, s.owner) AS mirror_owner FROM ({' UNION ALL '.join(union)}) s
+        """
+    )
+    for level in range(MAX_STRIPS + 1):
+        con.execute(f"DROP TABLE _nm_stems{level}")
+    kname = normalize_name_sql("split_part(id, '/', -1)")
+    kowner = normalize_name_sql("split_part(id, '/', 1)")
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _nm_known AS
+        WITH k AS (
+          SELECT model_key, id, created, coalesce(popularity, 0) AS popularity,
+                 lower(split_part(id, '/', 1)) AS owner, {kname} AS name, {kowner} AS nowner,
+                 list_contains({mirrors}, lower(split_part(id, '/', 1))) AS mirror_owner
+          FROM {known}
+          WHERE id IS NOT NULL AND NOT regexp_matches({kname}, '{_QUANT_TAIL}')
+        )
+        SELECT model_key, id, created, popularity, owner, mirror_owner, name AS key, 'name' AS kind FROM k
+        UNION ALL
+        SELECT model_key, id, created, popularity, owner, mirror_owner, nowner || '-' || name, 'full'
+        FROM k WHERE contains(id, '/')
+        UNION ALL
+        SELECT model_key, id, created, popularity, owner, mirror_owner, nowner || '.' || name, 'full'
+        FROM k WHERE contains(id, '/')
+        """
+    )
+    if declared:
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE _nm_declared_children AS
+            SELECT parent_key, count(DISTINCT child_key) AS n FROM {declared} GROUP BY parent_key
+            """
+        )
+    else:
+        con.execute("CREATE OR REPLACE TEMP TABLE _nm_declared_children (parent_key VARCHAR, n BIGINT)")
+    own_edge = (f"EXISTS (SELECT 1 FROM {declared} d WHERE d.child_key = c.child_key AND d.parent_key = c.parent_key)"
+                if declared else "false")
+    kind_rank = "CASE k.kind " + " ".join(f"WHEN '{kind}' THEN {i}" for i, kind in enumerate(_KEY_KINDS)) + " END"
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _nm_cands AS
+        SELECT s.model_key AS child_key, s.id AS child_id, s.owner AS child_owner, s.mirror_owner AS child_mirror,
+               s.level, s.stem, s.stripped, k.kind AS matched, {kind_rank} AS kind_rank,
+               k.model_key AS parent_key, k.id AS parent_id, k.owner AS parent_owner, k.created AS parent_created,
+               k.popularity, k.mirror_owner AS parent_mirror
+        FROM _nm_stems s JOIN _nm_known k ON k.key = s.stem
+        WHERE k.model_key <> s.model_key
+          AND (s.level > 0 OR (s.mirror_owner AND NOT k.mirror_owner AND k.kind <> 'alias'))
+          -- a parent is older than its child: drop candidates known to be newer
+          AND NOT coalesce(k.created > s.created, false)
+        """
+    )
+    # The longest stem with a candidate wins, then the strongest kind of key; one row per
+    # (child, parent).
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _nm_best AS
+        SELECT c.* REPLACE (c.popularity + coalesce(dc.n, 0) - CASE WHEN {own_edge} THEN 1 ELSE 0 END AS popularity)
+        FROM _nm_cands c LEFT JOIN _nm_declared_children dc USING (parent_key)
+        QUALIFY dense_rank() OVER (PARTITION BY child_key ORDER BY level, kind_rank) = 1
+            AND row_number() OVER (PARTITION BY child_key, parent_key ORDER BY kind_rank) = 1
+        """
+    )
+    # Originals first: when some candidates are not mirror accounts, only they compete.
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _nm_ranked AS
+        SELECT *,
+               count(*) OVER w AS n,
+               count(*) FILTER (WHERE parent_owner = child_owner) OVER w AS n_same,
+               count(*) FILTER (WHERE NOT parent_mirror) OVER w AS n_orig,
+               row_number() OVER (PARTITION BY child_key ORDER BY (NOT parent_mirror) DESC, popularity DESC, parent_key) AS pop_rank
+        FROM _nm_best
+        WINDOW w AS (PARTITION BY child_key)
+        """
+    )
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _nm_second AS
+        SELECT child_key,
+               -- clearly the most popular of its group: at least twice the runner-up, and 10 more
+               coalesce(max(popularity) FILTER (WHERE pop_rank = 1) >= 2 * coalesce(max(popularity) FILTER (
+                          WHERE pop_rank = 2 AND (NOT parent_mirror OR n_orig = 0)), 0) + 10, false) AS pop_dominant
+        FROM _nm_ranked GROUP BY child_key
+        """
+    )
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _nm_decided AS
+        SELECT r.*,
+               CASE
+                 WHEN n = 1 AND matched = 'full' THEN 'owner in name'
+                 WHEN n = 1 THEN 'unique'
+                 WHEN n_orig = 1 THEN CASE WHEN NOT parent_mirror THEN 'only original' END
+                 WHEN s.pop_dominant THEN CASE WHEN pop_rank = 1 THEN 'popularity' END
+               END AS decided_by
+        FROM _nm_ranked r JOIN _nm_second s USING (child_key)
+        """
+    )
+    conf = "CASE decided_by " + " ".join(f"WHEN '{k}' THEN {v}" for k, v in CONFIDENCE.items()) + " END"
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {out} AS
+        SELECT child_key, child_id, parent_key, parent_id,
+               CASE WHEN regexp_matches(stripped, '[-.](?:{QUANT_TOKENS})(?:[-.]|$)') OR stripped = ''
+                    THEN 'quantization' ELSE 'conversion' END AS relation,
+               stem, stripped, matched, decided_by, n AS candidates, ({conf})::DOUBLE AS confidence
+        FROM _nm_decided WHERE decided_by IS NOT NULL
+        """
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {out}_refused AS
+        SELECT child_key, any_value(child_id) AS child_id, any_value(stem) AS stem, count(*) AS candidates,
+               list(parent_id ORDER BY popularity DESC, parent_id)[1:5] AS candidate_ids
+        FROM _nm_decided GROUP BY child_key HAVING count(decided_by) = 0
+        """
+    )
+    for table in ("_nm_stems", "_nm_known", "_nm_cands", "_nm_best", "_nm_ranked", "_nm_second", "_nm_decided",
+                  "_nm_declared_children"):
+        con.execute(f"DROP TABLE {table}")
+
+
+def describe(stripped: str, stem: str, matched: str, decided_by: str, candidates: int) -> tuple[str, str]:
+    """(pattern, matched text) of a name inference, in words."""
+    how = "owner and name spelled out in the name" if matched == "full" else "known model named"
+    pattern = f"suffix {stripped or '(none: mirror account)'} stripped; {how} '{stem}'"
+    if candidates > 1:
+        pattern += f"; {decided_by} among {candidates} candidates"
+    return pattern, stem
+
+
+def infer_names(model_ids: Iterable[str], known: Iterable[tuple[str, str | None, int | None]],
+                declared: Iterable[tuple[str, str]] = ()) -> dict[str, ParentEvidence]:
+    """{child id: inferred parent}: name inference for a few ids against `known` (id, created ISO date or None,
+    popularity or None) and `declared` (child id, parent id) edges, with the store's SQL."""
+    con = duckdb.connect()
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        ids = list(model_ids)
+        rows = list(known)
+        con.register("_c", pa.table({"id": pa.array(ids, pa.string())}))
+        con.register("_k", pa.table({
+            "id": pa.array([r[0] for r in rows], pa.string()),
+            "created": pa.array([r[1] for r in rows], pa.string()),
+            "popularity": pa.array([r[2] for r in rows], pa.int64()),
+        }))
+        edges = list(declared)
+        con.register("_d", pa.table({"child_key": pa.array([c.lower() for c, _ in edges], pa.string()),
+                                     "parent_key": pa.array([p.lower() for _, p in edges], pa.string())}))
+        con.execute("CREATE TEMP VIEW _in_children AS SELECT lower(id) AS model_key, id, NULL::TIMESTAMPTZ AS created FROM _c")
+        con.execute(
+            """
+            CREATE TEMP VIEW _in_known AS
+            SELECT lower(id) AS model_key, id, created::TIMESTAMPTZ AS created, popularity FROM _k
+            """
+        )
+        infer_parents_sql(con, "_in_children", "_in_known", declared="_d", out="_inferred")
+        out = {}
+        for child, parent, relation, stripped, stem, matched, decided_by, n, confidence in con.execute(
+            """SELECT child_id, parent_id, relation, stripped, stem, matched, decided_by, candidates, confidence
+               FROM _inferred ORDER BY child_key"""
+        ).fetchall():
+            pattern, text = describe(stripped, stem, matched, decided_by, n)
+            out[child] = ParentEvidence(parent, relation, "name", pattern, text, confidence)
+        return out
+    finally:
+        con.close()
