@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from licensegraph.api.results import AuditResult, AuditRow, AuditRunInfo, RelationCount
 from licensegraph.rules import all_rules
 from licensegraph.store.db import Store
-from licensegraph.vocab import BREAKDOWN, STUDY_LABELS, UNDECIDABLE, VIEW_DESCRIPTIONS
+from licensegraph.vocab import BREAKDOWN, UNDECIDABLE, VIEW_DESCRIPTIONS
 
 
 def audit_table(store: Store, view: str = "local", hub_labels: bool = False,
@@ -28,13 +28,11 @@ def audit_table(store: Store, view: str = "local", hub_labels: bool = False,
         """,
         [view],
     ).fetchall()
-    order = {r.id: (r.order, r.in_study, r.severity) for r in all_rules()}
+    rules = {r.id: r for r in all_rules()}
 
     def key(r: tuple) -> tuple:
-        label = r[1]
-        if label in STUDY_LABELS:
-            return (0, STUDY_LABELS.index(label), "")
-        return (1, order.get(r[0], (999,))[0], label)
+        rule = rules.get(r[0])
+        return rule.table_position(r[1]) if rule else (2, 0, r[1])
 
     out = []
     for r in sorted(rows, key=key):
@@ -45,8 +43,8 @@ def audit_table(store: Store, view: str = "local", hub_labels: bool = False,
         out.append(AuditRow(
             rule_id=rule_id,
             label=label,
-            in_study=label in STUDY_LABELS,
-            severity=order.get(rule_id, (0, False, ""))[2],
+            in_study=rules[rule_id].in_study if rule_id in rules else False,
+            severity=rules[rule_id].severity if rule_id in rules else "",
             noncompliant=noncompliant,
             noncompliant_pct=round(100 * noncompliant / qualifying, 2) if qualifying else 0.0,
             qualifying=qualifying,

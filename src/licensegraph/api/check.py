@@ -15,9 +15,7 @@ notices to ship with it.
 
 from __future__ import annotations
 
-import json
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,10 +27,12 @@ from licensegraph.api.results import (
     CheckFailure,
     CheckParent,
     CheckResult,
+    Choice,
     Finding,
     ShipItem,
 )
-from licensegraph.licenses.choose import choose, yaml_license_lines
+from licensegraph.api.choose import choose
+from licensegraph.licenses.choose import yaml_license_lines
 from licensegraph.licenses.kb import KnowledgeBase, load_kb
 from licensegraph.licenses.naming import normalize_name
 from licensegraph.licenses.normalize import resolve as resolve_license
@@ -320,7 +320,7 @@ def gather_lineage(kb: KnowledgeBase, parents: list[str], store: Store | None, s
 
 def build_temp_store(kb: KnowledgeBase, card: Card, model_id: str, store: Store | None, lin: Lineage) -> Store:
     """An in-memory store with the would-be model and its lineage, lineage and licenses built."""
-    from licensegraph.api.ingest import ingest
+    from licensegraph.api.ingest import ingest_records
 
     tmp = Store(":memory:")
     if lin.copied and store is not None:
@@ -356,10 +356,7 @@ def build_temp_store(kb: KnowledgeBase, card: Card, model_id: str, store: Store 
         "pipeline_tag": card.meta.get("pipeline_tag") if isinstance(card.meta.get("pipeline_tag"), str) else None,
         "card_data": card.yaml_text,
     })
-    with tempfile.TemporaryDirectory(prefix="licensegraph-check-") as tmpdir:
-        path = Path(tmpdir) / "card.jsonl"
-        path.write_text("\n".join(json.dumps(r, default=str) for r in records) + "\n", encoding="utf-8")
-        ingest(tmp, [path])
+    ingest_records(tmp, records, label="<card>")
     return tmp
 
 
@@ -394,7 +391,7 @@ def _parents_info(tmp: Store, key: str, lin: Lineage) -> list[dict]:
              "source": lin.sources.get(pid.lower(), "store")} for pid, lic, rel, src in rows]
 
 
-def _ship(kb: KnowledgeBase, choice, suggested: str | None, body: str) -> list[dict]:
+def _ship(kb: KnowledgeBase, choice: Choice, suggested: str | None, body: str) -> list[dict]:
     """Files and notices to ship, from the duties no license choice meets."""
     out = []
     seen = set()
@@ -406,7 +403,8 @@ def _ship(kb: KnowledgeBase, choice, suggested: str | None, body: str) -> list[d
             out.append({"kind": kind, "what": what, "upstream": upstream, "source": source, **extra})
 
     low_body = body.lower()
-    for o in choice.obligations:
+    for ob in choice.obligations:
+        o = ob.to_dict()
         up = kb.effective(o["upstream"])
         if o["duty"] == "license-copy":
             add("license-copy", f"LICENSE: a copy of the {up.name} ({up.url})", up.id, o["source"])
@@ -431,7 +429,7 @@ def _ship(kb: KnowledgeBase, choice, suggested: str | None, body: str) -> list[d
         elif o["duty"] == "user-threshold":
             add("user-threshold", f"Licensees above {o['text']} need a separate license from the licensor of {up.id}",
                 up.id, o["source"])
-    if suggested and suggested not in {o["upstream"] for o in choice.obligations if o["duty"] == "license-copy"}:
+    if suggested and suggested not in {o.upstream for o in choice.obligations if o.duty == "license-copy"}:
         lic = kb.get(suggested)
         if not lic.is_special:
             out.insert(0, {"kind": "license-copy", "what": f"LICENSE: the text of the {lic.name} ({lic.url}), "
@@ -440,15 +438,15 @@ def _ship(kb: KnowledgeBase, choice, suggested: str | None, body: str) -> list[d
     return out
 
 
-def _fix(kb: KnowledgeBase, card: Card, model_id: str, own: str, relation: str | None, choice) -> dict:
+def _fix(kb: KnowledgeBase, card: Card, model_id: str, own: str, relation: str | None, choice: Choice | None) -> dict:
     name = model_id.split("/")[-1]
     fix: dict = {"license_ok": None, "suggested_license": None, "none_feasible": False, "reason": None,
                  "alternatives": [], "yaml": {}, "yaml_text": "", "name_prefix": None, "name_ok": None,
                  "name_required_by": [], "suggested_name": None, "violations_regardless": []}
     if choice is None:
         return fix
-    feasible = [f["license"] for f in choice.feasible]
-    fix["violations_regardless"] = [v["message"] for v in choice.violations_regardless]
+    feasible = [f.license for f in choice.feasible]
+    fix["violations_regardless"] = [v.message for v in choice.violations_regardless]
     if not feasible:
         fix["none_feasible"] = True
         fix["license_ok"] = False
@@ -462,11 +460,11 @@ def _fix(kb: KnowledgeBase, card: Card, model_id: str, own: str, relation: str |
         fix["yaml"]["base_model_relation"] = relation
     fix["yaml_text"] = "".join(f"{k}: {v}\n" for k, v in fix["yaml"].items())
     if choice.name_prefix:
-        prefix = choice.name_prefix["prefix"]
+        prefix = choice.name_prefix.prefix
         ok = normalize_name(name).startswith(normalize_name(prefix))
         fix["name_prefix"] = prefix
         fix["name_ok"] = ok
-        fix["name_required_by"] = choice.name_prefix["required_by"]
+        fix["name_required_by"] = list(choice.name_prefix.required_by)
         if not ok:
             fix["suggested_name"] = f"{prefix.replace(' ', '-')}-{name}"
     return fix
@@ -538,11 +536,11 @@ def check_card(
         fix=CardFix.from_dict(fix),
         ship=tuple(ShipItem.from_dict(s) for s in ship),
         choose=None if choice is None else CheckChoice(
-            upstream_licenses=tuple(choice.upstream),
-            feasible=tuple(f["license"] for f in choice.feasible),
+            upstream_licenses=choice.upstream_licenses,
+            feasible=tuple(f.license for f in choice.feasible),
             none_feasible=choice.none_feasible,
             reason=choice.reason,
-            notes=tuple(choice.notes),
+            notes=choice.notes,
         ),
         warnings=tuple(warnings),
         key_lines=dict(card.key_lines),

@@ -34,12 +34,14 @@ from licensegraph.api.results import (
     FindingsPage,
     IngestReport,
     Reject,
+    RuleCatalogue,
+    RuleClause,
+    RuleInfo,
     StatsResult,
 )
 from licensegraph.api.stats import stats as stats_verb
 from licensegraph.licenses.kb import KnowledgeBase, load_kb
 from licensegraph.rules import all_rules
-from licensegraph.rules.base import Rule
 from licensegraph.rules.engine import run_audit
 from licensegraph.sources.ingest import ProgressCallback
 from licensegraph.store.db import Store, StoreError, default_db_path
@@ -195,7 +197,14 @@ class LicenseGraph:
         return choose_verb(self.kb, parents, relation=relation, store=self._optional_store(),
                            all_licenses=all_licenses, modelgo=modelgo)
 
-    @staticmethod
-    def rules() -> tuple[Rule, ...]:
-        """The rule catalogue, in table order."""
-        return tuple(all_rules())
+    def rules(self) -> RuleCatalogue:
+        """The rule catalogue, read from the rule files: id, labels, severity, what each checks,
+        the card field it points at, and the clauses it rests on."""
+        return RuleCatalogue(rules=tuple(
+            RuleInfo(rule_id=r.id, labels=tuple(r.labels), severity=r.severity, in_study=r.in_study,
+                     applies_to=r.applies_to, card_field=r.card_field, view_independent=r.view_independent,
+                     duties=tuple(r.duties),
+                     clauses=tuple(RuleClause(license=lic, clause=clause, source=url)
+                                   for lic, clause, url in r.clauses(self.kb)))
+            for r in all_rules()
+        ))

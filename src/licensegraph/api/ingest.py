@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from licensegraph.api.results import FileReport, IngestReport
 from licensegraph.licenses.normalize import normalize_licenses
 from licensegraph.lineage.build import build_lineage
-from licensegraph.sources.ingest import IngestError, ProgressCallback
+from licensegraph.sources.ingest import FileSummary, IngestError, ProgressCallback
 from licensegraph.sources.ingest import ingest as read_files
+from licensegraph.sources.ingest import read_records
 from licensegraph.store.db import Store
 
-__all__ = ["IngestError", "ingest"]
+__all__ = ["IngestError", "ingest", "ingest_records"]
 
 
 def ingest(store: Store, paths: Iterable[Path | str], progress: ProgressCallback | None = None) -> IngestReport:
@@ -23,8 +25,17 @@ def ingest(store: Store, paths: Iterable[Path | str], progress: ProgressCallback
     summary = read_files(store, paths, progress=progress)
     build_lineage(store)
     normalize_licenses(store)
-    return IngestReport(files=tuple(
-        FileReport(path=f.path, kind=f.kind, read=f.read, stored=f.stored, updated=f.updated, unchanged=f.unchanged,
-                   superseded=f.superseded, rejected=f.rejected, error=f.error, timings=dict(f.timings))
-        for f in summary.files
-    ))
+    return IngestReport(files=tuple(_report(f) for f in summary.files))
+
+
+def ingest_records(store: Store, records: Sequence[Mapping[str, Any] | str], label: str = "<memory>") -> IngestReport:
+    """Like `ingest`, for Hub records held in memory (mappings or JSON texts): no file is written."""
+    summary = read_records(store, records, label)
+    build_lineage(store)
+    normalize_licenses(store)
+    return IngestReport(files=(_report(summary),))
+
+
+def _report(f: FileSummary) -> FileReport:
+    return FileReport(path=f.path, kind=f.kind, read=f.read, stored=f.stored, updated=f.updated, unchanged=f.unchanged,
+                      superseded=f.superseded, rejected=f.rejected, error=f.error, timings=dict(f.timings))

@@ -267,6 +267,40 @@ class AuditResult(Result):
     run: AuditRunInfo | None = field(default=None, compare=False, metadata=RUN_METADATA)
 
 
+# --------------------------------------------------------------------------- rules
+
+
+@dataclass(frozen=True)
+class RuleClause(Result):
+    """A clause a rule rests on: which license carries it, the clause, and its source URL."""
+
+    license: str  # empty for a clause that is not one license's (the rule's own source)
+    clause: str
+    source: str
+
+
+@dataclass(frozen=True)
+class RuleInfo(Result):
+    """One rule of the catalogue, as its rule file describes it."""
+
+    rule_id: str
+    labels: tuple[str, ...]  # the rows it reports (study labels for the study's rules)
+    severity: str
+    in_study: bool
+    applies_to: str  # what it checks
+    card_field: str  # the model-card field its findings point at
+    view_independent: bool
+    duties: tuple[str, ...]  # knowledge-base duty kinds it enforces
+    clauses: tuple[RuleClause, ...]
+
+
+@dataclass(frozen=True)
+class RuleCatalogue(Result):
+    """The result of `LicenseGraph.rules`: every rule, in table order."""
+
+    rules: tuple[RuleInfo, ...]
+
+
 # --------------------------------------------------------------------------- findings
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 
-from licensegraph.cli import audit, check, choose, explain, ingest, rejects, stats, synth  # noqa: F401 - registers
+from licensegraph.cli import audit, check, choose, explain, ingest, rejects, rules, stats, synth  # noqa: F401 - registers
 from licensegraph.cli.app import app
 
 __all__ = ["app", "main"]

@@ -22,24 +22,6 @@ from licensegraph.vocab import EFFECTIVE, NOT_LEGAL_ADVICE
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVEL = {"violation": "error", "warning": "warning", "risk": "note"}
 
-#: Which card field a rule's finding points at.
-RULE_FIELD = {
-    "license-mismatch": "license",
-    "copyleft-style-dropped": "license",
-    "copyleft-violation": "license",
-    "nc-dropped": "license",
-    "license-missing": "license",
-    "license-unresolved": "license",
-    "llama-exclusive-license": "license",
-    "cc-freedom-conflict": "license",
-    "gnu-freedom-conflict": "license",
-    "no-derivatives": "base_model",
-    "merge-conflict": "base_model",
-    "llama-exclusive-merge": "base_model",
-    "llama-naming": "model_name",
-}
-
-
 def artifact_uri(path: str | Path) -> str:
     """A relative POSIX path when the file is under the working directory, else a file URI."""
     p = Path(path).resolve()
@@ -70,9 +52,10 @@ def _rule_descriptors() -> tuple[list[dict], dict[str, int]]:
     return rules, index
 
 
-def _line(result: CheckResult, rule_id: str) -> int:
+def _line(result: CheckResult, rule_id: str, fields: dict[str, str]) -> int:
+    """The card line a finding points at: the line of the card field its rule names."""
     lines = result.key_lines
-    key = RULE_FIELD.get(rule_id, "license")
+    key = fields.get(rule_id, "license")
     if key == "model_name" and key not in lines:
         key = "base_model"
     return int(lines.get(key) or lines.get("license") or 1)
@@ -98,6 +81,7 @@ def _message(result: CheckResult, f: Finding) -> str:
 def to_sarif(results: Sequence[CheckResult | CheckFailure]) -> dict[str, Any]:
     """SARIF 2.1.0 log for check results (and cards that could not be checked)."""
     rules, index = _rule_descriptors()
+    fields = {rule.id: rule.card_field for rule in all_rules()}
     out_results, notifications = [], []
     artifacts, art_index = [], {}
     for result in results:
@@ -112,7 +96,7 @@ def to_sarif(results: Sequence[CheckResult | CheckFailure]) -> dict[str, Any]:
             notifications.append({"level": "error", "message": {"text": result.error}, "locations": [location]})
             continue
         for f in result.findings:
-            loc = {"physicalLocation": {**location["physicalLocation"], "region": {"startLine": _line(result, f.rule_id)}}}
+            loc = {"physicalLocation": {**location["physicalLocation"], "region": {"startLine": _line(result, f.rule_id, fields)}}}
             item = {
                 "ruleId": f.rule_id,
                 "level": LEVEL.get(f.severity, "warning"),

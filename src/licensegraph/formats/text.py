@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from licensegraph.api.results import CheckFailure, CheckResult, Choice, ModelGoChoice
+from licensegraph.api.results import CheckFailure, CheckResult, Choice, ModelGoChoice, RuleCatalogue
 from licensegraph.licenses.modelgo import option_label
 
 
@@ -147,3 +147,25 @@ def check_text(result: CheckResult | CheckFailure) -> str:
                  f"-> exit {1 if result.violations else 0}")
     lines.append(result.disclaimer)
     return "\n".join(lines)
+
+
+def rules_text(catalogue: RuleCatalogue, clauses_shown: int = 4) -> str:
+    """The rule catalogue: per rule, its rows, severity, what it checks and the clauses it rests on."""
+    lines = []
+    for r in catalogue.rules:
+        labels = ", ".join(r.labels)
+        study = "study row" if r.in_study else "beyond the study"
+        lines.append(f"{r.rule_id}  [{labels}]  {r.severity}, {study}")
+        lines.append(f"  checks: {r.applies_to}")
+        extra = " (the same in both views)" if r.view_independent else ""
+        lines.append(f"  points at the card field `{r.card_field}:`{extra}")
+        if r.duties:
+            lines.append(f"  enforces duties: {', '.join(r.duties)}")
+        shown = r.clauses if clauses_shown <= 0 else r.clauses[:clauses_shown]
+        for c in shown:
+            who = f"{c.license}: " if c.license else ""
+            lines.append(f"  rests on: {who}{c.clause.strip()} ({c.source})".replace(" ()", ""))
+        if len(shown) < len(r.clauses):
+            lines.append(f"  ... and {len(r.clauses) - len(shown)} more clauses (--format json lists every one)")
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"

@@ -185,7 +185,6 @@ class LicenseChoice:
     obligations: list[dict]
     notes: list[str]
     warnings: list[str]
-    violations_regardless: list[dict]
     reason: str | None
     name_prefix: dict | None
 
@@ -208,7 +207,6 @@ class LicenseChoice:
             "reason": self.reason,
             "obligations": self.obligations,
             "name_prefix": self.name_prefix,
-            "violations_regardless": self.violations_regardless,
             "notes": self.notes,
             "warnings": self.warnings,
             "disclaimer": DISCLAIMER,
@@ -293,32 +291,6 @@ def name_prefix(feas: Feasibility) -> dict | None:
     }
 
 
-def _merge_violations(kb: KnowledgeBase, parents: list[Parent], relation: str) -> list[dict]:
-    """llama-exclusive-merge: Llama 2 / Meta Llama 3 material merged with a model outside its lineage."""
-    if relation != "merge" or len(parents) < 2:
-        return []
-    out = []
-    exempts = {}
-    for p in parents:
-        for uid in p.upstream:
-            for d in kb.effective(uid).duties_of("no-improve-other-llm"):
-                exempts.setdefault(d.exempt, (uid, d))
-    for exempt, (uid, duty) in sorted(exempts.items()):
-        def inside(p: Parent) -> bool:
-            return any(any(d.exempt == exempt for d in kb.effective(u).duties_of("no-improve-other-llm"))
-                       for u in p.upstream)
-        outside = [p.id for p in parents if not inside(p) and p.upstream]
-        if outside:
-            out.append({
-                "rule_id": "llama-exclusive-merge", "upstream": uid, "duty": "no-improve-other-llm",
-                "outside": outside, "source": _source(duty),
-                "message": (f"merging {uid} material with {', '.join(outside)} (outside the {exempt} lineage) uses it "
-                            f"to improve another LLM ({duty.source.clause}); that is a violation whatever license "
-                            "the merge carries"),
-            })
-    return out
-
-
 def choose(
     kb: KnowledgeBase | None,
     parents: list[str],
@@ -396,12 +368,11 @@ def choose(
     if not upstream:
         warnings.append("no known license upstream: every license anyone may grant is listed, but that says "
                         "nothing about the parents' real terms")
-    violations = _merge_violations(kb, resolved, relation)
     reason = explain_none(kb, feas) if not feasible else None
     return LicenseChoice(
         parents=resolved, relation=relation, feasibility=feas, feasible=feasible, excluded=excluded,
         obligations=_obligations(kb, feas, relation), notes=notes, warnings=warnings,
-        violations_regardless=violations, reason=reason, name_prefix=prefix,
+        reason=reason, name_prefix=prefix,
     )
 
 

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from licensegraph.licenses.kb import KnowledgeBase
 from licensegraph.rules.context import AuditContext
-from licensegraph.vocab import UNDECIDABLE
+from licensegraph.vocab import STUDY_LABELS, UNDECIDABLE
 
 
 @dataclass
@@ -47,6 +48,35 @@ class Rule:
     view_independent: bool = False
     # Where the rule's duty is written, when no ancestor license supplies it.
     source: tuple[str, str] = ("", "")
+    # The model-card field a finding points at (SARIF's region, check's fix):
+    # license, base_model or model_name.
+    card_field: str = "license"
+    # The knowledge-base duty kinds the rule enforces: the clauses it rests on are these
+    # duties' sources in the licenses that carry them.
+    duties: tuple[str, ...] = ()
+    # Only duties with these tags count (empty: every tag), e.g. "cc" for CC's no-further-restrictions.
+    duty_tags: tuple[str, ...] = ()
+
+    def table_position(self, label: str) -> tuple[int, int, str]:
+        """Where a row of this rule sits in the audit table: the study's rows in the study's
+        order (vocab.STUDY_LABELS), then the other rules in catalogue order."""
+        if label in STUDY_LABELS:
+            return (0, STUDY_LABELS.index(label), "")
+        return (1, self.order, label)
+
+    def clauses(self, kb: KnowledgeBase) -> list[tuple[str, str, str]]:
+        """(license id, clause, source URL) for every knowledge-base license that carries one of
+        the rule's duties, plus the rule's own source; the clauses the rule rests on."""
+        out = []
+        if any(self.source):
+            out.append(("", self.source[1], self.source[0]))
+        for lic in kb:
+            if lic.is_family or lic.is_special:
+                continue
+            for d in lic.duties:
+                if d.kind in self.duties and (not self.duty_tags or d.tag in self.duty_tags):
+                    out.append((lic.id, d.source.clause, d.source.url))
+        return list(dict.fromkeys(out))
 
     def evaluate(self, ctx: AuditContext, view: str) -> list[RowResult]:
         raise NotImplementedError

@@ -12,6 +12,8 @@ class CcFreedomConflict(Rule):
     labels = ("CCf",)
     order = 50
     applies_to = "models whose lineage holds a CC BY / BY-SA / BY-NC / BY-NC-SA work"
+    duties = ("no-further-restrictions",)
+    duty_tags = ("cc",)
 
     def evaluate(self, ctx: AuditContext, view: str) -> list[RowResult]:
         return [freedom_row(ctx, view, self.labels[0], "cc", "Creative Commons")]

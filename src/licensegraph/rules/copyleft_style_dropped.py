@@ -21,6 +21,7 @@ class CopyleftStyleDropped(Rule):
     labels = ("Copyleft-style Terms",)
     order = 20
     applies_to = "derivatives with a parent whose use restrictions or agreement must travel"
+    duties = ("use-restrictions",)
 
     def evaluate(self, ctx: AuditContext, view: str) -> list[RowResult]:
         qualifies = pair_matrix(ctx, lambda c, u: True, where=_required, key='csd-q')

@@ -21,6 +21,7 @@ class CopyleftViolation(Rule):
     labels = ("Copyleft Violation",)
     order = 30
     applies_to = "derivatives with a share-alike or strong copyleft parent"
+    duties = ("share-alike",)
 
     def evaluate(self, ctx: AuditContext, view: str) -> list[RowResult]:
         qualifies = pair_matrix(ctx, lambda c, u: True, where=_accepts, key='cv-q')

@@ -12,6 +12,8 @@ class GnuFreedomConflict(Rule):
     labels = ("FSff",)
     order = 60
     applies_to = "models whose lineage holds a GPL-2.0, GPL-3.0 or AGPL-3.0 work"
+    duties = ("no-further-restrictions",)
+    duty_tags = ("gnu",)
 
     def evaluate(self, ctx: AuditContext, view: str) -> list[RowResult]:
         return [freedom_row(ctx, view, self.labels[0], "gnu", "GNU-licensed")]

@@ -14,6 +14,7 @@ class LicenseMissing(Rule):
     order = 130
     in_study = False
     applies_to = "derivatives whose effective duties are not empty"
+    duties = ("license-copy",)
     needs_child_license = False
 
     def evaluate(self, ctx: AuditContext, view: str) -> list[RowResult]:

@@ -23,6 +23,7 @@ class LlamaExclusiveLicense(Rule):
     labels = tuple(label for _, label in ROWS)
     order = 70
     applies_to = "models with Llama 2 (resp. Meta Llama 3) in their lineage"
+    duties = ("no-improve-other-llm",)
 
     def evaluate(self, ctx: AuditContext, view: str) -> list[RowResult]:
         rows = []

@@ -8,8 +8,12 @@ because each exemption names only its own model family and its derivatives.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
 
+from licensegraph.licenses.kb import KnowledgeBase
 from licensegraph.rules.base import RowResult, Rule, is_undecidable, pair_matrix
 from licensegraph.rules.context import AuditContext
 from licensegraph.rules.llama_exclusive_license import _bans
@@ -24,6 +28,8 @@ class LlamaExclusiveMerge(Rule):
     labels = tuple(label for _, label in ROWS)
     order = 80
     applies_to = "merges with a parent in Llama 2 (resp. Meta Llama 3) lineage"
+    card_field = "base_model"
+    duties = ("no-improve-other-llm",)
     needs_child_license = False
 
     def evaluate(self, ctx: AuditContext, view: str) -> list[RowResult]:
@@ -65,6 +71,33 @@ class LlamaExclusiveMerge(Rule):
                 notes=[NOTE],
             ))
         return rows
+
+
+    def violations(self, kb: KnowledgeBase, parents: Sequence[tuple[str, Sequence[str]]]) -> list[dict[str, Any]]:
+        """This rule on one prospective merge (for `choose` and `check`): `parents` are
+        (parent id, the license ids upstream of it, its own included). For each Llama
+        lineage a parent is in, the parents outside it; a violation whatever license the
+        merge carries. Parents with no known license upstream are not counted as outside."""
+        if len(parents) < 2:
+            return []
+        out = []
+        for exempt, _label in ROWS:
+            binding = [(u, d) for _, ups in parents for u in ups if u in kb
+                       for d in kb.effective(u).duties_of("no-improve-other-llm") if d.exempt == exempt]
+            if not binding:
+                continue
+            upstream, duty = binding[0]
+            outside = [pid for pid, ups in parents
+                       if ups and not any(u in kb and _bans(kb.effective(u), exempt) for u in ups)]
+            if outside:
+                out.append({
+                    "rule_id": self.id, "upstream": upstream, "duty": "no-improve-other-llm", "outside": outside,
+                    "source": f"{duty.source.url} {duty.source.clause}".strip(),
+                    "message": (f"merging {upstream} material with {', '.join(outside)} (outside the {exempt} lineage) "
+                                f"uses it to improve another LLM ({duty.source.clause}); that is a violation whatever "
+                                "license the merge carries"),
+                })
+        return out
 
 
 RULE = LlamaExclusiveMerge()

@@ -25,6 +25,8 @@ class LlamaNaming(Rule):
     order = 110
     in_study = False
     applies_to = "finetunes, merges, adapters (and, as a warning, quantizations) with Llama 3 or later in lineage"
+    card_field = "model_name"
+    duties = ("name-prefix",)
     needs_child_license = False
 
     def evaluate(self, ctx: AuditContext, view: str) -> list[RowResult]:

@@ -66,6 +66,7 @@ class MergeConflict(Rule):
     order = 150
     in_study = False
     applies_to = "merges"
+    card_field = "base_model"
     needs_child_license = False
 
     def evaluate(self, ctx: AuditContext, view: str) -> list[RowResult]:

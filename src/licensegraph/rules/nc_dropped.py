@@ -20,6 +20,7 @@ class NcDropped(Rule):
     order = 120
     in_study = False
     applies_to = "derivatives with a non-commercial parent"
+    duties = ("non-commercial",)
 
     def evaluate(self, ctx: AuditContext, view: str) -> list[RowResult]:
         qualifies = pair_matrix(ctx, lambda c, u: True, where=_nc, key='nc-q')

@@ -16,6 +16,8 @@ class NoDerivatives(Rule):
     labels = ("ND",)
     order = 40
     applies_to = "derivatives with a no-derivatives parent"
+    card_field = "base_model"
+    duties = ("no-derivatives",)
     needs_child_license = False
 
     def evaluate(self, ctx: AuditContext, view: str) -> list[RowResult]:

@@ -191,6 +191,12 @@ class HubRecordStager:
             return None
         return con.execute("SELECT count(*) FROM _parsed").fetchall()[0][0], None
 
+    def stage_texts(self, texts: list[str]) -> int:
+        """Stage records given in memory as JSON texts (line numbers count from 1)."""
+        table = pa.table({"line": pa.array(range(1, len(texts) + 1), pa.int64()), "text": pa.array(texts, pa.string())})
+        self._stage_text_batch(table, set())
+        return len(texts)
+
     # -- shredding ------------------------------------------------------------------
     def _stage_text_batch(self, table: pa.Table, skip_lines: set[int]) -> None:
         self._parse_text_batch(table, skip_lines)

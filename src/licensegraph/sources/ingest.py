@@ -7,9 +7,11 @@ the store as it was. Re-ingesting the same data changes nothing; a record with a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from licensegraph.sources.hub_records import HubRecordStager
 from licensegraph.sources.lineage_csv import LineageStager
@@ -149,17 +151,42 @@ def _ingest_file(store: Store, path: Path, kind: str, progress: ProgressCallback
             lap("parse + shred")
             _merge_records(store, label, result)
             lap("merge into models")
-        # Card-level problems keep the record; count rejected records and files only once.
-        result.rejected = con.execute(
-            "SELECT count(DISTINCT coalesce(CAST(line AS VARCHAR), part)) FROM stage_rejects WHERE part <> 'card'"
-        ).fetchall()[0][0]
-        con.execute("INSERT INTO rejects (file, line, model_id, part, reason) SELECT file, line, model_id, part, coalesce(reason, 'unreadable') FROM stage_rejects")
+        _keep_rejects(con, result)
         con.execute("COMMIT")
         lap("commit")
     except Exception:
         con.execute("ROLLBACK")
         raise
     return result
+
+
+def read_records(store: Store, records: Sequence[Mapping[str, Any] | str], label: str) -> FileSummary:
+    """Read Hub records given in memory (mappings, or JSON texts) like the lines of a file
+    named `label`: one transaction, bad records go to `rejects`. No file is written."""
+    con = store.con
+    result = FileSummary(path=label, kind="records")
+    texts = [r if isinstance(r, str) else json.dumps(r, default=str) for r in records]
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for ddl in _STAGE_DDL:
+            con.execute(ddl)
+        result.read = HubRecordStager(con, Path(label), label).stage_texts(texts)
+        _merge_records(store, label, result)
+        _keep_rejects(con, result)
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return result
+
+
+def _keep_rejects(con, result: FileSummary) -> None:
+    """Count the staged rejects into `result` and keep them in `rejects`."""
+    # Card-level problems keep the record; count rejected records and files only once.
+    result.rejected = con.execute(
+        "SELECT count(DISTINCT coalesce(CAST(line AS VARCHAR), part)) FROM stage_rejects WHERE part <> 'card'"
+    ).fetchall()[0][0]
+    con.execute("INSERT INTO rejects (file, line, model_id, part, reason) SELECT file, line, model_id, part, coalesce(reason, 'unreadable') FROM stage_rejects")
 
 
 def _merge_records(store: Store, label: str, result: FileSummary) -> None:
