@@ -15,7 +15,7 @@ that name the input and the problem (`StoreError` and its kinds, `IngestError`,
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +25,14 @@ from licensegraph.api.choose import choose as choose_verb
 from licensegraph.api.explain import explain as explain_verb
 from licensegraph.api.findings import findings_page
 from licensegraph.api.ingest import ingest as ingest_verb
+from licensegraph.api.baseline import GateResult
 from licensegraph.api.results import (
     AuditResult,
     AuditRunInfo,
     CheckResult,
     Choice,
     Explanation,
+    Finding,
     FindingsPage,
     IngestReport,
     Reject,
@@ -130,7 +132,7 @@ class LicenseGraph:
                      for f, line, m, part, reason in rows)
 
     def audit(self, view: str = "local", rule_ids: Sequence[str] | None = None, hub_labels: bool = False,
-              full: bool = False) -> AuditResult:
+              full: bool = False, progress: ProgressCallback | None = None) -> AuditResult:
         """Run the rules (only models changed since the last audit, unless `full`) and return the
         study-style table of `view`. ValueError for an unknown view or rule; EmptyStore when
         the store holds no models."""
@@ -144,7 +146,7 @@ class LicenseGraph:
         if not store.scalar("SELECT count(*) FROM models"):
             raise EmptyStore(f"the store {store.path} holds no models: run `licensegraph ingest` first")
         run = run_audit(store, self.kb, rule_ids=list(rule_ids) if rule_ids else None,
-                        incremental=False if full else None)
+                        incremental=False if full else None, progress=progress)
         info = AuditRunInfo(incremental=run.incremental, affected=run.affected, models=run.models)
         return audit_mod.audit_table(store, view=view, hub_labels=hub_labels, rule_ids=rule_ids,
                                      notes=run.notes, run=info)
@@ -160,6 +162,23 @@ class LicenseGraph:
         """One page of the last audit's findings matching every given filter (empty before any audit)."""
         return findings_page(self.store, view=view, rule_id=rule_id, severity=severity, model_id=model_id,
                              ancestor_id=ancestor_id, relation=relation, offset=offset, limit=limit)
+
+    def gate(self, view: str, fail_on: str, baseline: Path | str | None = None,
+             rule_ids: Sequence[str] | None = None) -> GateResult:
+        """`audit --fail-on`: the last audit's findings of `view` at or above `fail_on`, less those
+        the baseline file accepts (BaselineError for a file that cannot be read)."""
+        from licensegraph.api.baseline import gate, load_baseline
+
+        return gate(self.store, view, fail_on, load_baseline(baseline) if baseline else None, rule_ids)
+
+    def iter_findings(self, *, view: str | None = None, severity: str | None = None,
+                      rule_id: str | None = None, page_size: int = 10_000) -> Iterator[Finding]:
+        """Every finding matching the filters, page by page (for exports and baselines)."""
+        offset: int | None = 0
+        while offset is not None:
+            page = self.findings(view=view, severity=severity, rule_id=rule_id, offset=offset, limit=page_size)
+            yield from page.findings
+            offset = page.next_offset
 
     def explain(self, model_id: str) -> Explanation:
         """A model's lineage, its effective duties with sources, and its findings (ModelNotFound if absent)."""

@@ -23,7 +23,12 @@ def ingest(store: Store, paths: Iterable[Path | str], progress: ProgressCallback
     Bad records go to `rejects` (counted per file); IngestError before touching the store
     when a path is missing or of an unsupported kind."""
     summary = read_files(store, paths, progress=progress)
+    # A total of 0 marks a phase whose size is not known: a spinner with elapsed time.
+    if progress:
+        progress("building the lineage graph", 0, 0)
     build_lineage(store)
+    if progress:
+        progress("resolving licenses", 0, 0)
     normalize_licenses(store)
     return IngestReport(files=tuple(_report(f) for f in summary.files))
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import NoReturn, Optional
+from typing import Any, NoReturn, Optional
 
 import typer
 from rich.console import Console
 from rich.markup import escape
+from typer.core import TyperArgument, TyperOption
 
 from licensegraph.api import LicenseGraph, StoreError
 from licensegraph.store.db import default_db_path
@@ -15,10 +16,51 @@ from licensegraph.store.db import default_db_path
 app = typer.Typer(
     help="Check that Hugging Face models respect the licenses of the models they were built from.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish, PowerShell
 )
+# Rich honours NO_COLOR (https://no-color.org) and a dumb or piped terminal by itself.
 console = Console()
 err = Console(stderr=True)
+
+
+def _type_label(self: Any, ctx: Any) -> str | None:
+    """Help shows a value's kind in capitals (PATH, TEXT, N), and nothing beside a flag."""
+    if getattr(self, "is_flag", False) or getattr(self, "count", False):
+        return None
+    if self.metavar is not None:
+        return str(self.metavar)
+    label = str(TyperOption.display_type(self, ctx)).strip("<>")
+    if label.startswith("list[") and label.endswith("]"):
+        label = label[5:-1]
+    return _TYPE_LABELS.get(label, label.upper())
+
+
+_TYPE_LABELS = {"str": "TEXT", "int": "N", "float": "NUMBER", "Path": "PATH", "path": "PATH", "file": "FILE",
+                "directory": "DIR"}
+TyperOption.display_type_rich = _type_label  # type: ignore[method-assign]
+TyperArgument.display_type_rich = _type_label  # type: ignore[method-assign]
+
+
+def _version(value: bool) -> None:
+    if value:
+        from licensegraph import __version__
+
+        print(f"licensegraph {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Print the version and exit."),
+    no_color: bool = typer.Option(False, "--no-color", help="No colour in the output (as does NO_COLOR=1)."),
+) -> None:
+    """Check that Hugging Face models respect the licenses of the models they were built from.
+
+    Start with `licensegraph ingest FILE` (or `licensegraph crawl`), then `licensegraph audit`.
+    Nothing licensegraph prints is legal advice."""
+    if no_color:
+        console.no_color = err.no_color = True
 
 DB_HELP = "Store file (default: the user data directory, or $LICENSEGRAPH_DB)."
 DbOption = typer.Option(None, "--db", help=DB_HELP)

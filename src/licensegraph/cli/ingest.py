@@ -17,28 +17,19 @@ def ingest(
     paths: list[Path] = typer.Argument(..., help="Model records (.jsonl[.gz], .parquet) and lineage CSVs (.csv[.gz])."),
     db: Optional[Path] = DbOption,
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Print phase timings on stderr."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Print each step's time on stderr."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display."),
 ) -> None:
-    """Read Hub metadata into the store, then rebuild lineage and licenses."""
-    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+    """Read Hub metadata into the store, then rebuild lineage and licenses.
 
+    Example: licensegraph ingest hub-sample-2025.jsonl.gz hub-lineage-2025.csv.gz"""
+    from licensegraph.cli.progress import phase_progress
     from licensegraph.cli.render import render_ingest
 
     lg = graph(db)
-    progress = Progress(
-        TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
-        console=err, transient=True, disable=as_json or not err.is_terminal,
-    )
-    tasks: dict[str, int] = {}
-
-    def on_progress(label: str, done: int, total: int) -> None:
-        if label not in tasks:
-            tasks[label] = progress.add_task(Path(label).name, total=total)
-        progress.update(tasks[label], completed=done, total=total)
-
     try:
-        with progress:
-            report = lg.ingest(paths, progress=on_progress)
+        with phase_progress(quiet=quiet or as_json, verbose=verbose) as progress:
+            report = lg.ingest(paths, progress=progress)
     except IngestError as exc:
         fail(exc)
     finally:

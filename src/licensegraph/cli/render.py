@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
+
+from licensegraph.cli.layout import Grid, hanging, print_grid
 
 from licensegraph.api.results import AuditResult, Explanation, IngestReport, Reject, StatsResult
-from licensegraph.formats.table import AUDIT_HEADERS, EXCLUDED_INTRO, audit_cells, audit_title, excluded_line
+from licensegraph.formats.table import AUDIT_HEADERS, RELATION_ABBREVIATIONS, EXCLUDED_INTRO, audit_cells, audit_title, excluded_line
 
 
 def _kv_table(title: str, rows: list[tuple[str, str]]) -> Table:
@@ -19,26 +22,34 @@ def _kv_table(title: str, rows: list[tuple[str, str]]) -> Table:
 
 
 def render_ingest(console: Console, report: IngestReport) -> None:
-    from pathlib import Path
-
-    table = Table(title="ingest")
     counts = ("read", "stored", "updated", "unchanged", "superseded", "rejected")
-    for col in ("file", *counts):
-        table.add_column(col, justify="left" if col == "file" else "right")
+    grid = Grid("ingest", ("file", *counts))
     for f in report.files:
-        table.add_row(Path(f.path).name, *(f"{getattr(f, c):,}" for c in counts))
-    console.print(table)
+        grid.add_row(display_paths([f.path for f in report.files])[f.path], *(f"{getattr(f, c):,}" for c in counts))
+    print_grid(console, grid)
+
+
+def display_paths(paths: list[str]) -> dict[str, str]:
+    """Each path as its file name, or with as many parent folders as it takes to tell it from the others."""
+    from pathlib import PurePath
+
+    shown: dict[str, str] = {}
+    for path in paths:
+        parts = PurePath(path).parts
+        depth = 1
+        while depth < len(parts) and any(
+                PurePath(o).parts[-depth:] == parts[-depth:] for o in paths if o != path):
+            depth += 1
+        shown[path] = str(PurePath(*parts[-depth:]))
+    return shown
 
 
 def render_rejects(console: Console, rows: tuple[Reject, ...]) -> None:
-    from pathlib import Path
-
-    table = Table(title="rejects")
-    for col in ("file", "line", "model", "part", "reason"):
-        table.add_column(col)
+    grid = Grid("rejects", ("file", "line", "model", "part", "reason"), numeric=False)
+    names = display_paths(sorted({r.file for r in rows}))
     for r in rows:
-        table.add_row(Path(r.file).name, str(r.line or ""), r.model_id or "", r.part, r.reason)
-    console.print(table)
+        grid.add_row(names[r.file], str(r.line or ""), r.model_id or "", r.part, r.reason)
+    print_grid(console, grid)
 
 
 def render_stats(console: Console, data: StatsResult) -> None:
@@ -90,66 +101,97 @@ def render_stats(console: Console, data: StatsResult) -> None:
 
 
 def render_audit(console: Console, data: AuditResult) -> None:
-    table = Table(title=audit_title(data))
-    for h in AUDIT_HEADERS:
-        # the rule label must stay readable on a narrow terminal; numbers may wrap
-        table.add_column(h, justify="left" if h == "Rule" else "right", no_wrap=h == "Rule")
+    grid = Grid(audit_title(data), AUDIT_HEADERS)
+    compact_rows = []
     study_done = False
     for row in data.rows:
-        if not row.in_study and not study_done:
-            table.add_section()
-            study_done = True
-        table.add_row(*audit_cells(row))
-    console.print(table)
-    console.print(EXCLUDED_INTRO)
+        opens = not row.in_study and not study_done
+        study_done = study_done or opens
+        grid.add_row(*audit_cells(row), new_section=opens)
+        # the compact layout puts each share under its count
+        compact_rows.append([c.replace(" (", "\n").rstrip(")") for c in audit_cells(row)])
+    compact_headers = (AUDIT_HEADERS[0], AUDIT_HEADERS[1], AUDIT_HEADERS[2], *RELATION_ABBREVIATIONS.values())
+    legend = ("Each cell: a count, then its share (of the qualifying models for Noncompliant; of the row's "
+              "noncompliant models for a relation). Ft finetune, Mg merge, Qt quantization, Ad adapter.")
+    print_grid(console, grid, alternatives=[(compact_headers, compact_rows, legend)])
+    console.print()
+    hanging(console, EXCLUDED_INTRO, subsequent=0)
     for row in data.rows:
-        console.print(f"  {excluded_line(row)}")
-    console.print(f"[dim]{data.disclaimer}[/dim]")
+        hanging(console, excluded_line(row), indent=2, subsequent=4)
+    hanging(console, Text(data.disclaimer, style="dim"), subsequent=0)
+
+
+def render_notes(console: Console, data: AuditResult) -> None:
+    """The notes rules left, each saying which rule and which rows of the table it is about."""
+    labels = {r.rule_id: r.label for r in data.rows}
+    rows_of: dict[str, list[str]] = {}
+    for r in data.rows:
+        rows_of.setdefault(r.rule_id, []).append(r.label)
+    for rule_id, notes in data.notes.items():
+        about = ", ".join(rows_of.get(rule_id, [labels.get(rule_id, rule_id)]))
+        for note in notes:
+            hanging(console, Text(f"Note on {about} ({rule_id}): {note}", style="dim"), subsequent=2)
 
 
 def render_explain(console: Console, data: Explanation) -> None:
     from rich.tree import Tree
 
     m = data.model
-    raw = f" (declared: {m.license_raw})" if m.license_raw and m.license_raw != m.license else ""
-    console.print(f"[bold]{m.model_id}[/bold]  license [cyan]{m.license}[/cyan]{raw}"
-                  + ("  [red]deleted from the Hub[/red]" if m.deleted else ""))
+    head = Text.assemble((m.model_id, "bold"), "  license ", (m.license, "cyan"))
+    if m.license_raw and m.license_raw != m.license:
+        head.append(f" (declared: {m.license_raw})")
+    if m.deleted:
+        head.append("  deleted from the Hub", style="red")
+    hanging(console, head)
     tree = Tree("lineage")
     nodes = {m.model_id.lower(): tree}
     for anc in data.ancestors:
         parent_node = nodes.get(anc.child_id.lower(), tree)
-        label = (f"{anc.ancestor_id}  [magenta]{anc.relation}[/magenta] ({anc.relation_source}"
-                 + (f", Hub said {anc.hub_relation}" if anc.hub_relation and anc.hub_relation != anc.relation else "")
-                 + f")  license [cyan]{anc.license}[/cyan]"
-                 + (f" (declared: {anc.license_raw})" if anc.license_raw and anc.license_raw != anc.license else "")
-                 + ("  [yellow]not in store[/yellow]" if anc.dangling else "")
-                 + ("  [red]in a cycle[/red]" if anc.in_cycle else ""))
+        hub = f", Hub said {anc.hub_relation}" if anc.hub_relation and anc.hub_relation != anc.relation else ""
+        label = Text.assemble(anc.ancestor_id, "  ", (anc.relation or "", "magenta"),
+                              f" ({anc.relation_source}{hub})  license ", (anc.license or "", "cyan"))
+        if anc.license_raw and anc.license_raw != anc.license:
+            label.append(f" (declared: {anc.license_raw})")
+        if anc.dangling:
+            label.append("  not in store", style="yellow")
+        if anc.in_cycle:
+            label.append("  in a cycle", style="red")
         nodes[anc.ancestor_id.lower()] = parent_node.add(label)
     console.print(tree)
     if data.effective_duties:
-        console.print("[bold]effective duties[/bold] (from every ancestor, whatever the models in between declared)")
+        hanging(console, Text.assemble(("effective duties", "bold"),
+                                       " (from every ancestor, whatever the models in between declared)"))
         current = None
         for d in data.effective_duties:
             if d.license != current:
                 current = d.license
-                console.print(f"  [cyan]{d.license}[/cyan] (from {d.ancestor_id})")
-            text = f" \"{d.text}\"" if d.text else ""
-            console.print(f"    - {d.duty}: {d.summary}{text} [dim]({d.clause or ''}; {d.source or ''})[/dim]",
-                          soft_wrap=False)
+                hanging(console, Text.assemble((d.license, "cyan"), f" (from {d.ancestor_id})"), indent=2)
+            item = Text(f"- {d.duty}: {d.summary}")
+            if d.text:
+                item.append(f' "{d.text}"')
+            where = "; ".join(x for x in (d.clause, d.source) if x)
+            if where:
+                item.append(f" ({where})", style="dim")
+            hanging(console, item, indent=4, subsequent=6)
     else:
-        console.print("no duties inherited from ancestors")
+        hanging(console, "no duties inherited from ancestors")
     if not data.audited:
-        console.print("[yellow]no audit has been run on this store yet: run `licensegraph audit` for findings[/yellow]")
+        hanging(console, Text("no audit has been run on this store yet: run `licensegraph audit` for findings",
+                              style="yellow"))
     for f in data.findings:
         colour = "red" if f.severity == "violation" else "yellow"
-        console.print(f"[{colour}]{f.severity}[/{colour}] [{f.view}] {f.rule_id} ({f.label}): {f.message}")
+        hanging(console, Text.assemble((f.severity, colour), f" [{f.view} view] {f.rule_id} ({f.label}): ",
+                                       f.message or ""), subsequent=4)
         if f.path:
-            console.print(f"    path: {' -> '.join(f.path)}")
-        if f.clause or f.source:
-            console.print(f"    clause: {f.clause or ''} {f.source or ''}")
-        console.print(f"    fix: {f.remedy}")
+            hanging(console, f"path: {' -> '.join(f.path)}", indent=4, subsequent=6)
+        where = " ".join(x for x in (f.clause, f.source) if x)
+        if where:
+            hanging(console, f"clause: {where}", indent=4, subsequent=6)
+        if f.remedy:
+            hanging(console, f"fix: {f.remedy}", indent=4, subsequent=6)
         if f.possibly_incomplete:
-            console.print("    [dim]possibly incomplete: a license upstream could not be resolved[/dim]")
+            hanging(console, Text("possibly incomplete: a license upstream could not be resolved", style="dim"),
+                    indent=4, subsequent=6)
     for issue in data.lineage_issues:
-        console.print(f"[yellow]{issue.kind}[/yellow]: {issue.detail}")
-    console.print(f"[dim]{data.disclaimer}[/dim]")
+        hanging(console, Text.assemble((issue.kind, "yellow"), f": {issue.detail}"))
+    hanging(console, Text(data.disclaimer, style="dim"))

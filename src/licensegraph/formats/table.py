@@ -9,6 +9,8 @@ from licensegraph.api.results import AuditResult, AuditRow
 from licensegraph.vocab import BREAKDOWN
 
 AUDIT_HEADERS = ("Rule", "Noncompliant", "Qualifying", "Finetune", "Merge", "Quantization", "Adapter")
+#: Short column headers for narrow terminals, with a legend printed under the table.
+RELATION_ABBREVIATIONS = {"finetune": "Ft", "merge": "Mg", "quantization": "Qt", "adapter": "Ad"}
 EXCLUDED_INTRO = ("Left out of the denominator (a license the decision needs is none, unknown, "
                   "other-unresolved, or the model is absent from the store):")
 

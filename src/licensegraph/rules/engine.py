@@ -8,6 +8,7 @@ over all findings at once.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -154,7 +155,8 @@ def _can_run_incrementally(store: Store, layout, fingerprint: str) -> bool:
 
 
 def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str] | None = None,
-              views: tuple[str, ...] = VIEWS, incremental: bool | None = None) -> AuditRun:
+              views: tuple[str, ...] = VIEWS, incremental: bool | None = None,
+              progress: Callable[[str, int, int], None] | None = None) -> AuditRun:
     """Evaluate the rules and store findings and counts.
 
     With every rule and both views, per-model outcomes are kept so that the next run can
@@ -163,7 +165,8 @@ def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str]
     """
     from licensegraph.licenses.kb import load_kb
 
-    timer = PhaseTimer()
+    # each finished phase is announced as "audit: PHASE done" (a spinner line on a terminal)
+    timer = PhaseTimer(on_lap=(lambda name, _s: progress(f"audit: {name} done", 0, 0)) if progress else None)
     lap = timer.lap
 
     kb = kb or load_kb()

@@ -121,13 +121,21 @@ def _ingest_file(store: Store, path: Path, kind: str, progress: ProgressCallback
     label = str(path)
     result = FileSummary(path=label, kind=kind)
 
+    name = path.name
+
     def report(done: int, total: int) -> None:
+        # bytes read of the file; the (1, 1) a whole-file reader sends says "read", no bar
+        if progress and total > 1:
+            progress(f"reading {name}", done, total)
+
+    def phase(what: str) -> None:
         if progress:
-            progress(label, done, total)
+            progress(f"{what} {name}", 0, 0)
 
     timer = PhaseTimer()
     result.timings = timer.seconds
     lap = timer.lap
+    phase("reading")
     stager = HubRecordStager(con, path, label) if kind != "lineage" else None
     fast_read = kind == "records" and stager.read_fast()
     lap("read")
@@ -137,6 +145,7 @@ def _ingest_file(store: Store, path: Path, kind: str, progress: ProgressCallback
             con.execute(ddl)
         if kind == "lineage":
             result.read, result.error = LineageStager(con, path, label).stage(report)
+            phase("merging into the store:")
             _merge_lineage(store, label, result)
         else:
             if kind == "parquet":
@@ -149,6 +158,7 @@ def _ingest_file(store: Store, path: Path, kind: str, progress: ProgressCallback
                     result.read, result.error = fast
                     report(1, 1)
             lap("parse + shred")
+            phase("merging into the store:")
             _merge_records(store, label, result)
             lap("merge into models")
         _keep_rejects(con, result)
