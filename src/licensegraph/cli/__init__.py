@@ -3,10 +3,18 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import sys
 
-from licensegraph.cli import audit, check, choose, explain, ingest, rejects, rules, stats, synth  # noqa: F401 - registers
 from licensegraph.cli.app import app
+
+# Every module of this package but these is a command module that registers itself on `app`
+# when imported; a new command is a new module, and touches no list.
+_NOT_COMMANDS = {"app", "layout", "progress", "render"}
+for _info in pkgutil.iter_modules(__path__):
+    if not _info.name.startswith("_") and _info.name not in _NOT_COMMANDS:
+        importlib.import_module(f"{__name__}.{_info.name}")
 
 __all__ = ["app", "main"]
 
