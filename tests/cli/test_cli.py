@@ -72,6 +72,16 @@ def test_rejects_listing(tmp_path):
 
 
 def test_audit_of_an_empty_store_says_so(tmp_path):
+    from licensegraph.store.db import Store
+
+    Store(tmp_path / "empty.duckdb").close()
     result = run("audit", "--db", tmp_path / "empty.duckdb")
     assert result.exit_code == 2
     assert "holds no models" in " ".join(result.output.split())
+
+
+def test_audit_of_a_missing_store_creates_nothing(tmp_path):
+    result = run("audit", "--db", tmp_path / "nodir" / "missing.duckdb")
+    assert result.exit_code == 2
+    assert "no store at" in " ".join(result.output.split())
+    assert not (tmp_path / "nodir").exists()

@@ -88,7 +88,9 @@ def test_license_as_list(store, tmp_path):
     rec = set_card(real_record("microsoft/phi-2"), license=["MIT", "apache-2.0"])
     ingest(store, [write_jsonl(tmp_path / "r.jsonl", [rec])])
     assert store.execute("SELECT card_license FROM models").fetchone()[0] == ["MIT", "apache-2.0"]
-    assert license_of(store, "microsoft/phi-2")[:2] == ("mit", "list")
+    # every entry is kept; the model is judged under the most restrictive one
+    assert license_of(store, "microsoft/phi-2")[:2] == ("apache-2.0", "list")
+    assert store.execute("SELECT licenses FROM model_licenses").fetchone()[0] == ["mit", "apache-2.0"]
 
 
 def test_base_model_list_is_a_merge_by_evidence(sample_store):

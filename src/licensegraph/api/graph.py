@@ -15,7 +15,8 @@ that name the input and the problem (`StoreError` and its kinds, `IngestError`,
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from licensegraph.api.explain import explain as explain_verb
 from licensegraph.api.findings import findings_page
 from licensegraph.api.ingest import ingest as ingest_verb
 from licensegraph.api.baseline import GateResult
+from licensegraph.api.ingest import rebuild_derived
 from licensegraph.api.results import (
     AuditResult,
     AuditRunInfo,
@@ -46,11 +48,12 @@ from licensegraph.licenses.kb import KnowledgeBase, load_kb
 from licensegraph.rules import all_rules
 from licensegraph.rules.engine import run_audit
 from licensegraph.sources.ingest import ProgressCallback
-from licensegraph.store.db import Store, StoreError, default_db_path
+from licensegraph.store.db import Store, StoreError, StoreMissing, check_store_file, default_db_path
+from licensegraph.store.session import open_for_reading, write_store
 from licensegraph.vocab import VIEWS
 
 
-class NoStore(StoreError):
+class NoStore(StoreMissing):
     """The store file does not exist (and the verb only reads)."""
 
 
@@ -62,15 +65,22 @@ class LicenseGraph:
     """A licensegraph store and the product's verbs over it.
 
     `db`: the store file (default: `$LICENSEGRAPH_DB`, else the user data directory).
-    `read_only`: open the store read-only, and fail with NoStore when it does not exist
-    (no file is created). The store is opened on first use; `close()` (or a `with`
-    block) releases it.
+    Reading verbs open the store read-only on first use (NoStore when it does not exist:
+    nothing is created) and see the last completed write; `close()` (or a `with` block)
+    releases it, and a later verb opens it again, seeing any write made meanwhile. Writing
+    verbs (`ingest`, `audit`) go through `writing()`: the writer lock, a copy, an atomic
+    replacement (store.session). `read_only`: refuse the writing verbs.
+    `lock_timeout` / `on_wait(message)`: how long a writing verb waits for another writer
+    (default $LICENSEGRAPH_LOCK_TIMEOUT or 600 s) and what it is told while it waits.
     """
 
     def __init__(self, db: Path | str | None = None, *, read_only: bool = False,
-                 kb: KnowledgeBase | None = None) -> None:
+                 kb: KnowledgeBase | None = None, lock_timeout: float | None = None,
+                 on_wait: Callable[[str], None] | None = None) -> None:
         self.path = Path(db) if db is not None and str(db) != ":memory:" else (db or default_db_path())
         self.read_only = read_only
+        self.lock_timeout = lock_timeout
+        self.on_wait = on_wait
         self._kb = kb
         self._store: Store | None = None
 
@@ -88,13 +98,58 @@ class LicenseGraph:
         return str(self.path) == ":memory:" or Path(self.path).exists()
 
     @property
+    def _in_memory(self) -> bool:
+        return str(self.path) == ":memory:"
+
+    @property
     def store(self) -> Store:
-        """The open store (opened on first use)."""
+        """The open store: read-only (opened on first use), or the writable copy inside `writing()`."""
         if self._store is None:
-            if self.read_only and not self.exists():
-                raise NoStore(f"no store at {self.path}; run `licensegraph ingest` first (or pass --db)")
-            self._store = Store(self.path, read_only=self.read_only)
+            if self._in_memory:
+                self._store = Store(self.path)
+            else:
+                try:
+                    self._store = open_for_reading(self.path)
+                except NoStore:
+                    raise
+                except StoreMissing as exc:
+                    raise NoStore(str(exc)) from None
         return self._store
+
+    def check_path(self, create: bool = False) -> None:
+        """Raise StoreError now if the path cannot be a store (or, unless `create`, is missing)."""
+        if self._in_memory:
+            return
+        try:
+            check_store_file(Path(self.path), must_exist=not create)
+        except StoreMissing as exc:
+            raise NoStore(str(exc)) from None
+
+    @contextmanager
+    def writing(self, create: bool = False) -> Iterator[Store]:
+        """The store, writable, for one atomic step: inside the block `self.store` is a copy
+        that replaces the store when the block ends (an exception discards it). Waits for
+        another writer. `create`: make the store if there is none (ingest, crawl). A store
+        left stale by an in-place writer is repaired first."""
+        if self.read_only:
+            raise StoreError(f"{self.path} was opened read-only")
+        if self._in_memory:
+            yield self.store
+            return
+        self.close()  # a read connection would keep showing the old file
+        try:
+            with write_store(self.path, create=create, timeout=self.lock_timeout, on_wait=self.on_wait) as store:
+                self._store = store
+                try:
+                    if store.derived_stale():
+                        rebuild_derived(store)
+                    yield store
+                finally:
+                    self._store = None
+        except StoreMissing as exc:
+            if isinstance(exc, NoStore):
+                raise
+            raise NoStore(str(exc)) from None
 
     def _optional_store(self) -> Store | None:
         return self.store if self.exists() else None
@@ -117,7 +172,8 @@ class LicenseGraph:
         """Read model records (.jsonl[.gz], .parquet) and lineage CSVs, then rebuild lineage and licenses.
 
         `progress(label, done, total)` is called while files are read."""
-        return ingest_verb(self.store, paths, progress=progress)
+        with self.writing(create=True) as store:
+            return ingest_verb(store, paths, progress=progress)
 
     def stats(self, top: int = 15) -> StatsResult:
         """Models, edges by relation, licenses, dangling parents and cycles in the store."""
@@ -142,14 +198,14 @@ class LicenseGraph:
         for rule_id in rule_ids or ():
             if rule_id not in known:
                 raise ValueError(f"unknown rule {rule_id!r}; known rules: {', '.join(sorted(known))}")
-        store = self.store
-        if not store.scalar("SELECT count(*) FROM models"):
-            raise EmptyStore(f"the store {store.path} holds no models: run `licensegraph ingest` first")
-        run = run_audit(store, self.kb, rule_ids=list(rule_ids) if rule_ids else None,
-                        incremental=False if full else None, progress=progress)
-        info = AuditRunInfo(incremental=run.incremental, affected=run.affected, models=run.models)
-        return audit_mod.audit_table(store, view=view, hub_labels=hub_labels, rule_ids=rule_ids,
-                                     notes=run.notes, run=info)
+        with self.writing() as store:
+            if not store.scalar("SELECT count(*) FROM models"):
+                raise EmptyStore(f"the store {self.path} holds no models: run `licensegraph ingest` first")
+            run = run_audit(store, self.kb, rule_ids=list(rule_ids) if rule_ids else None,
+                            incremental=False if full else None, progress=progress)
+            info = AuditRunInfo(incremental=run.incremental, affected=run.affected, models=run.models)
+            return audit_mod.audit_table(store, view=view, hub_labels=hub_labels, rule_ids=rule_ids,
+                                         notes=run.notes, run=info)
 
     def audit_table(self, view: str = "local", hub_labels: bool = False,
                     rule_ids: Sequence[str] | None = None) -> AuditResult:

@@ -13,8 +13,24 @@ from licensegraph.sources.ingest import FileSummary, IngestError, ProgressCallba
 from licensegraph.sources.ingest import ingest as read_files
 from licensegraph.sources.ingest import read_records
 from licensegraph.store.db import Store
+from licensegraph.store.killpoints import kill_point
 
-__all__ = ["IngestError", "ingest", "ingest_records"]
+__all__ = ["IngestError", "ingest", "ingest_records", "rebuild_derived"]
+
+
+def rebuild_derived(store: Store, progress: ProgressCallback | None = None) -> None:
+    """Bring lineage and licenses up to date with the records (incrementally when few
+    models changed) and mark derived state fresh. Writers call it after changing records,
+    and before anything else when they find the store stale."""
+    # A total of 0 marks a phase whose size is not known: a spinner with elapsed time.
+    if progress:
+        progress("building the lineage graph", 0, 0)
+    build_lineage(store)
+    kill_point("lineage-built")
+    if progress:
+        progress("resolving licenses", 0, 0)
+    normalize_licenses(store)  # marks derived state fresh in its transaction
+    kill_point("licenses-normalized")
 
 
 def ingest(store: Store, paths: Iterable[Path | str], progress: ProgressCallback | None = None) -> IngestReport:
@@ -22,22 +38,19 @@ def ingest(store: Store, paths: Iterable[Path | str], progress: ProgressCallback
 
     Bad records go to `rejects` (counted per file); IngestError before touching the store
     when a path is missing or of an unsupported kind."""
+    if store.derived_stale():  # an earlier in-place write was cut short
+        rebuild_derived(store)
     summary = read_files(store, paths, progress=progress)
-    # A total of 0 marks a phase whose size is not known: a spinner with elapsed time.
-    if progress:
-        progress("building the lineage graph", 0, 0)
-    build_lineage(store)
-    if progress:
-        progress("resolving licenses", 0, 0)
-    normalize_licenses(store)
+    rebuild_derived(store, progress)
     return IngestReport(files=tuple(_report(f) for f in summary.files))
 
 
 def ingest_records(store: Store, records: Sequence[Mapping[str, Any] | str], label: str = "<memory>") -> IngestReport:
     """Like `ingest`, for Hub records held in memory (mappings or JSON texts): no file is written."""
+    if store.derived_stale():
+        rebuild_derived(store)
     summary = read_records(store, records, label)
-    build_lineage(store)
-    normalize_licenses(store)
+    rebuild_derived(store)
     return IngestReport(files=(_report(summary),))
 
 

@@ -85,11 +85,20 @@ def say(text: str) -> None:
     console.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
-def graph(db: Optional[Path], read_only: bool = False) -> LicenseGraph:
-    """The LicenseGraph on --db (or the default store); exit 2 when a read-only store is missing."""
-    lg = LicenseGraph(db or default_db_path(), read_only=read_only)
+def _waiting(message: str) -> None:
+    err.print(f"[yellow]{escape(message)}[/yellow]", highlight=False, soft_wrap=True)
+
+
+def graph(db: Optional[Path], read_only: bool = False, create: bool = False) -> LicenseGraph:
+    """The LicenseGraph on --db (or the default store); exit 2 when the path is not a store,
+    or is missing and the command may not `create` it. A reading command opens the store
+    now, so a bad store fails before any work; a writing one waits for another writer."""
+    lg = LicenseGraph(db or default_db_path(), read_only=read_only, on_wait=_waiting)
     try:
-        lg.store  # noqa: B018 - open now, so a bad store fails before any work
+        if read_only:
+            lg.store  # noqa: B018
+        else:
+            lg.check_path(create=create)
     except StoreError as exc:
         fail(exc)
     return lg

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from licensegraph.api import IngestError
+from licensegraph.api import IngestError, StoreError
 from licensegraph.cli.app import DbOption, app, console, err, fail, graph
 from licensegraph.formats import json as json_format
 
@@ -26,11 +26,11 @@ def ingest(
     from licensegraph.cli.progress import phase_progress
     from licensegraph.cli.render import render_ingest
 
-    lg = graph(db)
+    lg = graph(db, create=True)
     try:
         with phase_progress(quiet=quiet or as_json, verbose=verbose) as progress:
             report = lg.ingest(paths, progress=progress)
-    except IngestError as exc:
+    except (IngestError, StoreError) as exc:
         fail(exc)
     finally:
         lg.close()

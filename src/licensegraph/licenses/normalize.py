@@ -42,17 +42,32 @@ def resolve_one(kb: KnowledgeBase, raw: str, name: str | None, link: str | None)
 
 
 def resolve(kb: KnowledgeBase, raws: list[str] | None, name: str | None, link: str | None) -> tuple[str, str]:
-    """The declared license list -> (license id, resolution)."""
+    """The declared license list -> (license id, resolution); see `resolve_all`."""
+    license_id, how, _ = resolve_all(kb, raws, name, link)
+    return license_id, how
+
+
+def resolve_all(kb: KnowledgeBase, raws: list[str] | None, name: str | None,
+                link: str | None) -> tuple[str, str, list[str]]:
+    """The declared license list -> (the license the model is judged under, resolution,
+    every entry normalized).
+
+    A card that lists several licenses binds the model by all of them: every entry is an
+    upstream license of its descendants (rules.context), and the model itself is judged
+    under its most restrictive decidable entry (`feasibility.restrictiveness`, the order
+    `choose` uses), so that a non-commercial entry is never hidden behind a permissive one."""
+    from licensegraph.licenses.feasibility import restrictiveness
+
     if not raws:
-        return NONE, "none"
+        return NONE, "none", [NONE]
     results = [resolve_one(kb, r, name, link) for r in raws]
+    every = list(dict.fromkeys(license_id for license_id, _ in results))
     if len(results) == 1:
-        return results[0]
-    # Several values (a list where the Hub expects one id): take the first decidable one.
-    for license_id, _ in results:
-        if license_id not in UNDECIDABLE:
-            return license_id, "list"
-    return results[0][0], "list"
+        return results[0][0], results[0][1], every
+    decidable = [i for i in every if i not in UNDECIDABLE and i in kb]
+    if decidable:
+        return max(decidable, key=lambda i: restrictiveness(kb.effective(i))), "list", every
+    return results[0][0], "list", every
 
 
 def normalize_licenses(store: Store, kb: KnowledgeBase | None = None, incremental: bool = True) -> None:
@@ -78,14 +93,15 @@ def normalize_licenses(store: Store, kb: KnowledgeBase | None = None, incrementa
     combos = con.execute(
         "SELECT DISTINCT raw, license_name, license_link FROM _declared"
     ).fetchall()
-    raws, names, links, ids, hows = [], [], [], [], []
+    raws, names, links, ids, hows, everys = [], [], [], [], [], []
     for raw, name, link in combos:
-        license_id, how = resolve(kb, raw, name, link)
+        license_id, how, every = resolve_all(kb, raw, name, link)
         raws.append(raw)
         names.append(name)
         links.append(link)
         ids.append(license_id)
         hows.append(how)
+        everys.append(every)
     con.register(
         "_resolved",
         pa.table(
@@ -95,6 +111,7 @@ def normalize_licenses(store: Store, kb: KnowledgeBase | None = None, incrementa
                 "license_link": pa.array(links, pa.string()),
                 "license": pa.array(ids, pa.string()),
                 "resolution": pa.array(hows, pa.string()),
+                "licenses": pa.array(everys, pa.list_(pa.string())),
             }
         ),
     )
@@ -107,12 +124,13 @@ def normalize_licenses(store: Store, kb: KnowledgeBase | None = None, incrementa
             con.execute(MODEL_LICENSES_DDL)
         con.execute(
             """
-            INSERT INTO model_licenses
+            INSERT INTO model_licenses BY NAME
             SELECT d.model_key, d.id, d.deleted, d.has_record,
                    -- a model known only from lineage rows has no record to read a license from
-                   CASE WHEN d.has_record THEN r.license ELSE 'absent' END,
-                   CASE WHEN d.has_record THEN r.resolution ELSE 'no-record' END,
-                   array_to_string(d.raw, ', '), d.license_name, d.license_link
+                   CASE WHEN d.has_record THEN r.license ELSE 'absent' END AS license,
+                   CASE WHEN d.has_record THEN r.resolution ELSE 'no-record' END AS resolution,
+                   array_to_string(d.raw, ', ') AS license_raw, d.license_name, d.license_link,
+                   CASE WHEN d.has_record THEN r.licenses ELSE ['absent'] END AS licenses
             FROM _declared d JOIN _resolved r
               ON d.raw IS NOT DISTINCT FROM r.raw
              AND d.license_name IS NOT DISTINCT FROM r.license_name
@@ -123,6 +141,8 @@ def normalize_licenses(store: Store, kb: KnowledgeBase | None = None, incrementa
             # point lookups by key (explain, check) go through this index
             con.execute("CREATE INDEX model_licenses_key ON model_licenses (model_key)")
         store.set_meta("normalized_kb", fingerprint)
+        # the last derived table: records, lineage and licenses agree again
+        store.mark_derived_fresh()
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")

@@ -22,6 +22,7 @@ from licensegraph.rules.context import AuditContext
 from licensegraph.vocab import RELATIONS, UNDECIDABLE, UNLABELLED, VIEWS
 from licensegraph.store.db import Store
 from licensegraph.store.findings_view import refresh_findings_view
+from licensegraph.store.killpoints import kill_point
 from licensegraph.store.schema import FINDING_ROWS_DDL
 from licensegraph.timing import PhaseTimer
 
@@ -279,7 +280,9 @@ def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str]
             con.execute("DELETE FROM dirty_models")
             store.set_meta("outcome_layout", json.dumps(layout))
             store.set_meta("audit_kb", fingerprint)
+        kill_point("audit-evaluated")
         con.execute("COMMIT")
+        kill_point("audit-committed")
         lap("counts + commit")
     except Exception:
         con.execute("ROLLBACK")

@@ -16,6 +16,7 @@ from typing import Any
 from licensegraph.sources.hub_records import HubRecordStager
 from licensegraph.sources.lineage_csv import LineageStager
 from licensegraph.store.db import Store
+from licensegraph.store.killpoints import kill_point
 from licensegraph.timing import PhaseTimer
 
 HUB_COLUMNS = (
@@ -162,7 +163,10 @@ def _ingest_file(store: Store, path: Path, kind: str, progress: ProgressCallback
             _merge_records(store, label, result)
             lap("merge into models")
         _keep_rejects(con, result)
+        store.mark_derived_stale()  # with the records: lineage and licenses now lag behind
+        kill_point("records-staged")
         con.execute("COMMIT")
+        kill_point("records-committed")
         lap("commit")
     except Exception:
         con.execute("ROLLBACK")
@@ -183,6 +187,7 @@ def read_records(store: Store, records: Sequence[Mapping[str, Any] | str], label
         result.read = HubRecordStager(con, Path(label), label).stage_texts(texts)
         _merge_records(store, label, result)
         _keep_rejects(con, result)
+        store.mark_derived_stale()
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")

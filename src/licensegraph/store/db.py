@@ -15,7 +15,49 @@ from licensegraph.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 
 class StoreError(RuntimeError):
-    """The store cannot be opened or is of an unknown version."""
+    """The store cannot be opened, is not a licensegraph store, or is of an unknown version."""
+
+
+class StoreMissing(StoreError):
+    """There is no store at the path (read commands never create one)."""
+
+
+class StoreStale(StoreError):
+    """The store's derived tables are older than its records (an in-place write was cut
+    short); the next writing command repairs it."""
+
+
+# Files people pass to --db by mistake: snapshot inputs, not stores.
+DATA_SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".tsv", ".parquet", ".gz", ".gzip", ".zip",
+                 ".yaml", ".yml", ".md", ".txt", ".arrow", ".feather")
+_DUCKDB_MAGIC = b"DUCK"  # bytes 8..12 of every DuckDB database file
+
+
+def check_store_file(path: Path, must_exist: bool) -> None:
+    """Refuse, before DuckDB touches it, a path that cannot be a licensegraph store:
+    a data file, a directory, an empty or non-DuckDB file, or (when `must_exist`) nothing."""
+    if str(path) == ":memory:":
+        return
+    lower = path.name.lower()
+    if lower.endswith(DATA_SUFFIXES):
+        raise StoreError(
+            f"{path} looks like a data file ({path.suffix}), not a licensegraph store; a store is a DuckDB "
+            f"file such as hub.duckdb (pass data files to `licensegraph ingest`, the store to --db)")
+    if not path.exists():
+        if must_exist:
+            raise StoreMissing(f"no store at {path}; create it with `licensegraph ingest --db {path} FILE...`")
+        return
+    if path.is_dir():
+        raise StoreError(f"{path} is a directory, not a licensegraph store file")
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(16)
+    except OSError as exc:
+        raise StoreError(f"cannot read store {path}: {exc.strerror}") from None
+    if not head:
+        raise StoreError(f"{path} is an empty file, not a licensegraph store; remove it or pass another --db")
+    if head[8:12] != _DUCKDB_MAGIC:
+        raise StoreError(f"{path} is not a DuckDB database, so not a licensegraph store")
 
 
 def default_db_path() -> Path:
@@ -29,20 +71,31 @@ class Store:
     """A DuckDB connection with the licensegraph schema applied."""
 
     def __init__(self, path: Path | str | None = None, *, read_only: bool = False):
+        """Open (read-write: create or migrate) the store at `path`.
+
+        This opens the file in place; commands go through `store.session` instead, which
+        adds the writer lock and the atomic replacement that make writes crash-safe."""
         self.path = Path(path) if path is not None else default_db_path()
-        if str(self.path) != ":memory:":
+        self.read_only = read_only
+        check_store_file(self.path, must_exist=read_only)
+        if str(self.path) != ":memory:" and not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self.con = duckdb.connect(str(self.path), read_only=read_only)
-        except duckdb.Error as exc:  # corrupt file, held lock, not a DuckDB file
-            raise StoreError(f"cannot open store {self.path}: {exc}") from exc
-        # Hub timestamps carry offsets; compare them in UTC whatever the machine's zone.
-        self.con.execute("SET TimeZone = 'UTC'")
-        self.con.execute("SET enable_progress_bar = false")
-        if not read_only:
-            self.migrate()
-        else:
-            self._check_version()
+        except duckdb.Error as exc:  # corrupt file, held lock
+            raise StoreError(f"cannot open store {self.path}: {str(exc).splitlines()[0][:300]}") from None
+        try:
+            # Hub timestamps carry offsets; compare them in UTC whatever the machine's zone.
+            self.con.execute("SET TimeZone = 'UTC'")
+            self.con.execute("SET enable_progress_bar = false")
+            self._check_ours()
+            if not read_only:
+                self.migrate()
+            else:
+                self._check_version()
+        except BaseException:
+            self.con.close()
+            raise
 
     # -- schema ---------------------------------------------------------------
     def schema_version(self) -> int:
@@ -52,12 +105,35 @@ class Store:
         rows = self.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
         return int(rows[0][0]) if rows else 0
 
+    def _check_ours(self) -> None:
+        """A DuckDB file is a licensegraph store when it has our `meta` table; a database
+        with no tables at all may become one (read-write), anything else is someone else's."""
+        tables = {name for (name,) in self.con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_catalog = current_database()").fetchall()}
+        if "meta" in tables and self.con.execute(
+                "SELECT count(*) FROM meta WHERE key = 'schema_version'").fetchall()[0][0]:
+            return
+        if not tables and not self.read_only:
+            return
+        if not tables:
+            raise StoreError(f"{self.path} is an empty DuckDB database, not a licensegraph store; "
+                             f"fill it with `licensegraph ingest --db {self.path} FILE...`")
+        shown = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
+        raise StoreError(f"{self.path} is a DuckDB database without the licensegraph schema "
+                         f"(tables: {shown}); pass a licensegraph store to --db")
+
     def _check_version(self) -> None:
         version = self.schema_version()
         if version > SCHEMA_VERSION:
             raise StoreError(
                 f"store {self.path} has schema version {version}, newer than this licensegraph "
-                f"understands ({SCHEMA_VERSION}); upgrade licensegraph"
+                f"understands ({SCHEMA_VERSION}); upgrade licensegraph (pip install -U licensegraph)"
+            )
+        if self.read_only and version < SCHEMA_VERSION:
+            raise StoreError(
+                f"store {self.path} has schema version {version}, older than this licensegraph's "
+                f"({SCHEMA_VERSION}); migrate it in place with `licensegraph audit --db {self.path}` "
+                "(any writing command migrates it; the data is kept)"
             )
 
     def migrate(self) -> None:
@@ -100,6 +176,22 @@ class Store:
         enough, against `total`, to update derived tables in place."""
         changed = self.scalar("SELECT count(DISTINCT model_key) FROM dirty_models")
         return bool(total) and changed < self.INCREMENTAL_SHARE * total
+
+    # -- consistency of derived tables -------------------------------------------------
+    # Records and the tables derived from them (edges, lineage issues, model_licenses)
+    # are written in separate transactions. The transaction that changes records also
+    # marks derived state stale; the one that finishes rebuilding it marks it fresh. A
+    # write cut short in between leaves the mark, so nobody answers from stale tables.
+    def mark_derived_stale(self) -> None:
+        """Call inside the transaction that changes records."""
+        self.set_meta("derived_state", "stale")
+
+    def mark_derived_fresh(self) -> None:
+        """Call inside the transaction that completes the derived tables."""
+        self.set_meta("derived_state", "fresh")
+
+    def derived_stale(self) -> bool:
+        return self.get_meta("derived_state") == "stale"
 
     def set_meta(self, key: str, value: str) -> None:
         self.con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])

@@ -7,7 +7,7 @@ upgraded in place and a failed upgrade leaves it as it was.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 FINDING_ROWS_DDL = """
     CREATE TABLE IF NOT EXISTS finding_rows (
@@ -59,7 +59,9 @@ MODEL_LICENSES_DDL = """
         resolution VARCHAR NOT NULL,
         license_raw VARCHAR,
         license_name VARCHAR,
-        license_link VARCHAR
+        license_link VARCHAR,
+        -- every declared entry, normalized (a card may list several licenses)
+        licenses VARCHAR[]
     )
     """
 
@@ -166,4 +168,12 @@ _V1 = [
     """,
 ]
 
-MIGRATIONS: dict[int, list[str]] = {1: _V1}
+_V2 = [
+    # Field-level warnings name the field; the record itself is kept.
+    "ALTER TABLE rejects ADD COLUMN IF NOT EXISTS field VARCHAR",
+    "ALTER TABLE model_licenses ADD COLUMN IF NOT EXISTS licenses VARCHAR[]",
+    # model_licenses.licenses is new: derived tables must be rebuilt by the next write.
+    "INSERT OR REPLACE INTO meta SELECT 'derived_state', 'stale' WHERE EXISTS (SELECT 1 FROM models)",
+]
+
+MIGRATIONS: dict[int, list[str]] = {1: _V1, 2: _V2}

@@ -1,0 +1,136 @@
+"""The store mechanism: atomic replacement by writers, read-only readers, the writer lock,
+and refusing paths that are not licensegraph stores."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import duckdb
+import pytest
+
+from conftest import real_record, write_jsonl
+from licensegraph.api.ingest import ingest, rebuild_derived
+from licensegraph.sources.ingest import ingest as read_files
+from licensegraph.store.db import Store, StoreError, StoreMissing, StoreStale
+from licensegraph.store.lock import StoreBusy, WriterLock
+from licensegraph.store.session import read_store, work_files, write_store
+
+
+def _one_record_file(tmp_path, model_id="microsoft/phi-2"):
+    return write_jsonl(tmp_path / f"{model_id.replace('/', '_')}.jsonl", [real_record(model_id)])
+
+
+def test_write_replaces_atomically_and_readers_see_the_last_state(tmp_path):
+    db = tmp_path / "s.duckdb"
+    with write_store(db, create=True) as store:
+        ingest(store, [_one_record_file(tmp_path)])
+    with write_store(db) as store:
+        ingest(store, [_one_record_file(tmp_path, "google/gemma-7b")])
+        # mid-write: a reader sees the previous state, not the half-done one
+        with read_store(db) as reader:
+            assert reader.scalar("SELECT count(*) FROM models") == 1
+        assert store.scalar("SELECT count(*) FROM models") == 2
+    with read_store(db) as reader:
+        assert reader.scalar("SELECT count(*) FROM models") == 2
+    assert not work_files(db)
+
+
+def test_an_exception_inside_a_write_leaves_the_store_as_it_was(tmp_path):
+    db = tmp_path / "s.duckdb"
+    with write_store(db, create=True) as store:
+        ingest(store, [_one_record_file(tmp_path)])
+    with pytest.raises(RuntimeError):
+        with write_store(db) as store:
+            store.execute("DELETE FROM models")
+            raise RuntimeError("boom")
+    with read_store(db) as reader:
+        assert reader.scalar("SELECT count(*) FROM models") == 1
+    assert not work_files(db)
+
+
+def test_a_second_writer_waits_and_is_told_for_whom(tmp_path):
+    db = tmp_path / "s.duckdb"
+    told: list[str] = []
+    holder = WriterLock(db, command="licensegraph ingest big.jsonl")
+    holder.acquire()
+    threading.Timer(0.4, holder.release).start()
+    start = time.monotonic()
+    with write_store(db, create=True, on_wait=told.append, timeout=10) as store:
+        ingest(store, [_one_record_file(tmp_path)])
+    assert time.monotonic() - start >= 0.3
+    assert len(told) == 1 and "licensegraph ingest big.jsonl" in told[0] and "pid" in told[0]
+
+
+def test_the_writer_lock_times_out_naming_the_holder(tmp_path):
+    db = tmp_path / "s.duckdb"
+    with WriterLock(db, command="licensegraph audit"):
+        with pytest.raises(StoreBusy, match="licensegraph audit"):
+            with write_store(db, create=True, timeout=0.2):
+                pass
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("data.jsonl", b'{"id": "a/b"}\n', "looks like a data file"),
+    ("lineage.csv.gz", b"\x1f\x8b", "looks like a data file"),
+    ("notes.db", b"hello, this is not a database at all", "not a DuckDB database"),
+    ("empty.duckdb", b"", "empty file"),
+])
+def test_paths_that_are_not_stores_are_refused(tmp_path, name, content, message):
+    path = tmp_path / name
+    path.write_bytes(content)
+    for opener in (lambda: read_store(path).__enter__(), lambda: write_store(path, create=True).__enter__()):
+        with pytest.raises(StoreError, match=message):
+            opener()
+    assert path.read_bytes() == content
+
+
+def test_a_foreign_duckdb_database_is_refused(tmp_path):
+    path = tmp_path / "other.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE t (a INTEGER)")
+    con.close()
+    with pytest.raises(StoreError, match="without the licensegraph schema"):
+        Store(path)
+    with pytest.raises(StoreError, match="without the licensegraph schema"):
+        read_store(path).__enter__()
+
+
+def test_readers_never_create_a_store(tmp_path):
+    path = tmp_path / "missing" / "s.duckdb"
+    with pytest.raises(StoreMissing, match="no store at"):
+        read_store(path).__enter__()
+    with pytest.raises(StoreMissing):
+        write_store(path).__enter__()  # only ingest creates (create=True)
+    assert not path.parent.exists()
+
+
+def test_schema_versions_say_how_to_migrate(tmp_path):
+    path = tmp_path / "s.duckdb"
+    Store(path).close()
+    con = duckdb.connect(str(path))
+    con.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    con.close()
+    with pytest.raises(StoreError, match="newer than this licensegraph.*upgrade"):
+        read_store(path).__enter__()
+    con = duckdb.connect(str(path))
+    con.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    con.close()
+    with pytest.raises(StoreError, match="older than.*licensegraph audit --db"):
+        read_store(path).__enter__()
+
+
+def test_a_stale_store_is_refused_by_readers_and_repaired_by_writers(tmp_path):
+    db = tmp_path / "s.duckdb"
+    with write_store(db, create=True) as store:
+        ingest(store, [_one_record_file(tmp_path)])
+    # an in-place writer that died between records and rebuild
+    with Store(db) as store:
+        read_files(store, [_one_record_file(tmp_path, "google/gemma-7b")])
+    with pytest.raises(StoreStale, match="licensegraph audit --db"):
+        read_store(db).__enter__()
+    with write_store(db) as store:
+        assert store.derived_stale()
+        rebuild_derived(store)
+    with read_store(db) as reader:
+        assert reader.scalar("SELECT count(*) FROM model_licenses") == 2
