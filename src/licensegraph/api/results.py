@@ -188,10 +188,21 @@ class NameCount(Result):
 
 
 @dataclass(frozen=True)
+class NameBesideId(Result):
+    """Cards whose license_name / license_link name a model license beside another `license:` id."""
+
+    declared: str  # the card's `license:` value
+    carried: str  # the model license named beside it, which the model carries
+    models: int
+
+
+@dataclass(frozen=True)
 class LicenseStats(Result):
     top: tuple[LicenseCount, ...]
     resolution: Mapping[str, int]
     unresolved_other_names: tuple[NameCount, ...]
+    name_beside_id: int = 0  # models carrying a license named beside a different id
+    name_beside_id_top: tuple[NameBesideId, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,14 @@ def collect_stats(store: Store, top: int = 15) -> dict[str, Any]:
         f"SELECT license, count(*) FROM model_licenses GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT {int(top)}"
     ).fetchall()
     resolutions = dict(sorted(q("SELECT resolution, count(*) FROM model_licenses GROUP BY 1").fetchall(), key=lambda kv: str(kv[0])))
+    # license_name / license_link naming a model license beside a software or content id:
+    # the model carries the named license (licenses.normalize.named_model_license).
+    beside = q(
+        f"""
+        SELECT license_raw, license, count(*) FROM model_licenses
+        WHERE resolution = 'name-beside-id' GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2 LIMIT {int(top)}
+        """
+    ).fetchall()
     unresolved = q(
         f"""
         SELECT coalesce(license_name, '(no name)') AS name, count(*) FROM model_licenses
@@ -93,6 +101,8 @@ def collect_stats(store: Store, top: int = 15) -> dict[str, Any]:
             "top": [{"license": k, "models": n} for k, n in licenses],
             "resolution": resolutions,
             "unresolved_other_names": [{"license_name": k, "models": n} for k, n in unresolved],
+            "name_beside_id": sum(n for *_, n in beside),
+            "name_beside_id_top": [{"declared": d, "carried": c, "models": n} for d, c, n in beside],
         },
         "dangling": {
             "edges": dangling[0],

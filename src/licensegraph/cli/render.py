@@ -87,6 +87,12 @@ def render_stats(console: Console, data: StatsResult) -> None:
         console.print(_kv_table("unresolved `other` license names", [
             (r.license_name, f"{r.models:,}") for r in data.licenses.unresolved_other_names
         ]))
+    if data.licenses.name_beside_id:
+        console.print(_kv_table(
+            f"license_name / license_link name a model license beside the license id "
+            f"({data.licenses.name_beside_id:,} models carry the named one)",
+            [(f"{r.declared} -> {r.carried}", f"{r.models:,}") for r in data.licenses.name_beside_id_top],
+        ))
     d = data.dangling
     console.print(_kv_table("graph problems", [
         ("dangling edges (parent not in store)", f"{d.edges:,}"),

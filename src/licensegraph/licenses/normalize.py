@@ -19,6 +19,30 @@ from licensegraph.vocab import NONE, UNDECIDABLE, UNKNOWN, UNRESOLVED
 
 
 
+# Resolution of a card whose license_name / license_link name a model license beside a
+# `license:` id for another kind of work (deepseek-ai/Janus-Pro-7B: `license: mit` for the
+# code, `license_name: deepseek` for the weights). The model carries the named license.
+NAME_BESIDE_ID = "name-beside-id"
+
+
+def named_model_license(kb: KnowledgeBase, resolved: str, name: str | None, link: str | None) -> str | None:
+    """The model license that license_name / license_link name beside a `license:` id, when
+    the id is a license for another kind of work (software, content, data); else None.
+
+    Only then: a card under one model license whose link points at another (a Llama 3.1
+    card linking the Llama 3 text) keeps its id, since the id is the uploader's choice
+    among licenses written for the same kind of work."""
+    if not (name or link) or resolved not in kb:
+        return None
+    own = kb.licenses[resolved]
+    if own.is_special or own.work_kind == "model":
+        return None
+    named = kb.resolve_other(name, link)
+    if not named or named == resolved or kb.licenses[named].work_kind != "model":
+        return None
+    return named
+
+
 def resolve_one(kb: KnowledgeBase, raw: str, name: str | None, link: str | None) -> tuple[str, str]:
     """One declared `license:` value -> (license id, how it was resolved)."""
     value = raw.strip()
@@ -33,6 +57,9 @@ def resolve_one(kb: KnowledgeBase, raw: str, name: str | None, link: str | None)
         return UNKNOWN, "unknown"
     resolved = kb.resolve_id(value)
     if resolved:
+        named = named_model_license(kb, resolved, name, link)
+        if named:
+            return named, NAME_BESIDE_ID
         return resolved, "id" if resolved == low else "alias"
     # A free-text value outside the Hub's list: try it as a license name.
     resolved = kb.resolve_other(value, link)

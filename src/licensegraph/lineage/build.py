@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from licensegraph.lineage.cycles import find_cycles
-from licensegraph.lineage.relations import evidence_sql, normalize_relation_sql
+from licensegraph.lineage.relations import CONVERSION_EVIDENCE, evidence_sql, normalize_relation_sql, same_name_sql
 from licensegraph.store.db import Store
 from licensegraph.store.schema import EDGES_DDL, LINEAGE_ISSUES_DDL
 
@@ -72,7 +72,7 @@ def _build_edges(store: Store, partial: bool) -> None:
         GROUP BY child_key, lower(parent)
         """
     )
-    rel, evidence = evidence_sql("c.tags_l", "c.library_l", "c.name_l", "c.n_parents")
+    rel, evidence = evidence_sql("c.tags_l", "c.library_l", "c.name_l", "c.n_parents", "c.same_name")
     declared = normalize_relation_sql("m.base_model_relation")
     con.execute(
         f"""
@@ -83,9 +83,11 @@ def _build_edges(store: Store, partial: bool) -> None:
                lower(split_part(m.id, '/', -1)) AS name_l,
                n.n_parents,
                {declared} AS declared,
-               m.base_model_relation AS declared_raw
+               m.base_model_relation AS declared_raw,
+               coalesce(n.n_parents = 1 AND {same_name_sql("m.id", "n.parent")}, false) AS same_name
         FROM models m
-        JOIN (SELECT child_key, count(*) FILTER (WHERE parent_key <> child_key) AS n_parents
+        JOIN (SELECT child_key, count(*) FILTER (WHERE parent_key <> child_key) AS n_parents,
+                     any_value(written_parent) FILTER (WHERE parent_key <> child_key) AS parent
               FROM _pairs GROUP BY child_key) n ON n.child_key = m.model_key
         """
     )
@@ -114,18 +116,18 @@ def _build_edges(store: Store, partial: bool) -> None:
         con.execute("DROP TABLE IF EXISTS edges")
         con.execute(EDGES_DDL)
     con.execute(
-        """
+        f"""
         INSERT INTO edges
         SELECT p.child_key, c.id, p.parent_key,
                coalesce(pm.id, p.written_parent) AS parent_id,
-               coalesce(r.declared, r.ev_relation, p.hub_relation, 'finetune') AS relation,
+               coalesce(r.declared, ev.relation, p.hub_relation, 'finetune') AS relation,
                CASE WHEN r.declared IS NOT NULL THEN 'declared'
-                    WHEN r.ev_relation IS NOT NULL THEN 'evidence'
+                    WHEN ev.relation IS NOT NULL THEN 'evidence'
                     WHEN p.hub_relation IS NOT NULL THEN 'hub'
                     ELSE 'default' END AS relation_source,
                p.hub_relation,
                CASE WHEN r.declared IS NOT NULL THEN 'card base_model_relation: ' || c.declared_raw
-                    ELSE r.ev_text END AS evidence,
+                    ELSE ev.text END AS evidence,
                p.in_card, p.in_tags, p.in_lineage,
                pm.model_key IS NULL AS dangling,
                p.parent_key = p.child_key AS self_loop,
@@ -133,6 +135,14 @@ def _build_edges(store: Store, partial: bool) -> None:
         FROM _pairs p
         JOIN _children c ON c.model_key = p.child_key
         JOIN _child_rel r ON r.model_key = p.child_key
+        -- The Hub labels an adapter from its files: a conversion read from the name alone
+        -- does not outrank that.
+        CROSS JOIN LATERAL (
+          SELECT CASE WHEN p.hub_relation = 'adapter' AND starts_with(r.ev_text, '{CONVERSION_EVIDENCE}')
+                      THEN NULL ELSE r.ev_relation END AS relation,
+                 CASE WHEN p.hub_relation = 'adapter' AND starts_with(r.ev_text, '{CONVERSION_EVIDENCE}')
+                      THEN NULL ELSE r.ev_text END AS text
+        ) ev
         LEFT JOIN models pm ON pm.model_key = p.parent_key
         ORDER BY p.child_key
         """

@@ -19,6 +19,24 @@ MLX_BITS = r"(^|[-_.])([2-8]-?bits?|[2-8]bit)([-_.]|$)"
 ADAPTER_TAGS = ("peft", "lora", "adapter", "adapters", "qlora")
 ADAPTER_LIBRARIES = ("peft", "adapter-transformers")
 ADAPTER_NAME = r"(^|[-_.])(lora|qlora|peft|adapter)([-_.]|$)"
+# Format conversions (MLX without a bit width, GGML, ONNX, Core ML, MNN, OpenVINO, RKNN,
+# TFLite, ...) and plain re-uploads change no weight by training, so they are not the
+# Hub's default `finetune`: they get the treatment quantizations get (relation
+# `quantization`, evidence text beginning CONVERSION_EVIDENCE).
+CONVERSION_EVIDENCE = "format conversion"
+CONVERSION_TAGS = ("mlx", "ggml", "onnx", "coreml", "openvino", "mnn", "rknn", "rkllm", "tflite", "litert",
+                   "executorch", "tensorrt", "tensorrt-llm", "transformers.js", "mlc-llm", "ctranslate2")
+CONVERSION_LIBRARIES = ("mlx", "ggml", "onnx", "coreml", "openvino", "mnn", "rkllm", "tflite", "transformers.js",
+                        "mlc-llm", "executorch", "tensorrt-llm")
+CONVERSION_NAME = (r"(^|[-_.])(mlx|ggml|onnx|coreml|openvino|ov|mnn|rknn|rkllm|rk3588|rk3576|rk3566|tflite|litert"
+                   r"|executorch|trt|tensorrt|mlc|ct2|neuron|npu)([-_.]|$)")
+# A name token saying the weights were trained, which outranks a format token
+# ("llama-3-8b-sft-mlx" is a finetune saved in MLX format).
+TRAINING_NAME = (r"(^|[-_.])(finetuned?|fine|ft|fft|sft|dpo|grpo|orpo|ppo|kto|simpo|rlhf|tuned|trained|train"
+                 r"|distill|distilled|abliterated|unlearned|lora|qlora|merged)([-_.]|$)")
+# Tokens a re-upload or a dtype conversion adds to the parent's name.
+REUPLOAD_TOKENS = ("fp16", "bf16", "fp32", "f16", "f32", "float16", "bfloat16", "float32", "hf", "safetensors",
+                   "converted", "sharded", "original", "copy", "mirror", "reupload", "re", "upload")
 MERGE_TAGS = ("mergekit", "merge", "model-merge", "frankenmerge")
 MERGE_NAME = r"(^|[-_.])(slerp|ties|dare|della|frankenmerge|merge|merged|passthrough)([-_.]|$)"
 
@@ -27,9 +45,24 @@ def _sql_list(values) -> str:
     return "[" + ", ".join(f"'{v}'" for v in values) + "]"
 
 
-def evidence_sql(tags: str, library: str, name: str, n_parents: str) -> tuple[str, str]:
+def _bare_name_sql(expr: str) -> str:
+    """A repo id or name without separators, owner slash and re-upload tokens (SQL)."""
+    tokens = f"string_split_regex(lower({expr}), '[-_. /]+')"
+    return f"array_to_string(list_filter({tokens}, lambda t: NOT list_contains({_sql_list(REUPLOAD_TOKENS)}, t)), '')"
+
+
+def same_name_sql(child_id: str, parent_id: str) -> str:
+    """SQL: the child's repo name is the parent's name (alone or after its owner), give or
+    take re-upload tokens (fp16, bf16, hf, ...): a plain re-upload or dtype conversion."""
+    child = _bare_name_sql(f"split_part({child_id}, '/', -1)")
+    parent_name = _bare_name_sql("split_part(" + parent_id + ", '/', -1)")
+    return f"({child} <> '' AND ({child} = {parent_name} OR {child} = {_bare_name_sql(parent_id)}))"
+
+
+def evidence_sql(tags: str, library: str, name: str, n_parents: str, same_name: str = "false") -> tuple[str, str]:
     """SQL expressions (relation, evidence text) for a child with lower-cased `tags` list,
-    `library` and repo `name`, and `n_parents` distinct parents."""
+    `library` and repo `name`, and `n_parents` distinct parents; `same_name` is a boolean
+    SQL expression: the child's name repeats its parent's (see same_name_sql)."""
     quant_tag = f"list_filter({tags}, lambda t: list_contains({_sql_list(QUANT_TAGS)}, t))"
     adapter_tag = f"list_filter({tags}, lambda t: list_contains({_sql_list(ADAPTER_TAGS)}, t))"
     merge_tag = f"list_filter({tags}, lambda t: list_contains({_sql_list(MERGE_TAGS)}, t))"
@@ -48,6 +81,17 @@ def evidence_sql(tags: str, library: str, name: str, n_parents: str) -> tuple[st
         (f"len({merge_tag}) > 0", "'merge'", f"'tag ' || {merge_tag}[1]"),
         (f"regexp_matches({name}, '{MERGE_NAME}')", "'merge'",
          f"'name token ' || regexp_extract({name}, '{MERGE_NAME}', 2)"),
+    ]
+    conversion_tag = f"list_filter({tags}, lambda t: list_contains({_sql_list(CONVERSION_TAGS)}, t))"
+    untrained = f"NOT regexp_matches({name}, '{TRAINING_NAME}')"
+    conv = f"'{CONVERSION_EVIDENCE}: '"
+    cases += [
+        (f"{untrained} AND ({same_name})", "'quantization'", conv + " || 'the repo name repeats the parent''s'"),
+        (f"{untrained} AND regexp_matches({name}, '{CONVERSION_NAME}')", "'quantization'",
+         f"{conv} || 'name token ' || regexp_extract({name}, '{CONVERSION_NAME}', 2)"),
+        (f"{untrained} AND list_contains({_sql_list(CONVERSION_LIBRARIES)}, {library})", "'quantization'",
+         f"{conv} || 'library ' || {library}"),
+        (f"{untrained} AND len({conversion_tag}) > 0", "'quantization'", f"{conv} || 'tag ' || {conversion_tag}[1]"),
     ]
     relation = "CASE " + " ".join(f"WHEN {c} THEN {r}" for c, r, _ in cases) + " END"
     evidence = "CASE " + " ".join(f"WHEN {c} THEN {e}" for c, _, e in cases) + " END"

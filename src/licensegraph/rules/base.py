@@ -31,6 +31,9 @@ class RowResult:
     remedy: str  # SQL expression over finding columns
     warning: np.ndarray | None = None  # bool[n]: findings that are warnings, not violations
     detail: np.ndarray | None = None  # object[n]: per-model text the message may use
+    # bool[codes, codes]: where `witness` finds no ancestor for a finding (a merge
+    # co-parent's finding), the ancestor and path are searched with this instead.
+    fallback_witness: np.ndarray | None = None
     notes: list[str] = field(default_factory=list)
 
 

@@ -16,7 +16,7 @@ class CcFreedomConflict(Rule):
     duty_tags = ("cc",)
 
     def evaluate(self, ctx: AuditContext, view: str) -> list[RowResult]:
-        return [freedom_row(ctx, view, self.labels[0], "cc", "Creative Commons")]
+        return [freedom_row(ctx, view, self.labels[0], "cc")]
 
 
 RULE = CcFreedomConflict()

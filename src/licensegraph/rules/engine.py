@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from licensegraph.licenses.fingerprint import kb_fingerprint
 from licensegraph.licenses.kb import KnowledgeBase
@@ -110,11 +111,29 @@ def find_witnesses(ctx: AuditContext, view: str, models: np.ndarray, pred: np.nd
     return Witnesses(found_anc, path, [matrix[:, i] for i in range(matrix.shape[1])])
 
 
+def _merge_witnesses(first: Witnesses, miss: np.ndarray, second: Witnesses) -> Witnesses:
+    """`first`, with the findings at `miss` (which it found no ancestor for) taken from
+    `second` (searched for those findings only)."""
+    k = len(first.ancestor)
+    ancestor = first.ancestor.copy()
+    ancestor[miss] = second.ancestor
+    index = np.arange(k)
+    index[miss] = k + np.arange(int(miss.sum()))
+    path = pa.concat_arrays([first.path, second.path]).take(pa.array(index, pa.int64()))
+    steps = []
+    for s in range(max(len(first.path_nodes), len(second.path_nodes))):
+        step = first.path_nodes[s].copy() if s < len(first.path_nodes) else np.full(k, -1, dtype=np.int64)
+        step[miss] = second.path_nodes[s] if s < len(second.path_nodes) else -1
+        steps.append(step)
+    return Witnesses(ancestor, path, steps)
+
+
 def _duty_sources(kb: KnowledgeBase) -> pa.Table:
     rows = {"license": [], "duty": [], "clause": [], "url": []}
     for lic in kb.licenses.values():
         seen = set()
-        for d in lic.duties:
+        # a family id (cc, gpl, ...) is judged as its strictest member: cite that one
+        for d in kb.effective(lic.id).duties:
             if d.kind in seen:
                 continue
             seen.add(d.kind)
@@ -424,6 +443,9 @@ def _write_findings(ctx: AuditContext, con, view: str, rule: Rule, row: RowResul
     if len(models) == 0:
         return
     wit = find_witnesses(ctx, view, models, row.witness)
+    if row.fallback_witness is not None and (wit.ancestor < 0).any():
+        miss = wit.ancestor < 0
+        wit = _merge_witnesses(wit, miss, find_witnesses(ctx, view, models[miss], row.fallback_witness))
     anc = wit.ancestor
     has_anc = anc >= 0
     via = np.zeros(len(models), dtype=bool)
@@ -448,7 +470,9 @@ def _write_findings(ctx: AuditContext, con, view: str, rule: Rule, row: RowResul
         "model_license": _dict_strings(ctx.lic[models], ctx.table.ids),
         "ancestor_id": ctx.ids.take(pa.array(np.maximum(anc, 0), pa.int64(), mask=~has_anc)),
         "ancestor_license": _dict_strings(ctx.lic[np.maximum(anc, 0)], ctx.table.ids, mask=~has_anc),
-        "path": wit.path,
+        # a finding about the model alone (its own license, a merge's parents) has the
+        # model as its whole path
+        "path": pc.if_else(pc.is_null(wit.path), _single_paths(ctx.ids.take(take)), wit.path),
         "duty": _dict_strings(np.zeros(n), [row.duty or None]),
         "via_noncompliant": pa.array(via),
         "possibly_incomplete": pa.array(possibly_incomplete[models]),
@@ -457,6 +481,11 @@ def _write_findings(ctx: AuditContext, con, view: str, rule: Rule, row: RowResul
     con.register("_f", table)
     con.execute("INSERT INTO finding_rows BY NAME SELECT * FROM _f")
     con.unregister("_f")
+
+
+def _single_paths(ids: pa.Array) -> pa.Array:
+    """[id] for every id, as a list array."""
+    return pa.ListArray.from_arrays(pa.array(np.arange(len(ids) + 1, dtype=np.int32)), ids)
 
 
 def _save_templates(con, rule: Rule, row: RowResult) -> None:

@@ -16,7 +16,7 @@ class GnuFreedomConflict(Rule):
     duty_tags = ("gnu",)
 
     def evaluate(self, ctx: AuditContext, view: str) -> list[RowResult]:
-        return [freedom_row(ctx, view, self.labels[0], "gnu", "GNU-licensed")]
+        return [freedom_row(ctx, view, self.labels[0], "gnu")]
 
 
 RULE = GnuFreedomConflict()

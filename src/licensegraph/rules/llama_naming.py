@@ -8,14 +8,12 @@ whether a pure quantization "creates or improves" a model is arguable.
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from licensegraph.rules.base import RowResult, Rule, derivative_row, upstream_matrix
-from licensegraph.licenses.naming import SEPARATORS, normalize_name
+from licensegraph.licenses.naming import prefix_pattern, suggest_name
 from licensegraph.rules.context import AuditContext
 
 
@@ -30,30 +28,60 @@ class LlamaNaming(Rule):
     needs_child_license = False
 
     def evaluate(self, ctx: AuditContext, view: str) -> list[RowResult]:
-        prefixes = sorted({d.text for lic in ctx.table.licenses if lic is not None for d in lic.duties_of("name-prefix")})
+        lics = [lic for lic in ctx.table.licenses if lic is not None and lic.duties_of("name-prefix")]
+        prefixes = sorted({d.text for lic in lics for d in lic.duties_of("name-prefix")})
         qualifies = upstream_matrix(ctx, lambda u: bool(u.duties_of("name-prefix")))
         violated = np.zeros(ctx.n, dtype=bool)
         wanted = np.full(ctx.n, None, dtype=object)  # the prefix to use; the longest one satisfies all
         for prefix in sorted(prefixes, key=len):
             needs = ctx.has_any(view, ctx.table.mask(lambda u, p=prefix: any(d.text == p for d in u.duties_of("name-prefix"))))
-            # Normalize names only for the models this prefix applies to.
+            # Match names only for the models this prefix applies to.
             idx = np.flatnonzero(needs)
             if len(idx):
-                names = pc.utf8_lower(pc.replace_substring_regex(ctx.ids.take(pa.array(idx)), r"^[^/]*/", ""))
-                names = pc.replace_substring_regex(names, SEPARATORS, "")
-                starts = pc.starts_with(names, normalize_name(prefix)).to_numpy(zero_copy_only=False).astype(bool)
+                names = pc.replace_substring_regex(ctx.ids.take(pa.array(idx)), r"^[^/]*/", "")
+                starts = pc.match_substring_regex(names, prefix_pattern(prefix)).to_numpy(zero_copy_only=False).astype(bool)
                 violated[idx[~starts]] = True
                 wanted[idx[~starts]] = prefix
         row = derivative_row(
             ctx, view, self.labels[0], qualifies, qualifies, "name-prefix",
-            message="format('the model name {} does not begin with \"{}\", which {} requires (from {})', split_part(model_id, '/', -1), detail, ancestor_license, ancestor_id)",
-            remedy="format('Rename the repo so the model name begins with \"{}\" (e.g. {}-{}), and display the Built with notice {} requires', detail, replace(detail, ' ', '-'), split_part(model_id, '/', -1), ancestor_license)",
-            needs_child_license=False,
+            message=MESSAGE, remedy=REMEDY, needs_child_license=False,
         )
         row.noncompliant &= violated
-        row.detail = wanted
+        row.detail = self._details(ctx, view, row.noncompliant, wanted, lics)
         row.warning = ctx.relation == ctx.relation_names.index("quantization")
         return [row]
+
+    @staticmethod
+    def _details(ctx: AuditContext, view: str, findings: np.ndarray, wanted: np.ndarray, lics) -> np.ndarray:
+        """Per finding "prefix|suggested name|license that demands it|its Built with line"."""
+        detail = np.full(ctx.n, None, dtype=object)
+        models = np.flatnonzero(findings)
+        if len(models) == 0:
+            return detail
+        demanding = np.full(ctx.n, None, dtype=object)
+        for lic in lics:  # the first demanding license upstream, in knowledge-base order
+            has = ctx.has_any(view, ctx.table.mask(lambda u, i=lic.id: u.id == i))
+            for prefix in {d.text for d in lic.duties_of("name-prefix")}:
+                sel = has & (wanted == prefix) & (demanding == None)  # noqa: E711
+                demanding[sel] = lic
+        ids = ctx.ids_at(models)
+        for m, model_id in zip(models.tolist(), ids):
+            parents = ctx.ids_at(ctx.parent[ctx.indptr[m]:ctx.indptr[m + 1]])
+            owners = (model_id.split("/")[0], *(p.split("/")[0] for p in parents))
+            lic = demanding[m]
+            display = next((d.text for d in lic.duties_of("display")), "") if lic is not None else ""
+            name = model_id.split("/")[-1]
+            detail[m] = "|".join((wanted[m], suggest_name(name, wanted[m], owners), lic.id if lic else "", display))
+        return detail
+
+
+# `detail` is "prefix|suggested name|license|Built with line" (see LlamaNaming._details).
+MESSAGE = ("format('the model name {} does not begin with the words \"{}\", which {} requires of a model built with "
+           "its materials (lineage: {})', split_part(model_id, '/', -1), split_part(detail, '|', 1), "
+           "split_part(detail, '|', 3), ancestor_id)")
+REMEDY = ("format('Rename the repo so the model name begins with \"{}\" (e.g. {}){}', split_part(detail, '|', 1), "
+          "split_part(detail, '|', 2), CASE WHEN split_part(detail, '|', 4) <> '' "
+          "THEN format(', and display \"{}\" on the card or product page', split_part(detail, '|', 4)) ELSE '' END)")
 
 
 RULE = LlamaNaming()
