@@ -27,16 +27,44 @@ def _parents(rec: dict, card: dict) -> dict[str, str | None]:
     return out
 
 
+# license_name values and license_link fragments in the sample that name a model license
+# (read off the cards; deepseek-ai/Janus-Pro-7B: `license: mit`, `license_name: deepseek`).
+MODEL_LICENSE_NAMES = {"deepseek": "deepseek"}
+MODEL_LICENSE_LINKS = {"mistral.ai/licenses/mrl": "mrl-0.1"}
+# Card `license:` values in the sample written for software, content or data, not models.
+NOT_MODEL_LICENSES = {
+    "mit", "apache-2.0", "afl-3.0", "artistic-2.0", "ms-pl", "wtfpl", "unlicense", "bsl-1.0", "bsd-2-clause",
+    "bsd-3-clause", "gpl-2.0", "agpl-3.0", "lgpl-3.0", "mpl-2.0", "gfdl", "c-uda", "pddl", "cc-by-nc-4.0",
+    "cc-by-sa-4.0", "cc-by-nc-nd-4.0",
+}
+
+
+def carried_license(lic: str | None, name, link) -> str | None:
+    """The license a card carries: its `license:` value, unless that value is a software or
+    content license and license_name / license_link name a model license beside it."""
+    if lic not in NOT_MODEL_LICENSES:
+        return lic
+    if isinstance(name, str) and name.strip().lower() in MODEL_LICENSE_NAMES:
+        return MODEL_LICENSE_NAMES[name.strip().lower()]
+    for fragment, named in MODEL_LICENSE_LINKS.items():
+        if isinstance(link, str) and fragment in link.lower():
+            return named
+    return lic
+
+
 def sample_models() -> dict[str, dict]:
-    """lower id -> {id, license (raw card value, lower-cased), license_name, parents, tags, library}"""
+    """lower id -> {id, license (carried: see carried_license), declared (raw card value,
+    lower-cased), license_name, license_link, parents, tags, library}"""
     models = {}
     with gzip.open(SAMPLE, "rt", encoding="utf-8") as fh:
         for rec in map(json.loads, fh):
             card = yaml.safe_load(rec["card_data"]) or {}
             lic = card.get("license")
+            declared = lic.lower() if isinstance(lic, str) else None
             models[rec["id"].lower()] = {
                 "id": rec["id"],
-                "license": lic.lower() if isinstance(lic, str) else None,
+                "license": carried_license(declared, card.get("license_name"), card.get("license_link")),
+                "declared": declared,
                 "license_name": card.get("license_name"),
                 "license_link": card.get("license_link"),
                 "parents": _parents(rec, card),

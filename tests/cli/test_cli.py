@@ -30,7 +30,9 @@ def test_ingest_twice_then_stats_json(tmp_path):
     assert stats1 == stats2
     assert stats2["models"]["total"] == 1982
     licenses = {r["license"]: r["models"] for r in stats2["licenses"]["top"]}
-    assert licenses["mit"] == 378 and licenses["llama2"] == 189
+    # 378 cards say mit; 3 of them (deepseek-ai/Janus-Pro-7B and two re-uploads) name the
+    # DeepSeek license beside it and carry that one
+    assert licenses["mit"] == 375 and licenses["llama2"] == 189
 
     table = run("audit", "--db", db)
     assert table.exit_code == 0
