@@ -58,6 +58,7 @@ class LlamaExclusiveMerge(Rule):
                 parent_reason[ctx.child[sel]] = reason_self[ctx.parent[sel]]
             excluded[maybe] = parent_reason[maybe]
             qualifying = population & (excluded < 0)
+            detail = self._details(ctx, view, exempt, noncompliant & qualifying, outside, unknown)
             witness = pair_matrix(ctx, lambda c, u: True, where=lambda u, e=exempt: _bans(u, e), key=('le-q', exempt))
             rows.append(RowResult(
                 label=label,
@@ -66,11 +67,50 @@ class LlamaExclusiveMerge(Rule):
                 excluded=excluded,
                 duty="no-improve-other-llm",
                 witness=witness,
-                message="format('merges {} material ({}) with a parent outside that lineage, improving another LLM with it', ancestor_license, ancestor_id)",
-                remedy="format('Merge only models of the {} lineage, or drop the {} parent', ancestor_license, ancestor_id)",
+                message=MESSAGE,
+                remedy=REMEDY,
+                detail=detail,
                 notes=[NOTE],
             ))
         return rows
+
+    @staticmethod
+    def _details(ctx: AuditContext, view: str, exempt: str, findings: np.ndarray, outside: np.ndarray,
+                 unknown: np.ndarray) -> np.ndarray:
+        """Per finding "co-parent id|its license|how it was judged" (the first parent
+        outside the lineage, in edge order)."""
+        detail = np.full(ctx.n, None, dtype=object)
+        family = ctx.kb.licenses[exempt].name.replace(" Community License Agreement", "") if exempt in ctx.kb else exempt
+        lineage = "it and its ancestors are" if view == "effective" else "its declared license is"
+        for m in np.flatnonzero(findings).tolist():
+            parents = ctx.parent[ctx.indptr[m]:ctx.indptr[m + 1]]
+            out = [p for p in parents.tolist() if outside[p]]
+            if not out:
+                continue
+            p = out[0]
+            lic = ctx.table.licenses[ctx.lic[p]]
+            how = f"{lineage} outside the {family} lineage"
+            if lic is not None and lic.family == "llama":
+                how += (f"; a {lic.id} co-parent counts as outside: the exemption covers only {family} "
+                        "and its derivative works")
+            unjudged = [q for q in parents.tolist() if unknown[q]]
+            if unjudged:
+                names = ", ".join(f"{pid} ({UNJUDGED[ctx.table.ids[ctx.lic[q]]]})"
+                                  for q, pid in zip(unjudged, ctx.ids_at(unjudged)))
+                how += f"; co-parents not judged: {names}"
+            detail[m] = "|".join((ctx.ids_at([p])[0], ctx.table.ids[ctx.lic[p]], how))
+        return detail
+
+
+# Why a co-parent's lineage could not be judged, per undecidable license outcome.
+UNJUDGED = {"absent": "not in the store", "none": "declares no license", "unknown": "license: unknown",
+            "other-unresolved": "license: other, unresolved"}
+# `detail` is "co-parent id|its license|how it was judged" (LlamaExclusiveMerge._details).
+MESSAGE = ("format('merges {} material (from {}) with the co-parent {} (license {}; {}), so the {} material is used to "
+           "improve another LLM', ancestor_license, ancestor_id, split_part(detail, '|', 1), split_part(detail, '|', 2), "
+           "split_part(detail, '|', 3), ancestor_license)")
+REMEDY = ("format('Merge {} only with models of its own lineage (under {}): drop the co-parent {}, or replace it "
+          "with a {} derivative', ancestor_id, ancestor_license, split_part(detail, '|', 1), ancestor_license)")
 
 
     def violations(self, kb: KnowledgeBase, parents: Sequence[tuple[str, Sequence[str]]]) -> list[dict[str, Any]]:
