@@ -234,8 +234,13 @@ def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str]
 
     lap("load + propagate")
     con.register("_duty_sources", _duty_sources(ctx.kb))
-    con.register("_license_kinds", pa.table({"license": [lic.id for lic in ctx.kb.licenses.values()],
-                                             "work_kind": [lic.work_kind for lic in ctx.kb.licenses.values()]}))
+    kb_licenses = list(ctx.kb.licenses.values())
+    con.register("_license_kinds", pa.table({
+        "license": [lic.id for lic in kb_licenses],
+        "work_kind": [lic.work_kind for lic in kb_licenses],
+        # facts not yet checked against the license text (placeholder ids state no facts)
+        "review": [lic.review and not lic.is_special for lic in kb_licenses],
+    }))
     unresolved = ctx.table.code["other-unresolved"]
     unresolved_mask = np.zeros(ctx.table.words, dtype=np.uint64)
     unresolved_mask[unresolved // 64] = np.uint64(1) << np.uint64(unresolved % 64)
@@ -248,8 +253,8 @@ def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str]
     try:
         con.execute("DELETE FROM duty_sources")
         con.execute("INSERT INTO duty_sources SELECT * FROM _duty_sources")
-        con.execute("DELETE FROM license_kinds")
-        con.execute("INSERT INTO license_kinds SELECT * FROM _license_kinds")
+        # replaced, not emptied: stores audited before the review column existed get it
+        con.execute("CREATE OR REPLACE TABLE license_kinds AS SELECT * FROM _license_kinds")
         if incremental:
             con.execute("DELETE FROM finding_rows WHERE model_key IN (SELECT model_key FROM _affected)")
         elif complete:

@@ -7,6 +7,21 @@ audit), so a million findings cost a million small rows, not a million sentences
 from __future__ import annotations
 
 VIA_SUFFIX = " (reached through an ancestor that is itself noncompliant)"
+# A finding that rests on knowledge-base facts marked `review = true` says so.
+UNVERIFIED_SUFFIX = " [unverified: the knowledge-base facts of {} this rests on are not yet checked against its license text]"
+# Rules whose decision also reads facts of the model's own license (not only its id).
+OWN_FACT_RULES = ("copyleft-style-dropped", "nc-dropped", "cc-freedom-conflict", "gnu-freedom-conflict",
+                  "llama-exclusive-license")
+
+
+def unverified_suffix(rule_id: str, ancestor_license: str | None, model_license: str | None,
+                      review: dict[str, bool]) -> str:
+    """The suffix for a finding resting on unverified facts, or ''."""
+    if ancestor_license and review.get(ancestor_license):
+        return UNVERIFIED_SUFFIX.format(ancestor_license)
+    if rule_id in OWN_FACT_RULES and model_license and review.get(model_license):
+        return UNVERIFIED_SUFFIX.format(model_license)
+    return ""
 
 #: The columns of the `findings` view, in order (also the tuples `findings_of` returns).
 FINDING_COLUMNS = ("view", "rule_id", "label", "severity", "model_key", "model_id", "relation", "hub_relation",
@@ -35,7 +50,9 @@ def findings_of(con, model_key: str) -> list[tuple]:
         "SELECT rule_id, label, message_sql, remedy_sql, clause, url, view_independent FROM finding_templates").fetchall()}
     sources = {(lic, duty): (clause, url) for lic, duty, clause, url in cur.execute(
         "SELECT license, duty, clause, url FROM duty_sources").fetchall()}
-    kinds = dict(cur.execute("SELECT license, work_kind FROM license_kinds").fetchall())
+    kind_rows = cur.execute("SELECT license, work_kind, review FROM license_kinds").fetchall()
+    kinds = {lic: kind for lic, kind, _ in kind_rows}
+    review = {lic: bool(flag) for lic, _, flag in kind_rows}
     col = {n: i for i, n in enumerate(names)}
     out = []
     for rule_label in sorted({(r[col["rule_id"]], r[col["label"]]) for r in rows}):
@@ -59,7 +76,8 @@ def findings_of(con, model_key: str) -> list[tuple]:
                 r[col["model_id"]], r[col["relation"]], r[col["hub_relation"]], r[col["model_license"]],
                 r[col["ancestor_id"]], r[col["ancestor_license"]], r[col["path"]], r[col["duty"]],
                 clause or t_clause, url or t_url, via, r[col["possibly_incomplete"]],
-                (msg + VIA_SUFFIX) if (via and msg is not None) else msg, rem,
+                None if msg is None else (msg + (VIA_SUFFIX if via else "") + unverified_suffix(
+                    r[col["rule_id"]], r[col["ancestor_license"]], r[col["model_license"]], review)), rem,
             ))
     return sorted(out, key=lambda f: (f[0], f[1], f[2]))
 
@@ -98,12 +116,17 @@ def findings_sql(con, source: str) -> str:
                coalesce(src_clause, {case(4, False)}) AS clause,
                coalesce(src_url, {case(5, False)}) AS source_url,
                via_noncompliant, possibly_incomplete,
-               {case(2, True)} || CASE WHEN via_noncompliant THEN '{VIA_SUFFIX}' ELSE '' END AS message,
+               {case(2, True)} || CASE WHEN via_noncompliant THEN '{VIA_SUFFIX}' ELSE '' END
+                 || CASE WHEN coalesce(ancestor_review, false) THEN format({literal(UNVERIFIED_SUFFIX)}, ancestor_license)
+                         WHEN coalesce(model_review, false) AND rule_id IN ({", ".join(literal(r) for r in OWN_FACT_RULES)})
+                         THEN format({literal(UNVERIFIED_SUFFIX)}, model_license) ELSE '' END AS message,
                {case(3, True)} AS remedy
         FROM (
-          SELECT f.*, s.clause AS src_clause, s.url AS src_url, k.work_kind AS model_work_kind
+          SELECT f.*, s.clause AS src_clause, s.url AS src_url, k.work_kind AS model_work_kind,
+                 k.review AS model_review, ka.review AS ancestor_review
           FROM ({rows()}) f
           LEFT JOIN duty_sources s ON s.license = f.ancestor_license AND s.duty = f.duty
           LEFT JOIN license_kinds k ON k.license = f.model_license
+          LEFT JOIN license_kinds ka ON ka.license = f.ancestor_license
         )
         """

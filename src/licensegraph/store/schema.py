@@ -147,7 +147,7 @@ _V1 = [
     )
     """,
     "CREATE TABLE IF NOT EXISTS duty_sources (license VARCHAR, duty VARCHAR, clause VARCHAR, url VARCHAR)",
-    "CREATE TABLE IF NOT EXISTS license_kinds (license VARCHAR, work_kind VARCHAR)",
+    "CREATE TABLE IF NOT EXISTS license_kinds (license VARCHAR, work_kind VARCHAR, review BOOLEAN)",
     # Per rule, view and relation: the denominator, the numerator and what was left out
     # of the denominator because a license the decision needs is not known.
     """
