@@ -50,7 +50,7 @@ def test_sample_counts_and_license_figures(sample_store):
     # 378 cards say mit; deepseek-ai/Janus-Pro-7B and two re-uploads name the DeepSeek
     # license beside it (license_name: deepseek) and carry that one
     assert top["mit"] == 375 and top["deepseek"] >= 3
-    assert stats["licenses"]["name_beside_id"] == 5  # those 3, and 2 apache-2.0 cards linking Mistral's MRL
+    assert stats.licenses.name_beside_id == 5  # those 3, and 2 apache-2.0 cards linking Mistral's MRL
     assert top["apache-2.0"] == 274  # 276 say so; the 2 MRL-linking cards carry mrl-0.1
     assert top["llama2"] == 189
     assert top["creativeml-openrail-m"] == 158

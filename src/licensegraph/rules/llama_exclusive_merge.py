@@ -101,18 +101,6 @@ class LlamaExclusiveMerge(Rule):
             detail[m] = "|".join((ctx.ids_at([p])[0], ctx.table.ids[ctx.lic[p]], how))
         return detail
 
-
-# Why a co-parent's lineage could not be judged, per undecidable license outcome.
-UNJUDGED = {"absent": "not in the store", "none": "declares no license", "unknown": "license: unknown",
-            "other-unresolved": "license: other, unresolved"}
-# `detail` is "co-parent id|its license|how it was judged" (LlamaExclusiveMerge._details).
-MESSAGE = ("format('merges {} material (from {}) with the co-parent {} (license {}; {}), so the {} material is used to "
-           "improve another LLM', ancestor_license, ancestor_id, split_part(detail, '|', 1), split_part(detail, '|', 2), "
-           "split_part(detail, '|', 3), ancestor_license)")
-REMEDY = ("format('Merge {} only with models of its own lineage (under {}): drop the co-parent {}, or replace it "
-          "with a {} derivative', ancestor_id, ancestor_license, split_part(detail, '|', 1), ancestor_license)")
-
-
     def violations(self, kb: KnowledgeBase, parents: Sequence[tuple[str, Sequence[str]]]) -> list[dict[str, Any]]:
         """This rule on one prospective merge (for `choose` and `check`): `parents` are
         (parent id, the license ids upstream of it, its own included). For each Llama
@@ -138,6 +126,17 @@ REMEDY = ("format('Merge {} only with models of its own lineage (under {}): drop
                                 "license the merge carries"),
                 })
         return out
+
+
+# Why a co-parent's lineage could not be judged, per undecidable license outcome.
+UNJUDGED = {"absent": "not in the store", "none": "declares no license", "unknown": "license: unknown",
+            "other-unresolved": "license: other, unresolved"}
+# `detail` is "co-parent id|its license|how it was judged" (LlamaExclusiveMerge._details).
+MESSAGE = ("format('merges {} material (from {}) with the co-parent {} (license {}; {}), so the {} material is used to "
+           "improve another LLM', ancestor_license, ancestor_id, split_part(detail, '|', 1), split_part(detail, '|', 2), "
+           "split_part(detail, '|', 3), ancestor_license)")
+REMEDY = ("format('Merge {} only with models of its own lineage (under {}): drop the co-parent {}, or replace it "
+          "with a {} derivative', ancestor_id, ancestor_license, split_part(detail, '|', 1), ancestor_license)")
 
 
 RULE = LlamaExclusiveMerge()
