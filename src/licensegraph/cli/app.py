@@ -81,8 +81,21 @@ def fail(message: object, code: int = EXIT_BAD_INPUT) -> NoReturn:
 
 
 def say(text: str) -> None:
-    """Print plain text on stdout (no markup, no highlighting, no wrapping)."""
-    console.print(text, markup=False, highlight=False, soft_wrap=True)
+    """Print plain text on stdout (no markup, no highlighting), each line wrapped to the terminal
+    with its continuation indented under the line's own indentation (past a list bullet)."""
+    from rich.text import Text
+
+    from licensegraph.cli.layout import hanging
+
+    for line in text.split("\n"):
+        stripped = line.lstrip(" ")
+        indent = len(line) - len(stripped)
+        bullet = next((len(b) for b in BULLETS if stripped.startswith(b)), 2)
+        hanging(console, Text(stripped), indent=indent, subsequent=indent + bullet)
+
+
+#: Line starts whose continuation lines are indented past them.
+BULLETS = ("- ", "* ", "✓ ", "✗ ", "⚠ ")
 
 
 def _waiting(message: str) -> None:

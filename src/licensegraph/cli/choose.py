@@ -30,7 +30,9 @@ def choose(
     modelgo_version: str = typer.Option("2", "--modelgo-version", help="ModelGo version: 2 (default) or 1."),
     show_all: bool = typer.Option(False, "--all", help="List every feasible and every excluded license."),
 ) -> None:
-    """Licenses a derivative of the given parents may carry, least to most restrictive, and why others may not."""
+    """Licenses a derivative of the given parents may carry, least to most restrictive, and why others may not.
+
+    Example: licensegraph choose -p llama3.1 -p apache-2.0"""
     if fmt not in ("text", "json"):
         fail(f"--format must be text or json, not {fmt!r}")
     if relation is not None and relation not in RELATIONS:

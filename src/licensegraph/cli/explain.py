@@ -18,7 +18,9 @@ def explain(
     db: Optional[Path] = DbOption,
     as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
 ) -> None:
-    """A model's lineage, its effective duties with sources, and its findings."""
+    """A model's lineage, its effective duties with sources, and its findings.
+
+    Example: licensegraph explain TheBloke/Llama-2-7B-GGUF"""
     lg = graph(db, read_only=True)
     try:
         data = lg.explain(model_id)

@@ -29,6 +29,7 @@ class Grid:
     rows: list[Sequence[str]] = field(default_factory=list)
     section_starts: set[int] = field(default_factory=set)  # row indexes that open a new section
     numeric: bool = True  # columns after the first are right-aligned numbers
+    show_header: bool = True  # False for key-value lists: stacked as `key: value`
 
     def add_row(self, *cells: str, new_section: bool = False) -> None:
         if new_section:
@@ -40,6 +41,7 @@ def rich_table(grid: Grid, headers: Sequence[str] | None = None, rows: Sequence[
                table_box: box.Box = box.HEAVY_HEAD, compact: bool = False) -> Table:
     """The grid as a rich Table whose cells never wrap or truncate (`compact`: no outer padding)."""
     table = Table(title=grid.title or None, box=table_box, pad_edge=not compact, title_justify="left",
+                  show_header=grid.show_header,
                   padding=(0, 0, 0, 1) if compact else (0, 1))
     for i, h in enumerate(headers or grid.headers):
         table.add_column(h, justify="left" if i == 0 or not grid.numeric else "right", no_wrap=True,
@@ -64,6 +66,10 @@ def stacked(console: Console, grid: Grid, indent: int = 2) -> None:
     for i, cells in enumerate(grid.rows):
         if i in grid.section_starts and i:
             console.print()
+        if not grid.show_header:
+            hanging(console, Text.assemble((cells[0], "bold"), ": ", PAIR_SEPARATOR.join(c for c in cells[1:] if c)),
+                    subsequent=indent)
+            continue
         console.print(Text(cells[0], style="bold"), overflow="fold")
         pairs = [f"{h} {v}" for h, v in zip(grid.headers[1:], cells[1:]) if v != ""]
         for line in wrap_pairs(pairs, console.width - indent):

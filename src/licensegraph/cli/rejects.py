@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from licensegraph.cli.app import DbOption, app, console, graph
+from licensegraph.cli.app import DbOption, app, console, graph, say
 from licensegraph.formats import json as json_format
 
 
@@ -17,7 +17,9 @@ def rejects(
     limit: int = typer.Option(50, help="How many to show."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """List what ingest could not take, with file, line and reason."""
+    """List what ingest could not take, with file, line and reason.
+
+    Example: licensegraph rejects --limit 20"""
     from licensegraph.cli.render import render_rejects
 
     lg = graph(db, read_only=True)
@@ -27,5 +29,8 @@ def rejects(
         lg.close()
     if as_json:
         print(json_format.render(rows))
+        return
+    if not rows:
+        say("nothing rejected: every record and lineage row ingested so far was taken")
         return
     render_rejects(console, rows)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from licensegraph.cli.layout import Grid, hanging, print_grid
@@ -12,13 +11,11 @@ from licensegraph.api.results import AuditResult, Explanation, IngestReport, Rej
 from licensegraph.formats.table import AUDIT_HEADERS, RELATION_ABBREVIATIONS, EXCLUDED_INTRO, audit_cells, audit_title, excluded_line
 
 
-def _kv_table(title: str, rows: list[tuple[str, str]]) -> Table:
-    table = Table(title=title, show_header=False)
-    table.add_column(justify="left")
-    table.add_column(justify="right")
+def _kv(console: Console, title: str, rows: list[tuple[str, str]]) -> None:
+    grid = Grid(title, ("", ""), show_header=False)
     for k, v in rows:
-        table.add_row(k, v)
-    return table
+        grid.add_row(k, v)
+    print_grid(console, grid)
 
 
 def render_ingest(console: Console, report: IngestReport) -> None:
@@ -54,56 +51,49 @@ def render_rejects(console: Console, rows: tuple[Reject, ...]) -> None:
 
 def render_stats(console: Console, data: StatsResult) -> None:
     m = data.models
-    console.print(_kv_table("models", [
+    _kv(console, "models", [
         ("models", f"{m.total:,}"),
         ("with a Hub record", f"{m.with_record:,}"),
         ("with a lineage row", f"{m.with_lineage_row:,}"),
         ("deleted from the Hub", f"{m.deleted:,}"),
         ("derived (have a parent)", f"{m.derived:,}"),
-    ]))
+    ])
     e = data.edges
     hub = {r.relation: r for r in e.by_hub_relation}
-    table = Table(title=f"edges by relation ({e.total:,} edges)")
-    for col in ("relation", "corrected", "share", "Hub label", "share"):
-        table.add_column(col, justify="left" if col == "relation" else "right")
+    grid = Grid(f"edges by relation ({e.total:,} edges)", ("relation", "corrected", "share", "Hub label", "Hub share"))
     for row in e.by_relation:
         h = hub.get(row.relation)
-        table.add_row(row.relation, f"{row.edges:,}", f"{row.share:.1f}%", f"{h.edges if h else 0:,}",
-                      f"{h.share if h else 0.0:.1f}%")
-    table.add_row("(no Hub label)", "", "", f"{e.hub_unlabelled:,}", "")
-    console.print(table)
-    console.print(_kv_table("how relations were decided", [
+        grid.add_row(row.relation, f"{row.edges:,}", f"{row.share:.1f}%", f"{h.edges if h else 0:,}",
+                     f"{h.share if h else 0.0:.1f}%")
+    grid.add_row("(no Hub label)", "", "", f"{e.hub_unlabelled:,}", "")
+    print_grid(console, grid)
+    _kv(console, "how relations were decided", [
         *((k, f"{v:,}") for k, v in sorted(e.relation_sources.items())),
         ("relabelled by evidence", f"{e.relabelled_by_evidence:,}"),
         *((f"  {r.hub} -> {r.corrected}", f"{r.edges:,}") for r in e.relabelled[:8]),
-    ]))
-    lic = Table(title="top licenses")
-    lic.add_column("license")
-    lic.add_column("models", justify="right")
+    ])
+    lic = Grid("top licenses", ("license", "models"))
     for row in data.licenses.top:
         lic.add_row(row.license, f"{row.models:,}")
-    console.print(lic)
+    print_grid(console, lic)
     if data.licenses.unresolved_other_names:
-        console.print(_kv_table("unresolved `other` license names", [
-            (r.license_name, f"{r.models:,}") for r in data.licenses.unresolved_other_names
-        ]))
+        _kv(console, "unresolved `other` license names",
+            [(r.license_name, f"{r.models:,}") for r in data.licenses.unresolved_other_names])
     if data.licenses.name_beside_id:
-        console.print(_kv_table(
-            f"license_name / license_link name a model license beside the license id "
-            f"({data.licenses.name_beside_id:,} models carry the named one)",
-            [(f"{r.declared} -> {r.carried}", f"{r.models:,}") for r in data.licenses.name_beside_id_top],
-        ))
+        _kv(console, "license_name / license_link name a model license beside the license id "
+                     f"({data.licenses.name_beside_id:,} models carry the named one)",
+            [(f"{r.declared} -> {r.carried}", f"{r.models:,}") for r in data.licenses.name_beside_id_top])
     d = data.dangling
-    console.print(_kv_table("graph problems", [
+    _kv(console, "graph problems", [
         ("dangling edges (parent not in store)", f"{d.edges:,}"),
         ("dangling parents", f"{d.parents:,}"),
         ("self-loops", f"{data.self_loops:,}"),
         ("models in cycles", f"{data.lineage_issues.get('cycle', 0):,}"),
         ("card/tag disagreements", f"{data.lineage_issues.get('card-tag-disagreement', 0):,}"),
         ("rejects", ", ".join(f"{k} {v:,}" for k, v in sorted(data.rejects.items())) or "0"),
-    ]))
+    ])
     for cycle in data.cycles:
-        console.print(f"[yellow]cycle:[/yellow] {cycle}")
+        hanging(console, Text.assemble(("cycle", "yellow"), f": {cycle}"))
 
 
 def render_audit(console: Console, data: AuditResult) -> None:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-
 import typer
 
 from licensegraph.api import LicenseGraph
-from licensegraph.cli.app import app, fail
+from licensegraph.cli.app import app, fail, say
 from licensegraph.formats import json as json_format
 from licensegraph.formats.text import rules_text
 
@@ -17,11 +15,13 @@ def rules(
     fmt: str = typer.Option("text", "--format", help="text or json."),
     all_clauses: bool = typer.Option(False, "--all", help="List every clause each rule rests on."),
 ) -> None:
-    """The rule catalogue: each rule's id, study label, severity, what it checks and the clauses it rests on."""
+    """The rule catalogue: each rule's id, study label, severity, what it checks and the clauses it rests on.
+
+    Example: licensegraph rules --format json"""
     if fmt not in ("text", "json"):
         fail(f"--format must be text or json, not {fmt!r}")
     catalogue = LicenseGraph(":memory:").rules()
     if fmt == "json":
         print(json_format.render(catalogue))
     else:
-        sys.stdout.write(rules_text(catalogue, clauses_shown=0 if all_clauses else 4))
+        say(rules_text(catalogue, clauses_shown=0 if all_clauses else 4).rstrip("\n"))

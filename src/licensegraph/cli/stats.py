@@ -17,7 +17,9 @@ def stats(
     as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
     top: int = typer.Option(15, help="How many licenses and names to list."),
 ) -> None:
-    """Models, edges by relation, licenses, dangling parents and cycles in the store."""
+    """Models, edges by relation, licenses, dangling parents and cycles in the store.
+
+    Example: licensegraph stats --json"""
     lg = graph(db, read_only=True)
     try:
         data = lg.stats(top=top)

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from licensegraph import __version__
+from licensegraph.api.baseline import Baseline
 from licensegraph.api.results import CheckFailure, CheckResult, Finding
 from licensegraph.rules import all_rules
 from licensegraph.vocab import EFFECTIVE, NOT_LEGAL_ADVICE
@@ -78,8 +79,10 @@ def _message(result: CheckResult, f: Finding) -> str:
     return " ".join(parts)
 
 
-def to_sarif(results: Sequence[CheckResult | CheckFailure]) -> dict[str, Any]:
-    """SARIF 2.1.0 log for check results (and cards that could not be checked)."""
+def to_sarif(results: Sequence[CheckResult | CheckFailure], baseline: Baseline | None = None) -> dict[str, Any]:
+    """SARIF 2.1.0 log for check results (and cards that could not be checked). Findings a
+    baseline accepts carry an external suppression with its justification, as code scanning
+    expects, instead of being left out."""
     rules, index = _rule_descriptors()
     fields = {rule.id: rule.card_field for rule in all_rules()}
     out_results, notifications = [], []
@@ -112,6 +115,12 @@ def to_sarif(results: Sequence[CheckResult | CheckFailure]) -> dict[str, Any]:
             }
             if f.rule_id in index:
                 item["ruleIndex"] = index[f.rule_id]
+            entry = baseline.accepting(f) if baseline is not None else None
+            if entry is not None:
+                item["suppressions"] = [{"kind": "external", "status": "accepted",
+                                         "justification": entry.justification,
+                                         "location": {"physicalLocation": {"artifactLocation": {
+                                             "uri": artifact_uri(baseline.path)}}}}]
             out_results.append(item)
     invocation = {"executionSuccessful": not notifications}
     if notifications:
