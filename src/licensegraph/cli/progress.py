@@ -12,6 +12,8 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from rich.console import Group
+from rich.live import Live
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -38,6 +40,7 @@ def phase_progress(quiet: bool = False, verbose: bool = False) -> Iterator[Progr
     spinners = Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                         console=err, transient=True, disable=not shown)
     tasks: dict[str, tuple[Progress, TaskID]] = {}
+    live: list[Live] = []
     started: dict[str, float] = {}
     order: list[str] = []
 
@@ -49,15 +52,15 @@ def phase_progress(quiet: bool = False, verbose: bool = False) -> Iterator[Progr
             tasks[label] = (owner, owner.add_task(label, total=total or None))
             started[label] = time.perf_counter()
             order.append(label)
+            if live:  # draw every new step at once, however short it is
+                live[0].refresh()
         owner, task = tasks[label]
         if total > 0:
             owner.update(task, completed=done, total=total)
 
-    from rich.console import Group
-    from rich.live import Live
-
     if shown:
-        with Live(Group(bars, spinners), console=err, transient=True, refresh_per_second=8):
+        with Live(Group(bars, spinners), console=err, transient=True, refresh_per_second=8) as display:
+            live.append(display)
             yield progress
     else:
         yield progress
