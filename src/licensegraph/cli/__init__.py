@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 import pkgutil
 import sys
 
@@ -15,6 +16,28 @@ _NOT_COMMANDS = {"app", "layout", "progress", "render"}
 for _info in pkgutil.iter_modules(__path__):
     if not _info.name.startswith("_") and _info.name not in _NOT_COMMANDS:
         importlib.import_module(f"{__name__}.{_info.name}")
+
+
+def _unwrap(doc: str) -> str:
+    """A docstring's paragraphs as single lines, so help wraps them to the terminal (rich keeps
+    hard line breaks); lines that start a list item or an example keep their own line."""
+    paragraphs = inspect.cleandoc(doc).split("\n\n")
+    out = []
+    for para in paragraphs:
+        lines: list[str] = []
+        for line in para.split("\n"):
+            if lines and not line.lstrip().startswith(("- ", "* ", "Example", "$ ", "\b")) \
+                    and not lines[-1].startswith("\b"):
+                lines[-1] = f"{lines[-1]} {line.strip()}"
+            else:
+                lines.append(line)
+        out.append("\n".join(lines))
+    return "\n\n".join(out)
+
+
+for _command in app.registered_commands:
+    if _command.callback is not None and _command.callback.__doc__:
+        _command.callback.__doc__ = _unwrap(_command.callback.__doc__)
 
 __all__ = ["app", "main"]
 
