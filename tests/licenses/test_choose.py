@@ -92,8 +92,11 @@ CASES = [
     (["cc-by-sa-4.0", "cc-by-nc-sa-4.0"], set()),
     # ND: adaptations may not be shared under any license (CC BY-ND 4.0 §2(a)(1)(B)).
     (["cc-by-nd-4.0"], set()),
-    # GPL-3.0 §5(c): the whole work under GPL-3.0; §13 allows combining with AGPL-3.0.
-    (["gpl-3.0"], {"gpl-3.0", "agpl-3.0"}),
+    # GPL-3.0 §5(c): the whole work under GPL-3.0. §13 allows combining with an AGPL-3.0
+    # work, which a single-parent derivative does not have.
+    (["gpl-3.0"], {"gpl-3.0"}),
+    # ... a merge with an AGPL-3.0 parent does: the merge carries AGPL-3.0 (§13).
+    (["gpl-3.0", "agpl-3.0"], {"agpl-3.0"}),
     # Gemma's terms (§3.1) and Llama 2's agreement must each travel with the derivative,
     # and neither license carries the other's restrictions.
     (["gemma", "llama2"], set()),
@@ -120,26 +123,30 @@ def test_feasible_set_in_full(parents, expected):
         assert got.reason is None
     else:
         assert got.reason and all(p in got.reason for p in parents[:1])
-    # the same answer as the function merge-conflict uses
-    assert set(feasible_licenses(KB, parents).feasible) == expected
+    # the same answer as the function merge-conflict uses (several parents: a merge)
+    assert set(feasible_licenses(KB, parents, combined=len(parents) > 1).feasible) == expected
 
 
 def test_apache_feasible_set():
     # Apache-2.0 §4: keep the license copy, notices and a statement of changes; like MIT
-    # otherwise, except that GPL-2.0 cannot take Apache-2.0 code (licenses.md §3.1, OSADL:
-    # the patent and indemnity terms are "further restrictions" under GPLv2).
+    # otherwise, except that GPL-2.0 and LGPL-2.1 cannot take Apache-2.0 code (licenses.md
+    # §3.1, OSADL, FSF: the patent and indemnity terms are "further restrictions" under
+    # GPL-2.0 §6 and LGPL-2.1 §10).
     got = {f["license"] for f in choose(KB, ["apache-2.0"]).feasible}
-    assert got - {"gpl-2.0"} == PERMISSIVE_OK - {"gpl-2.0"}
+    assert got == PERMISSIVE_OK - {"gpl-2.0", "lgpl-2.1"}
 
 
 def test_apache_excludes_gpl2():
-    # licenses.md §3.1: GPL-2.0 cannot take Apache-2.0 material; GPL-3.0 can
+    # licenses.md §3.1: GPL-2.0 cannot take Apache-2.0 material; GPL-3.0 can. Derived from
+    # properties: GPL-2.0 §6 forbids patent termination and indemnity, Apache-2.0 §3 and §9 impose them.
     got = choose(KB, ["apache-2.0"])
     feasible = {f["license"] for f in got.feasible}
     assert "gpl-2.0" not in feasible and "gpl-3.0" in feasible
-    from licensegraph.licenses.feasibility import feasible_licenses
-
-    assert feasible_licenses(KB, ["apache-2.0"]).excluded["gpl-2.0"].duty == "incompatible-outbound"
+    why = feasible_licenses(KB, ["apache-2.0"]).excluded["gpl-2.0"]
+    assert why.duty == "no-further-restrictions" and "§6" in why.source
+    assert "LICENSE-2.0 §3" in why.reason and "LICENSE-2.0 §9" in why.reason
+    # no license in the knowledge base keeps a per-pair exception
+    assert not [lic.id for lic in KB if lic.duties_of("incompatible-outbound")]
 
 
 def test_reasons_name_the_duty():

@@ -255,9 +255,14 @@ def test_cc_and_gnu_no_further_restrictions(kb):
 
 
 def test_gpl_share_alike(kb):
-    assert kb.get("gpl-3.0").share_alike.accepts == ("gpl-3.0", "agpl-3.0")
+    # §5(c) relicenses nothing; §13's AGPL-3.0 permission needs a second work (a combination)
+    assert kb.get("gpl-3.0").share_alike.accepts == ("gpl-3.0",)
+    assert [c.with_ for c in kb.get("gpl-3.0").combinations] == [("agpl-3.0",)]
+    assert kb.get("gpl-3.0").combinations[0].source.clause == "§13"
     assert kb.get("gpl-2.0").share_alike.accepts == ("gpl-2.0",)
     assert kb.get("agpl-3.0").share_alike.accepts == ("agpl-3.0",)
+    assert kb.relicense_targets("gpl-3.0") == {"gpl-3.0"}
+    assert kb.reachable("gpl-3.0", frozenset({"agpl-3.0"})) == {"gpl-3.0", "agpl-3.0"}
 
 
 @pytest.mark.parametrize(

@@ -423,7 +423,9 @@ def _ship(kb: KnowledgeBase, choice: Choice, suggested: str | None, body: str) -
         elif o["duty"] == "mark-changes":
             add("mark-changes", "State that the model was modified from its parent(s), and how", up.id, o["source"])
         elif o["duty"] == "source-disclosure":
-            add("source", "Provide the model in source form (weights, architecture, training code)", up.id, o["source"])
+            # each clause its own line: AGPL-3.0 §13 (network users) is not §6 (recipients)
+            add("source", f"Source: {o['summary']} (for a model: weights, architecture, training code)",
+                up.id, o["source"])
         elif o["duty"] == "model-card":
             add("model-card", "Keep and update the model card", up.id, o["source"])
         elif o["duty"] == "user-threshold":
@@ -521,6 +523,8 @@ def check_card(
             warnings.append(f"the card text does not show \"{item['text']}\" ({item['upstream']} requires it "
                             "to be displayed prominently)")
     counts = {s: sum(1 for f in findings if f.severity == s) for s in SEVERITIES}
+    read_ids = list(dict.fromkeys(([own] if own in kb else []) + (list(choice.upstream_licenses) if choice else [])))
+    readings = tuple(r for r in (kb.get(i).reading for i in read_ids) if r)
     return CheckResult(
         path=str(card.path),
         model_id=model_id,
@@ -544,6 +548,7 @@ def check_card(
         ),
         warnings=tuple(warnings),
         key_lines=dict(card.key_lines),
+        readings=readings,
     )
 
 

@@ -72,7 +72,10 @@ def explain(store: Store, model_id: str, kb: KnowledgeBase | None = None) -> Exp
     issues = tuple(LineageIssue(kind=k, detail=d) for k, d in store.con.execute(
         "SELECT kind, detail FROM lineage_issues WHERE model_key = ? ORDER BY kind", [key]
     ).fetchall())
+    seen = dict.fromkeys([model.license] + [a.license for a in ancestors])
+    readings = tuple(kb.get(i).reading for i in seen if i in kb and kb.get(i).reading)
     return Explanation(
         model=model, parents=parents, ancestors=ancestors, effective_duties=effective_duties(kb, ancestors),
         findings=findings, lineage_issues=issues, audited=store.get_meta("audited_rules") is not None,
+        readings=readings,
     )

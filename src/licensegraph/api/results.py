@@ -439,6 +439,8 @@ class Explanation(Result):
     lineage_issues: tuple[LineageIssue, ...]
     audited: bool  # False until the first audit: then there are no findings to show
     disclaimer: str = NOT_LEGAL_ADVICE
+    # how the tool reads license ids that leave a choice open (GNU ids: -only)
+    readings: tuple[str, ...] = ()
 
 
 # --------------------------------------------------------------------------- check
@@ -520,6 +522,8 @@ class CheckResult(Result):
     warnings: tuple[str, ...]
     key_lines: Mapping[str, int]  # card key -> line in the file
     disclaimer: str = NOT_LEGAL_ADVICE
+    # how the tool reads license ids that leave a choice open (GNU ids: -only)
+    readings: tuple[str, ...] = ()
 
     @property
     def violations(self) -> int:
@@ -610,6 +614,7 @@ class Obligation(Result):
     summary: str
     source: str
     warning_only: bool
+    clause: str = ""  # the clause alone (the same kind may come from several clauses)
 
 
 @dataclass(frozen=True)

@@ -190,4 +190,6 @@ def render_explain(console: Console, data: Explanation) -> None:
                     indent=4, subsequent=6)
     for issue in data.lineage_issues:
         hanging(console, Text.assemble((issue.kind, "yellow"), f": {issue.detail}"))
+    for reading in data.readings:
+        hanging(console, Text(f"note: {reading}", style="dim"))
     hanging(console, Text(data.disclaimer, style="dim"))

@@ -46,7 +46,7 @@ def choice_text(choice: Choice, limit: int = 20) -> str:
         lines.append("Whatever the license, also:")
         for o in choice.obligations:
             text = f" \"{o.text}\"" if o.text else ""
-            lines.append(f"  {o.duty} ({o.upstream}){text}: {o.summary}")
+            lines.append(f"  {o.duty} ({o.upstream} {o.clause}){text}: {o.summary}".replace(" )", ")"))
     for n in choice.notes:
         lines.append(f"Note: {n}")
     for w in choice.warnings:
@@ -140,6 +140,8 @@ def check_text(result: CheckResult | CheckFailure) -> str:
             if s.kind == "display":
                 flag = " [present in the card]" if s.in_card else " [missing from the card]"
             lines.append(f"  - {s.what}{flag}")
+    for n in result.readings:
+        lines.append(f"Note: {n}")
     for w in result.warnings:
         lines.append(f"Warning: {w}")
     c = result.counts

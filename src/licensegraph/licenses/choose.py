@@ -231,7 +231,7 @@ def failure_dict(lid: str, f: Failure) -> dict:
     return {"license": lid, "duty": f.duty, "upstream": f.upstream or None, "reason": f.reason, "source": f.source or None}
 
 
-def explain_none(kb: KnowledgeBase, feas: Feasibility) -> str:
+def explain_none(kb: KnowledgeBase, feas: Feasibility, combined: bool = False) -> str:
     """Why no license fits the upstream licenses of `feas`."""
     if feas.blockers:
         b = feas.blockers[0]
@@ -245,7 +245,7 @@ def explain_none(kb: KnowledgeBase, feas: Feasibility) -> str:
         if alone.none_feasible:
             return f"no license in the knowledge base carries the duties of {single}"
     for a, b in combinations(feas.upstream, 2):
-        pair = feasible_licenses(kb, [a, b])
+        pair = feasible_licenses(kb, [a, b], combined=combined)
         if not pair.none_feasible:
             continue
         allowed = rank(kb, feasible_licenses(kb, [a]).feasible, [a])
@@ -262,7 +262,8 @@ def _obligations(kb: KnowledgeBase, feas: Feasibility, relation: str) -> list[di
     for uid, duty in feas.duties:
         if duty.kind not in ACTION_DUTIES:
             continue
-        key = (uid, duty.kind, duty.tag, duty.text)
+        # the clause is part of the key: AGPL-3.0 has two source-disclosure duties (§6, §13)
+        key = (uid, duty.kind, duty.tag, duty.text, duty.source.clause)
         if key in seen:
             continue
         seen.add(key)
@@ -270,6 +271,7 @@ def _obligations(kb: KnowledgeBase, feas: Feasibility, relation: str) -> list[di
             "upstream": uid, "duty": duty.kind, "text": duty.text or None, "tag": duty.tag or None,
             "summary": duty.summary, "source": _source(duty),
             "warning_only": duty.kind == "name-prefix" and relation == "quantization",
+            "clause": duty.source.clause,
         })
     order = {k: i for i, k in enumerate(ACTION_DUTIES)}
     return sorted(out, key=lambda o: (order[o["duty"]], o["upstream"]))
@@ -312,7 +314,9 @@ def choose(
         raise ValueError(f"unknown relation {relation!r}; expected one of {', '.join(RELATIONS)}")
     resolved = [resolve_parent(kb, store, raw) for raw in parents]
     upstream = list(dict.fromkeys(u for p in resolved for u in p.upstream))
-    feas = feasible_licenses(kb, upstream)
+    # combination permissions (MPL-2.0 §3.3, GPL-3.0 §13, EUPL) need a second work: a merge
+    combined = relation == "merge" and len(resolved) > 1
+    feas = feasible_licenses(kb, upstream, combined=combined)
     ranked = rank(kb, feas.feasible, feas.upstream)
 
     ups = [kb.effective(u) for u in feas.upstream]
@@ -358,6 +362,10 @@ def choose(
         if prefix["conflict"]:
             warnings.append("the upstream licenses demand name prefixes no single name can begin with: "
                             + ", ".join([prefix["prefix"], *prefix["conflict"]]))
+    for uid in feas.upstream:
+        reading = kb.get(uid).reading
+        if reading:
+            notes.append(reading)
     for p in resolved:
         for mid, marker in p.unknown:
             what = {"absent": "is not in the store", "none": "declares no license",
@@ -368,7 +376,7 @@ def choose(
     if not upstream:
         warnings.append("no known license upstream: every license anyone may grant is listed, but that says "
                         "nothing about the parents' real terms")
-    reason = explain_none(kb, feas) if not feasible else None
+    reason = explain_none(kb, feas, combined) if not feasible else None
     return LicenseChoice(
         parents=resolved, relation=relation, feasibility=feas, feasible=feasible, excluded=excluded,
         obligations=_obligations(kb, feas, relation), notes=notes, warnings=warnings,

@@ -13,9 +13,25 @@ Two conditions beyond the duty checks:
 * An upstream license with a field-of-use limit (research only, non-production) keeps it
   on derivatives: a candidate without such a limit would drop it.
 
-The licensor condition is the only one that looks at the whole upstream set; checked
-exhaustively over every pair and triple of knowledge-base licenses, it never turns a
-non-empty answer empty, so "is any license feasible" is the AND of per-upstream tests.
+Compatibility is derived from clause properties in the knowledge base, never from
+per-pair exceptions:
+
+* share-alike: the candidate must be a license the upstream material may be relicensed
+  under (`KnowledgeBase.relicense_targets`: the `accepts` lists closed under their own
+  conversions). In a merge, a permission to combine with a separate work under another
+  license ([[license.combine]]: MPL-2.0 §3.3, GPL-3.0 §13, the EUPL compatibility clause)
+  also counts when a co-parent's license is, or converts to, that license
+  (`KnowledgeBase.reachable`). A single-parent finetune has no second work.
+* no further restrictions, both ways: an upstream clause (`forbids`, `scope`) rules out a
+  candidate that imposes a forbidden restriction (`License.imposes`) on the material it
+  governs; and a candidate's own clause of scope "work" (GPL-2.0 §6, LGPL-2.1 §10) rules it
+  out when the upstream material keeps terms it forbids (Apache-2.0 and ECL-2.0 patent
+  termination and indemnity, AFL-3.0 §10) because that material stays under its own license.
+
+The licensor condition and combination permissions are the only ones that look at the
+whole upstream set; without combination permissions "is any license feasible" is the AND
+of per-upstream tests, and merge-conflict recomputes the tests of the few licenses that
+have such permissions per merge.
 """
 
 from __future__ import annotations
@@ -67,19 +83,57 @@ def restrictiveness(lic: License) -> tuple:
     return (score, len(lic.duties), lic.id)
 
 
-def _adds_restrictions(candidate: License, upstream: License) -> str | None:
-    """What `candidate` would add that a no-further-restrictions upstream forbids."""
-    if candidate.restricts_use:
-        return "adds use-based restrictions"
-    if candidate.field_of_use:
-        return "limits the field of use"
-    if upstream.commercial and not candidate.commercial:
-        return "adds a commercial-use ban"
+_RESTRICTION_WORDS = {
+    "use-restrictions": "use-based restrictions",
+    "field-of-use": "a field-of-use limit",
+    "non-commercial": "a commercial-use ban",
+    "no-derivatives": "a ban on sharing adaptations",
+    "patent-termination": "a patent-license termination on patent suits",
+    "license-termination-on-patent-action": "termination of the whole license on patent actions",
+    "indemnity": "an indemnity condition",
+}
+
+
+def added_restrictions(candidate: License, upstream: License, duty: Duty) -> list[str]:
+    """The restriction kinds `candidate` imposes that `upstream`'s no-further-restrictions
+    `duty` forbids, on the material that duty protects.
+
+    A restriction the upstream license has itself is not a further one (BY-NC under BY-NC).
+    For scope "licensed-material" (CC) only restrictions that reach the upstream material
+    count: a license whose restrictions bind only its own licensor's contribution (CC's
+    adapter's licenses, "licensed-material-only") leaves the CC material under CC."""
+    if duty.scope == "licensed-material" and not candidate.restrictions_reach_upstream:
+        return []
+    own = upstream.imposes
+    return [k for k in duty.forbids if k in candidate.imposes and k not in own]
+
+
+def outbound_restrictions(kb: KnowledgeBase, candidate: License, upstream: License,
+                          others: frozenset[str] = frozenset()) -> tuple[Duty, list[str]] | None:
+    """The candidate's own no-further-restrictions clause of scope "work" against the terms
+    the upstream material keeps: (the candidate's duty, forbidden kinds), or None.
+
+    Upstream material keeps its terms unless its license lets it be relicensed under the
+    candidate (then the candidate's terms replace them: LGPL -> GPL, MPL -> GPL)."""
+    reach = kb.reachable(upstream.id, others)
+    if reach is not None and candidate.id in reach:
+        return None
+    for duty in candidate.duties_of("no-further-restrictions"):
+        if duty.scope != "work":
+            continue
+        kept = upstream.imposes
+        bad = [k for k in duty.forbids if k in kept and k not in candidate.imposes]
+        if bad:
+            return duty, bad
     return None
 
 
-def duty_failure(kb: KnowledgeBase, candidate: License, upstream: License, duty: Duty) -> str | None:
-    """None if `candidate` as the derivative's license meets `duty` of `upstream`, else why not."""
+def duty_failure(kb: KnowledgeBase, candidate: License, upstream: License, duty: Duty,
+                 others: frozenset[str] = frozenset()) -> str | None:
+    """None if `candidate` as the derivative's license meets `duty` of `upstream`, else why not.
+
+    `others`: the licenses of the separate works the derivative combines (a merge's other
+    upstream licenses); empty for a single-parent derivative."""
     kind = duty.kind
     if kind == "no-derivatives":
         return "the upstream license forbids sharing derivatives at all"
@@ -90,8 +144,10 @@ def duty_failure(kb: KnowledgeBase, candidate: License, upstream: License, duty:
         if candidate.id in duty.excludes:
             return f"{upstream.id} material cannot go out under {candidate.id}"
     elif kind == "share-alike":
-        if candidate.id not in duty.accepts:
-            return "share-alike: derivatives must be under " + ", ".join(duty.accepts)
+        reach = kb.reachable(upstream.id, others) or frozenset(duty.accepts)
+        if candidate.id not in reach:
+            allowed = [upstream.id] + sorted(reach - {upstream.id})
+            return "share-alike: derivatives must be under " + ", ".join(allowed)
     elif kind == "non-commercial":
         if candidate.commercial and "non-commercial" not in {d.kind for d in candidate.duties}:
             return "permits commercial use"
@@ -104,11 +160,10 @@ def duty_failure(kb: KnowledgeBase, candidate: License, upstream: License, duty:
         if not any(d.kind == kind and d.exempt == duty.exempt for d in candidate.duties):
             return f"does not pass on the ban on improving LLMs outside {duty.exempt}"
     elif kind == "no-further-restrictions":
-        # A license of the same family under the same rule adds nothing by definition.
-        if not any(d.kind == kind and d.tag == duty.tag for d in candidate.duties):
-            added = _adds_restrictions(candidate, upstream)
-            if added:
-                return f"{added}, which {upstream.id} forbids"
+        added = added_restrictions(candidate, upstream, duty)
+        if added:
+            what = " and ".join(_RESTRICTION_WORDS[k] for k in added)
+            return f"adds {what}, which {upstream.id} forbids ({duty.source.clause})"
     elif kind == "attribution":
         if not candidate.duties_of("attribution") and not candidate.duties_of("license-copy"):
             return "drops the attribution the upstream license requires"
@@ -130,27 +185,49 @@ def licensor_failure(candidate: License, upstream_ids: list[str]) -> str | None:
             f"only when material under it is upstream")
 
 
-def upstream_failure(kb: KnowledgeBase, candidate: License, upstream: License) -> Failure | None:
-    """Why `candidate` cannot carry the terms of one upstream license (its duties and its
-    field-of-use limit), or None. `feasible_licenses` is this test for every upstream
-    license, plus `licensor_failure` on the whole upstream set; code that precomputes
-    per-upstream masks (merge-conflict) must use this function to give the same answer."""
+def upstream_failure(kb: KnowledgeBase, candidate: License, upstream: License,
+                     others: frozenset[str] = frozenset()) -> Failure | None:
+    """Why `candidate` cannot carry the terms of one upstream license (its duties, its
+    field-of-use limit, and the terms it keeps that the candidate forbids), or None.
+    `feasible_licenses` is this test for every upstream license, plus `licensor_failure` on
+    the whole upstream set; code that precomputes per-upstream masks (merge-conflict) must
+    use this function to give the same answer."""
     for duty in upstream.duties:
-        reason = duty_failure(kb, candidate, upstream, duty)
+        reason = duty_failure(kb, candidate, upstream, duty, others)
         if reason:
             return Failure(upstream.id, duty.kind, reason, f"{duty.source.url} {duty.source.clause}")
     reason = field_of_use_failure(candidate, upstream)
     if reason:
         return Failure(upstream.id, "field-of-use", reason, upstream.url)
+    outbound = outbound_restrictions(kb, candidate, upstream, others)
+    if outbound:
+        duty, kinds = outbound
+        kept = upstream.imposes
+        what = "; ".join(f"{_RESTRICTION_WORDS[k]} ({kept[k]})" for k in kinds)
+        return Failure(upstream.id, "no-further-restrictions",
+                       f"{candidate.id} forbids further restrictions ({duty.source.clause}), and {upstream.id} "
+                       f"material keeps its own terms: {what}",
+                       f"{duty.source.url} {duty.source.clause}")
     return None
+
+
+def combines(kb: KnowledgeBase, license_id: str) -> bool:
+    """True when a combination permission is reachable from the license: its feasibility
+    then depends on the other upstream licenses of a merge."""
+    return any(kb.licenses[t].combinations for t in kb.material_licenses(license_id))
 
 
 def candidates(kb: KnowledgeBase) -> list[License]:
     return [lic for lic in kb.licenses.values() if lic.id not in SPECIAL_IDS and not lic.is_family]
 
 
-def feasible_licenses(kb: KnowledgeBase, upstream_ids: list[str], pool: list[License] | None = None) -> Feasibility:
-    """Feasible derivative licenses for the given upstream licenses (duplicates ignored)."""
+def feasible_licenses(kb: KnowledgeBase, upstream_ids: list[str], pool: list[License] | None = None,
+                      combined: bool = False) -> Feasibility:
+    """Feasible derivative licenses for the given upstream licenses (duplicates ignored).
+
+    `combined`: the upstream licenses belong to separate works combined into one (a
+    merge), so combination permissions between them apply; False for a derivative of one
+    work (a finetune, adapter or quantization, whatever its ancestors' licenses)."""
     ups: list[License] = []
     for uid in dict.fromkeys(upstream_ids):
         if uid in SPECIAL_IDS or uid not in kb:
@@ -165,10 +242,11 @@ def feasible_licenses(kb: KnowledgeBase, upstream_ids: list[str], pool: list[Lic
             if duty.kind == "no-derivatives":
                 result.blockers.append(Failure(u.id, duty.kind, "derivatives may not be shared under any license",
                                                f"{duty.source.url} {duty.source.clause}"))
+    everyone = frozenset(result.upstream) if combined else frozenset()
     for cand in pool if pool is not None else candidates(kb):
         failure = None
         for u in ups:
-            failure = upstream_failure(kb, cand, u)
+            failure = upstream_failure(kb, cand, u, everyone - {u.id})
             if failure:
                 break
         if failure is None:

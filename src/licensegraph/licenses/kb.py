@@ -45,17 +45,23 @@ from licensegraph.vocab import SPECIAL_IDS
 __all__ = [
     "DATA_DIR",
     "DERIVATIVES",
+    "DIVERGENCE_REASONS",
     "DUTY_KINDS",
     "HUB_LICENSE_IDS",
+    "RESTRICTION_KINDS",
+    "TERM_KINDS",
     "MODELGO_OPTIONS",
     "NO_FURTHER_RESTRICTION_TAGS",
     "SPECIAL_IDS",
     "WORK_KINDS",
+    "Combination",
+    "Divergence",
     "Duty",
     "KnowledgeBase",
     "KnowledgeBaseError",
     "License",
     "Source",
+    "Term",
     "load_kb",
     "normalize_key",
 ]
@@ -86,7 +92,42 @@ WORK_KINDS = ("model", "software", "content", "data", "none")
 DERIVATIVES = ("share", "private", "none")
 MODELGO_OPTIONS: frozenset[str] = frozenset({"BY", "NC", "ND", "RAI", "SA", "OS"})
 MODELGO_VERSIONS = ("", "1.0", "2.0")
-NO_FURTHER_RESTRICTION_TAGS = frozenset({"cc", "gnu"})
+#: Tags group no-further-restrictions duties for the freedom-conflict rules: "gnu" is
+#: FSff (GPL/AGPL), "cc" is CCf; "lgpl" marks LGPL §10 / GPL-3.0 §10 via LGPL-3.0, which
+#: feasibility uses but the rules catalogue does not report as FSff.
+NO_FURTHER_RESTRICTION_TAGS = frozenset({"cc", "gnu", "lgpl"})
+
+#: What a "no further restrictions" clause can count as a further restriction. The first
+#: four follow from a license's flags and duties (restricts_use, field_of_use, commercial,
+#: derivatives); the others are terms a license states in [[license.term]] tables.
+RESTRICTION_KINDS = (
+    "use-restrictions", "field-of-use", "non-commercial", "no-derivatives",
+    "patent-termination", "license-termination-on-patent-action", "indemnity",
+)
+#: Kinds of [[license.term]]: the restriction terms above that no flag expresses, and
+#: "licensed-material-only" (the license's own restrictions bind only the material its
+#: licensor licenses under it, and upstream material keeps its own license offer).
+TERM_KINDS = frozenset({
+    "patent-termination", "license-termination-on-patent-action", "indemnity", "licensed-material-only",
+})
+#: Scope of a no-further-restrictions duty: "work" = nothing in the distributed work may
+#: carry a forbidden restriction (GPL §6/§10); "licensed-material" = only restrictions that
+#: reach the licensed material itself count (CC 4.0 §2(a)(5)(C), earlier versions' §4(a)).
+NFR_SCOPES = ("work", "licensed-material")
+#: Authorities whose verdicts the knowledge base is compared with, and why a verdict may
+#: legitimately differ from the tool's answer for models (see [[license.divergence]]).
+AUTHORITIES = ("osadl", "fsf", "cc")
+DIVERGENCE_REASONS: dict[str, str] = {
+    "second-work": "the authority's answer rests on a permission to combine with a separate work under the "
+                   "outbound license; a single-parent finetune has no second work (a merge with a parent under "
+                   "that license does, and gets the authority's answer)",
+    "attribution-kept": "the authority lets the component keep its notices beside a work under a license with no "
+                        "attribution condition; a model derivative is one set of weights, and the tool requires "
+                        "its license to carry the upstream attribution duty",
+    "separable-parts": "the authority lets each part keep its own license inside a larger work (file-level "
+                       "copyleft, GPL/AGPL §13 combinations); finetuned or merged weights are one inseparable work, "
+                       "so the upstream material cannot stay apart under its own license",
+}
 #: Ids that stand for "no resolvable license" rather than a license text.
 
 #: The ids accepted in the Hub's ``license:`` field, in the Hub's order
@@ -132,9 +173,48 @@ class Duty:
     exempt: str
     source: Source
     summary: str
-    # for incompatible-outbound: licenses a derivative may not carry although no other
-    # duty names them (e.g. Apache-2.0 material cannot go out under GPL-2.0)
+    # for incompatible-outbound: licenses a derivative may not carry although no property
+    # expresses why (kept for clauses no property covers; the shipped data uses none)
     excludes: tuple[str, ...] = ()
+    # for no-further-restrictions: the restriction kinds the clause forbids, and its scope
+    forbids: tuple[str, ...] = ()
+    scope: str = ""
+    # for share-alike: True when `accepts` relicenses the material itself (the target
+    # license replaces this one for that copy: LGPL -> GPL), False when it only names the
+    # licenses an adapter may put its own contribution under (CC's adapter's licenses)
+    converts: bool = False
+
+
+@dataclass(frozen=True)
+class Term:
+    """A term a license itself imposes on its material (or a statement of its reach)."""
+
+    kind: str
+    source: Source
+    summary: str
+
+
+@dataclass(frozen=True)
+class Combination:
+    """Permission to distribute a combination with a separate work under that work's license.
+
+    Only a merge has a second work: a single-parent finetune cannot use it."""
+
+    with_: tuple[str, ...]
+    source: Source
+    summary: str
+
+
+@dataclass(frozen=True)
+class Divergence:
+    """A listed disagreement between the tool and an authority, with the clause that decides it."""
+
+    authority: str
+    licenses: tuple[str, ...]  # the outbound licenses (the derivative's) this entry covers
+    says: str  # what the authority says: "yes" or "no"
+    reason: str  # a key of DIVERGENCE_REASONS
+    source: Source
+    summary: str
 
 
 @dataclass(frozen=True)
@@ -166,6 +246,9 @@ class License:
     url: str
     duties: tuple[Duty, ...]
     file: str
+    terms: tuple[Term, ...] = ()
+    combinations: tuple[Combination, ...] = ()
+    divergences: tuple[Divergence, ...] = ()
 
     def duties_of(self, kind: str) -> tuple[Duty, ...]:
         """The duties of one kind, in file order (empty when none)."""
@@ -190,6 +273,46 @@ class License:
     def is_special(self) -> bool:
         """True for the placeholder ids (none, unknown, other, other-unresolved)."""
         return self.work_kind == "none"
+
+    @property
+    def imposes(self) -> dict[str, str]:
+        """The further restrictions this license puts on its material: kind -> where it says so.
+
+        Derived from the flags and duties (use restrictions, field of use, non-commercial,
+        no derivatives) and from the explicit [[license.term]] tables."""
+        out: dict[str, str] = {}
+
+        def where(kind: str) -> str:
+            found = self.duties_of(kind)
+            return f"{found[0].source.url} {found[0].source.clause}" if found else self.url
+
+        if self.restricts_use:
+            out["use-restrictions"] = where("use-restrictions")
+        if self.field_of_use:
+            out["field-of-use"] = self.url
+        if self.non_commercial:
+            out["non-commercial"] = where("non-commercial")
+        if self.no_derivatives:
+            out["no-derivatives"] = where("no-derivatives")
+        for term in self.terms:
+            if term.kind in RESTRICTION_KINDS:
+                out.setdefault(term.kind, f"{term.source.url} {term.source.clause}")
+        return out
+
+    @property
+    def reading(self) -> str | None:
+        """How the tool reads an id whose text leaves a choice open (GNU Hub ids name no
+        -only / -or-later variant; the narrower grant is assumed), for users to see."""
+        if self.family != "gnu" or not self.spdx.endswith("-only") or not self.hub_id:
+            return None
+        return (f"{self.id} is read as {self.spdx}: the Hub id does not say -only or -or-later, and the "
+                f"narrower grant is assumed (a parent that allows later versions may allow more).")
+
+    @property
+    def restrictions_reach_upstream(self) -> bool:
+        """False when the license's restrictions bind only its licensor's own material and
+        upstream material keeps its own license (a "licensed-material-only" term)."""
+        return not any(t.kind == "licensed-material-only" for t in self.terms)
 
 
 def normalize_key(raw: str) -> str:
@@ -227,6 +350,27 @@ _LICENSE_SCHEMA: dict[str, tuple[type, bool, Any]] = {
     "note": (str, True, None),
     "url": (str, True, None),
     "duty": (list, False, []),
+    "term": (list, False, []),
+    "combine": (list, False, []),
+    "divergence": (list, False, []),
+}
+_TERM_SCHEMA: dict[str, tuple[type, bool, Any]] = {
+    "kind": (str, True, None),
+    "source": (dict, True, None),
+    "summary": (str, True, None),
+}
+_COMBINE_SCHEMA: dict[str, tuple[type, bool, Any]] = {
+    "with": (list, True, None),
+    "source": (dict, True, None),
+    "summary": (str, True, None),
+}
+_DIVERGENCE_SCHEMA: dict[str, tuple[type, bool, Any]] = {
+    "authority": (str, True, None),
+    "licenses": (list, True, None),
+    "says": (str, True, None),
+    "reason": (str, True, None),
+    "source": (dict, True, None),
+    "summary": (str, True, None),
 }
 _DUTY_SCHEMA: dict[str, tuple[type, bool, Any]] = {
     "kind": (str, True, None),
@@ -234,6 +378,9 @@ _DUTY_SCHEMA: dict[str, tuple[type, bool, Any]] = {
     "text": (str, False, ""),
     "accepts": (list, False, []),
     "excludes": (list, False, []),
+    "forbids": (list, False, []),
+    "scope": (str, False, ""),
+    "converts": (bool, False, False),
     "exempt": (str, False, ""),
     "source": (dict, True, None),
     "summary": (str, True, None),
@@ -268,7 +415,7 @@ def _check_table(table: Any, schema: dict[str, tuple[type, bool, Any]], where: s
             raise KnowledgeBaseError(
                 f"{where}: key {key!r} must be {_typename(typ)}, got {type(value).__name__}"
             )
-        if typ is list and key not in ("duty",):
+        if typ is list and key not in ("duty", "term", "combine", "divergence"):
             bad = [v for v in value if not isinstance(v, str)]
             if bad:
                 raise KnowledgeBaseError(f"{where}: key {key!r} must be a list of strings")
@@ -347,6 +494,11 @@ def _build_license(entry: Any, fname: str, index: int) -> License:
     duties = []
     for d_index, raw in enumerate(data["duty"], start=1):
         duties.append(_build_duty(raw, f"{label}: duty {d_index}", lid, data))
+    terms = tuple(_build_term(raw, f"{label}: term {i}") for i, raw in enumerate(data["term"], start=1))
+    combinations = tuple(_build_combination(raw, f"{label}: combine {i}")
+                         for i, raw in enumerate(data["combine"], start=1))
+    divergences = tuple(_build_divergence(raw, f"{label}: divergence {i}")
+                        for i, raw in enumerate(data["divergence"], start=1))
 
     return License(
         id=lid,
@@ -376,7 +528,54 @@ def _build_license(entry: Any, fname: str, index: int) -> License:
         url=data["url"],
         duties=tuple(duties),
         file=fname,
+        terms=terms,
+        combinations=combinations,
+        divergences=divergences,
     )
+
+
+def _source(raw: Any, where: str) -> Source:
+    src = _check_table(raw, _SOURCE_SCHEMA, f"{where}: source")
+    for key in ("url", "clause"):
+        if not src[key].strip():
+            raise KnowledgeBaseError(f"{where}: source: key {key!r} must not be empty")
+    return Source(url=src["url"], clause=src["clause"])
+
+
+def _build_term(raw: Any, where: str) -> Term:
+    data = _check_table(raw, _TERM_SCHEMA, where)
+    if data["kind"] not in TERM_KINDS:
+        raise KnowledgeBaseError(f"{where}: unknown kind {data['kind']!r} (expected one of {', '.join(sorted(TERM_KINDS))})")
+    if not data["summary"].strip():
+        raise KnowledgeBaseError(f"{where}: key 'summary' must not be empty")
+    return Term(kind=data["kind"], source=_source(data["source"], where), summary=data["summary"])
+
+
+def _build_combination(raw: Any, where: str) -> Combination:
+    data = _check_table(raw, _COMBINE_SCHEMA, where)
+    if not data["with"] or not all(isinstance(x, str) for x in data["with"]):
+        raise KnowledgeBaseError(f"{where}: key 'with' must be a non-empty list of license ids")
+    if not data["summary"].strip():
+        raise KnowledgeBaseError(f"{where}: key 'summary' must not be empty")
+    return Combination(with_=tuple(data["with"]), source=_source(data["source"], where), summary=data["summary"])
+
+
+def _build_divergence(raw: Any, where: str) -> Divergence:
+    data = _check_table(raw, _DIVERGENCE_SCHEMA, where)
+    if data["authority"] not in AUTHORITIES:
+        raise KnowledgeBaseError(f"{where}: key 'authority' must be one of {', '.join(AUTHORITIES)}")
+    if data["says"] not in ("yes", "no"):
+        raise KnowledgeBaseError(f"{where}: key 'says' must be 'yes' or 'no'")
+    if data["reason"] not in DIVERGENCE_REASONS:
+        raise KnowledgeBaseError(
+            f"{where}: key 'reason' has unknown value {data['reason']!r} "
+            f"(expected one of {', '.join(DIVERGENCE_REASONS)})")
+    if not data["licenses"] or not all(isinstance(x, str) for x in data["licenses"]):
+        raise KnowledgeBaseError(f"{where}: key 'licenses' must be a non-empty list of license ids")
+    if not data["summary"].strip():
+        raise KnowledgeBaseError(f"{where}: key 'summary' must not be empty")
+    return Divergence(authority=data["authority"], licenses=tuple(data["licenses"]), says=data["says"],
+                      reason=data["reason"], source=_source(data["source"], where), summary=data["summary"])
 
 
 def _build_duty(raw: Any, where: str, lid: str, lic: dict) -> Duty:
@@ -401,18 +600,30 @@ def _build_duty(raw: Any, where: str, lid: str, lic: dict) -> Duty:
             raise KnowledgeBaseError(
                 f"{where}: use-restrictions tag {data['tag']!r} is not in the license's 'carries'"
             )
-    if kind == "no-further-restrictions" and data["tag"] not in NO_FURTHER_RESTRICTION_TAGS:
-        raise KnowledgeBaseError(
-            f"{where}: key 'tag' must be one of {sorted(NO_FURTHER_RESTRICTION_TAGS)} "
-            f"for kind 'no-further-restrictions'"
-        )
+    if kind == "no-further-restrictions":
+        if data["tag"] not in NO_FURTHER_RESTRICTION_TAGS:
+            raise KnowledgeBaseError(
+                f"{where}: key 'tag' must be one of {sorted(NO_FURTHER_RESTRICTION_TAGS)} "
+                f"for kind 'no-further-restrictions'"
+            )
+        if not data["forbids"]:
+            raise KnowledgeBaseError(f"{where}: key 'forbids' is required for kind 'no-further-restrictions'")
+        bad = sorted(set(data["forbids"]) - set(RESTRICTION_KINDS))
+        if bad:
+            raise KnowledgeBaseError(
+                f"{where}: key 'forbids' has unknown restriction {bad[0]!r} "
+                f"(expected some of {', '.join(RESTRICTION_KINDS)})")
+        if data["scope"] not in NFR_SCOPES:
+            raise KnowledgeBaseError(f"{where}: key 'scope' must be one of {', '.join(NFR_SCOPES)}")
+    elif data["forbids"] or data["scope"]:
+        raise KnowledgeBaseError(f"{where}: keys 'forbids' and 'scope' are only allowed on no-further-restrictions")
     if kind == "share-alike":
         if not data["accepts"]:
             raise KnowledgeBaseError(f"{where}: key 'accepts' is required for kind 'share-alike'")
         if lid not in data["accepts"] and not lic["is_family"]:
             raise KnowledgeBaseError(f"{where}: key 'accepts' must include the license itself")
-    elif data["accepts"]:
-        raise KnowledgeBaseError(f"{where}: key 'accepts' is only allowed on share-alike duties")
+    elif data["accepts"] or data["converts"]:
+        raise KnowledgeBaseError(f"{where}: keys 'accepts' and 'converts' are only allowed on share-alike duties")
     if kind == "incompatible-outbound" and not data["excludes"]:
         raise KnowledgeBaseError(f"{where}: key 'excludes' is required for kind 'incompatible-outbound'")
     if kind != "incompatible-outbound" and data["excludes"]:
@@ -427,6 +638,9 @@ def _build_duty(raw: Any, where: str, lid: str, lic: dict) -> Duty:
         text=data["text"],
         accepts=tuple(data["accepts"]),
         excludes=tuple(data["excludes"]),
+        forbids=tuple(data["forbids"]),
+        scope=data["scope"],
+        converts=data["converts"],
         exempt=data["exempt"],
         source=Source(url=src["url"], clause=src["clause"]),
         summary=data["summary"],
@@ -473,6 +687,18 @@ def _check_cross_references(licenses: dict[str, License]) -> None:
                 raise KnowledgeBaseError(
                     f"{label}: duty {i}: key 'exempt' {duty.exempt!r} is no license's lineage_tag"
                 )
+        for j, comb in enumerate(lic.combinations, start=1):
+            for target in comb.with_:
+                if target not in licenses:
+                    raise KnowledgeBaseError(
+                        f"{label}: combine {j}: key 'with' references unknown license {target!r}")
+            if not lic.share_alike:
+                raise KnowledgeBaseError(f"{label}: combine {j}: only a share-alike license needs a combination permission")
+        for j, div in enumerate(lic.divergences, start=1):
+            for target in div.licenses:
+                if target not in licenses:
+                    raise KnowledgeBaseError(
+                        f"{label}: divergence {j}: key 'licenses' references unknown license {target!r}")
         for tag in lic.carries:
             if tag not in defined_tags:
                 raise KnowledgeBaseError(
@@ -598,6 +824,84 @@ class KnowledgeBase:
         """For a family id (cc, gpl, ...), its strictest member; otherwise the license."""
         lic = self.get(license_id)
         return self.get(lic.strictest) if lic.is_family else lic
+
+    def material_licenses(self, license_id: str) -> frozenset[str]:
+        """The licenses the material itself may come to be under by the conversions its
+        license allows (share-alike duties with `converts = true`: LGPL-2.1 §3 and LGPL-3.0
+        to the GPL, EPL-1.0 §7 and EUPL-1.1 to later versions), transitively."""
+        lic = self.effective(license_id)
+        cache = self.__dict__.setdefault("_material_cache", {})
+        if lic.id not in cache:
+            seen = {lic.id}
+            frontier = [lic.id]
+            while frontier:
+                sa = self.licenses[frontier.pop()].share_alike
+                if sa is None or not sa.converts:
+                    continue
+                for target in sa.accepts:
+                    if target not in seen:
+                        seen.add(target)
+                        frontier.append(target)
+            cache[lic.id] = frozenset(seen)
+        return cache[lic.id]
+
+    def relicense_targets(self, license_id: str) -> frozenset[str] | None:
+        """The licenses a derivative of material under `license_id` may carry by its
+        share-alike clauses: every `accepts` entry of the licenses the material may be
+        converted to (`material_licenses`). A non-converting entry (CC's adapter's
+        licenses, BY-SA 4.0 -> GPL-3.0) licenses the adapter's contribution while the
+        material keeps its own license, so it is not followed further (BY-SA 3.0 -> 4.0
+        does not lead on to GPL-3.0). None when the license has no share-alike duty."""
+        lic = self.effective(license_id)
+        if lic.share_alike is None:
+            return None
+        out = set()
+        for mid in self.material_licenses(lic.id):
+            out.add(mid)
+            sa = self.licenses[mid].share_alike
+            out.update(sa.accepts if sa else ())
+        return frozenset(out)
+
+    def reachable(self, license_id: str, others: frozenset[str] = frozenset()) -> frozenset[str] | None:
+        """`relicense_targets`, plus what combining with separate works under `others`
+        allows (MPL-2.0 §3.3, GPL-3.0 §13, the EUPL compatibility clause).
+
+        A permission to combine "with a work under X" applies when some other work's
+        material is, or may be converted to be, under X; the combined material may then be
+        under X, and X's own conversions apply."""
+        own = self.relicense_targets(license_id)
+        if own is None or not others:
+            return own
+        lid = self.effective(license_id).id
+        partner: set[str] = set()
+        for o in others:
+            if o in self and self.effective(o).id != lid:
+                partner |= self.material_licenses(o)
+        material = set(self.material_licenses(lid))
+        frontier = list(material)
+        while frontier:
+            cur = self.licenses[frontier.pop()]
+            for comb in cur.combinations:
+                for target in comb.with_:
+                    if target in partner:
+                        for nxt in self.material_licenses(target):
+                            if nxt not in material:
+                                material.add(nxt)
+                                frontier.append(nxt)
+        out = set(own)
+        for mid in material:
+            out.add(mid)
+            sa = self.licenses[mid].share_alike
+            out.update(sa.accepts if sa else ())
+        return frozenset(out)
+
+    def combination_source(self, license_id: str, target: str) -> Combination | None:
+        """The combination permission (in license_id's conversion closure) that names `target`."""
+        for lid in sorted(self.material_licenses(license_id)):
+            for comb in self.licenses[lid].combinations:
+                if target in comb.with_:
+                    return comb
+        return None
 
     def carriers(self, tag: str) -> tuple[str, ...]:
         """Ids of the licenses whose `carries` includes a restriction tag."""

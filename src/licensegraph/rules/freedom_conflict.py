@@ -15,12 +15,21 @@ restrictions on recipients. rules.md places the conflict where the restriction i
 A model that keeps its free parent's license and adds nothing is not in conflict, even
 when a restrictive license sits further up (Gemma above a CC-BY-NC relabel): the model
 that relabelled is reported by copyleft-style-dropped, and has no free ancestor itself.
+
+Whether the model's own license adds a restriction is read from the knowledge base as
+`choose` reads it (licenses.feasibility.added_restrictions): the clause's `forbids` and
+`scope`, and what the license `imposes`. A CC clause protects the licensed material, so a
+license whose restrictions bind only its own licensor's material (CC's adapter's licenses:
+BY-NC-ND on an adaptation of BY material, as CC's adapter's-license chart allows) adds none.
+The rows report the kinds the catalogue names (use, commercial, field of use); patent
+termination and indemnity (GPL-2.0 §6) decide feasibility and copyleft, not these rows.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from licensegraph.licenses.feasibility import added_restrictions
 from licensegraph.rules.base import RowResult, derivative_row, pair_matrix
 from licensegraph.rules.context import AuditContext, any_and
 
@@ -49,6 +58,23 @@ REMEDY = (
 
 def _free(u, tag: str) -> bool:
     return any(d.tag == tag for d in u.duties_of("no-further-restrictions"))
+
+
+#: The restriction kinds the CCf / FSff rows report (rules.md).
+REPORTED_KINDS = ("use-restrictions", "non-commercial", "field-of-use")
+
+
+def _adds(c, u, tag: str) -> bool:
+    """Does license c, as the model's own license, add a restriction u's clause forbids?"""
+    return any(k in REPORTED_KINDS
+               for d in u.duties_of("no-further-restrictions") if d.tag == tag
+               for k in added_restrictions(c, u, d))
+
+
+def _licensed_material_only(ctx: AuditContext, tag: str) -> bool:
+    """True when the tag's clauses protect only the licensed material (CC), not the whole work."""
+    scopes = {d.scope for lic in ctx.kb for d in lic.duties_of("no-further-restrictions") if d.tag == tag}
+    return scopes == {"licensed-material"}
 
 
 def _restricts(c, commercial_upstream: bool) -> bool:
@@ -104,14 +130,18 @@ def _coparent_conflicts(ctx: AuditContext, view: str, tag: str) -> tuple[np.ndar
     hit = np.zeros(len(pi), dtype=bool)
     first_code = np.full(len(pi), -1, dtype=np.int32)
     # A commercial ban counts only against a free work that allowed commercial use.
+    material_only = _licensed_material_only(ctx, tag)
     for commercial in (True, False):
         free_mask = ctx.table.mask(lambda u, c=commercial: _free(u, tag) and u.commercial == c)
+        # under a licensed-material clause only restrictions that reach that material count
         bad_mask = ctx.table.mask(lambda u, c=commercial: not _free(u, tag) and not u.is_special
+                                  and (not material_only or u.restrictions_reach_upstream)
                                   and _restricts(u, c))
         pair_hit = any_and(side_free, free_mask) & any_and(new, bad_mask)
         fresh = pair_hit & ~hit
         if fresh.any():
             codes = np.flatnonzero(ctx.table.vector(lambda u, c=commercial: not _free(u, tag) and not u.is_special
+                                                    and (not material_only or u.restrictions_reach_upstream)
                                                     and _restricts(u, c)))
             found = new[fresh]
             first = np.full(int(fresh.sum()), -1, dtype=np.int32)
@@ -135,8 +165,7 @@ def _coparent_conflicts(ctx: AuditContext, view: str, tag: str) -> tuple[np.ndar
 def freedom_row(ctx: AuditContext, view: str, label: str, tag: str) -> RowResult:
     qualifies = pair_matrix(ctx, lambda c, u: True, where=lambda u: _free(u, tag), key=('fc-q', tag))
     # The model's own license adds restrictions the free work forbids.
-    violates = pair_matrix(ctx, lambda c, u: c is not None and not c.is_special and not _free(c, tag)
-                           and _restricts(c, u.commercial),
+    violates = pair_matrix(ctx, lambda c, u: c is not None and not c.is_special and _adds(c, u, tag),
                            where=lambda u: _free(u, tag), key=('fc-v', tag))
     own = ctx.exists_pair(view, violates)
     conflict, coparent, restrictive = _coparent_conflicts(ctx, view, tag)

@@ -10,21 +10,42 @@ from itertools import combinations
 
 import numpy as np
 
-from licensegraph.licenses.feasibility import REUSABLE_FAMILIES, candidates, feasible_licenses, upstream_failure
+from licensegraph.licenses.feasibility import (
+    REUSABLE_FAMILIES,
+    candidates,
+    combines,
+    feasible_licenses,
+    upstream_failure,
+)
 from licensegraph.rules.base import RowResult, Rule
 from licensegraph.rules.context import AuditContext
 from licensegraph.vocab import SPECIAL_IDS, UNDECIDABLE
 
 
 def explain_conflict(kb, ids: list[str]) -> str:
-    result = feasible_licenses(kb, ids)
+    result = feasible_licenses(kb, ids, combined=True)
     if result.blockers:
         b = result.blockers[0]
         return f"{b.upstream} forbids sharing derivatives"
     for a, b in combinations(result.upstream, 2):
-        if feasible_licenses(kb, [a, b]).none_feasible:
+        if feasible_licenses(kb, [a, b], combined=True).none_feasible:
             return f"{a} and {b} demand terms no single license carries"
     return "no license carries the duties of " + ", ".join(result.upstream)
+
+
+def _mask(ctx: AuditContext, ok: dict, lic_id: str, others: tuple[str, ...]) -> np.ndarray:
+    """Which candidates carry lic_id's terms in a merge whose other upstream licenses are
+    `others`: the precomputed mask, unless lic_id has a combination permission (MPL-2.0
+    §3.3, GPL-3.0 §13, EUPL), whose answer depends on the co-parents."""
+    if not combines(ctx.kb, lic_id):
+        return ok[lic_id]
+    key = (lic_id, others)
+    cache = ok.setdefault("_combined", {})
+    if key not in cache:
+        u = ctx.kb.effective(lic_id)
+        rest = frozenset(o for o in others if o != lic_id and o in ctx.kb)
+        cache[key] = np.array([upstream_failure(ctx.kb, c, u, rest) is None for c in ok["_pool"]], dtype=bool)
+    return cache[key]
 
 
 def _conflict_text(ctx: AuditContext, ok: dict, ids: tuple[str, ...]) -> str:
@@ -38,7 +59,7 @@ def _conflict_text(ctx: AuditContext, ok: dict, ids: tuple[str, ...]) -> str:
         for x in (a, b):
             if x in ok["_index"]:
                 allowed[ok["_index"][x]] = True
-        if not (ok[a] & ok[b] & allowed).any():
+        if not (_mask(ctx, ok, a, (b,)) & _mask(ctx, ok, b, (a,)) & allowed).any():
             return f"{a} and {b} demand terms no single license carries"
     return "no license carries the duties of " + ", ".join(eff)
 
@@ -51,6 +72,7 @@ def _candidate_masks(ctx: AuditContext) -> dict:
     masks: dict = {
         "_reusable": np.array([c.family in REUSABLE_FAMILIES for c in pool], dtype=bool),
         "_index": {c.id: i for i, c in enumerate(pool)},
+        "_pool": pool,
     }
     for lic_id in ctx.table.ids:
         if lic_id not in ctx.kb:
@@ -88,9 +110,11 @@ class MergeConflict(Rule):
                 ids = tuple(sorted(ctx.table.ids[c] for c in codes if c not in undecidable_codes))
                 members = merges[order[bounds[s]:bounds[s + 1]]]
                 if ids not in verdicts:
-                    # feasible_licenses checks each upstream license's duties on its own, so
-                    # "some candidate passes every upstream license" is an AND of masks.
-                    feasible = np.logical_and.reduce([ok[i] for i in ids]) if ids else np.ones(len(ok["_reusable"]), dtype=bool)
+                    # feasible_licenses checks each upstream license's duties on its own (given
+                    # the co-parents, for licenses with combination permissions), so "some
+                    # candidate passes every upstream license" is an AND of masks.
+                    feasible = (np.logical_and.reduce([_mask(ctx, ok, i, ids) for i in ids]) if ids
+                                else np.ones(len(ok["_reusable"]), dtype=bool))
                     # a vendor's license fits only when material under it is upstream
                     allowed = ok["_reusable"].copy()
                     for i in ids:
