@@ -269,7 +269,7 @@ def _obligations(kb: KnowledgeBase, feas: Feasibility, relation: str) -> list[di
         seen.add(key)
         out.append({
             "upstream": uid, "duty": duty.kind, "text": duty.text or None, "tag": duty.tag or None,
-            "summary": duty.summary, "source": _source(duty),
+            "summary": duty.summary, "source": _source(duty), "clause": duty.source.clause,
             "warning_only": duty.kind == "name-prefix" and relation == "quantization",
             "clause": duty.source.clause,
         })
