@@ -112,7 +112,7 @@ def test_base_model_url_and_duplicates(store, tmp_path):
     ingest(store, [write_jsonl(tmp_path / "r.jsonl", [rec])])
     assert [e[0] for e in edges_of(store, "awilliamson/phrankened")] == ["microsoft/phi-2"]
     reasons = [r[3] for r in rejects(store)]
-    assert any("is not a model id" in r for r in reasons)
+    assert any(r.startswith("card_data.base_model: 1 of 3 entries are not text") for r in reasons)
 
 
 def test_relation_declared(sample_store):
@@ -188,7 +188,7 @@ def test_non_json_line_and_record_without_id(store, tmp_path):
     reasons = {line: reason for line, _, _, reason in rejects(store)}
     assert reasons[2].startswith("not valid JSON")
     assert reasons[3] == "record has no id"
-    assert reasons[4] == "JSON array, not an object"
+    assert reasons[4] == "a JSON list, not a record (a JSON object)"
     assert reasons[5] == "empty line"
 
 

@@ -180,12 +180,16 @@ class LicenseGraph:
         return stats_verb(self.store, top=top)
 
     def rejects(self, limit: int = 50) -> tuple[Reject, ...]:
-        """What ingest could not take, oldest first, with file, line and reason."""
+        """What ingest could not take, and field-level warnings about records it kept
+        (part `field`), oldest first, with file, line and reason."""
+        if limit < 0:
+            raise ValueError(f"limit must be 0 or more, not {limit}")
         rows = self.store.execute(
-            "SELECT file, line, model_id, part, reason FROM rejects ORDER BY ingested_at, file, line LIMIT ?", [limit]
+            "SELECT file, line, model_id, part, reason, field FROM rejects ORDER BY ingested_at, file, line, field "
+            "LIMIT ?", [limit]
         ).fetchall()
-        return tuple(Reject(file=f, line=line, model_id=m, part=part, reason=reason)
-                     for f, line, m, part, reason in rows)
+        return tuple(Reject(file=f, line=line, model_id=m, part=part, reason=reason, field=fld)
+                     for f, line, m, part, reason, fld in rows)
 
     def audit(self, view: str = "local", rule_ids: Sequence[str] | None = None, hub_labels: bool = False,
               full: bool = False, progress: ProgressCallback | None = None) -> AuditResult:

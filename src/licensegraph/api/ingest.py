@@ -56,4 +56,4 @@ def ingest_records(store: Store, records: Sequence[Mapping[str, Any] | str], lab
 
 def _report(f: FileSummary) -> FileReport:
     return FileReport(path=f.path, kind=f.kind, read=f.read, stored=f.stored, updated=f.updated, unchanged=f.unchanged,
-                      superseded=f.superseded, rejected=f.rejected, error=f.error, timings=dict(f.timings))
+                      superseded=f.superseded, rejected=f.rejected, error=f.error, warnings=f.warnings, timings=dict(f.timings))

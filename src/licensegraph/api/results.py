@@ -103,10 +103,11 @@ class FileReport(Result):
     superseded: int  # lost to a newer record (in the file or the store)
     rejected: int  # records that went to `rejects`
     error: str | None
+    warnings: int = 0  # records kept with a field or card not kept as given (listed in `rejects`)
     timings: Mapping[str, float] = field(default_factory=dict, compare=False, metadata=RUN_METADATA)
 
 
-INGEST_COUNTS = ("read", "stored", "updated", "unchanged", "superseded", "rejected")
+INGEST_COUNTS = ("read", "stored", "updated", "unchanged", "superseded", "rejected", "warnings")
 
 
 @dataclass(frozen=True)
@@ -134,8 +135,9 @@ class Reject(Result):
     file: str
     line: int | None
     model_id: str | None
-    part: str  # record, card, lineage, file
+    part: str  # record, card, field (a warning: the record was kept), lineage, file
     reason: str
+    field: str | None = None  # the field a `field` warning is about
 
 
 # --------------------------------------------------------------------------- stats

@@ -19,7 +19,7 @@ def _kv(console: Console, title: str, rows: list[tuple[str, str]]) -> None:
 
 
 def render_ingest(console: Console, report: IngestReport) -> None:
-    counts = ("read", "stored", "updated", "unchanged", "superseded", "rejected")
+    counts = ("read", "stored", "updated", "unchanged", "superseded", "rejected", "warnings")
     grid = Grid("ingest", ("file", *counts))
     for f in report.files:
         grid.add_row(display_paths([f.path for f in report.files])[f.path], *(f"{getattr(f, c):,}" for c in counts))

@@ -14,6 +14,10 @@ from pathlib import Path
 
 ProgressFn = Callable[[int, int], None]
 
+# One record (one line) may hold at most this many bytes; a longer line is rejected
+# without being held in memory (README "Limits"). The largest real record is ~70 KB.
+MAX_RECORD_BYTES = 16 * 1024 * 1024
+
 
 @dataclass
 class LineBatch:
@@ -45,23 +49,31 @@ class LineReader:
         batch: list[str] = []
         bad: list[tuple[int, str]] = []
         first = 1
-        lines = iter(stream)
         try:
             while True:
                 try:
-                    raw_line = next(lines)
-                except StopIteration:
-                    break
+                    raw_line = stream.readline(MAX_RECORD_BYTES + 1)
+                    if not raw_line:
+                        break
+                    overlong = len(raw_line) > MAX_RECORD_BYTES and not raw_line.endswith(b"\n")
+                    size = len(raw_line)
+                    while overlong and raw_line and not raw_line.endswith(b"\n"):
+                        raw_line = stream.readline(1 << 20)  # skip the rest of the line
+                        size += len(raw_line)
                 except (EOFError, gzip.BadGzipFile, zlib.error, OSError) as exc:
                     kind = "truncated gzip stream" if isinstance(exc, EOFError) else f"corrupt compressed data ({exc})"
                     self.error = f"{kind}: file ends after line {line_no}"
                     break
                 line_no += 1
-                try:
-                    text = raw_line.decode("utf-8")
-                except UnicodeDecodeError as exc:
-                    bad.append((line_no, f"not UTF-8 text ({exc.reason} at byte {exc.start})"))
+                if overlong:
+                    bad.append((line_no, f"record of {size:,} bytes, over the {MAX_RECORD_BYTES:,}-byte limit"))
                     text = ""
+                else:
+                    try:
+                        text = raw_line.decode("utf-8")
+                    except UnicodeDecodeError as exc:
+                        bad.append((line_no, f"not UTF-8 text ({exc.reason} at byte {exc.start})"))
+                        text = ""
                 batch.append(text.rstrip("\r\n"))
                 if len(batch) >= self.batch_size:
                     yield LineBatch(first, batch, bad)

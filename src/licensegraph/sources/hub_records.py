@@ -12,31 +12,54 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from licensegraph.sources.card import CardError, normalize_model_id_sql, yaml_to_slim_json
-from licensegraph.sources.files import LineReader, ProgressFn
+from licensegraph.sources import fields
+from licensegraph.sources.card import CardError, excerpt, normalize_model_id_sql, yaml_to_slim_json
+from licensegraph.sources.files import MAX_RECORD_BYTES, LineReader, ProgressFn
 
 # Field names as huggingface_hub's ModelInfo has them, with the API's camelCase spellings.
-_RECORD_STRUCT = json.dumps(
-    {
-        "id": "VARCHAR",
-        "modelId": "VARCHAR",
-        "author": "VARCHAR",
-        "sha": "VARCHAR",
-        "created_at": "VARCHAR",
-        "createdAt": "VARCHAR",
-        "last_modified": "VARCHAR",
-        "lastModified": "VARCHAR",
-        "private": "BOOLEAN",
-        "gated": "VARCHAR",
-        "disabled": "BOOLEAN",
-        "downloads": "BIGINT",
-        "likes": "BIGINT",
-        "library_name": "VARCHAR",
-        "pipeline_tag": "VARCHAR",
-        "tags": "VARCHAR[]",
-        "card_data": "JSON",
-        "cardData": "JSON",
-    }
+# Every field is read as JSON and typed by `sources.fields`, so that a value of the wrong
+# type is reported instead of silently becoming NULL.
+RECORD_FIELDS = ("id", "modelId", "author", "sha", "created_at", "createdAt", "last_modified", "lastModified",
+                 "private", "gated", "disabled", "downloads", "likes", "library_name", "pipeline_tag", "tags",
+                 "card_data", "cardData")
+_RECORD_STRUCT = json.dumps({name: "JSON" for name in RECORD_FIELDS})
+
+
+def _typed_fields() -> tuple[list[str], list[str]]:
+    """(typed columns, warning expressions) over `raw`, the record's struct of JSON values."""
+    def either(a: str, b: str) -> str:
+        return f"coalesce(raw.{a}, raw.{b})"
+
+    specs = [
+        ("author", fields.text_field, "raw.author"),
+        ("sha", fields.text_field, "raw.sha"),
+        ("created_at", fields.time_field, either("created_at", "createdAt")),
+        ("last_modified", fields.time_field, either("last_modified", "lastModified")),
+        ("private", fields.bool_field, "raw.private"),
+        ("gated", fields.gated_field, "raw.gated"),
+        ("disabled", fields.bool_field, "raw.disabled"),
+        ("downloads", fields.count_field, "raw.downloads"),
+        ("likes", fields.count_field, "raw.likes"),
+        ("library_name", fields.text_field, "raw.library_name"),
+        ("pipeline_tag", fields.text_field, "raw.pipeline_tag"),
+        ("tags", fields.text_list_field, "raw.tags"),
+    ]
+    columns, warnings = [], []
+    for name, rule, expr in specs:
+        value, warning = rule(name, expr)
+        columns.append(f"{value} AS {name}")
+        warnings.append(warning)
+    return columns, warnings
+
+
+_CARD_FIELD_RULES = (
+    ("license", fields.text_list_field),
+    ("license_name", fields.card_text_field),
+    ("license_link", fields.card_text_field),
+    ("base_model", fields.text_list_field),
+    ("base_model_relation", fields.card_text_field),
+    ("datasets", fields.text_list_field),
+    ("model_name", fields.card_text_field),
 )
 _CARD_STRUCT = json.dumps(
     {
@@ -58,25 +81,6 @@ STAGE_COLUMNS = (
 )
 
 
-def _as_list_sql(expr: str) -> str:
-    """A JSON value that may be a string or a list of strings -> VARCHAR[] (NULL if absent)."""
-    return (
-        f"CASE WHEN {expr} IS NULL THEN NULL ELSE CASE json_type({expr}) "
-        f"WHEN 'ARRAY' THEN list_transform(CAST(json_extract({expr}, '$[*]') AS JSON[]), "
-        f"lambda v: CASE WHEN json_type(v) = 'VARCHAR' THEN v->>'$' ELSE CAST(v AS VARCHAR) END) "
-        f"WHEN 'NULL' THEN NULL "
-        f"WHEN 'VARCHAR' THEN [{expr}->>'$'] "
-        f"ELSE [CAST({expr} AS VARCHAR)] END END"
-    )
-
-
-def _as_text_sql(expr: str) -> str:
-    return (
-        f"CASE json_type({expr}) WHEN 'VARCHAR' THEN {expr}->>'$' WHEN 'NULL' THEN NULL "
-        f"WHEN 'ARRAY' THEN {expr}->>'$[0]' ELSE CAST({expr} AS VARCHAR) END"
-    )
-
-
 def _parse_chunk(texts: list[str]) -> tuple[list, list]:
     out, errors = [], []
     for text in texts:
@@ -86,6 +90,9 @@ def _parse_chunk(texts: list[str]) -> tuple[list, list]:
         except CardError as exc:
             out.append(None)
             errors.append(str(exc))
+        except Exception as exc:  # noqa: BLE001 - one unreadable card must not sink the file
+            out.append(None)
+            errors.append(f"card YAML could not be read ({type(exc).__name__}) near {excerpt(text)}")
     return out, errors
 
 
@@ -144,6 +151,12 @@ class HubRecordStager:
             self._reject(None, None, "file", f"not a readable Parquet file: {exc}")
             return 0, str(exc)
         cols = set(rel.columns)
+        if not cols & {"id", "modelId"}:
+            shown = ", ".join(sorted(cols)[:8]) + (", ..." if len(cols) > 8 else "")
+            reason = (f"not a file of Hub model records: no 'id' (or 'modelId') column; its columns are {shown} "
+                      f"(expected huggingface_hub ModelInfo fields: id, author, tags, card_data, ...)")
+            self._reject(None, None, "file", reason)
+            return 0, reason
         # Parquet holds typed columns; route them through the JSON path so both inputs
         # share one shredding implementation.
         self.con.register("_parquet_in", rel)
@@ -168,11 +181,10 @@ class HubRecordStager:
             con.execute(
                 f"""
                 CREATE OR REPLACE TEMP TABLE _parsed AS
-                SELECT *, hash(r) AS record_hash FROM (
                 SELECT row_number() OVER () AS line, true AS ok, 'OBJECT' AS jtype,
                        struct_pack({fields}) AS r
                 FROM read_json(?, format = 'newline_delimited', columns = {columns!r},
-                               maximum_object_size = 67108864))
+                               maximum_object_size = {MAX_RECORD_BYTES})
                 """,
                 [str(self.path)],
             )
@@ -185,8 +197,9 @@ class HubRecordStager:
         """Shred what `read_fast` read; None (nothing staged) if any record would be rejected."""
         con = self.con
         self._shred()
-        if con.execute("SELECT count(*) FROM stage_rejects").fetchall()[0][0]:
+        if con.execute("SELECT (SELECT count(*) FROM stage_rejects) + (SELECT count(*) FROM stage_warnings)").fetchall()[0][0]:
             con.execute("DELETE FROM stage_rejects")
+            con.execute("DELETE FROM stage_warnings")
             con.execute("DELETE FROM stage_records")
             return None
         return con.execute("SELECT count(*) FROM _parsed").fetchall()[0][0], None
@@ -208,14 +221,13 @@ class HubRecordStager:
         con.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE _parsed AS
-            SELECT *, hash(r) AS record_hash FROM (
             SELECT line, text,
                    json_valid(text) AS ok,
                    CASE WHEN json_valid(text) THEN json_type(text) END AS jtype,
                    CASE WHEN json_valid(text) AND json_type(text) = 'OBJECT'
                         THEN json_transform(text, '{_RECORD_STRUCT}') END AS r
             FROM _batch
-            WHERE line NOT IN (SELECT unnest(?::BIGINT[])))
+            WHERE line NOT IN (SELECT unnest(?::BIGINT[]))
             """,
             [sorted(skip_lines)],
         )
@@ -225,8 +237,10 @@ class HubRecordStager:
             INSERT INTO stage_rejects
             SELECT ?, line, NULL, 'record',
                    CASE WHEN trim(text) = '' THEN 'empty line'
-                        WHEN NOT ok THEN 'not valid JSON: ' || left(text, 60)
-                        ELSE 'JSON ' || lower(jtype) || ', not an object' END
+                        WHEN NOT ok THEN 'not valid JSON: ' || left(text, 60) || CASE WHEN length(text) > 60 THEN '...' ELSE '' END
+                        ELSE 'a JSON ' || CASE jtype WHEN 'ARRAY' THEN 'list' WHEN 'VARCHAR' THEN 'text'
+                             WHEN 'BOOLEAN' THEN 'boolean' WHEN 'NULL' THEN 'null' ELSE 'number' END
+                             || ', not a record (a JSON object)' END
             FROM _parsed WHERE NOT ok OR jtype <> 'OBJECT'
             """,
             [self.label],
@@ -234,23 +248,45 @@ class HubRecordStager:
 
     def _shred(self) -> None:
         con = self.con
+        label = self.label
+        columns, warnings = _typed_fields()
+        raw_id = "coalesce(raw.id, raw.modelId)"
+        id_text = f"trim(CASE WHEN json_type({raw_id}) = 'VARCHAR' THEN {raw_id}->>'$' END)"
+        # Type every field; collect what was not kept as given. Records without a valid
+        # Hub repo id cannot be keyed: they are rejected, the rest kept with what is valid.
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE _typed AS
+            SELECT line, id, {", ".join(c.split(" AS ")[-1] for c in columns)}, card, warnings,
+                   CASE WHEN NOT id_given OR id = '' THEN 'record has no id'
+                        WHEN id IS NULL THEN 'id: expected text, got ' || id_desc
+                        WHEN NOT {fields.hub_repo_id_sql("id")}
+                          THEN 'id ' || {fields.quote_sql("to_json(id)", 60)} || ' is not a Hub repo id ({fields.REPO_ID_RULE.replace("'", "''")})'
+                   END AS id_problem,
+                   hash(id, {", ".join(c.split(" AS ")[-1] for c in columns)}, card) AS record_hash
+            FROM (
+              SELECT line, {id_text} AS id, {", ".join(columns)},
+                     {fields._given_sql(raw_id)} AS id_given, {fields.describe_sql(raw_id)} AS id_desc,
+                     coalesce(raw.card_data, raw.cardData) AS card,
+                     list_filter([{", ".join(warnings)}], lambda w: w IS NOT NULL) AS warnings
+              FROM (SELECT line, r AS raw FROM _parsed WHERE ok AND jtype = 'OBJECT'))
+            """
+        )
+        con.execute(
+            "INSERT INTO stage_rejects SELECT ?, line, id, 'record', id_problem FROM _typed WHERE id_problem IS NOT NULL",
+            [label],
+        )
         con.execute(
             """
-            INSERT INTO stage_rejects
-            SELECT ?, line, NULL, 'record', 'record has no id'
-            FROM _parsed
-            WHERE ok AND jtype = 'OBJECT' AND coalesce(trim(coalesce(r.id, r.modelId)), '') = ''
+            INSERT INTO stage_warnings
+            SELECT ?, line, id, split_part(w, ':', 1), w
+            FROM (SELECT line, id, unnest(warnings) AS w FROM _typed WHERE id_problem IS NULL)
             """,
-            [self.label],
+            [label],
         )
         # Cards given as YAML text are parsed here; mappings pass straight through.
         yaml_rows = con.execute(
-            """
-            SELECT line, coalesce(r.card_data, r.cardData)->>'$' AS card_text
-            FROM _parsed
-            WHERE ok AND jtype = 'OBJECT'
-              AND json_type(coalesce(r.card_data, r.cardData)) = 'VARCHAR'
-            """
+            "SELECT line, card->>'$' FROM _typed WHERE id_problem IS NULL AND json_type(card) = 'VARCHAR'"
         ).fetchall()
         card_lines = [line for line, _ in yaml_rows]
         card_json, card_err = parse_yaml_cards([text for _, text in yaml_rows])
@@ -267,43 +303,64 @@ class HubRecordStager:
         con.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE _cards AS
-            SELECT p.line,
-                   trim(coalesce(p.r.id, p.r.modelId)) AS id,
+            SELECT t.line, t.id,
                    CASE
                      WHEN y.line IS NOT NULL THEN y.card_error
-                     WHEN json_type(coalesce(p.r.card_data, p.r.cardData)) NOT IN ('OBJECT', 'NULL')
-                       THEN 'card data is a JSON ' || lower(json_type(coalesce(p.r.card_data, p.r.cardData))) || ', not a mapping'
+                     WHEN json_type(t.card) NOT IN ('OBJECT', 'NULL')
+                       THEN 'card_data: expected a mapping or YAML text, got ' || {fields.describe_sql("t.card")}
+                            || '; card not read'
                    END AS card_error,
                    CASE
                      WHEN y.line IS NOT NULL THEN json_transform(y.card, '{_CARD_STRUCT}')
-                     WHEN json_type(coalesce(p.r.card_data, p.r.cardData)) = 'OBJECT'
-                       THEN json_transform(coalesce(p.r.card_data, p.r.cardData), '{_CARD_STRUCT}')
+                     WHEN json_type(t.card) = 'OBJECT' THEN json_transform(t.card, '{_CARD_STRUCT}')
                    END AS c
-            FROM _parsed p LEFT JOIN _yaml_cards y USING (line)
-            WHERE p.ok AND p.jtype = 'OBJECT' AND coalesce(trim(coalesce(p.r.id, p.r.modelId)), '') <> ''
+            FROM _typed t LEFT JOIN _yaml_cards y USING (line)
+            WHERE t.id_problem IS NULL
             """
         )
         con.unregister("_yaml_cards")
         con.execute(
             "INSERT INTO stage_rejects SELECT ?, line, id, 'card', card_error FROM _cards WHERE card_error IS NOT NULL",
-            [self.label],
+            [label],
         )
-        parents_raw = _as_list_sql("c.base_model")
+        card_columns, card_warnings = [], []
+        for name, rule in _CARD_FIELD_RULES:
+            value, warning = rule(f"card_data.{name}", f"c.{name}")
+            card_columns.append(f"{value} AS {name}")
+            card_warnings.append(warning)
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE _card_fields AS
+            SELECT line, id, {", ".join(card_columns)},
+                   list_filter([{", ".join(card_warnings)}], lambda w: w IS NOT NULL) AS warnings
+            FROM _cards
+            """
+        )
+        con.execute(
+            """
+            INSERT INTO stage_warnings
+            SELECT ?, line, id, split_part(w, ':', 1), w
+            FROM (SELECT line, id, unnest(warnings) AS w FROM _card_fields)
+            """,
+            [label],
+        )
         con.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE _card_parents AS
-            SELECT line, id, list_transform(raw, lambda v: {normalize_model_id_sql('v')}) AS norm, raw
-            FROM (SELECT line, id, {parents_raw} AS raw FROM _cards)
+            SELECT line, id, list_transform(base_model, lambda v: {normalize_model_id_sql('v')}) AS norm,
+                   base_model AS raw
+            FROM _card_fields
             """
         )
         con.execute(
             """
-            INSERT INTO stage_rejects
-            SELECT ?, line, id, 'card', 'base_model entry ' || to_json(r) || ' is not a model id; ignored'
+            INSERT INTO stage_warnings
+            SELECT ?, line, id, 'card_data.base_model',
+                   'card_data.base_model: entry ' || left(to_json(r), 80) || ' is not a Hub model id; ignored'
             FROM (SELECT line, id, unnest(raw) AS r, unnest(norm) AS n FROM _card_parents)
             WHERE n IS NULL
             """,
-            [self.label],
+            [label],
         )
         tag_parent = normalize_model_id_sql("parts[-1]")
         con.execute(
@@ -321,28 +378,27 @@ class HubRecordStager:
                                       'parent': {tag_parent}}}),
                        lambda s: s.parent IS NOT NULL) AS tag_parents
             FROM (
-              SELECT p.line,
-                   lower(k.id) AS model_key,
-                   k.id,
-                   p.r.author, p.r.sha,
-                   try_cast(coalesce(p.r.created_at, p.r.createdAt) AS TIMESTAMPTZ) AS created_at,
-                   try_cast(coalesce(p.r.last_modified, p.r.lastModified) AS TIMESTAMPTZ) AS last_modified,
-                   p.r.private, p.r.gated, p.r.disabled, p.r.downloads, p.r.likes,
-                   p.r.library_name, p.r.pipeline_tag,
-                   coalesce(p.r.tags, []) AS tags,
-                   list_filter(list_transform({_as_list_sql('k.c.license')}, lambda v: trim(v)), lambda v: v <> '') AS card_license,
-                   nullif(trim({_as_text_sql('k.c.license_name')}), '') AS license_name,
-                   nullif(trim({_as_text_sql('k.c.license_link')}), '') AS license_link,
+              SELECT t.line,
+                   lower(t.id) AS model_key,
+                   t.id,
+                   t.author, t.sha, t.created_at, t.last_modified,
+                   t.private, t.gated, t.disabled, t.downloads, t.likes,
+                   t.library_name, t.pipeline_tag,
+                   coalesce(t.tags, []) AS tags,
+                   list_filter(list_transform(f.license, lambda v: trim(v)), lambda v: v <> '') AS card_license,
+                   nullif(trim(f.license_name), '') AS license_name,
+                   nullif(trim(f.license_link), '') AS license_link,
                    list_filter(cp.norm, lambda v: v IS NOT NULL) AS card_parents,
-                   nullif(lower(trim({_as_text_sql('k.c.base_model_relation')})), '') AS base_model_relation,
-                   {_as_list_sql('k.c.datasets')} AS datasets,
-                   {_as_text_sql('k.c.model_name')} AS model_name,
+                   nullif(lower(trim(f.base_model_relation)), '') AS base_model_relation,
+                   f.datasets,
+                   f.model_name,
                    k.card_error,
                    NULL AS tag_licenses,
                    NULL AS tag_parents,
-                   p.record_hash
+                   t.record_hash
               FROM _cards k
-              JOIN _parsed p USING (line)
+              JOIN _typed t USING (line)
+              JOIN _card_fields f USING (line)
               LEFT JOIN _card_parents cp USING (line)
             )
             """

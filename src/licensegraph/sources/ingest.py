@@ -29,6 +29,9 @@ LINEAGE_COLUMNS = ["lineage_week", "lineage_event", "lineage_type", "lineage_par
 _STAGE_DDL = [
     """CREATE OR REPLACE TEMP TABLE stage_rejects (
         file VARCHAR, line BIGINT, model_id VARCHAR, part VARCHAR, reason VARCHAR)""",
+    # field-level warnings: the record is kept, one field (or entry) of it was not
+    """CREATE OR REPLACE TEMP TABLE stage_warnings (
+        file VARCHAR, line BIGINT, model_id VARCHAR, field VARCHAR, reason VARCHAR)""",
     """CREATE OR REPLACE TEMP TABLE stage_records (
         line BIGINT, model_key VARCHAR, id VARCHAR, author VARCHAR, sha VARCHAR,
         created_at TIMESTAMPTZ, last_modified TIMESTAMPTZ, private BOOLEAN, gated VARCHAR,
@@ -59,6 +62,7 @@ class FileSummary:
     unchanged: int = 0
     superseded: int = 0
     rejected: int = 0
+    warnings: int = 0  # records kept with a field (or the card) not kept as given
     error: str | None = None
     timings: dict = field(default_factory=dict)  # seconds per phase, for benchmarks
 
@@ -201,7 +205,14 @@ def _keep_rejects(con, result: FileSummary) -> None:
     result.rejected = con.execute(
         "SELECT count(DISTINCT coalesce(CAST(line AS VARCHAR), part)) FROM stage_rejects WHERE part <> 'card'"
     ).fetchall()[0][0]
+    # Kept records with a card that could not be read or a field that was not kept as given.
+    result.warnings = con.execute(
+        "SELECT count(*) FROM (SELECT file, line FROM stage_rejects WHERE part = 'card' "
+        "UNION SELECT file, line FROM stage_warnings)"
+    ).fetchall()[0][0]
     con.execute("INSERT INTO rejects (file, line, model_id, part, reason) SELECT file, line, model_id, part, coalesce(reason, 'unreadable') FROM stage_rejects")
+    con.execute("INSERT INTO rejects (file, line, model_id, part, field, reason) "
+                "SELECT file, line, model_id, 'field', field, reason FROM stage_warnings")
 
 
 def _merge_records(store: Store, label: str, result: FileSummary) -> None:

@@ -15,9 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import yaml
-
 from licensegraph.lineage.discovery.evidence import ParentEvidence, repo_id_from_ref, trim
+from licensegraph.sources.card import CardError, load_yaml
 
 _FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n.*?\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 _HUB = r"(?:https?://)?(?:www\.)?(?:huggingface\.co|hf\.co)/"
@@ -110,8 +109,8 @@ def _mergekit(block: list[tuple[int, str]]) -> list[ParentEvidence]:
     """Parents in a mergekit YAML configuration block: models / slices sources / base_model."""
     text = "\n".join(t for _, t in block)
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError:
+        data = load_yaml(text)  # bounded: a card body is untrusted input too
+    except CardError:
         return []
     if not isinstance(data, dict) or not ({"merge_method", "models", "slices"} & set(data)):
         return []

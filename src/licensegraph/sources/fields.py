@@ -1,0 +1,121 @@
+"""Field validation of Hub records, in SQL: each field's JSON value -> its typed value, and a
+field-level warning whenever something given is not kept as given.
+
+The rules (README "Input validation"): a value of the expected type is kept; a few
+harmless shapes are coerced by a fixed rule (below, no warning); anything else is not
+stored and a warning names the file, line, field and what was found. The record itself is
+always kept with what is valid. Ids are the exception: a record without a valid Hub repo
+id cannot be keyed and is rejected.
+
+Coercions (documented, no warning):
+- text fields: surrounding whitespace of ids is dropped;
+- counts (downloads, likes): a whole-number float (12.0) or a text of digits ("12");
+- booleans (private, disabled): the texts "true" / "false" (any case);
+- gated: a boolean is kept as the text "true" / "false" (the Hub gives false, "auto", "manual");
+- tags, and the card's license / base_model / datasets: a single text is a one-entry list;
+- the card's license_name / license_link / base_model_relation / model_name: a number or a
+  boolean is kept as its text, a one-entry list as that entry.
+"""
+
+from __future__ import annotations
+
+# Hub repo ids (huggingface_hub.utils.validate_repo_id, and the Hub's own rule of ASCII
+# names): an optional namespace and a name of letters, digits, '-', '_', '.', at most 96
+# characters each; no '--' or '..'; no '-' or '.' at either end of a part; not '.git' at the end.
+REPO_ID_RULE = ("letters, digits, '-', '_' and '.', an optional 'namespace/', at most 96 characters "
+                "per part, no '--' or '..', no '-' or '.' at either end of a part")
+_PART = "[A-Za-z0-9_.-]{1,96}"
+
+
+def hub_repo_id_sql(expr: str) -> str:
+    """SQL: whether `expr` (text) is a valid Hub repo id."""
+    return (f"(regexp_full_match({expr}, '(?:{_PART}/)?{_PART}') AND NOT contains({expr}, '--') "
+            f"AND NOT contains({expr}, '..') AND NOT regexp_matches({expr}, '(^|/)[-.]|[-.]($|/)') "
+            f"AND NOT ends_with(lower({expr}), '.git'))")
+
+
+def quote_sql(expr: str, limit: int = 40) -> str:
+    """SQL: a short quote of a JSON value for a message."""
+    text = f"CAST({expr} AS VARCHAR)"
+    return f"(left({text}, {limit}) || CASE WHEN length({text}) > {limit} THEN '...' ELSE '' END)"
+
+
+def describe_sql(expr: str) -> str:
+    """SQL: what a JSON value is, in words, with a short quote: `a number 42`, `a list [1, 2]`."""
+    return (f"(CASE json_type({expr}) WHEN 'VARCHAR' THEN 'text ' WHEN 'ARRAY' THEN 'a list ' "
+            f"WHEN 'OBJECT' THEN 'a mapping ' WHEN 'BOOLEAN' THEN 'a boolean ' ELSE 'a number ' END "
+            f"|| {quote_sql(expr)})")
+
+
+def _given_sql(expr: str) -> str:
+    """SQL: the JSON value is present and not null."""
+    return f"({expr} IS NOT NULL AND json_type({expr}) <> 'NULL')"
+
+
+def _warn(field: str, expr: str, value: str, expected: str) -> str:
+    return (f"CASE WHEN {_given_sql(expr)} AND ({value}) IS NULL THEN "
+            f"'{field}: expected {expected}, got ' || {describe_sql(expr)} || '; not stored' END")
+
+
+def text_field(field: str, expr: str) -> tuple[str, str]:
+    value = f"CASE WHEN json_type({expr}) = 'VARCHAR' THEN {expr}->>'$' END"
+    return value, _warn(field, expr, value, "text")
+
+
+def count_field(field: str, expr: str) -> tuple[str, str]:
+    number = f"TRY_CAST({expr} AS DOUBLE)"
+    value = (f"CASE json_type({expr}) WHEN 'UBIGINT' THEN TRY_CAST({expr} AS BIGINT) "
+             f"WHEN 'DOUBLE' THEN CASE WHEN {number} >= 0 AND {number} < 9.2e18 AND {number} = floor({number}) "
+             f"THEN CAST({number} AS BIGINT) END "
+             f"WHEN 'VARCHAR' THEN CASE WHEN regexp_full_match(trim({expr}->>'$'), '[0-9]{{1,18}}') "
+             f"THEN CAST(trim({expr}->>'$') AS BIGINT) END END")
+    return value, _warn(field, expr, value, "a count (a whole number, 0 or more)")
+
+
+def bool_field(field: str, expr: str) -> tuple[str, str]:
+    value = (f"CASE json_type({expr}) WHEN 'BOOLEAN' THEN CAST({expr} AS VARCHAR) = 'true' "
+             f"WHEN 'VARCHAR' THEN CASE lower(trim({expr}->>'$')) WHEN 'true' THEN true WHEN 'false' THEN false END END")
+    return value, _warn(field, expr, value, "true or false")
+
+
+def gated_field(field: str, expr: str) -> tuple[str, str]:
+    value = (f"CASE json_type({expr}) WHEN 'BOOLEAN' THEN CAST({expr} AS VARCHAR) "
+             f"WHEN 'VARCHAR' THEN {expr}->>'$' END")
+    return value, _warn(field, expr, value, "false, \"auto\" or \"manual\"")
+
+
+def time_field(field: str, expr: str) -> tuple[str, str]:
+    value = f"CASE WHEN json_type({expr}) = 'VARCHAR' THEN TRY_CAST({expr}->>'$' AS TIMESTAMPTZ) END"
+    return value, _warn(field, expr, value, "a date and time (ISO 8601, e.g. 2025-03-01T12:00:00Z)")
+
+
+def _items(expr: str) -> str:
+    return f"CAST(json_extract({expr}, '$[*]') AS JSON[])"
+
+
+def text_list_field(field: str, expr: str) -> tuple[str, str]:
+    """Text or a list of text -> VARCHAR[] (NULL when absent); entries that are not text are
+    dropped with a warning."""
+    value = (f"CASE json_type({expr}) "
+             f"WHEN 'ARRAY' THEN list_filter(list_transform({_items(expr)}, "
+             f"lambda v: CASE WHEN json_type(v) = 'VARCHAR' THEN v->>'$' END), lambda v: v IS NOT NULL) "
+             f"WHEN 'VARCHAR' THEN [{expr}->>'$'] END")
+    bad = f"list_filter({_items(expr)}, lambda v: json_type(v) <> 'VARCHAR')"
+    warning = (f"CASE WHEN json_type({expr}) = 'ARRAY' AND len({bad}) > 0 THEN "
+               f"'{field}: ' || len({bad}) || ' of ' || json_array_length({expr}) || ' entries are not text ("
+               f"first: ' || {describe_sql(f'{bad}[1]')} || '); dropped' "
+               f"WHEN {_given_sql(expr)} AND json_type({expr}) NOT IN ('ARRAY', 'VARCHAR') THEN "
+               f"'{field}: expected text or a list of text, got ' || {describe_sql(expr)} || '; not stored' END")
+    return value, warning
+
+
+def card_text_field(field: str, expr: str) -> tuple[str, str]:
+    """A card field meant as one text: numbers and booleans as their text, a one-entry list as
+    its entry; a longer list keeps its first text entry (with a warning), a mapping nothing."""
+    first = f"list_filter({_items(expr)}, lambda v: json_type(v) = 'VARCHAR')[1]->>'$'"
+    value = (f"CASE json_type({expr}) WHEN 'VARCHAR' THEN {expr}->>'$' WHEN 'NULL' THEN NULL "
+             f"WHEN 'ARRAY' THEN {first} WHEN 'OBJECT' THEN NULL ELSE CAST({expr} AS VARCHAR) END")
+    warning = (f"CASE WHEN json_type({expr}) = 'ARRAY' AND json_array_length({expr}) > 1 THEN "
+               f"'{field}: expected one text, got ' || {describe_sql(expr)} || '; only the first text entry is kept' "
+               f"ELSE {_warn(field, expr, value, 'text')} END")
+    return value, warning
