@@ -276,6 +276,17 @@ class LicenseGraph:
         return choose_verb(self.kb, parents, relation=relation, store=self._optional_store(),
                            all_licenses=all_licenses, modelgo=modelgo)
 
+    @staticmethod
+    def resolve_rule(name: str) -> str:
+        """A rule id, or a label the audit table shows (`La2E-license`), any case -> the rule id;
+        ValueError naming the known ids when nothing matches."""
+        wanted = name.strip().lower()
+        for rule in all_rules():
+            if wanted == rule.id.lower() or wanted in (label.lower() for label in rule.labels):
+                return rule.id
+        known = ", ".join(sorted(r.id for r in all_rules()))
+        raise ValueError(f"unknown rule {name!r}; rules are {known} (or a table label such as La2E-license)")
+
     def rules(self) -> RuleCatalogue:
         """The rule catalogue, read from the rule files: id, labels, severity, what each checks,
         the card field it points at, and the clauses it rests on."""

@@ -43,11 +43,25 @@ __all__ = ["app", "main"]
 
 
 def main() -> None:
-    """Console script entry point."""
+    """Console script entry point. An unexpected error prints one line and where its full
+    trace was written, and exits 2: no command-line input ends in a traceback."""
     try:
-        app()
+        app(standalone_mode=True)
     except BrokenPipeError:  # `licensegraph ... | head`
         sys.stderr.close()
+    except SystemExit:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - the last line of defence
+        if isinstance(exc, KeyboardInterrupt):
+            sys.stderr.write("interrupted\n")
+            sys.exit(130)
+        from licensegraph.cli.app import write_trace
+
+        where = write_trace(exc)
+        message = str(exc).splitlines()[0][:200] if str(exc) else ""
+        sys.stderr.write(f"error: unexpected {type(exc).__name__}{': ' + message if message else ''} "
+                         f"(full trace in {where}; please report it)\n")
+        sys.exit(2)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any, NoReturn, Optional
 
@@ -67,6 +68,33 @@ DbOption = typer.Option(None, "--db", help=DB_HELP)
 
 #: Exit codes: 0 done (no violation), 1 violations found (check), 2 bad input or usage.
 EXIT_OK, EXIT_VIOLATIONS, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def write_trace(exc: BaseException) -> str:
+    """Write the full traceback of `exc` to a file ($LICENSEGRAPH_TRACE_DIR, else the user
+    log directory, else the temp directory) and return its path."""
+    import os
+    import tempfile
+    import time
+    import traceback
+
+    import platformdirs
+
+    text = "".join(traceback.format_exception(exc))
+    name = f"licensegraph-trace-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}.txt"
+    header = f"licensegraph {' '.join(sys.argv[1:])}\n\n"
+    for folder in (os.environ.get("LICENSEGRAPH_TRACE_DIR"), platformdirs.user_log_dir("licensegraph"),
+                   tempfile.gettempdir()):
+        if not folder:
+            continue
+        try:
+            Path(folder).mkdir(parents=True, exist_ok=True)
+            path = Path(folder) / name
+            path.write_text(header + text, encoding="utf-8")
+            return str(path)
+        except OSError:
+            continue
+    return "(nowhere: no writable folder)"
 
 
 def error(message: object) -> None:

@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from licensegraph.api import StoreError
+from licensegraph.api import LicenseGraph, StoreError
 from licensegraph.api.baseline import BaselineError, GateResult
 from licensegraph.cli.app import EXIT_VIOLATIONS, DbOption, app, console, err, fail, graph
 from licensegraph.cli.progress import phase_progress
@@ -52,6 +52,10 @@ def audit(
         fail(f"--fail-on must be one of {', '.join(SEVERITIES)}, not {fail_on!r}")
     if baseline is not None and not baseline.is_file():
         fail(f"--baseline {baseline}: no such file (write one with --baseline-write {baseline})")
+    try:
+        rule = [LicenseGraph.resolve_rule(r) for r in rule] if rule else rule
+    except ValueError as exc:
+        fail(exc)
     lg = graph(db)
     try:
         with phase_progress(quiet=quiet or fmt != "table", verbose=verbose) as progress:

@@ -14,7 +14,7 @@ from licensegraph.formats import json as json_format
 @app.command()
 def rejects(
     db: Optional[Path] = DbOption,
-    limit: int = typer.Option(50, help="How many to show."),
+    limit: int = typer.Option(50, min=0, help="How many to show."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """List what ingest could not take, with file, line and reason.

@@ -15,7 +15,7 @@ from licensegraph.formats import json as json_format
 def stats(
     db: Optional[Path] = DbOption,
     as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
-    top: int = typer.Option(15, help="How many licenses and names to list."),
+    top: int = typer.Option(15, min=0, help="How many licenses and names to list."),
 ) -> None:
     """Models, edges by relation, licenses, dangling parents and cycles in the store.
 

@@ -107,6 +107,19 @@ class AuditContext:
             )
             """
         )
+        # A model that declares several licenses carries all of them (licenses.normalize
+        # .resolve_all): `lic` holds the one it is judged under, these the others too.
+        extra = con.sql(
+            f"""
+            SELECT n.idx, coalesce(c.code, {unresolved})::SMALLINT AS code
+            FROM (SELECT model_key, unnest(licenses) AS license FROM model_licenses m
+                  WHERE len(licenses) > 1 {scope_models.replace("WHERE", "AND")}) l
+            JOIN audit_nodes n USING (model_key)
+            LEFT JOIN _codes c ON c.license = l.license
+            """
+        ).fetchnumpy()
+        self.extra_idx = np.asarray(extra["idx"], dtype=np.int64)
+        self.extra_code = np.asarray(extra["code"], dtype=np.int64)
         con.unregister("_codes")
         nodes = con.sql("SELECT idx, model_key, id, code, deleted, has_record FROM audit_nodes").to_arrow_table()
         order = nodes.column("idx").to_numpy()
@@ -174,6 +187,11 @@ class AuditContext:
         own = np.zeros((self.n, words), dtype=np.uint64)
         word = self.lic // 64
         own[np.arange(self.n), word] = np.left_shift(np.uint64(1), (self.lic % 64).astype(np.uint64))
+        if len(self.extra_idx):  # every declared license travels downstream
+            np.bitwise_or.at(own, (self.extra_idx, self.extra_code // 64),
+                             np.left_shift(np.uint64(1), (self.extra_code % 64).astype(np.uint64)))
+        self.has_several = np.zeros(self.n, dtype=bool)
+        self.has_several[self.extra_idx] = True
         self.own_bits = own
         parent_bits = np.zeros((self.n, words), dtype=np.uint64)
         if len(self.child):

@@ -19,7 +19,7 @@ from licensegraph.licenses.fingerprint import kb_fingerprint
 from licensegraph.licenses.kb import KnowledgeBase
 from licensegraph.rules import all_rules, get_rule
 from licensegraph.rules.base import RowResult, Rule
-from licensegraph.rules.context import AuditContext
+from licensegraph.rules.context import AuditContext, any_and, bits_of
 from licensegraph.vocab import RELATIONS, UNDECIDABLE, UNLABELLED, VIEWS
 from licensegraph.store.db import Store
 from licensegraph.store.findings_view import refresh_findings_view
@@ -82,6 +82,11 @@ def find_witnesses(ctx: AuditContext, view: str, models: np.ndarray, pred: np.nd
         trail_prev.append(prev)
         trail_node.append(node)
         ok = pred[model_lic[pos], ctx.lic[node]] & (found_anc[pos] == -1)
+        several = ctx.has_several[node]
+        if several.any():  # an ancestor with several licenses imposes the duty through any of them
+            rows = np.stack([bits_of(np.flatnonzero(r), ctx.table.words) for r in pred])
+            ok[several] |= any_and(ctx.own_bits[node[several]], rows[model_lic[pos[several]]]) & (
+                found_anc[pos[several]] == -1)
         if ok.any():
             hit_pos, idx = np.unique(pos[ok], return_index=True)
             found_anc[hit_pos] = node[ok][idx]

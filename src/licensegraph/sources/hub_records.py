@@ -395,7 +395,13 @@ class HubRecordStager:
                    k.card_error,
                    NULL AS tag_licenses,
                    NULL AS tag_parents,
-                   t.record_hash
+                   t.record_hash,
+                   -- fields not kept as given (their stored values survive a replacement)
+                   list_concat(list_transform(t.warnings, lambda w: split_part(w, ':', 1)),
+                               list_transform(f.warnings, lambda w: split_part(w, ':', 1)),
+                               CASE WHEN k.card_error IS NOT NULL THEN ['card'] ELSE [] END,
+                               CASE WHEN len(list_filter(cp.norm, lambda v: v IS NULL)) > 0
+                                    THEN ['card_data.base_model'] ELSE [] END) AS warned
               FROM _cards k
               JOIN _typed t USING (line)
               JOIN _card_fields f USING (line)

@@ -26,6 +26,23 @@ HUB_COLUMNS = (
 ).split(", ")
 LINEAGE_COLUMNS = ["lineage_week", "lineage_event", "lineage_type", "lineage_parents", "lineage_source"]
 
+# A record replacing a stored one keeps the stored value of a column when the new record's
+# value for it drew a warning (the field names of `sources.fields` warnings; `card`: the
+# card could not be read at all): bad input loses nothing already stored.
+_CARD = "card"
+KEPT_WHEN_WARNED: dict[str, list[str]] = {
+    **{c: [c] for c in ("author", "sha", "created_at", "last_modified", "private", "gated", "disabled",
+                        "downloads", "likes", "library_name", "pipeline_tag")},
+    "tags": ["tags"], "tag_licenses": ["tags"], "tag_parents": ["tags"],
+    "card_license": ["card_data.license", _CARD],
+    "license_name": ["card_data.license_name", _CARD],
+    "license_link": ["card_data.license_link", _CARD],
+    "card_parents": ["card_data.base_model", _CARD],
+    "base_model_relation": ["card_data.base_model_relation", _CARD],
+    "datasets": ["card_data.datasets", _CARD],
+    "model_name": ["card_data.model_name", _CARD],
+}
+
 _STAGE_DDL = [
     """CREATE OR REPLACE TEMP TABLE stage_rejects (
         file VARCHAR, line BIGINT, model_id VARCHAR, part VARCHAR, reason VARCHAR)""",
@@ -39,7 +56,8 @@ _STAGE_DDL = [
         pipeline_tag VARCHAR, tags VARCHAR[], card_license VARCHAR[], license_name VARCHAR,
         license_link VARCHAR, card_parents VARCHAR[], base_model_relation VARCHAR,
         datasets VARCHAR[], model_name VARCHAR, card_error VARCHAR, tag_licenses VARCHAR[],
-        tag_parents STRUCT(relation VARCHAR, parent VARCHAR)[], record_hash UBIGINT)""",
+        tag_parents STRUCT(relation VARCHAR, parent VARCHAR)[], record_hash UBIGINT,
+        warned VARCHAR[])""",
     """CREATE OR REPLACE TEMP TABLE stage_lineage (
         rownum BIGINT, model_key VARCHAR, id VARCHAR, week VARCHAR, event VARCHAR,
         type VARCHAR, parents VARCHAR[])""",
@@ -269,17 +287,26 @@ def _merge_records(store: Store, label: str, result: FileSummary) -> None:
     result.superseded = staged - distinct + counts.get("older", 0)
     if not (result.stored or result.updated):
         return
-    # Lineage columns of replaced rows come from the lineage CSV and must survive.
+    # Lineage columns of replaced rows come from the lineage CSV and must survive; so must
+    # stored values of fields the new record gave in a form that could not be kept.
     con.execute(
-        f"""
+        """
         CREATE OR REPLACE TEMP TABLE _keep AS
-        SELECT m.model_key, {", ".join(f"m.{c}" for c in LINEAGE_COLUMNS)}, m.deleted
+        SELECT m.*
         FROM models m JOIN _status s USING (model_key)
         WHERE s.existed AND s.status IN ('new', 'updated')
         """
     )
     con.execute("DELETE FROM models WHERE model_key IN (SELECT model_key FROM _keep)")
-    hub = ", ".join(f"b.{c}" for c in HUB_COLUMNS)
+
+    def column(c: str) -> str:
+        warned = KEPT_WHEN_WARNED.get(c)
+        if not warned:
+            return f"b.{c}"
+        return (f"CASE WHEN coalesce(k.has_record, false) AND list_has_any(b.warned, {warned!r}::VARCHAR[]) "
+                f"THEN k.{c} ELSE b.{c} END AS {c}")
+
+    hub = ", ".join(column(c) for c in HUB_COLUMNS)
     lineage = ", ".join(f"k.{c}" for c in LINEAGE_COLUMNS)
     con.execute(
         f"""
