@@ -32,6 +32,8 @@ Nothing here is legal advice; the data summarises license texts and cites the cl
 
 from __future__ import annotations
 
+import os
+
 import difflib
 import functools
 import re
@@ -1003,13 +1005,16 @@ def _cached_default() -> KnowledgeBase | None:
         with open(cache, "rb") as fh:
             kb = pickle.load(fh)
         if isinstance(kb, KnowledgeBase):
+            # The key is the data's content, so the pickle may come from another checkout or
+            # install of the same data: point it at this one's files.
+            kb.directory = DATA_DIR
             return kb
     except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError):
         pass
     kb = _validated_default()
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_suffix(".tmp")
+        tmp = cache.with_suffix(f".{os.getpid()}.tmp")  # concurrent first runs must not share it
         with open(tmp, "wb") as fh:
             pickle.dump(kb, fh, protocol=pickle.HIGHEST_PROTOCOL)
         tmp.replace(cache)
