@@ -32,10 +32,9 @@ Nothing here is legal advice; the data summarises license texts and cites the cl
 
 from __future__ import annotations
 
-import os
-
 import difflib
 import functools
+import os
 import re
 import tomllib
 from dataclasses import dataclass
