@@ -1,0 +1,234 @@
+"""Typed results behind the exports: the HTML report, the CycloneDX ML-BOM, the audit
+SARIF log and the findings CSV/JSON.
+
+Frozen dataclasses with the project's field names (model_id, rule, label, severity, view,
+relation, hub_relation, ancestor_id, ancestor_license, ...), so that every format is a
+rendering of one of these and never reads the store itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import datetime
+
+
+def as_record(obj) -> dict:
+    """A result as plain JSON-ready values (tuples become lists, nested results dicts)."""
+    def plain(v):
+        if hasattr(v, "__dataclass_fields__"):
+            return as_record(v)
+        if isinstance(v, (tuple, list)):
+            return [plain(x) for x in v]
+        if isinstance(v, datetime):
+            return v.isoformat()
+        return v
+
+    return {f.name: plain(getattr(obj, f.name)) for f in fields(obj)}
+
+
+# -- findings -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One rule outcome against one model: which ancestor, which clause, which path, how to fix."""
+
+    model_id: str
+    view: str
+    rule_id: str
+    label: str
+    severity: str
+    relation: str | None
+    model_license: str | None
+    ancestor_id: str | None
+    ancestor_license: str | None
+    path: tuple[str, ...]
+    duty: str | None
+    clause: str | None
+    source: str | None  # URL of the clause
+    via_noncompliant: bool
+    possibly_incomplete: bool
+    message: str | None
+    remedy: str | None
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    """A rule of the catalogue as reports describe it."""
+
+    id: str
+    labels: tuple[str, ...]
+    severity: str
+    in_study: bool
+    applies_to: str
+    help: str
+    source_url: str | None
+    clause: str | None
+
+
+@dataclass(frozen=True)
+class AuditFindings:
+    """Every finding of one view (optionally narrowed to some rules), with the catalogue."""
+
+    view: str
+    rules: tuple[RuleInfo, ...]
+    findings: tuple[Finding, ...]
+    audited: bool
+    disclaimer: str
+
+
+# -- lineage of one model (SBOM) ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LicenseInfo:
+    """A model's declared license, normalized, with what an SBOM needs to name it."""
+
+    license: str  # knowledge-base id, or none / unknown / other-unresolved / absent
+    resolution: str  # how it was decided: id, other-name, other-link, none, no-record, ...
+    declared: str | None  # the card's raw value
+    name: str | None  # the full name (knowledge base) or the card's license_name
+    url: str | None  # the card's license_link, else the license text the knowledge base cites
+    spdx: str | None  # the SPDX id where one exists
+
+
+@dataclass(frozen=True)
+class LineageModel:
+    """A model or one of its ancestors, as a bill-of-materials component."""
+
+    model_id: str
+    depth: int  # 0 for the model itself, 1 for its parents, ...
+    in_store: bool  # False for a parent only named by a child (dangling)
+    has_record: bool
+    deleted: bool
+    author: str | None
+    sha: str | None
+    created_at: datetime | None
+    library_name: str | None
+    pipeline_tag: str | None
+    license: LicenseInfo
+    findings: tuple[Finding, ...]
+
+
+@dataclass(frozen=True)
+class LineageEdge:
+    """child -> parent, with how the relation was decided."""
+
+    child_id: str
+    parent_id: str
+    relation: str
+    relation_source: str
+    hub_relation: str | None
+    evidence: str | None
+    dangling: bool
+    in_cycle: bool
+
+
+@dataclass(frozen=True)
+class ModelLineage:
+    """A model, every ancestor (breadth-first, each once) and every edge between them."""
+
+    model: LineageModel
+    ancestors: tuple[LineageModel, ...]
+    edges: tuple[LineageEdge, ...]
+    audited: bool
+    disclaimer: str
+
+
+# -- the report -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RelationCount:
+    relation: str
+    count: int
+
+
+@dataclass(frozen=True)
+class RelationShare:
+    """Edges of one relation, as licensegraph decided them and as the Hub labelled them."""
+
+    relation: str
+    corrected_edges: int
+    corrected_share: float  # % of all edges
+    hub_edges: int
+    hub_share: float  # % of Hub-labelled edges
+
+
+@dataclass(frozen=True)
+class StudyRow:
+    """One row of the study-style table."""
+
+    rule: str
+    label: str
+    severity: str
+    in_study: bool
+    noncompliant: int
+    qualifying: int
+    noncompliant_pct: float
+    by_relation: tuple[RelationCount, ...]
+
+
+@dataclass(frozen=True)
+class LicenseFlow:
+    """Edges of one relation from a parent license to a child license."""
+
+    relation: str
+    parent_license: str
+    child_license: str
+    edges: int
+
+
+@dataclass(frozen=True)
+class MonthCount:
+    """Models created in one month, by their worst finding in the report's view."""
+
+    month: str  # YYYY-MM
+    models: int
+    with_violation: int
+    with_warning_only: int  # warnings or risks, no violation
+
+
+@dataclass(frozen=True)
+class ReusedModel:
+    """A model with a violation that others build on."""
+
+    model_id: str
+    license: str
+    children: int
+    descendants: int
+    labels: tuple[str, ...]  # the rule labels of its violations
+
+
+@dataclass(frozen=True)
+class Family:
+    """A root model (no parent) and everything built on it, transitively."""
+
+    root_id: str
+    root_license: str
+    in_store: bool
+    descendants: int
+    by_relation: tuple[RelationCount, ...]  # descendants by their relation to their parents
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """Everything the Hub-wide report shows, for one view."""
+
+    view: str
+    view_description: str
+    models: int
+    audited_models: int
+    derived_models: int
+    edges: int
+    hub_unlabelled_edges: int
+    models_with_violation: int
+    relation_shares: tuple[RelationShare, ...]
+    study_rows: tuple[StudyRow, ...]
+    license_flows: tuple[LicenseFlow, ...]
+    months: tuple[MonthCount, ...]
+    undated_models: int  # audited models whose creation time is not known
+    most_reused: tuple[ReusedModel, ...]
+    families: tuple[Family, ...]
+    audited: bool
+    disclaimer: str

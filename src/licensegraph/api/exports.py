@@ -1,0 +1,433 @@
+"""The queries behind the exports: report data, one model's lineage, findings, the rule
+catalogue. Each returns a frozen result (api.export_results); formats render those and
+never run SQL themselves.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections import defaultdict
+
+from licensegraph import NOT_LEGAL_ADVICE
+from licensegraph.api.export_results import (
+    AuditFindings,
+    Family,
+    Finding,
+    LicenseFlow,
+    LicenseInfo,
+    LineageEdge,
+    LineageModel,
+    ModelLineage,
+    MonthCount,
+    RelationCount,
+    RelationShare,
+    ReportData,
+    ReusedModel,
+    RuleInfo,
+    StudyRow,
+)
+from licensegraph.licenses.kb import KnowledgeBase, load_kb
+from licensegraph.lineage.relations import RELATIONS
+from licensegraph.store.db import Store
+
+VIEWS = ("local", "effective")
+#: Severities from worst to mildest.
+SEVERITIES = ("violation", "warning", "risk")
+#: The `findings` view's columns, in order (store.findings_view).
+_FINDING_COLUMNS = ("view", "rule_id", "label", "severity", "model_key", "model_id", "relation", "hub_relation",
+                    "model_license", "ancestor_id", "ancestor_license", "path", "duty", "clause", "source_url",
+                    "via_noncompliant", "possibly_incomplete", "message", "remedy")
+
+
+class ModelNotInStore(KeyError):
+    """The model id is neither a model of the store nor a parent one of them names."""
+
+
+def _check_view(view: str) -> None:
+    if view not in VIEWS:
+        raise ValueError(f"unknown view {view!r}: use local or effective")
+
+
+def _audited(store: Store) -> bool:
+    return store.get_meta("audited_rules") is not None
+
+
+# -- rules ----------------------------------------------------------------------------
+
+
+def rule_catalogue() -> tuple[RuleInfo, ...]:
+    """Every rule of the catalogue, in study-table order, with its help text (the rule
+    module's own description: what it checks and which clauses it rests on)."""
+    from licensegraph.rules import all_rules
+
+    out = []
+    for rule in all_rules():
+        module = inspect.getmodule(type(rule))
+        doc = inspect.cleandoc(module.__doc__ or "") if module else ""
+        url, clause = rule.source
+        out.append(RuleInfo(
+            id=rule.id, labels=tuple(rule.labels), severity=rule.severity, in_study=rule.in_study,
+            applies_to=rule.applies_to, help=doc, source_url=url or None, clause=clause or None,
+        ))
+    return tuple(out)
+
+
+# -- findings -------------------------------------------------------------------------
+
+
+def _finding(row: tuple) -> Finding:
+    r = dict(zip(_FINDING_COLUMNS, row))
+    return Finding(
+        model_id=r["model_id"], view=r["view"], rule_id=r["rule_id"], label=r["label"], severity=r["severity"],
+        relation=r["relation"], model_license=r["model_license"], ancestor_id=r["ancestor_id"],
+        ancestor_license=r["ancestor_license"], path=tuple(r["path"] or ()), duty=r["duty"],
+        clause=(r["clause"] or "").strip() or None, source=r["source_url"],
+        via_noncompliant=bool(r["via_noncompliant"]), possibly_incomplete=bool(r["possibly_incomplete"]),
+        message=r["message"], remedy=r["remedy"],
+    )
+
+
+def audit_findings(store: Store, view: str = "local", rules: list[str] | None = None,
+                   severities: list[str] | None = None) -> AuditFindings:
+    """Every finding of one view, ordered by model, rule and label; optionally only some
+    rules or severities. Empty (with `audited` False) when no audit has run."""
+    _check_view(view)
+    catalogue = rule_catalogue()
+    known = {r.id for r in catalogue}
+    for rule in rules or ():
+        if rule not in known:
+            raise ValueError(f"unknown rule {rule!r}; known rules: {', '.join(sorted(known))}")
+    for severity in severities or ():
+        if severity not in SEVERITIES:
+            raise ValueError(f"unknown severity {severity!r}; use {', '.join(SEVERITIES)}")
+    where, params = ["view = ?"], [view]
+    if rules:
+        where.append(f"rule_id IN ({', '.join('?' for _ in rules)})")
+        params += list(rules)
+    if severities:
+        where.append(f"severity IN ({', '.join('?' for _ in severities)})")
+        params += list(severities)
+    rows = store.con.execute(
+        f"SELECT {', '.join(_FINDING_COLUMNS)} FROM findings WHERE {' AND '.join(where)} "
+        "ORDER BY model_key, rule_id, label, ancestor_id NULLS FIRST",
+        params,
+    ).fetchall()
+    return AuditFindings(view=view, rules=catalogue, findings=tuple(_finding(r) for r in rows),
+                         audited=_audited(store), disclaimer=NOT_LEGAL_ADVICE)
+
+
+# -- lineage of one model ---------------------------------------------------------------
+
+
+def _license_info(kb: KnowledgeBase, lic: str, resolution: str, raw, name, link) -> LicenseInfo:
+    entry = kb.get(lic) if lic in kb else None
+    known = entry is not None and not entry.is_special and not entry.is_family
+    return LicenseInfo(
+        license=lic, resolution=resolution, declared=raw,
+        name=(entry.name if known else None) or name or (raw if lic == "other-unresolved" else None),
+        url=link or (entry.url if known else None) or None,
+        spdx=(entry.spdx or None) if known else None,
+    )
+
+
+def model_lineage(store: Store, model_id: str, kb: KnowledgeBase | None = None,
+                  max_depth: int = 64) -> ModelLineage:
+    """A model and every ancestor (breadth-first, each once, nearest depth), every edge
+    between them, and each one's findings in both views.
+
+    One indexed lookup per level, so the cost follows the size of the ancestry."""
+    from licensegraph.store.findings_view import findings_of
+
+    kb = kb or load_kb()
+    con = store.con
+    key = model_id.strip().lower()
+    known = con.execute("SELECT count(*) FROM model_licenses WHERE model_key = ?", [key]).fetchone()[0]
+    if not known:
+        raise ModelNotInStore(f"{model_id}: not in the store (ids are matched case-insensitively)")
+    depth_of = {key: 0}
+    frontier = [key]
+    edges: list[LineageEdge] = []
+    seen_edges: set[tuple[str, str]] = set()
+    depth = 0
+    while frontier and depth < max_depth:
+        depth += 1
+        marks = ", ".join("?" for _ in frontier)
+        rows = con.execute(
+            f"""
+            SELECT child_key, child_id, parent_key, parent_id, relation, relation_source, hub_relation,
+                   evidence, dangling, in_cycle, self_loop
+            FROM edges WHERE child_key IN ({marks})
+            """,  # the bare IN filter is what the index serves; sort and filter here
+            frontier,
+        ).fetchall()
+        rows = sorted((r for r in rows if not r[10]), key=lambda r: (r[0], r[2]))
+        frontier = []
+        for ck, cid, pk, pid, rel, src, hub, ev, dangling, cyc, _ in rows:
+            if (ck, pk) not in seen_edges:
+                seen_edges.add((ck, pk))
+                edges.append(LineageEdge(child_id=cid, parent_id=pid, relation=rel, relation_source=src,
+                                         hub_relation=hub, evidence=ev, dangling=bool(dangling),
+                                         in_cycle=bool(cyc)))
+            if pk not in depth_of:
+                depth_of[pk] = depth
+                frontier.append(pk)
+    keys = list(depth_of)
+    marks = ", ".join("?" for _ in keys)
+    info = {r[0]: r[1:] for r in con.execute(
+        f"""
+        SELECT l.model_key, l.id, l.license, l.resolution, l.license_raw, l.license_name, l.license_link,
+               coalesce(l.has_record, false), coalesce(l.deleted, false),
+               m.author, m.sha, m.created_at, m.library_name, m.pipeline_tag
+        FROM model_licenses l LEFT JOIN models m USING (model_key)
+        WHERE l.model_key IN ({marks})
+        """,
+        keys,
+    ).fetchall()}
+    names = {}
+    for e in edges:  # display ids of parents absent from the store
+        names.setdefault(e.parent_id.lower(), e.parent_id)
+
+    def node(k: str) -> LineageModel:
+        row = info.get(k)
+        if row is None:
+            return LineageModel(
+                model_id=names.get(k, k), depth=depth_of[k], in_store=False, has_record=False, deleted=False,
+                author=None, sha=None, created_at=None, library_name=None, pipeline_tag=None,
+                license=LicenseInfo("absent", "not-in-store", None, None, None, None), findings=(),
+            )
+        mid, lic, res, raw, lname, link, has_record, deleted, author, sha, created, library, pipeline = row
+        return LineageModel(
+            model_id=mid or names.get(k, k), depth=depth_of[k], in_store=True, has_record=bool(has_record),
+            deleted=bool(deleted), author=author, sha=sha, created_at=created, library_name=library,
+            pipeline_tag=pipeline, license=_license_info(kb, lic, res, raw, lname, link),
+            findings=tuple(_finding(f) for f in findings_of(con, k)),
+        )
+
+    ordered = sorted(keys, key=lambda k: (depth_of[k], k))
+    return ModelLineage(
+        model=node(key), ancestors=tuple(node(k) for k in ordered if k != key), edges=tuple(edges),
+        audited=_audited(store), disclaimer=NOT_LEGAL_ADVICE,
+    )
+
+
+# -- the report -----------------------------------------------------------------------------
+
+
+def _in_view(view: str) -> str:
+    """finding_rows of a view: view-independent rules are stored once, shown in both."""
+    return (f"(view = '{view}' OR rule_id IN "
+            "(SELECT rule_id FROM finding_templates WHERE view_independent))")
+
+
+def _relation_order(name: str) -> tuple[int, str]:
+    return (RELATIONS.index(name), name) if name in RELATIONS else (len(RELATIONS), name)
+
+
+def report_data(store: Store, view: str = "local", top: int = 15, flow_licenses: int = 6) -> ReportData:
+    """Everything the Hub-wide report shows, for one view: relation shares (corrected and
+    Hub-labelled), the study table, license flows per relation, findings by creation
+    month, the most reused models with a violation, and the largest families."""
+    from licensegraph.reports.audit_table import VIEW_TEXT, audit_table
+
+    _check_view(view)
+    q = store.con.execute
+    audited = _audited(store)
+    models, audited_models, derived = q(
+        """
+        SELECT count(*), count(*) FILTER (WHERE has_record AND NOT deleted),
+               (SELECT count(DISTINCT child_key) FROM edges WHERE NOT self_loop)
+        FROM models
+        """
+    ).fetchone()
+
+    # relation shares
+    hub_rel = "replace(hub_relation, 'quantized', 'quantization')"
+    corrected = dict(q("SELECT relation, count(*) FROM edges WHERE NOT self_loop GROUP BY 1").fetchall())
+    hub = dict(q(f"SELECT {hub_rel}, count(*) FROM edges WHERE NOT self_loop AND hub_relation IS NOT NULL "
+                 "GROUP BY 1").fetchall())
+    hub_unlabelled = q("SELECT count(*) FROM edges WHERE NOT self_loop AND hub_relation IS NULL").fetchone()[0]
+    total_c, total_h = sum(corrected.values()), sum(hub.values())
+    shares = tuple(
+        RelationShare(relation=r, corrected_edges=corrected.get(r, 0),
+                      corrected_share=round(100 * corrected.get(r, 0) / total_c, 2) if total_c else 0.0,
+                      hub_edges=hub.get(r, 0),
+                      hub_share=round(100 * hub.get(r, 0) / total_h, 2) if total_h else 0.0)
+        for r in sorted(set(RELATIONS) | set(corrected) | set(hub), key=_relation_order)
+    )
+
+    # the study table
+    table = audit_table(store, view=view) if audited else {"rows": []}
+    study = tuple(
+        StudyRow(rule=row["rule"], label=row["label"], severity=row["severity"], in_study=row["in_study"],
+                 noncompliant=row["noncompliant"], qualifying=row["qualifying"],
+                 noncompliant_pct=row["noncompliant_pct"],
+                 by_relation=tuple(RelationCount(r, v["count"]) for r, v in row["by_relation"].items()))
+        for row in table["rows"]
+    )
+
+    # license flows: declared licenses across each edge whose child has a record
+    flow_rows = q(
+        """
+        SELECT e.relation, coalesce(p.license, 'absent') AS parent_license, c.license AS child_license, count(*)
+        FROM edges e
+        JOIN model_licenses c ON c.model_key = e.child_key AND c.has_record
+        LEFT JOIN model_licenses p ON p.model_key = e.parent_key
+        WHERE NOT e.self_loop
+        GROUP BY ALL
+        """
+    ).fetchall()
+    flows = _top_flows(flow_rows, flow_licenses)
+
+    # findings by creation month
+    worst = f"""
+        SELECT model_key,
+               bool_or(severity = 'violation') AS violation
+        FROM finding_rows WHERE {_in_view(view)} GROUP BY model_key
+    """
+    month_rows = q(
+        f"""
+        SELECT strftime(m.created_at, '%Y-%m') AS month, count(*),
+               count(*) FILTER (WHERE w.violation), count(*) FILTER (WHERE NOT w.violation)
+        FROM models m LEFT JOIN ({worst}) w USING (model_key)
+        WHERE m.has_record AND NOT m.deleted AND m.created_at IS NOT NULL
+        GROUP BY 1 ORDER BY 1
+        """
+    ).fetchall()
+    undated = q("SELECT count(*) FROM models WHERE has_record AND NOT deleted AND created_at IS NULL").fetchone()[0]
+    months = tuple(MonthCount(month=m, models=n, with_violation=v, with_warning_only=w)
+                   for m, n, v, w in _fill_months(month_rows))
+    with_violation = q(
+        f"SELECT count(DISTINCT model_key) FROM finding_rows WHERE {_in_view(view)} AND severity = 'violation'"
+    ).fetchone()[0]
+
+    return ReportData(
+        view=view, view_description=VIEW_TEXT[view], models=models, audited_models=audited_models,
+        derived_models=derived, edges=total_c, hub_unlabelled_edges=hub_unlabelled,
+        models_with_violation=with_violation, relation_shares=shares, study_rows=study, license_flows=flows,
+        months=months, undated_models=undated, most_reused=_most_reused(store, view, top),
+        families=_families(store, top), audited=audited, disclaimer=NOT_LEGAL_ADVICE,
+    )
+
+
+OTHER_LICENSES = "other licenses"
+
+
+def _top_flows(rows: list[tuple], keep: int) -> tuple[LicenseFlow, ...]:
+    """Per relation, the `keep` most frequent licenses on each side; the rest pooled."""
+    by_rel: dict[str, list[tuple]] = defaultdict(list)
+    for rel, p, c, n in rows:
+        by_rel[rel].append((p, c, n))
+    out = []
+    for rel in sorted(by_rel, key=_relation_order):
+        items = by_rel[rel]
+        totals_p, totals_c = defaultdict(int), defaultdict(int)
+        for p, c, n in items:
+            totals_p[p] += n
+            totals_c[c] += n
+        top_p = {k for k, _ in sorted(totals_p.items(), key=lambda kv: (-kv[1], kv[0]))[:keep]}
+        top_c = {k for k, _ in sorted(totals_c.items(), key=lambda kv: (-kv[1], kv[0]))[:keep]}
+        pooled: dict[tuple[str, str], int] = defaultdict(int)
+        for p, c, n in items:
+            pooled[(p if p in top_p else OTHER_LICENSES, c if c in top_c else OTHER_LICENSES)] += n
+        for (p, c), n in sorted(pooled.items(), key=lambda kv: (-kv[1], kv[0])):
+            out.append(LicenseFlow(relation=rel, parent_license=p, child_license=c, edges=n))
+    return tuple(out)
+
+
+def _fill_months(rows: list[tuple]) -> list[tuple]:
+    """Months without a model appear with zeros, so the time axis has no silent gaps."""
+    if not rows:
+        return []
+    have = {r[0]: r for r in rows}
+    y, m = map(int, rows[0][0].split("-"))
+    ey, em = map(int, rows[-1][0].split("-"))
+    out = []
+    while (y, m) <= (ey, em):
+        key = f"{y:04d}-{m:02d}"
+        out.append(have.get(key, (key, 0, 0, 0)))
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def _most_reused(store: Store, view: str, top: int) -> tuple[ReusedModel, ...]:
+    rows = store.con.execute(
+        f"""
+        WITH bad AS (
+          SELECT model_key, any_value(model_id) AS model_id, list(DISTINCT label ORDER BY label) AS labels
+          FROM finding_rows WHERE {_in_view(view)} AND severity = 'violation' GROUP BY model_key
+        ), kids AS (
+          SELECT parent_key AS model_key, count(DISTINCT child_key) AS children
+          FROM edges WHERE NOT self_loop AND parent_key IN (SELECT model_key FROM bad) GROUP BY 1
+        )
+        SELECT b.model_key, b.model_id, l.license, k.children, b.labels
+        FROM bad b JOIN kids k USING (model_key) JOIN model_licenses l USING (model_key)
+        ORDER BY k.children DESC, b.model_key LIMIT {int(top)}
+        """
+    ).fetchall()
+    if not rows:
+        return ()
+    descendants = _descendants(store, [r[0] for r in rows])
+    return tuple(ReusedModel(model_id=mid, license=lic, children=n, descendants=descendants.get(k, 0),
+                             labels=tuple(labels))
+                 for k, mid, lic, n, labels in rows)
+
+
+def _descendants(store: Store, keys: list[str]) -> dict[str, int]:
+    if not keys:
+        return {}
+    rows = store.con.execute(
+        """
+        WITH RECURSIVE down(root, node) AS (
+          SELECT k, k FROM unnest($keys) t(k)
+          UNION
+          SELECT d.root, e.child_key FROM down d JOIN edges e ON e.parent_key = d.node WHERE NOT e.self_loop
+        ) SELECT root, count(*) - 1 FROM down GROUP BY root
+        """,
+        {"keys": keys},
+    ).fetchall()
+    return dict(rows)
+
+
+def _families(store: Store, top: int) -> tuple[Family, ...]:
+    """Roots (models or named parents with children and no parent of their own) with the
+    most descendants; descendants counted once per family, by their relation (merge if
+    any of their edges says merge, else the edge the audit takes as theirs)."""
+    rows = store.con.execute(
+        f"""
+        WITH RECURSIVE roots AS (
+          SELECT DISTINCT e.parent_key AS root FROM edges e
+          WHERE NOT e.self_loop
+            AND NOT EXISTS (SELECT 1 FROM edges p WHERE p.child_key = e.parent_key AND NOT p.self_loop)
+        ), down(root, node) AS (
+          SELECT root, root FROM roots
+          UNION
+          SELECT d.root, e.child_key FROM down d JOIN edges e ON e.parent_key = d.node WHERE NOT e.self_loop
+        ), sizes AS (
+          SELECT root, count(*) - 1 AS n FROM down GROUP BY root ORDER BY n DESC, root LIMIT {int(top)}
+        ), model_relation AS (
+          SELECT child_key AS node,
+                 CASE WHEN bool_or(relation = 'merge') THEN 'merge' ELSE arg_min(relation, hash(parent_key)) END
+                   AS relation
+          FROM edges WHERE NOT self_loop GROUP BY 1
+        )
+        SELECT s.root, s.n, coalesce(any_value(l.id), any_value(e.parent_id)) AS root_id,
+               coalesce(any_value(l.license), 'absent') AS license, any_value(l.model_key) IS NOT NULL AS in_store,
+               (SELECT list(struct_pack(relation := r.relation, n := r.n)) FROM (
+                  SELECT mr.relation, count(*) AS n FROM down d JOIN model_relation mr ON mr.node = d.node
+                  WHERE d.root = s.root AND d.node <> s.root GROUP BY 1) r) AS by_rel
+        FROM sizes s
+        LEFT JOIN model_licenses l ON l.model_key = s.root
+        LEFT JOIN edges e ON e.parent_key = s.root
+        GROUP BY s.root, s.n
+        ORDER BY s.n DESC, s.root
+        """
+    ).fetchall()
+    out = []
+    for _, n, root_id, lic, in_store, by_rel in rows:
+        counts = {r["relation"]: r["n"] for r in by_rel or []}
+        out.append(Family(
+            root_id=root_id, root_license=lic, in_store=bool(in_store), descendants=n,
+            by_relation=tuple(RelationCount(r, counts.get(r, 0))
+                              for r in sorted(set(RELATIONS) | set(counts), key=_relation_order)),
+        ))
+    return tuple(out)
