@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 
 from licensegraph.api import LicenseGraph
-from licensegraph.formats.sarif_audit import to_sarif
+from licensegraph.formats.sarif import audit_to_sarif as to_sarif
 from licensegraph.rules import all_rules
 
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "data" / "sarif-schema-2.1.0.json"

@@ -8,6 +8,7 @@ it is the only entry into the engine (sources, store, lineage, licenses, rules).
 
 from licensegraph.api.check import CheckError
 from licensegraph.api.explain import ModelNotFound
+from licensegraph.api.export_results import AuditFindings, ModelLineage, ReportData, RuleInfo
 from licensegraph.api.graph import EmptyStore, LicenseGraph, NoStore
 from licensegraph.api.results import (
     Ancestor,
@@ -36,4 +37,6 @@ __all__ = [
     "EffectiveDuty", "EmptyStore", "Explanation", "FileReport", "Finding", "FindingsPage", "IngestError",
     "IngestReport", "LicenseGraph", "ModelLicense", "ModelNotFound", "NoStore", "ParentError", "Reject",
     "Result", "StatsResult", "StoreError",
+    # exports (report, SBOM, SARIF, CSV/JSON)
+    "AuditFindings", "ModelLineage", "ReportData", "RuleInfo",
 ]

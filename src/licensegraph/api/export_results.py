@@ -8,80 +8,30 @@ rendering of one of these and never reads the store itself.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
-
-def as_record(obj) -> dict:
-    """A result as plain JSON-ready values (tuples become lists, nested results dicts)."""
-    def plain(v):
-        if hasattr(v, "__dataclass_fields__"):
-            return as_record(v)
-        if isinstance(v, (tuple, list)):
-            return [plain(x) for x in v]
-        if isinstance(v, datetime):
-            return v.isoformat()
-        return v
-
-    return {f.name: plain(getattr(obj, f.name)) for f in fields(obj)}
-
-
-# -- findings -----------------------------------------------------------------------
+from licensegraph.api.results import AuditRow, Finding, Result, RuleInfo
+from licensegraph.vocab import NOT_LEGAL_ADVICE
 
 
 @dataclass(frozen=True)
-class Finding:
-    """One rule outcome against one model: which ancestor, which clause, which path, how to fix."""
-
-    model_id: str
-    view: str
-    rule_id: str
-    label: str
-    severity: str
-    relation: str | None
-    model_license: str | None
-    ancestor_id: str | None
-    ancestor_license: str | None
-    path: tuple[str, ...]
-    duty: str | None
-    clause: str | None
-    source: str | None  # URL of the clause
-    via_noncompliant: bool
-    possibly_incomplete: bool
-    message: str | None
-    remedy: str | None
-
-
-@dataclass(frozen=True)
-class RuleInfo:
-    """A rule of the catalogue as reports describe it."""
-
-    id: str
-    labels: tuple[str, ...]
-    severity: str
-    in_study: bool
-    applies_to: str
-    help: str
-    source_url: str | None
-    clause: str | None
-
-
-@dataclass(frozen=True)
-class AuditFindings:
+class AuditFindings(Result):
     """Every finding of one view (optionally narrowed to some rules), with the catalogue."""
 
     view: str
     rules: tuple[RuleInfo, ...]
     findings: tuple[Finding, ...]
     audited: bool
-    disclaimer: str
+    disclaimer: str = NOT_LEGAL_ADVICE
 
 
 # -- lineage of one model (SBOM) ----------------------------------------------------
 
 
 @dataclass(frozen=True)
-class LicenseInfo:
+class LicenseInfo(Result):
     """A model's declared license, normalized, with what an SBOM needs to name it."""
 
     license: str  # knowledge-base id, or none / unknown / other-unresolved / absent
@@ -93,7 +43,7 @@ class LicenseInfo:
 
 
 @dataclass(frozen=True)
-class LineageModel:
+class LineageModel(Result):
     """A model or one of its ancestors, as a bill-of-materials component."""
 
     model_id: str
@@ -111,7 +61,7 @@ class LineageModel:
 
 
 @dataclass(frozen=True)
-class LineageEdge:
+class LineageEdge(Result):
     """child -> parent, with how the relation was decided."""
 
     child_id: str
@@ -125,27 +75,21 @@ class LineageEdge:
 
 
 @dataclass(frozen=True)
-class ModelLineage:
+class ModelLineage(Result):
     """A model, every ancestor (breadth-first, each once) and every edge between them."""
 
     model: LineageModel
     ancestors: tuple[LineageModel, ...]
     edges: tuple[LineageEdge, ...]
     audited: bool
-    disclaimer: str
+    disclaimer: str = NOT_LEGAL_ADVICE
 
 
 # -- the report -----------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class RelationCount:
-    relation: str
-    count: int
-
-
-@dataclass(frozen=True)
-class RelationShare:
+class RelationComparison(Result):
     """Edges of one relation, as licensegraph decided them and as the Hub labelled them."""
 
     relation: str
@@ -156,21 +100,7 @@ class RelationShare:
 
 
 @dataclass(frozen=True)
-class StudyRow:
-    """One row of the study-style table."""
-
-    rule: str
-    label: str
-    severity: str
-    in_study: bool
-    noncompliant: int
-    qualifying: int
-    noncompliant_pct: float
-    by_relation: tuple[RelationCount, ...]
-
-
-@dataclass(frozen=True)
-class LicenseFlow:
+class LicenseFlow(Result):
     """Edges of one relation from a parent license to a child license."""
 
     relation: str
@@ -180,7 +110,7 @@ class LicenseFlow:
 
 
 @dataclass(frozen=True)
-class MonthCount:
+class MonthCount(Result):
     """Models created in one month, by their worst finding in the report's view."""
 
     month: str  # YYYY-MM
@@ -190,7 +120,7 @@ class MonthCount:
 
 
 @dataclass(frozen=True)
-class ReusedModel:
+class ReusedModel(Result):
     """A model with a violation that others build on."""
 
     model_id: str
@@ -201,18 +131,18 @@ class ReusedModel:
 
 
 @dataclass(frozen=True)
-class Family:
+class Family(Result):
     """A root model (no parent) and everything built on it, transitively."""
 
     root_id: str
     root_license: str
     in_store: bool
     descendants: int
-    by_relation: tuple[RelationCount, ...]  # descendants by their relation to their parents
+    by_relation: Mapping[str, int]  # descendants by their relation to their parents (RELATIONS order)
 
 
 @dataclass(frozen=True)
-class ReportData:
+class ReportData(Result):
     """Everything the Hub-wide report shows, for one view."""
 
     view: str
@@ -223,12 +153,12 @@ class ReportData:
     edges: int
     hub_unlabelled_edges: int
     models_with_violation: int
-    relation_shares: tuple[RelationShare, ...]
-    study_rows: tuple[StudyRow, ...]
+    relation_shares: tuple[RelationComparison, ...]
+    study_rows: tuple[AuditRow, ...]  # the study-style table of the view (empty before any audit)
     license_flows: tuple[LicenseFlow, ...]
     months: tuple[MonthCount, ...]
     undated_models: int  # audited models whose creation time is not known
     most_reused: tuple[ReusedModel, ...]
     families: tuple[Family, ...]
     audited: bool
-    disclaimer: str
+    disclaimer: str = NOT_LEGAL_ADVICE

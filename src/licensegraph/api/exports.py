@@ -5,42 +5,32 @@ never run SQL themselves.
 
 from __future__ import annotations
 
-import inspect
 from collections import defaultdict
 
-from licensegraph import NOT_LEGAL_ADVICE
+from licensegraph.api.audit import audit_table
+from licensegraph.api.explain import ModelNotFound
 from licensegraph.api.export_results import (
     AuditFindings,
     Family,
-    Finding,
     LicenseFlow,
     LicenseInfo,
     LineageEdge,
     LineageModel,
     ModelLineage,
     MonthCount,
-    RelationCount,
-    RelationShare,
+    RelationComparison,
     ReportData,
     ReusedModel,
-    RuleInfo,
-    StudyRow,
 )
+from licensegraph.api.findings import finding_from_row
+from licensegraph.api.results import RuleCatalogue, RuleClause, RuleInfo
 from licensegraph.licenses.kb import KnowledgeBase, load_kb
-from licensegraph.lineage.relations import RELATIONS
 from licensegraph.store.db import Store
+from licensegraph.store.findings_view import FINDING_COLUMNS
+from licensegraph.vocab import ABSENT, MERGE, RELATIONS, SEVERITIES, VIEW_DESCRIPTIONS, VIEWS, VIOLATION
 
-VIEWS = ("local", "effective")
-#: Severities from worst to mildest.
-SEVERITIES = ("violation", "warning", "risk")
-#: The `findings` view's columns, in order (store.findings_view).
-_FINDING_COLUMNS = ("view", "rule_id", "label", "severity", "model_key", "model_id", "relation", "hub_relation",
-                    "model_license", "ancestor_id", "ancestor_license", "path", "duty", "clause", "source_url",
-                    "via_noncompliant", "possibly_incomplete", "message", "remedy")
-
-
-class ModelNotInStore(KeyError):
-    """The model id is neither a model of the store nor a parent one of them names."""
+#: The label the flow diagram gives the licenses it pools.
+OTHER_LICENSES = "other licenses"
 
 
 def _check_view(view: str) -> None:
@@ -55,65 +45,60 @@ def _audited(store: Store) -> bool:
 # -- rules ----------------------------------------------------------------------------
 
 
-def rule_catalogue() -> tuple[RuleInfo, ...]:
-    """Every rule of the catalogue, in study-table order, with its help text (the rule
-    module's own description: what it checks and which clauses it rests on)."""
+def rule_catalogue(kb: KnowledgeBase | None = None) -> RuleCatalogue:
+    """Every rule of the catalogue, in table order, as its rule file describes it: id,
+    labels, severity, what it checks, the card field it points at, the clauses it rests
+    on (from the knowledge base) and its help text."""
     from licensegraph.rules import all_rules
 
-    out = []
-    for rule in all_rules():
-        module = inspect.getmodule(type(rule))
-        doc = inspect.cleandoc(module.__doc__ or "") if module else ""
-        url, clause = rule.source
-        out.append(RuleInfo(
-            id=rule.id, labels=tuple(rule.labels), severity=rule.severity, in_study=rule.in_study,
-            applies_to=rule.applies_to, help=doc, source_url=url or None, clause=clause or None,
-        ))
-    return tuple(out)
+    kb = kb or load_kb()
+    return RuleCatalogue(rules=tuple(
+        RuleInfo(rule_id=r.id, labels=tuple(r.labels), severity=r.severity, in_study=r.in_study,
+                 applies_to=r.applies_to, card_field=r.card_field, view_independent=r.view_independent,
+                 duties=tuple(r.duties),
+                 clauses=tuple(RuleClause(license=lic, clause=clause, source=url)
+                               for lic, clause, url in r.clauses(kb)),
+                 help=r.help)
+        for r in all_rules()
+    ))
 
 
 # -- findings -------------------------------------------------------------------------
 
 
-def _finding(row: tuple) -> Finding:
-    r = dict(zip(_FINDING_COLUMNS, row))
-    return Finding(
-        model_id=r["model_id"], view=r["view"], rule_id=r["rule_id"], label=r["label"], severity=r["severity"],
-        relation=r["relation"], model_license=r["model_license"], ancestor_id=r["ancestor_id"],
-        ancestor_license=r["ancestor_license"], path=tuple(r["path"] or ()), duty=r["duty"],
-        clause=(r["clause"] or "").strip() or None, source=r["source_url"],
-        via_noncompliant=bool(r["via_noncompliant"]), possibly_incomplete=bool(r["possibly_incomplete"]),
-        message=r["message"], remedy=r["remedy"],
-    )
+def _finding(row: tuple):
+    f = finding_from_row(dict(zip(FINDING_COLUMNS, row)))
+    clause = (f.clause or "").strip() or None
+    return f if clause == f.clause else type(f)(**{**f.__dict__, "clause": clause})
 
 
-def audit_findings(store: Store, view: str = "local", rules: list[str] | None = None,
-                   severities: list[str] | None = None) -> AuditFindings:
+def audit_findings(store: Store, view: str = "local", rule_ids: list[str] | None = None,
+                   severities: list[str] | None = None, kb: KnowledgeBase | None = None) -> AuditFindings:
     """Every finding of one view, ordered by model, rule and label; optionally only some
     rules or severities. Empty (with `audited` False) when no audit has run."""
     _check_view(view)
-    catalogue = rule_catalogue()
-    known = {r.id for r in catalogue}
-    for rule in rules or ():
+    catalogue = rule_catalogue(kb).rules
+    known = {r.rule_id for r in catalogue}
+    for rule in rule_ids or ():
         if rule not in known:
             raise ValueError(f"unknown rule {rule!r}; known rules: {', '.join(sorted(known))}")
     for severity in severities or ():
         if severity not in SEVERITIES:
             raise ValueError(f"unknown severity {severity!r}; use {', '.join(SEVERITIES)}")
     where, params = ["view = ?"], [view]
-    if rules:
-        where.append(f"rule_id IN ({', '.join('?' for _ in rules)})")
-        params += list(rules)
+    if rule_ids:
+        where.append(f"rule_id IN ({', '.join('?' for _ in rule_ids)})")
+        params += list(rule_ids)
     if severities:
         where.append(f"severity IN ({', '.join('?' for _ in severities)})")
         params += list(severities)
     rows = store.con.execute(
-        f"SELECT {', '.join(_FINDING_COLUMNS)} FROM findings WHERE {' AND '.join(where)} "
+        f"SELECT {', '.join(FINDING_COLUMNS)} FROM findings WHERE {' AND '.join(where)} "
         "ORDER BY model_key, rule_id, label, ancestor_id NULLS FIRST",
         params,
     ).fetchall()
     return AuditFindings(view=view, rules=catalogue, findings=tuple(_finding(r) for r in rows),
-                         audited=_audited(store), disclaimer=NOT_LEGAL_ADVICE)
+                         audited=_audited(store))
 
 
 # -- lineage of one model ---------------------------------------------------------------
@@ -143,7 +128,7 @@ def model_lineage(store: Store, model_id: str, kb: KnowledgeBase | None = None,
     key = model_id.strip().lower()
     known = con.execute("SELECT count(*) FROM model_licenses WHERE model_key = ?", [key]).fetchone()[0]
     if not known:
-        raise ModelNotInStore(f"{model_id}: not in the store (ids are matched case-insensitively)")
+        raise ModelNotFound(f"{model_id}: not in the store (ids are matched case-insensitively)")
     depth_of = {key: 0}
     frontier = [key]
     edges: list[LineageEdge] = []
@@ -193,7 +178,7 @@ def model_lineage(store: Store, model_id: str, kb: KnowledgeBase | None = None,
             return LineageModel(
                 model_id=names.get(k, k), depth=depth_of[k], in_store=False, has_record=False, deleted=False,
                 author=None, sha=None, created_at=None, library_name=None, pipeline_tag=None,
-                license=LicenseInfo("absent", "not-in-store", None, None, None, None), findings=(),
+                license=LicenseInfo(ABSENT, "not-in-store", None, None, None, None), findings=(),
             )
         mid, lic, res, raw, lname, link, has_record, deleted, author, sha, created, library, pipeline = row
         return LineageModel(
@@ -206,7 +191,7 @@ def model_lineage(store: Store, model_id: str, kb: KnowledgeBase | None = None,
     ordered = sorted(keys, key=lambda k: (depth_of[k], k))
     return ModelLineage(
         model=node(key), ancestors=tuple(node(k) for k in ordered if k != key), edges=tuple(edges),
-        audited=_audited(store), disclaimer=NOT_LEGAL_ADVICE,
+        audited=_audited(store),
     )
 
 
@@ -227,8 +212,6 @@ def report_data(store: Store, view: str = "local", top: int = 15, flow_licenses:
     """Everything the Hub-wide report shows, for one view: relation shares (corrected and
     Hub-labelled), the study table, license flows per relation, findings by creation
     month, the most reused models with a violation, and the largest families."""
-    from licensegraph.reports.audit_table import VIEW_TEXT, audit_table
-
     _check_view(view)
     q = store.con.execute
     audited = _audited(store)
@@ -248,7 +231,7 @@ def report_data(store: Store, view: str = "local", top: int = 15, flow_licenses:
     hub_unlabelled = q("SELECT count(*) FROM edges WHERE NOT self_loop AND hub_relation IS NULL").fetchone()[0]
     total_c, total_h = sum(corrected.values()), sum(hub.values())
     shares = tuple(
-        RelationShare(relation=r, corrected_edges=corrected.get(r, 0),
+        RelationComparison(relation=r, corrected_edges=corrected.get(r, 0),
                       corrected_share=round(100 * corrected.get(r, 0) / total_c, 2) if total_c else 0.0,
                       hub_edges=hub.get(r, 0),
                       hub_share=round(100 * hub.get(r, 0) / total_h, 2) if total_h else 0.0)
@@ -256,19 +239,12 @@ def report_data(store: Store, view: str = "local", top: int = 15, flow_licenses:
     )
 
     # the study table
-    table = audit_table(store, view=view) if audited else {"rows": []}
-    study = tuple(
-        StudyRow(rule=row["rule"], label=row["label"], severity=row["severity"], in_study=row["in_study"],
-                 noncompliant=row["noncompliant"], qualifying=row["qualifying"],
-                 noncompliant_pct=row["noncompliant_pct"],
-                 by_relation=tuple(RelationCount(r, v["count"]) for r, v in row["by_relation"].items()))
-        for row in table["rows"]
-    )
+    study = audit_table(store, view=view).rows if audited else ()
 
     # license flows: declared licenses across each edge whose child has a record
     flow_rows = q(
-        """
-        SELECT e.relation, coalesce(p.license, 'absent') AS parent_license, c.license AS child_license, count(*)
+        f"""
+        SELECT e.relation, coalesce(p.license, '{ABSENT}') AS parent_license, c.license AS child_license, count(*)
         FROM edges e
         JOIN model_licenses c ON c.model_key = e.child_key AND c.has_record
         LEFT JOIN model_licenses p ON p.model_key = e.parent_key
@@ -281,7 +257,7 @@ def report_data(store: Store, view: str = "local", top: int = 15, flow_licenses:
     # findings by creation month
     worst = f"""
         SELECT model_key,
-               bool_or(severity = 'violation') AS violation
+               bool_or(severity = '{VIOLATION}') AS violation
         FROM finding_rows WHERE {_in_view(view)} GROUP BY model_key
     """
     month_rows = q(
@@ -297,19 +273,16 @@ def report_data(store: Store, view: str = "local", top: int = 15, flow_licenses:
     months = tuple(MonthCount(month=m, models=n, with_violation=v, with_warning_only=w)
                    for m, n, v, w in _fill_months(month_rows))
     with_violation = q(
-        f"SELECT count(DISTINCT model_key) FROM finding_rows WHERE {_in_view(view)} AND severity = 'violation'"
+        f"SELECT count(DISTINCT model_key) FROM finding_rows WHERE {_in_view(view)} AND severity = '{VIOLATION}'"
     ).fetchone()[0]
 
     return ReportData(
-        view=view, view_description=VIEW_TEXT[view], models=models, audited_models=audited_models,
+        view=view, view_description=VIEW_DESCRIPTIONS[view], models=models, audited_models=audited_models,
         derived_models=derived, edges=total_c, hub_unlabelled_edges=hub_unlabelled,
-        models_with_violation=with_violation, relation_shares=shares, study_rows=study, license_flows=flows,
+        models_with_violation=with_violation, relation_shares=shares, study_rows=tuple(study), license_flows=flows,
         months=months, undated_models=undated, most_reused=_most_reused(store, view, top),
-        families=_families(store, top), audited=audited, disclaimer=NOT_LEGAL_ADVICE,
+        families=_families(store, top), audited=audited,
     )
-
-
-OTHER_LICENSES = "other licenses"
 
 
 def _top_flows(rows: list[tuple], keep: int) -> tuple[LicenseFlow, ...]:
@@ -354,7 +327,7 @@ def _most_reused(store: Store, view: str, top: int) -> tuple[ReusedModel, ...]:
         f"""
         WITH bad AS (
           SELECT model_key, any_value(model_id) AS model_id, list(DISTINCT label ORDER BY label) AS labels
-          FROM finding_rows WHERE {_in_view(view)} AND severity = 'violation' GROUP BY model_key
+          FROM finding_rows WHERE {_in_view(view)} AND severity = '{VIOLATION}' GROUP BY model_key
         ), kids AS (
           SELECT parent_key AS model_key, count(DISTINCT child_key) AS children
           FROM edges WHERE NOT self_loop AND parent_key IN (SELECT model_key FROM bad) GROUP BY 1
@@ -406,12 +379,12 @@ def _families(store: Store, top: int) -> tuple[Family, ...]:
           SELECT root, count(*) - 1 AS n FROM down GROUP BY root ORDER BY n DESC, root LIMIT {int(top)}
         ), model_relation AS (
           SELECT child_key AS node,
-                 CASE WHEN bool_or(relation = 'merge') THEN 'merge' ELSE arg_min(relation, hash(parent_key)) END
+                 CASE WHEN bool_or(relation = '{MERGE}') THEN '{MERGE}' ELSE arg_min(relation, hash(parent_key)) END
                    AS relation
           FROM edges WHERE NOT self_loop GROUP BY 1
         )
         SELECT s.root, s.n, coalesce(any_value(l.id), any_value(e.parent_id)) AS root_id,
-               coalesce(any_value(l.license), 'absent') AS license, any_value(l.model_key) IS NOT NULL AS in_store,
+               coalesce(any_value(l.license), '{ABSENT}') AS license, any_value(l.model_key) IS NOT NULL AS in_store,
                (SELECT list(struct_pack(relation := r.relation, n := r.n)) FROM (
                   SELECT mr.relation, count(*) AS n FROM down d JOIN model_relation mr ON mr.node = d.node
                   WHERE d.root = s.root AND d.node <> s.root GROUP BY 1) r) AS by_rel
@@ -427,7 +400,6 @@ def _families(store: Store, top: int) -> tuple[Family, ...]:
         counts = {r["relation"]: r["n"] for r in by_rel or []}
         out.append(Family(
             root_id=root_id, root_license=lic, in_store=bool(in_store), descendants=n,
-            by_relation=tuple(RelationCount(r, counts.get(r, 0))
-                              for r in sorted(set(RELATIONS) | set(counts), key=_relation_order)),
+            by_relation={r: counts.get(r, 0) for r in sorted(set(RELATIONS) | set(counts), key=_relation_order)},
         ))
     return tuple(out)

@@ -22,12 +22,14 @@ from typing import Any
 
 from licensegraph.api import audit as audit_mod
 from licensegraph.api import check as check_mod
+from licensegraph.api import exports as exports_mod
 from licensegraph.api.choose import choose as choose_verb
 from licensegraph.api.explain import explain as explain_verb
 from licensegraph.api.findings import findings_page
 from licensegraph.api.ingest import ingest as ingest_verb
 from licensegraph.api.baseline import GateResult
 from licensegraph.api.ingest import rebuild_derived
+from licensegraph.api.export_results import AuditFindings, ModelLineage, ReportData
 from licensegraph.api.results import (
     AuditResult,
     AuditRunInfo,
@@ -39,8 +41,6 @@ from licensegraph.api.results import (
     IngestReport,
     Reject,
     RuleCatalogue,
-    RuleClause,
-    RuleInfo,
     StatsResult,
 )
 from licensegraph.api.stats import stats as stats_verb
@@ -289,12 +289,28 @@ class LicenseGraph:
 
     def rules(self) -> RuleCatalogue:
         """The rule catalogue, read from the rule files: id, labels, severity, what each checks,
-        the card field it points at, and the clauses it rests on."""
-        return RuleCatalogue(rules=tuple(
-            RuleInfo(rule_id=r.id, labels=tuple(r.labels), severity=r.severity, in_study=r.in_study,
-                     applies_to=r.applies_to, card_field=r.card_field, view_independent=r.view_independent,
-                     duties=tuple(r.duties),
-                     clauses=tuple(RuleClause(license=lic, clause=clause, source=url)
-                                   for lic, clause, url in r.clauses(self.kb)))
-            for r in all_rules()
-        ))
+        the card field it points at, the clauses it rests on, and its help text."""
+        return exports_mod.rule_catalogue(self.kb)
+
+    # ------------------------------------------------------------------ exports (report, SBOM, SARIF, CSV/JSON)
+
+    def report_data(self, view: str = "local", top: int = 15) -> ReportData:
+        """Everything the Hub-wide report shows for `view`: relation shares (corrected and
+        Hub-labelled), the study table, license flows per relation, findings by creation
+        month, the `top` most reused models with a violation, and the `top` largest families.
+        Reads the last audit (run `audit` first; `audited` says whether one ran)."""
+        return exports_mod.report_data(self.store, view=view, top=top)
+
+    def lineage(self, model_id: str) -> ModelLineage:
+        """A model and every ancestor (each once, nearest first), the edges between them with
+        their relations, each one's license as an SBOM names it and its findings in both
+        views: what `sbom` renders. ModelNotFound when the model is not in the store."""
+        return exports_mod.model_lineage(self.store, model_id, self.kb)
+
+    def audit_findings(self, view: str = "local", rule_ids: Sequence[str] | None = None,
+                       severities: Sequence[str] | None = None) -> AuditFindings:
+        """Every finding of the last audit in `view` (optionally only some rules or
+        severities), with the rule catalogue and its help text: what the SARIF, CSV and JSON
+        exports render. ValueError for an unknown view, rule or severity."""
+        return exports_mod.audit_findings(self.store, view=view, rule_ids=list(rule_ids) if rule_ids else None,
+                                          severities=list(severities) if severities else None, kb=self.kb)

@@ -305,6 +305,7 @@ class RuleInfo(Result):
     view_independent: bool
     duties: tuple[str, ...]  # knowledge-base duty kinds it enforces
     clauses: tuple[RuleClause, ...]
+    help: str = ""  # the rule file's own description: what it checks, why, which clauses
 
 
 @dataclass(frozen=True)

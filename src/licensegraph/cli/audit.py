@@ -17,14 +17,15 @@ from licensegraph.formats import json as json_format
 from licensegraph.formats import markdown as markdown_format
 from licensegraph.vocab import SEVERITIES, VIEWS
 
-FORMATS = ("table", "json", "csv", "markdown")
+FORMATS = ("table", "json", "csv", "markdown", "sarif")
 
 
 @app.command()
 def audit(
     db: Optional[Path] = DbOption,
     view: str = typer.Option("local", help="local (edge-local, as the study counted) or effective (transitive)."),
-    fmt: str = typer.Option("table", "--format", help="table, json, csv or markdown."),
+    fmt: str = typer.Option("table", "--format",
+                           help="table, json, csv, markdown, or sarif (every finding of the view, SARIF 2.1.0)."),
     rule: Optional[list[str]] = typer.Option(None, "--rule", help="Run only this rule (repeatable)."),
     hub_labels: bool = typer.Option(False, "--hub-labels", help="Break down by the Hub's relation labels."),
     full: bool = typer.Option(False, "--full", help="Re-evaluate every model, not only those changed since the last audit."),
@@ -47,7 +48,7 @@ def audit(
     if view not in VIEWS:
         fail(f"--view must be local or effective, not {view!r}")
     if fmt not in FORMATS:
-        fail(f"--format must be table, json, csv or markdown, not {fmt!r}")
+        fail(f"--format must be table, json, csv, markdown or sarif, not {fmt!r}")
     if fail_on is not None and fail_on not in SEVERITIES:
         fail(f"--fail-on must be one of {', '.join(SEVERITIES)}, not {fail_on!r}")
     if baseline is not None and not baseline.is_file():
@@ -61,6 +62,7 @@ def audit(
         with phase_progress(quiet=quiet or fmt != "table", verbose=verbose) as progress:
             result = lg.audit(view=view, rule_ids=rule or None, hub_labels=hub_labels, full=full,
                               progress=progress)
+        findings = lg.audit_findings(view, rule_ids=rule or None) if fmt == "sarif" else None
         verdict = lg.gate(view, fail_on or "risk", baseline, rule or None) if (fail_on or baseline) else None
         if baseline_write is not None:
             from licensegraph.api.baseline import at_or_above, baseline_toml
@@ -82,7 +84,11 @@ def audit(
                    "(--full re-evaluates every model)" if run is not None and run.incremental else None)
     if incremental and verbose:
         err.print(incremental, style="dim", highlight=False)
-    if fmt == "json":
+    if findings is not None:
+        from licensegraph.formats.sarif import audit_to_sarif
+
+        print(json_format.dumps(audit_to_sarif(findings)))
+    elif fmt == "json":
         print(json_format.render(result))
     elif fmt == "csv":
         sys.stdout.write(csv_format.audit_csv(result))

@@ -11,7 +11,8 @@ import csv
 import io
 import json
 
-from licensegraph.api.export_results import AuditFindings, Finding
+from licensegraph.api.export_results import AuditFindings
+from licensegraph.api.results import Finding
 
 #: column -> what it holds (the README's table is generated from the same words).
 FINDING_COLUMNS: dict[str, str] = {

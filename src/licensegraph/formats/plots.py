@@ -22,6 +22,7 @@ from matplotlib.path import Path as MPath  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from licensegraph.api.export_results import ReportData  # noqa: E402
+from licensegraph.vocab import ABSENT, NONE, UNKNOWN  # noqa: E402
 
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
 RELATION_COLOURS = {"finetune": "#0072B2", "adapter": "#009E73", "quantization": "#E69F00", "merge": "#CC79A7"}
@@ -125,11 +126,11 @@ def study_table(data: ReportData) -> Figure:
     if not rows:
         _empty(ax, "no audit has been run on this store: run `licensegraph audit`")
         return fig
-    relations = [c.relation for c in rows[0].by_relation]
+    relations = list(rows[0].by_relation)  # the study's column order
     y = list(range(len(rows)))[::-1]
     left = [0] * len(rows)
     for rel in relations:
-        counts = [next(c.count for c in r.by_relation if c.relation == rel) for r in rows]
+        counts = [r.by_relation[rel].count for r in rows]
         ax.barh(y, counts, left=left, color=_relation_colour(rel), label=rel, height=0.62)
         left = [a + b for a, b in zip(left, counts)]
     # models without a parent count in a row's total but in no relation column
@@ -187,7 +188,7 @@ def _ribbon(x0: float, x1: float, a: tuple[float, float], b: tuple[float, float]
 
 
 def _license_label(name: str) -> str:
-    return "not in store" if name == "absent" else name
+    return "not in store" if name == ABSENT else name
 
 
 def _flow_panel(ax, relation: str, flows: list) -> None:
@@ -214,7 +215,7 @@ def _flow_panel(ax, relation: str, flows: list) -> None:
         b = (c_used[f.child_license] - ch, c_used[f.child_license])
         p_used[f.parent_license] -= ph
         c_used[f.child_license] -= ch
-        if f.child_license in ("none", "unknown"):
+        if f.child_license in (NONE, UNKNOWN):
             colour = DROPPED
         elif f.child_license == f.parent_license and f.parent_license != "other licenses":
             colour = KEPT
@@ -343,10 +344,10 @@ def families(data: ReportData) -> Figure:
         _empty(ax, "no lineage edges in the store")
         return fig
     y = list(range(len(rows)))[::-1]
-    relations = [c.relation for c in rows[0].by_relation]
+    relations = list(rows[0].by_relation)
     left = [0] * len(rows)
     for rel in relations:
-        counts = [next((c.count for c in r.by_relation if c.relation == rel), 0) for r in rows]
+        counts = [r.by_relation.get(rel, 0) for r in rows]
         ax.barh(y, counts, left=left, color=_relation_colour(rel), label=rel, height=0.66)
         left = [a + b for a, b in zip(left, counts)]
     top = max(r.descendants for r in rows) or 1

@@ -15,8 +15,8 @@ from html import escape
 from pathlib import Path
 
 from licensegraph import __version__
-from licensegraph.api.export_results import AuditFindings, ReportData, as_record
-from licensegraph.formats import findings_export, plots, sarif_audit
+from licensegraph.api.export_results import AuditFindings, ReportData
+from licensegraph.formats import findings_export, plots, sarif
 
 CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0 auto; max-width: 1100px;
@@ -70,10 +70,10 @@ def _table(headers: list[str], rows: list[list[str]], text_cols: tuple[int, ...]
 def _study_table(data: ReportData) -> str:
     if not data.study_rows:
         return '<p class="note">No audit has been run on this store: run <code>licensegraph audit</code>.</p>'
-    relations = [c.relation for c in data.study_rows[0].by_relation]
+    relations = list(data.study_rows[0].by_relation)
     rows = []
     for r in data.study_rows:
-        counts = {c.relation: c.count for c in r.by_relation}
+        counts = {rel: c.count for rel, c in r.by_relation.items()}
         rows.append([escape(r.label + ("" if r.in_study else " *")), escape(r.severity),
                      f"{r.noncompliant:,} ({r.noncompliant_pct:.1f}%)", f"{r.qualifying:,}",
                      *(f"{counts.get(rel, 0):,}" for rel in relations)])
@@ -94,9 +94,9 @@ def _reused_table(data: ReportData) -> str:
 def _families_table(data: ReportData) -> str:
     if not data.families:
         return ""
-    relations = [c.relation for c in data.families[0].by_relation]
+    relations = list(data.families[0].by_relation)
     rows = [[escape(f.root_id), escape(f.root_license if f.in_store else "not in store"), f"{f.descendants:,}",
-             *(f"{c.count:,}" for c in f.by_relation)] for f in data.families]
+             *(f"{f.by_relation.get(rel, 0):,}" for rel in relations)] for f in data.families]
     return _table(["Root model", "License", "Descendants", *(r.capitalize() for r in relations)], rows, (0, 1))
 
 
@@ -183,8 +183,8 @@ def write_report(data: ReportData, findings: AuditFindings, out_dir: Path) -> Re
     for name, text in (
         ("findings.csv", findings_export.to_csv(findings)),
         ("findings.json", findings_export.to_json(findings)),
-        ("audit.sarif", json.dumps(sarif_audit.to_sarif(findings), indent=2, ensure_ascii=False)),
-        ("report.json", json.dumps(as_record(data), indent=2, ensure_ascii=False)),
+        ("audit.sarif", json.dumps(sarif.audit_to_sarif(findings), indent=2, ensure_ascii=False)),
+        ("report.json", json.dumps(data.to_dict(), indent=2, ensure_ascii=False)),
     ):
         path = out_dir / name
         _write_atomic(path, text)

@@ -1,23 +1,30 @@
-"""`check --format sarif`: findings as a SARIF 2.1.0 log, for code-scanning uploads.
+"""Findings as SARIF 2.1.0 logs: `check --format sarif` and `audit --format sarif`.
 
-One run per invocation; one result per finding of the effective view, located at the card
-line that carries the decision (`license:` for license rules, `base_model:` for lineage
-rules, `model_name:` for naming). Cards that could not be checked (exit 2) become tool
-execution notifications, and the invocation is marked unsuccessful.
+check: one run per invocation; one result per finding of the effective view, located at
+the card line that carries the decision (`license:` for license rules, `base_model:` for
+lineage rules, `model_name:` for naming), for code-scanning uploads. Cards that could not
+be checked (exit 2) become tool execution notifications, and the invocation is marked
+unsuccessful.
+
+audit: one result per noncompliant model and rule row of the audited view (a model with
+two violated rules gives two results), located at the model's card on the Hub and,
+logically, at the model id. Warnings and risks are results too, at levels warning and note.
+
+Both carry the rule catalogue as rules, each with its help text.
 """
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
-
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from licensegraph import __version__
 from licensegraph.api.baseline import Baseline
-from licensegraph.api.results import CheckFailure, CheckResult, Finding
-from licensegraph.rules import all_rules
+from licensegraph.api.export_results import AuditFindings
+from licensegraph.api.exports import rule_catalogue
+from licensegraph.api.results import CheckFailure, CheckResult, Finding, RuleInfo
 from licensegraph.vocab import EFFECTIVE, NOT_LEGAL_ADVICE
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -32,25 +39,30 @@ def artifact_uri(path: str | Path) -> str:
         return p.as_uri()
 
 
-def _rule_descriptors() -> tuple[list[dict], dict[str, int]]:
-    rules, index = [], {}
-    for rule in all_rules():
-        url, clause = rule.source
-        desc = {
-            "id": rule.id,
-            "name": "".join(part.capitalize() for part in rule.id.split("-")),
-            "shortDescription": {"text": f"{rule.id} ({', '.join(rule.labels)})"},
-            "fullDescription": {"text": f"Applies to {rule.applies_to}." + (f" Source: {clause}." if clause else "")},
-            "help": {"text": "Each finding names the license clause it rests on; `licensegraph explain` and "
-                             "`licensegraph choose` say more. Not legal advice."},
-            "defaultConfiguration": {"level": LEVEL.get(rule.severity, "warning")},
-            "properties": {"severity": rule.severity, "labels": list(rule.labels), "tags": ["license", "compliance"]},
-        }
-        if url:
-            desc["helpUri"] = url
-        index[rule.id] = len(rules)
-        rules.append(desc)
-    return rules, index
+def rule_descriptor(rule: RuleInfo) -> dict[str, Any]:
+    """A SARIF reportingDescriptor for a rule of the catalogue, with its help text (what it
+    checks and why, from the rule file) and the clauses it rests on."""
+    summary = rule.help.split("\n\n", 1)[0].replace("\n", " ") if rule.help else rule.rule_id
+    help_text = f"Applies to {rule.applies_to}.\n\n{rule.help}" if rule.applies_to else rule.help
+    clauses = "; ".join(f"{c.license + ' ' if c.license else ''}{' '.join(c.clause.split())}"
+                        for c in rule.clauses[:6])
+    more = f" and {len(rule.clauses) - 6} more" if len(rule.clauses) > 6 else ""
+    desc: dict[str, Any] = {
+        "id": rule.rule_id,
+        "name": "".join(part.capitalize() for part in rule.rule_id.split("-")),
+        "shortDescription": {"text": summary},
+        "fullDescription": {"text": " ".join(help_text.split())},
+        "help": {"text": help_text + (f"\n\nRests on: {clauses}{more}." if clauses else "")
+                 + "\n\nEach finding names the license clause it rests on; `licensegraph explain MODEL_ID` "
+                   "and `licensegraph choose` say more. " + NOT_LEGAL_ADVICE},
+        "defaultConfiguration": {"level": LEVEL.get(rule.severity, "warning")},
+        "properties": {"severity": rule.severity, "labels": list(rule.labels), "inStudy": rule.in_study,
+                       "tags": ["license", "compliance"]},
+    }
+    source = next((c.source for c in rule.clauses if c.source), None)
+    if source:
+        desc["helpUri"] = source
+    return desc
 
 
 def _line(result: CheckResult, rule_id: str, fields: dict[str, str]) -> int:
@@ -83,8 +95,10 @@ def to_sarif(results: Sequence[CheckResult | CheckFailure], baseline: Baseline |
     """SARIF 2.1.0 log for check results (and cards that could not be checked). Findings a
     baseline accepts carry an external suppression with its justification, as code scanning
     expects, instead of being left out."""
-    rules, index = _rule_descriptors()
-    fields = {rule.id: rule.card_field for rule in all_rules()}
+    catalogue = rule_catalogue().rules
+    rules = [rule_descriptor(r) for r in catalogue]
+    index = {r.rule_id: i for i, r in enumerate(catalogue)}
+    fields = {r.rule_id: r.card_field for r in catalogue}
     out_results, notifications = [], []
     artifacts, art_index = [], {}
     for result in results:
@@ -139,5 +153,71 @@ def to_sarif(results: Sequence[CheckResult | CheckFailure], baseline: Baseline |
             "artifacts": artifacts,
             "results": out_results,
             "properties": {"view": EFFECTIVE, "disclaimer": NOT_LEGAL_ADVICE},
+        }],
+    }
+
+
+# --------------------------------------------------------------------------- audit
+
+HUB_URL = "https://huggingface.co"
+
+
+def _audit_message(f: Finding) -> str:
+    parts = [f"{f.model_id}: {f.label}: {f.message or f.rule_id}."]
+    if len(f.path) > 1:
+        parts.append(f"Evidence: {' -> '.join(f.path)} ({f.ancestor_license}).")
+    if f.clause:
+        parts.append(f"Clause: {f.clause}" + (f" ({f.source})." if f.source else "."))
+    if f.remedy:
+        parts.append(f"Remedy: {f.remedy}.")
+    return " ".join(parts)
+
+
+def audit_to_sarif(result: AuditFindings) -> dict[str, Any]:
+    """SARIF 2.1.0 log of an audit's findings in one view."""
+    rules = [rule_descriptor(r) for r in result.rules]
+    index = {r.rule_id: i for i, r in enumerate(result.rules)}
+    out = []
+    for f in result.findings:
+        card = f"{HUB_URL}/{f.model_id}/blob/main/README.md"
+        item = {
+            "ruleId": f.rule_id,
+            "level": LEVEL.get(f.severity, "warning"),
+            "message": {"text": _audit_message(f)},
+            "locations": [{
+                "physicalLocation": {"artifactLocation": {"uri": card}},
+                "logicalLocations": [{"name": f.model_id, "fullyQualifiedName": f"{HUB_URL}/{f.model_id}",
+                                      "kind": "module"}],
+            }],
+            "partialFingerprints": {"licensegraph/v1": f"{f.model_id}|{f.rule_id}|{f.label}|{f.ancestor_id or ''}"},
+            "properties": {
+                "modelId": f.model_id, "label": f.label, "severity": f.severity, "view": f.view,
+                "modelLicense": f.model_license, "relation": f.relation,
+                "ancestor": f.ancestor_id, "ancestorLicense": f.ancestor_license, "path": list(f.path),
+                "duty": f.duty, "clause": f.clause, "sourceUrl": f.source,
+                "viaNoncompliant": f.via_noncompliant, "possiblyIncomplete": f.possibly_incomplete,
+                "remedy": f.remedy,
+            },
+        }
+        if f.rule_id in index:
+            item["ruleIndex"] = index[f.rule_id]
+        out.append(item)
+    invocation: dict = {"executionSuccessful": True}
+    if not result.audited:
+        invocation["toolExecutionNotifications"] = [
+            {"level": "warning", "message": {"text": "no audit has been run on this store"}}]
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "licensegraph",
+                "version": __version__,
+                "semanticVersion": __version__,
+                "rules": rules,
+            }},
+            "invocations": [invocation],
+            "results": out,
+            "properties": {"view": result.view, "disclaimer": result.disclaimer},
         }],
     }

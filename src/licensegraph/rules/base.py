@@ -10,6 +10,9 @@ imposes the duty and the path to it.
 
 from __future__ import annotations
 
+import inspect
+import sys
+
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -59,6 +62,12 @@ class Rule:
     duties: tuple[str, ...] = ()
     # Only duties with these tags count (empty: every tag), e.g. "cc" for CC's no-further-restrictions.
     duty_tags: tuple[str, ...] = ()
+
+    @property
+    def help(self) -> str:
+        """The rule's help text: its module's description (what it checks, why, which clauses)."""
+        module = sys.modules.get(type(self).__module__)
+        return inspect.cleandoc(module.__doc__ or "") if module is not None else ""
 
     def table_position(self, label: str) -> tuple[int, int, str]:
         """Where a row of this rule sits in the audit table: the study's rows in the study's
