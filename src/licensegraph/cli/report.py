@@ -9,7 +9,6 @@ import typer
 
 from licensegraph.api import StoreError
 from licensegraph.cli.app import DbOption, app, console, err, fail, graph
-from licensegraph.store.db import default_db_path
 from licensegraph.vocab import VIEWS
 
 
@@ -30,10 +29,7 @@ def report(
         fail(f"--view must be local or effective, not {view!r}")
     if out.exists() and not out.is_dir():
         fail(f"--out {out}: exists and is not a directory")
-    path = db or default_db_path()
-    if not Path(path).exists():  # never create an empty store just to report on it
-        fail(f"no store at {path}; run `licensegraph ingest` first (or pass --db)")
-    lg = graph(path)
+    lg = graph(db)  # a missing store is an error: none is created just to report on it
     try:
         with console.status("auditing", spinner="dots") if console.is_terminal else _nothing():
             lg.audit(view=view)
