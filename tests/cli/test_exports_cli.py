@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 
 from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.xml import XmlValidator
@@ -46,6 +47,22 @@ def test_report_sbom_findings_and_audit_sarif(sample_copy, tmp_path):
     assert sarif["version"] == "2.1.0" and sarif["runs"][0]["properties"]["view"] == "effective"
     assert len(sarif["runs"][0]["results"]) == len(json.loads(
         run("findings", "--db", db, "--view", "effective", "--format", "json").stdout)["findings"])
+
+
+def test_audit_sarif_marks_what_a_baseline_accepts(sample_copy, tmp_path):
+    import jsonschema
+
+    baseline = tmp_path / "baseline.toml"
+    wrote = run("audit", "--db", sample_copy, "--rule", "nc-dropped", "--baseline-write", baseline)
+    assert wrote.exit_code == 0, wrote.output
+    done = run("audit", "--db", sample_copy, "--format", "sarif", "--rule", "nc-dropped", "--baseline", baseline)
+    assert done.exit_code == 0, done.output
+    log = json.loads(done.stdout)
+    schema = json.loads((Path(__file__).resolve().parents[1] / "data" / "sarif-schema-2.1.0.json").read_text())
+    assert not list(jsonschema.Draft7Validator(schema).iter_errors(log))
+    results = log["runs"][0]["results"]
+    assert results and all(r["ruleId"] == "nc-dropped" for r in results)
+    assert all(r["suppressions"][0]["status"] == "accepted" for r in results)
 
 
 def test_export_errors_exit_2(sample_copy, tmp_path):

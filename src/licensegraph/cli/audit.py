@@ -58,11 +58,16 @@ def audit(
     except ValueError as exc:
         fail(exc)
     lg = graph(db)
+    accepted = None
     try:
         with phase_progress(quiet=quiet or fmt != "table", verbose=verbose) as progress:
             result = lg.audit(view=view, rule_ids=rule or None, hub_labels=hub_labels, full=full,
                               progress=progress)
         findings = lg.audit_findings(view, rule_ids=rule or None) if fmt == "sarif" else None
+        if findings is not None and baseline is not None:
+            from licensegraph.api.baseline import load_baseline
+
+            accepted = load_baseline(baseline)  # marks the findings it accepts as suppressed
         verdict = lg.gate(view, fail_on or "risk", baseline, rule or None) if (fail_on or baseline) else None
         if baseline_write is not None:
             from licensegraph.api.baseline import at_or_above, baseline_toml
@@ -87,7 +92,7 @@ def audit(
     if findings is not None:
         from licensegraph.formats.sarif import audit_to_sarif
 
-        print(json_format.dumps(audit_to_sarif(findings)))
+        print(json_format.dumps(audit_to_sarif(findings, accepted)))
     elif fmt == "json":
         print(json_format.render(result))
     elif fmt == "csv":

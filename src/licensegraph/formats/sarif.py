@@ -173,8 +173,9 @@ def _audit_message(f: Finding) -> str:
     return " ".join(parts)
 
 
-def audit_to_sarif(result: AuditFindings) -> dict[str, Any]:
-    """SARIF 2.1.0 log of an audit's findings in one view."""
+def audit_to_sarif(result: AuditFindings, baseline: Baseline | None = None) -> dict[str, Any]:
+    """SARIF 2.1.0 log of an audit's findings in one view. Findings a baseline accepts carry
+    an external suppression with its justification."""
     rules = [rule_descriptor(r) for r in result.rules]
     index = {r.rule_id: i for i, r in enumerate(result.rules)}
     out = []
@@ -201,6 +202,11 @@ def audit_to_sarif(result: AuditFindings) -> dict[str, Any]:
         }
         if f.rule_id in index:
             item["ruleIndex"] = index[f.rule_id]
+        entry = baseline.accepting(f) if baseline is not None else None
+        if entry is not None:
+            item["suppressions"] = [{"kind": "external", "status": "accepted", "justification": entry.justification,
+                                     "location": {"physicalLocation": {"artifactLocation": {
+                                         "uri": artifact_uri(baseline.path)}}}}]
         out.append(item)
     invocation: dict = {"executionSuccessful": True}
     if not result.audited:
