@@ -323,6 +323,9 @@ def _fill_months(rows: list[tuple]) -> list[tuple]:
 
 
 def _most_reused(store: Store, view: str, top: int) -> tuple[ReusedModel, ...]:
+    """Models with a violation in `view` ranked by all their descendants, then by direct
+    derivatives; descendants are counted for the 5 x `top` with the most direct ones, so
+    the recursive count stays small at Hub scale."""
     rows = store.con.execute(
         f"""
         WITH bad AS (
@@ -334,15 +337,16 @@ def _most_reused(store: Store, view: str, top: int) -> tuple[ReusedModel, ...]:
         )
         SELECT b.model_key, b.model_id, l.license, k.children, b.labels
         FROM bad b JOIN kids k USING (model_key) JOIN model_licenses l USING (model_key)
-        ORDER BY k.children DESC, b.model_key LIMIT {int(top)}
+        ORDER BY k.children DESC, b.model_key LIMIT {5 * int(top)}
         """
     ).fetchall()
     if not rows:
         return ()
     descendants = _descendants(store, [r[0] for r in rows])
+    ranked = sorted(rows, key=lambda r: (-descendants.get(r[0], 0), -r[3], r[0]))[:top]
     return tuple(ReusedModel(model_id=mid, license=lic, children=n, descendants=descendants.get(k, 0),
                              labels=tuple(labels))
-                 for k, mid, lic, n, labels in rows)
+                 for k, mid, lic, n, labels in ranked)
 
 
 def _descendants(store: Store, keys: list[str]) -> dict[str, int]:

@@ -191,6 +191,14 @@ def _license_label(name: str) -> str:
     return "not in store" if name == ABSENT else name
 
 
+def root_license_label(family) -> str:
+    """A family root's license, or why none is known: it is only named by its children (not
+    in store), or known only from lineage rows (no Hub record, so no declared license)."""
+    if not family.in_store:
+        return "not in store"
+    return "no Hub record" if family.root_license == ABSENT else family.root_license
+
+
 def _flow_panel(ax, relation: str, flows: list) -> None:
     out_tot, in_tot = defaultdict(int), defaultdict(int)
     for f in flows:
@@ -291,7 +299,8 @@ def by_month(data: ReportData) -> Figure:
     ax.set_xlim(-0.8, len(months) - 0.2)
     ax.set_ylabel("models created")
     share = ax.twinx()
-    share.plot(x, [100 * m.with_violation / m.models if m.models else 0 for m in months], color="#333333",
+    # a month without models has no share: a gap in the line, not a zero
+    share.plot(x, [100 * m.with_violation / m.models if m.models else float("nan") for m in months], color="#333333",
                linewidth=1.4, marker="o", markersize=3, label="% with a violation")
     share.set_ylim(0, 105)
     share.set_ylabel("% with a violation")
@@ -353,7 +362,7 @@ def families(data: ReportData) -> Figure:
     top = max(r.descendants for r in rows) or 1
     for v, r in zip(y, rows):
         ax.text(r.descendants + top * 0.01, v, f"{r.descendants:,}", va="center", fontsize=9)
-    ax.set_yticks(y, [f"{_short(r.root_id, 46)} ({r.root_license if r.in_store else 'not in store'})"
+    ax.set_yticks(y, [f"{_short(r.root_id, 46)} ({root_license_label(r)})"
                       for r in rows], fontsize=9)
     ax.set_xlim(0, top * 1.12)
     ax.set_xlabel("descendants (transitive, each counted once per family)")

@@ -95,7 +95,7 @@ def _families_table(data: ReportData) -> str:
     if not data.families:
         return ""
     relations = list(data.families[0].by_relation)
-    rows = [[escape(f.root_id), escape(f.root_license if f.in_store else "not in store"), f"{f.descendants:,}",
+    rows = [[escape(f.root_id), escape(plots.root_license_label(f)), f"{f.descendants:,}",
              *(f"{f.by_relation.get(rel, 0):,}" for rel in relations)] for f in data.families]
     return _table(["Root model", "License", "Descendants", *(r.capitalize() for r in relations)], rows, (0, 1))
 
