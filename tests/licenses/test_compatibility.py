@@ -229,3 +229,60 @@ def test_property_schema_errors_name_the_entry(tmp_path, extra, message):
     with pytest.raises(KnowledgeBaseError) as exc:
         load_kb(_kb_dir(tmp_path, extra))
     assert "demo.toml: license 'demo-1.0'" in str(exc.value) and message in str(exc.value)
+
+
+# --------------------------------------------------------------------------- choose --why
+
+
+def test_why_explains_one_pair_with_properties_and_authorities():
+    from licensegraph.api import LicenseGraph, PairAnswer, PairError
+
+    lg = LicenseGraph(read_only=True)
+    a = lg.why("apache-2.0", "gpl-2.0")
+    assert not a.feasible and not a.merge_feasible
+    failing = [p for p in a.properties if not p.holds]
+    assert [(p.license, p.clause) for p in failing] == [("gpl-2.0", "§6")]
+    assert "LICENSE-2.0 §3" in failing[0].detail and "LICENSE-2.0 §9" in failing[0].detail
+    says = {v.authority: (v.says, v.agrees) for v in a.authorities}
+    assert says == {"osadl": ("no", True), "fsf": ("no", True)}
+    assert any("GPL-2.0-only" in r for r in a.readings)
+    # a listed divergence is shown with its reason and clause; the merge gets the authority's answer
+    m = lg.why("mpl-2.0", "gpl-3.0")
+    assert not m.feasible and m.merge_feasible
+    osadl = next(v for v in m.authorities if v.authority == "osadl")
+    assert osadl.says == "yes" and osadl.agrees is False
+    assert osadl.divergence.reason == "second-work" and "§3.3" in osadl.divergence.clause
+    # CC's chart beside the CC clause that no longer blocks BY-NC-ND
+    c = lg.why("cc-by-4.0", "cc-by-nc-nd-4.0")
+    assert c.feasible and [(v.authority, v.says, v.agrees) for v in c.authorities] == [("cc", "yes", True)]
+    nfr = next(p for p in c.properties if p.property == "no-further-restrictions:cc")
+    assert nfr.holds and "§1(h)" in nfr.detail
+    # aliases resolve; JSON round-trips; unknown ids are a clear error
+    assert lg.why("Apache 2.0", "GPLv2").candidate == "gpl-2.0"
+    assert PairAnswer.from_dict(a.to_dict()) == a
+    with pytest.raises(PairError, match="apachee: not a license id"):
+        lg.why("apachee", "mit")
+    with pytest.raises(PairError, match="family id"):
+        lg.why("mit", "gpl")
+
+
+def test_cli_choose_why(tmp_path, monkeypatch):
+    import json
+
+    from typer.testing import CliRunner
+
+    from licensegraph.cli import app
+
+    monkeypatch.setenv("LICENSEGRAPH_DB", str(tmp_path / "none.duckdb"))
+    run = CliRunner().invoke
+    res = run(app, ["choose", "--why", "ecl-2.0", "--license", "lgpl-2.1"])
+    assert res.exit_code == 0, res.output
+    assert "FAIL no-further-restrictions:lgpl (of lgpl-2.1) [lgpl-2.1 §10]" in res.output
+    assert "OSADL" in res.output and "(agrees)" in res.output
+    data = json.loads(run(app, ["choose", "--why", "mpl-2.0", "--license", "eupl-1.2", "--format", "json"]).output)
+    assert data["authorities"][0]["divergence"]["reason"] == "separable-parts"
+    assert run(app, ["choose", "--why", "mit"]).exit_code == 2
+    assert run(app, ["choose", "--why", "mit", "--license", "nope"]).exit_code == 2
+    assert run(app, ["choose", "--why", "mit", "--license", "gpl-3.0", "-p", "x"]).exit_code == 2
+    assert run(app, ["choose"]).exit_code == 2
+    assert not (tmp_path / "none.duckdb").exists()

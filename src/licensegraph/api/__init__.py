@@ -24,18 +24,21 @@ from licensegraph.api.results import (
     FindingsPage,
     IngestReport,
     ModelLicense,
+    PairAnswer,
     Reject,
     Result,
     StatsResult,
 )
 from licensegraph.licenses.choose import ParentError
+from licensegraph.licenses.pair import PairError
 from licensegraph.sources.ingest import IngestError
 from licensegraph.store.db import StoreError
 
 __all__ = [
     "Ancestor", "AuditResult", "AuditRow", "CheckError", "CheckFailure", "CheckResult", "Choice",
     "EffectiveDuty", "EmptyStore", "Explanation", "FileReport", "Finding", "FindingsPage", "IngestError",
-    "IngestReport", "LicenseGraph", "ModelLicense", "ModelNotFound", "NoStore", "ParentError", "Reject",
+    "IngestReport", "LicenseGraph", "ModelLicense", "ModelNotFound", "NoStore", "PairAnswer", "PairError",
+    "ParentError", "Reject",
     "Result", "StatsResult", "StoreError",
     # exports (report, SBOM, SARIF, CSV/JSON)
     "AuditFindings", "ModelLineage", "ReportData", "RuleInfo",

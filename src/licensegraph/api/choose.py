@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from licensegraph.api.results import Choice, ModelGoChoice
+from licensegraph.api.results import Choice, ModelGoChoice, PairAnswer
 from licensegraph.licenses import modelgo as mg
 from licensegraph.licenses.choose import ParentError
 from licensegraph.licenses.choose import choose as choose_licenses
 from licensegraph.licenses.kb import KnowledgeBase
+from licensegraph.licenses.pair import PairError, explain_pair
 from licensegraph.rules.llama_exclusive_merge import RULE as LLAMA_EXCLUSIVE_MERGE
 from licensegraph.store.db import Store
 from licensegraph.vocab import MERGE
 
-__all__ = ["ParentError", "choose"]
+__all__ = ["PairError", "ParentError", "choose", "why"]
 
 
 def choose(kb: KnowledgeBase, parents: Sequence[str], relation: str | None = None, store: Store | None = None,
@@ -33,3 +34,13 @@ def choose(kb: KnowledgeBase, parents: Sequence[str], relation: str | None = Non
     if version is not None:
         data["modelgo"] = ModelGoChoice.from_dict(mg.modelgo_answer(kb, answer.upstream, version).as_dict())
     return Choice.from_dict(data)
+
+
+def why(kb: KnowledgeBase, parent_license: str, candidate: str) -> PairAnswer:
+    """One pair explained: may a derivative of `parent_license` material carry `candidate`?
+
+    The knowledge-base properties that decide it (with clauses), the answer for a
+    single-parent derivative and for a merge with a `candidate`-licensed parent, and what
+    OSADL, the FSF and Creative Commons say, with the divergences the knowledge base lists.
+    PairError (a ValueError) for an id the knowledge base does not know."""
+    return PairAnswer.from_dict(explain_pair(kb, parent_license, candidate))

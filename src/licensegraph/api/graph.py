@@ -24,6 +24,7 @@ from licensegraph.api import audit as audit_mod
 from licensegraph.api import check as check_mod
 from licensegraph.api import exports as exports_mod
 from licensegraph.api.choose import choose as choose_verb
+from licensegraph.api.choose import why as why_verb
 from licensegraph.api.explain import explain as explain_verb
 from licensegraph.api.findings import findings_page
 from licensegraph.api.ingest import ingest as ingest_verb
@@ -39,6 +40,7 @@ from licensegraph.api.results import (
     Finding,
     FindingsPage,
     IngestReport,
+    PairAnswer,
     Reject,
     RuleCatalogue,
     StatsResult,
@@ -275,6 +277,12 @@ class LicenseGraph:
         (1 or 2) to add the answer in ModelGo's vocabulary."""
         return choose_verb(self.kb, parents, relation=relation, store=self._optional_store(),
                            all_licenses=all_licenses, modelgo=modelgo)
+
+    def why(self, parent_license: str, candidate: str) -> PairAnswer:
+        """One pair explained: the properties that decide whether a derivative of
+        `parent_license` material may carry `candidate`, with their clauses, next to what
+        OSADL, the FSF and Creative Commons say. Needs no store."""
+        return why_verb(self.kb, parent_license, candidate)
 
     @staticmethod
     def resolve_rule(name: str) -> str:

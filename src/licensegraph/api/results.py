@@ -687,3 +687,58 @@ class Choice(Result):
     warnings: tuple[str, ...]
     disclaimer: str = NOT_LEGAL_ADVICE
     modelgo: ModelGoChoice | None = None
+
+
+# --------------------------------------------------------------------------- choose --why
+
+
+@dataclass(frozen=True)
+class PairProperty(Result):
+    """One knowledge-base property consulted for a pair, with its clause, and whether it holds."""
+
+    property: str  # duty kind (with tag), or field-of-use / licensor-terms
+    license: str  # the license whose clause it is
+    clause: str
+    source: str  # URL and clause
+    holds: bool
+    detail: str
+
+
+@dataclass(frozen=True)
+class ListedDivergence(Result):
+    """The knowledge base's reason for answering a pair differently from an authority."""
+
+    reason: str  # a key of licenses.kb.DIVERGENCE_REASONS
+    why: str  # what the reason means
+    summary: str
+    clause: str
+    source: str
+
+
+@dataclass(frozen=True)
+class AuthorityVerdict(Result):
+    """What OSADL, the FSF or Creative Commons says about the pair."""
+
+    authority: str  # osadl | fsf | cc
+    says: str  # yes | no | the authority's own word when it gives neither
+    source: str
+    note: str
+    agrees: bool | None  # None when the authority gives no yes/no
+    divergence: ListedDivergence | None
+
+
+@dataclass(frozen=True)
+class PairAnswer(Result):
+    """The result of `LicenseGraph.why`: may a derivative of PARENT material carry CANDIDATE?"""
+
+    parent: str
+    candidate: str
+    parent_name: str
+    candidate_name: str
+    feasible: bool  # for a single-parent derivative (finetune, adapter, quantization)
+    merge_feasible: bool  # for a merge of a PARENT-licensed and a CANDIDATE-licensed parent
+    reason: str | None
+    properties: tuple[PairProperty, ...]
+    authorities: tuple[AuthorityVerdict, ...]
+    readings: tuple[str, ...]
+    disclaimer: str = NOT_LEGAL_ADVICE

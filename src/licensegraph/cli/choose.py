@@ -7,10 +7,10 @@ from typing import Optional
 
 import typer
 
-from licensegraph.api import ParentError
+from licensegraph.api import LicenseGraph, PairError, ParentError
 from licensegraph.cli.app import app, fail, optional_graph, say
 from licensegraph.formats import json as json_format
-from licensegraph.formats.text import choice_modelgo_text, choice_text
+from licensegraph.formats.text import choice_modelgo_text, choice_text, pair_text
 from licensegraph.vocab import RELATIONS
 
 DB_HELP = ("Store file to look Hub ids up in (default: the user data directory, or $LICENSEGRAPH_DB, "
@@ -19,8 +19,8 @@ DB_HELP = ("Store file to look Hub ids up in (default: the user data directory, 
 
 @app.command()
 def choose(
-    parent: list[str] = typer.Option(..., "--parent", "-p",
-                                     help="A parent: a Hub id (looked up in the store) or a license id. Repeatable."),
+    parent: Optional[list[str]] = typer.Option(
+        None, "--parent", "-p", help="A parent: a Hub id (looked up in the store) or a license id. Repeatable."),
     relation: Optional[str] = typer.Option(None, "--relation",
                                            help="finetune, adapter, quantization or merge (default: merge for "
                                                 "several parents, else finetune)."),
@@ -29,12 +29,23 @@ def choose(
     modelgo: bool = typer.Option(False, "--modelgo", help="Answer in ModelGo's vocabulary (options and variants)."),
     modelgo_version: str = typer.Option("2", "--modelgo-version", help="ModelGo version: 2 (default) or 1."),
     show_all: bool = typer.Option(False, "--all", help="List every feasible and every excluded license."),
+    why: Optional[str] = typer.Option(
+        None, "--why", help="Explain one pair instead: PARENT_LICENSE, with --license CANDIDATE: the properties "
+                            "that decide it, with clauses, beside what OSADL, the FSF and CC say."),
+    candidate: Optional[str] = typer.Option(None, "--license", help="With --why: the candidate license."),
 ) -> None:
     """Licenses a derivative of the given parents may carry, least to most restrictive, and why others may not.
 
-    Example: licensegraph choose -p llama3.1 -p apache-2.0"""
+    Example: licensegraph choose -p llama3.1 -p apache-2.0
+
+    One pair, explained: licensegraph choose --why apache-2.0 --license gpl-2.0"""
     if fmt not in ("text", "json"):
         fail(f"--format must be text or json, not {fmt!r}")
+    if why is not None or candidate is not None:
+        explain_one_pair(why, candidate, parent, fmt)
+        return
+    if not parent:
+        fail("give at least one --parent (or --why PARENT_LICENSE --license CANDIDATE)")
     if relation is not None and relation not in RELATIONS:
         fail(f"--relation must be one of {', '.join(RELATIONS)}, not {relation!r}")
     lg = optional_graph(db)
@@ -51,3 +62,20 @@ def choose(
         say(choice_modelgo_text(answer))
     else:
         say(choice_text(answer, limit=0 if show_all else 20))
+
+
+def explain_one_pair(parent_license: Optional[str], candidate: Optional[str], parents: Optional[list[str]],
+                     fmt: str) -> None:
+    """`choose --why PARENT_LICENSE --license CANDIDATE`: one pair, side by side with the authorities."""
+    if parent_license is None or candidate is None:
+        fail("--why PARENT_LICENSE and --license CANDIDATE go together")
+    if parents:
+        fail("--why explains one pair: give the parent's license to --why, not --parent")
+    try:
+        answer = LicenseGraph(read_only=True).why(parent_license, candidate)
+    except PairError as exc:
+        fail(exc)
+    if fmt == "json":
+        print(json_format.render(answer))
+    else:
+        say(pair_text(answer))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from licensegraph.api.results import CheckFailure, CheckResult, Choice, ModelGoChoice, RuleCatalogue
+from licensegraph.api.results import CheckFailure, CheckResult, Choice, ModelGoChoice, PairAnswer, RuleCatalogue
 from licensegraph.licenses.modelgo import option_label
 
 
@@ -171,3 +171,39 @@ def rules_text(catalogue: RuleCatalogue, clauses_shown: int = 4) -> str:
             lines.append(f"  ... and {len(r.clauses) - len(shown)} more clauses (--format json lists every one)")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+_AUTHORITY_NAMES = {"osadl": "OSADL", "fsf": "FSF", "cc": "CC"}
+
+
+def pair_text(answer: PairAnswer) -> str:
+    """One pair side by side: the deciding properties with their clauses, then each authority."""
+    yes = {True: "yes", False: "no"}
+    lines = [f"May a derivative of {answer.parent} material carry {answer.candidate}?",
+             f"  licensegraph: {yes[answer.feasible]} for a single-parent derivative (finetune, adapter, "
+             f"quantization); {yes[answer.merge_feasible]} for a merge with a {answer.candidate} parent"]
+    if answer.reason:
+        lines.append(f"  why not: {answer.reason}")
+    lines.append("")
+    lines.append("Properties that decide it:")
+    for p in answer.properties:
+        mark = "ok  " if p.holds else "FAIL"
+        where = f" [{p.license} {p.clause}]".replace(" ]", "]") if p.clause else f" [{p.license}]"
+        lines.append(f"  {mark} {p.property}{where}: {p.detail}")
+    if not answer.properties:
+        lines.append(f"  none: {answer.parent} puts no duty on the derivative's license")
+    lines.append("")
+    lines.append("What the authorities say (the same question: may PARENT material go out under CANDIDATE?):")
+    if not answer.authorities:
+        lines.append("  none of OSADL, the FSF or CC rates this pair")
+    width = max((len(_AUTHORITY_NAMES[a.authority]) for a in answer.authorities), default=0)
+    for a in answer.authorities:
+        verdict = a.says if a.agrees is None else f"{a.says:<3} ({'agrees' if a.agrees else 'differs'})"
+        lines.append(f"  {_AUTHORITY_NAMES[a.authority]:<{width}}  {verdict}  {a.note}  <{a.source}>")
+        if a.divergence is not None:
+            d = a.divergence
+            lines.append(f"  {'':<{width}}  listed divergence ({d.reason}, {d.clause}): {d.summary}")
+    for r in answer.readings:
+        lines.append(f"Note: {r}")
+    lines.append(answer.disclaimer)
+    return "\n".join(lines)
