@@ -163,3 +163,19 @@ def test_unknown_model_is_a_clear_error(lg):
 def test_unknown_format_is_refused(lg):
     with pytest.raises(ValueError, match="cyclonedx-json"):
         serialize(to_bom(lg.lineage(GGUF)), "spdx")
+
+
+def test_datasets_named_on_cards_are_data_components(lg):
+    # Vesna's card names two NVIDIA datasets; its DeepSeek-R1 parent names none
+    doc = json.loads(sbom(lg, "1234aurel/Vesna"))
+    assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(json.dumps(doc)) is None
+    data = {f"{c['group']}/{c['name']}": c for c in doc["components"]}
+    assert set(data) == {"nvidia/OpenCodeReasoning", "nvidia/Llama-Nemotron-Post-Training-Dataset"}
+    assert all(c["type"] == "data" for c in data.values())
+    assert props(data["nvidia/OpenCodeReasoning"])["licensegraph:named-on-card-of"] == "1234aurel/Vesna"
+    p = props(doc["metadata"]["component"])
+    assert {p["licensegraph:dataset:1"], p["licensegraph:dataset:2"]} == set(data)
+    root = next(d for d in doc["dependencies"] if d["ref"] == doc["metadata"]["component"]["bom-ref"])
+    assert set(root["dependsOn"]) == {c["bom-ref"] for c in data.values()}
+    # no dataset on any card: no data component
+    assert "components" not in json.loads(sbom(lg, GGUF))

@@ -57,6 +57,7 @@ class LineageModel(Result):
     library_name: str | None
     pipeline_tag: str | None
     license: LicenseInfo
+    datasets: tuple[str, ...]  # Hub dataset ids the card's `datasets:` names, as written
     findings: tuple[Finding, ...]
 
 

@@ -162,7 +162,7 @@ def model_lineage(store: Store, model_id: str, kb: KnowledgeBase | None = None,
         f"""
         SELECT l.model_key, l.id, l.license, l.resolution, l.license_raw, l.license_name, l.license_link,
                coalesce(l.has_record, false), coalesce(l.deleted, false),
-               m.author, m.sha, m.created_at, m.library_name, m.pipeline_tag
+               m.author, m.sha, m.created_at, m.library_name, m.pipeline_tag, m.datasets
         FROM model_licenses l LEFT JOIN models m USING (model_key)
         WHERE l.model_key IN ({marks})
         """,
@@ -178,13 +178,14 @@ def model_lineage(store: Store, model_id: str, kb: KnowledgeBase | None = None,
             return LineageModel(
                 model_id=names.get(k, k), depth=depth_of[k], in_store=False, has_record=False, deleted=False,
                 author=None, sha=None, created_at=None, library_name=None, pipeline_tag=None,
-                license=LicenseInfo(ABSENT, "not-in-store", None, None, None, None), findings=(),
+                license=LicenseInfo(ABSENT, "not-in-store", None, None, None, None), datasets=(), findings=(),
             )
-        mid, lic, res, raw, lname, link, has_record, deleted, author, sha, created, library, pipeline = row
+        mid, lic, res, raw, lname, link, has_record, deleted, author, sha, created, library, pipeline, datasets = row
         return LineageModel(
             model_id=mid or names.get(k, k), depth=depth_of[k], in_store=True, has_record=bool(has_record),
             deleted=bool(deleted), author=author, sha=sha, created_at=created, library_name=library,
             pipeline_tag=pipeline, license=_license_info(kb, lic, res, raw, lname, link),
+            datasets=tuple(dict.fromkeys(d.strip() for d in datasets or () if d and d.strip())),
             findings=tuple(_finding(f) for f in findings_of(con, k)),
         )
 

@@ -12,6 +12,9 @@ Built with cyclonedx-python-lib from a ModelLineage:
   breadth-first); every edge, including those to an ancestor placed elsewhere, is listed
   on its child as `licensegraph:parent:N:*` properties with its relation and how the
   relation was decided;
+- datasets the cards name (`datasets:`) are `data` components of the BOM, each once, and
+  each model lists its own as `licensegraph:dataset:N` properties (their licenses are not
+  known here: the card names them, nothing more);
 - findings are `licensegraph:finding:N:*` properties (view, rule, label, severity,
   clause, source, message, remedy, ancestor, path): CycloneDX has no field for license
   compliance verdicts on models yet.
@@ -111,6 +114,7 @@ def _component(model: LineageModel, parents: list[LineageEdge], ancestors: list[
         props.append(Property(name=f"{NS}:library", value=model.library_name))
     if model.pipeline_tag:
         props.append(Property(name=f"{NS}:pipeline-tag", value=model.pipeline_tag))
+    props += [Property(name=f"{NS}:dataset:{i}", value=d) for i, d in enumerate(model.datasets, 1)]
     props += _edge_properties(parents) + _finding_properties(model)
     ref = purl(model)
     owner, _, name = model.model_id.rpartition("/")
@@ -133,6 +137,17 @@ def _component(model: LineageModel, parents: list[LineageEdge], ancestors: list[
     )
 
 
+def _dataset(dataset_id: str, named_by: list[str]) -> Component:
+    """A dataset a card names, as a `data` component (Hub datasets live under /datasets/)."""
+    owner, _, name = dataset_id.rpartition("/")
+    return Component(
+        type=ComponentType.DATA, name=name, group=owner or None, bom_ref=f"{NS}:dataset:{dataset_id}",
+        external_references=[ExternalReference(type=ExternalReferenceType.WEBSITE,
+                                               url=XsUri(f"{HUB}/datasets/{dataset_id}"))],
+        properties=[Property(name=f"{NS}:named-on-card-of", value=m) for m in named_by],
+    )
+
+
 def to_bom(lineage: ModelLineage, timestamp: datetime | None = None) -> Bom:
     """The ML-BOM of a model: the model as subject, its ancestors as nested pedigree."""
     nodes = {m.model_id.lower(): m for m in (lineage.model, *lineage.ancestors)}
@@ -152,8 +167,14 @@ def to_bom(lineage: ModelLineage, timestamp: datetime | None = None) -> Bom:
         return _component(nodes[key], parents_of.get(key, []), [build(k) for k in tree.get(key, [])])
 
     subject = build(lineage.model.model_id.lower())
+    named_by: dict[str, list[str]] = defaultdict(list)
+    for m in (lineage.model, *lineage.ancestors):
+        for d in m.datasets:
+            named_by[d].append(m.model_id)
     digest = hashlib.sha256(repr((lineage.model, lineage.ancestors, lineage.edges)).encode()).hexdigest()
-    return Bom(
+    datasets = [_dataset(d, models) for d, models in sorted(named_by.items())]
+    bom = Bom(
+        components=datasets,
         serial_number=uuid.uuid5(uuid.NAMESPACE_URL, f"{NS}:{lineage.model.model_id}:{digest}"),
         metadata=BomMetaData(
             component=subject,
@@ -166,6 +187,9 @@ def to_bom(lineage: ModelLineage, timestamp: datetime | None = None) -> Bom:
                         Property(name=f"{NS}:disclaimer", value=lineage.disclaimer)],
         ),
     )
+    if datasets:  # the model rests on the data it and its ancestors were trained on
+        bom.register_dependency(subject, datasets)
+    return bom
 
 
 def serialize(bom: Bom, fmt: str = "cyclonedx-json") -> str:
