@@ -742,3 +742,192 @@ class PairAnswer(Result):
     authorities: tuple[AuthorityVerdict, ...]
     readings: tuple[str, ...]
     disclaimer: str = NOT_LEGAL_ADVICE
+
+
+# --------------------------------------------------------------------------- dashboard
+# Results of the verbs the dashboard needs beyond explain/findings/check/choose: the
+# lineage graph around a model, lists of models (children, search, a license's models,
+# the most reused noncompliant ones), and the rule and license catalogues.
+
+
+@dataclass(frozen=True)
+class GraphNode(Result):
+    """A node of a lineage graph: a model, or a box standing for models left out."""
+
+    node_id: str  # the model id, or "more:<parent id>:<relation>" for a box
+    kind: str  # "model" or "more"
+    model_id: str | None  # the model (for a box: the parent whose children it stands for)
+    license: str | None
+    family: str | None  # the license's family in the knowledge base; "none" for a placeholder
+    depth: int  # negative for ancestors, 0 for the model itself, positive for descendants
+    severity: str | None  # the worst finding of the model in the graph's view
+    noncompliant: bool  # at least one violation in the graph's view
+    has_record: bool  # the store holds the model's Hub record (not only a lineage row or a parent id)
+    relation: str | None  # for a box: the relation of the children it stands for
+    hidden: int  # for a box: how many models it stands for
+
+
+@dataclass(frozen=True)
+class GraphEdge(Result):
+    """A lineage edge, from parent (source) to child (target)."""
+
+    source: str  # node_id of the parent
+    target: str  # node_id of the child
+    relation: str
+
+
+@dataclass(frozen=True)
+class LevelCount(Result):
+    """How many distinct models lie at one distance from the model, and how many the graph shows."""
+
+    depth: int  # negative: ancestors; positive: descendants
+    models: int
+    shown: int
+
+
+@dataclass(frozen=True)
+class LineageGraph(Result):
+    """The result of `LicenseGraph.lineage_graph`: ancestors and descendants to a depth.
+
+    Past `limit` children of one model, or `budget` nodes in all, the rest is drawn as
+    one box per (parent, relation) that says how many models it stands for."""
+
+    model_id: str
+    view: str
+    depth: int
+    limit: int
+    budget: int
+    nodes: tuple[GraphNode, ...]
+    edges: tuple[GraphEdge, ...]
+    levels: tuple[LevelCount, ...]
+    aggregated: bool  # some models are drawn as boxes, not one by one
+
+
+@dataclass(frozen=True)
+class ModelRow(Result):
+    """A model in a list: its license, its relation to the list's subject, and its worst finding."""
+
+    model_id: str
+    license: str
+    relation: str | None
+    downloads: int | None
+    severity: str | None  # worst finding in the list's view, None when clean or not audited
+    children: int | None = None  # direct derivatives in the store (where the list counts them)
+    rule_ids: tuple[str, ...] = ()  # rules with a violation (where the list names them)
+
+
+@dataclass(frozen=True)
+class ModelsPage(Result):
+    """One page of a list of models, and how many there are in all."""
+
+    models: tuple[ModelRow, ...]
+    total: int
+    offset: int
+    limit: int
+
+    @property
+    def next_offset(self) -> int | None:
+        """The offset of the next page, or None on the last page."""
+        nxt = self.offset + len(self.models)
+        return nxt if nxt < self.total else None
+
+
+@dataclass(frozen=True)
+class RelationTotal(Result):
+    relation: str
+    models: int
+
+
+@dataclass(frozen=True)
+class ChildrenPage(Result):
+    """The result of `LicenseGraph.children`: a page of a model's direct derivatives."""
+
+    model_id: str
+    relation: str | None  # the filter, None for every relation
+    view: str
+    by_relation: tuple[RelationTotal, ...]  # every child, counted by relation
+    page: ModelsPage
+
+
+@dataclass(frozen=True)
+class ModelMatch(Result):
+    model_id: str
+    license: str
+    downloads: int | None
+
+
+@dataclass(frozen=True)
+class ModelMatches(Result):
+    """The result of `LicenseGraph.search`: model ids matching a query, best first."""
+
+    query: str
+    matches: tuple[ModelMatch, ...]
+
+
+@dataclass(frozen=True)
+class ViewCount(Result):
+    view: str
+    noncompliant: int
+    qualifying: int
+
+
+@dataclass(frozen=True)
+class RuleInfo(Result):
+    """A rule of the catalogue: what it checks, where its duty is written, and its last counts."""
+
+    rule_id: str
+    labels: tuple[str, ...]
+    severity: str
+    in_study: bool
+    applies_to: str
+    definition: str  # the rule module's description
+    clause: str | None
+    source: str | None  # URL
+    view_independent: bool
+    counts: tuple[ViewCount, ...]  # per view, summed over the rule's labels (empty before any audit)
+
+
+@dataclass(frozen=True)
+class LicenseSummary(Result):
+    """A knowledge-base license (or a placeholder) and how many models in the store carry it."""
+
+    license: str
+    name: str
+    family: str
+    work_kind: str
+    in_kb: bool
+    models: int
+
+
+@dataclass(frozen=True)
+class LicenseClause(Result):
+    """One duty of a license, with the clause it is written in."""
+
+    duty: str
+    summary: str
+    text: str | None
+    tag: str | None
+    clause: str | None
+    source: str | None
+
+
+@dataclass(frozen=True)
+class LicenseDetail(Result):
+    """The result of `LicenseGraph.license_detail`: a license's facts, duties and the models under it."""
+
+    license: str
+    name: str
+    family: str
+    version: str
+    date: str
+    url: str
+    work_kind: str
+    in_kb: bool
+    commercial: bool | None
+    derivatives: str | None
+    restricts_use: bool | None
+    review: bool  # a fact here could not be checked against the license text
+    note: str
+    aliases: tuple[str, ...]
+    duties: tuple[LicenseClause, ...]
+    models: ModelsPage
