@@ -10,6 +10,7 @@ from licensegraph.api.check import CheckError
 from licensegraph.api.explain import ModelNotFound
 from licensegraph.api.export_results import AuditFindings, ModelLineage, ReportData, RuleInfo
 from licensegraph.api.graph import EmptyStore, LicenseGraph, NoStore
+from licensegraph.api.reader import SharedReader
 from licensegraph.api.results import (
     Ancestor,
     AuditResult,
@@ -39,7 +40,7 @@ __all__ = [
     "EffectiveDuty", "EmptyStore", "Explanation", "FileReport", "Finding", "FindingsPage", "IngestError",
     "IngestReport", "LicenseGraph", "ModelLicense", "ModelNotFound", "NoStore", "PairAnswer", "PairError",
     "ParentError", "Reject",
-    "Result", "StatsResult", "StoreError",
+    "Result", "SharedReader", "StatsResult", "StoreError",
     # exports (report, SBOM, SARIF, CSV/JSON)
     "AuditFindings", "ModelLineage", "ReportData", "RuleInfo",
 ]

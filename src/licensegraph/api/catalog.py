@@ -6,10 +6,9 @@ import inspect
 import sys
 
 from licensegraph.api.model_lists import license_counts, models_with_license
-from licensegraph.api.results import LicenseClause, LicenseDetail, LicenseSummary, RuleInfo, ViewCount
+from licensegraph.api.results import LicenseClause, LicenseDetail, LicenseSummary, RuleCatalogue, RuleStanding, ViewCount
 from licensegraph.licenses.kb import KnowledgeBase
 from licensegraph.rules import all_rules
-from licensegraph.rules.base import Rule
 from licensegraph.store.db import Store
 from licensegraph.vocab import VIEWS
 
@@ -17,37 +16,37 @@ from licensegraph.vocab import VIEWS
 NOT_IN_KB_FAMILY = "none"
 
 
-def _definition(rule: Rule) -> str:
-    doc = inspect.getdoc(sys.modules[type(rule).__module__]) or ""
-    return doc.strip()
+def _definitions() -> dict[str, str]:
+    """rule id -> the description its rule file opens with."""
+    return {r.id: (inspect.getdoc(sys.modules[type(r).__module__]) or "").strip() for r in all_rules()}
 
 
-def rule_catalogue(store: Store | None) -> tuple[RuleInfo, ...]:
-    """Every rule, in table order, with the counts of the last audit (if any)."""
+def rule_catalogue(store: Store | None, catalogue: RuleCatalogue) -> tuple[RuleStanding, ...]:
+    """Every rule of `catalogue`, in its order, with its definition and the counts of the last
+    audit in each view (none before any audit)."""
     counts: dict[tuple[str, str], tuple[int, int]] = {}
     if store is not None:
         counts = {(r, v): (int(nc), int(q)) for r, v, nc, q in store.con.execute(
             "SELECT rule_id, view, sum(noncompliant), sum(qualifying) FROM rule_counts GROUP BY 1, 2"
         ).fetchall()}
-    out = []
-    for rule in all_rules():
-        url, clause = rule.source
-        out.append(RuleInfo(
-            rule_id=rule.id, labels=tuple(rule.labels), severity=rule.severity, in_study=rule.in_study,
-            applies_to=rule.applies_to, definition=_definition(rule), clause=clause or None, source=url or None,
-            view_independent=rule.view_independent,
-            counts=tuple(ViewCount(view=v, noncompliant=counts[(rule.id, v)][0], qualifying=counts[(rule.id, v)][1])
-                         for v in VIEWS if (rule.id, v) in counts),
-        ))
-    return tuple(out)
+    definitions = _definitions()
+    return tuple(
+        RuleStanding(
+            rule=info, definition=definitions.get(info.rule_id, info.applies_to),
+            counts=tuple(ViewCount(view=v, noncompliant=counts[(info.rule_id, v)][0],
+                                   qualifying=counts[(info.rule_id, v)][1])
+                         for v in VIEWS if (info.rule_id, v) in counts),
+        )
+        for info in catalogue.rules
+    )
 
 
-def rule_info(store: Store | None, rule_id: str) -> RuleInfo:
+def rule_standing(store: Store | None, catalogue: RuleCatalogue, rule_id: str) -> RuleStanding:
     """One rule of the catalogue; KeyError naming the known rules when there is none."""
-    for rule in rule_catalogue(store):
-        if rule.rule_id == rule_id:
-            return rule
-    known = ", ".join(r.id for r in all_rules())
+    for standing in rule_catalogue(store, catalogue):
+        if standing.rule.rule_id == rule_id:
+            return standing
+    known = ", ".join(r.rule_id for r in catalogue.rules)
     raise KeyError(f"unknown rule {rule_id!r}; known rules: {known}")
 
 

@@ -35,14 +35,21 @@ from licensegraph.api.results import (
     AuditResult,
     AuditRunInfo,
     CheckResult,
+    ChildrenPage,
     Choice,
     Explanation,
     Finding,
     FindingsPage,
     IngestReport,
+    LicenseDetail,
+    LicenseSummary,
+    LineageGraph,
+    ModelMatches,
+    ModelsPage,
     PairAnswer,
     Reject,
     RuleCatalogue,
+    RuleStanding,
     StatsResult,
 )
 from licensegraph.api.stats import stats as stats_verb
@@ -322,3 +329,64 @@ class LicenseGraph:
         exports render. ValueError for an unknown view, rule or severity."""
         return exports_mod.audit_findings(self.store, view=view, rule_ids=list(rule_ids) if rule_ids else None,
                                           severities=list(severities) if severities else None, kb=self.kb)
+
+    # ------------------------------------------------------------------ dashboard verbs
+    # What the dashboard shows beyond the verbs above: the graph around a model, lists of
+    # models (paginated), and the rule and license catalogues. All read-only.
+
+    def lineage_graph(self, model_id: str, depth: int = 2, view: str = "effective", limit: int = 25,
+                      budget: int = 300) -> LineageGraph:
+        """Ancestors and descendants of a model to `depth` levels each way, each model with its
+        license family and worst finding in `view`. Past `limit` children of one model or
+        `budget` nodes in all, the rest are boxes per (parent, relation) that say how many
+        models they stand for. ModelNotFound if absent; ValueError for a bad option."""
+        from licensegraph.api.lineage_graph import lineage_graph
+
+        return lineage_graph(self.store, self.kb, model_id, depth=depth, view=view, limit=limit, budget=budget)
+
+    def children(self, model_id: str, relation: str | None = None, view: str = "effective", offset: int = 0,
+                 limit: int = 50) -> ChildrenPage:
+        """A page of the model's direct derivatives (most downloaded first), optionally of one
+        relation, with every child counted by relation. ModelNotFound if absent."""
+        from licensegraph.api.model_lists import children
+
+        return children(self.store, model_id, relation=relation, view=view, offset=offset, limit=limit)
+
+    def search(self, query: str, limit: int = 10) -> ModelMatches:
+        """Model ids containing `query` (any case): the exact id, then ids and names starting
+        with it, then the rest; most downloaded first within each."""
+        from licensegraph.api.model_lists import search
+
+        return search(self.store, query, limit=limit)
+
+    def most_reused_noncompliant(self, view: str = "local", offset: int = 0, limit: int = 20) -> ModelsPage:
+        """Models with a violation in `view` that others are built on, by number of direct derivatives."""
+        from licensegraph.api.model_lists import most_reused_noncompliant
+
+        return most_reused_noncompliant(self.store, view=view, offset=offset, limit=limit)
+
+    def rule_catalogue(self) -> tuple[RuleStanding, ...]:
+        """Every rule (as `rules()` describes it) with its definition and the counts of the last audit."""
+        from licensegraph.api.catalog import rule_catalogue
+
+        return rule_catalogue(self._optional_store(), self.rules())
+
+    def rule_standing(self, rule_id: str) -> RuleStanding:
+        """One rule of `rule_catalogue()`; KeyError naming the known rules when there is none."""
+        from licensegraph.api.catalog import rule_standing
+
+        return rule_standing(self._optional_store(), self.rules(), rule_id)
+
+    def license_catalogue(self) -> tuple[LicenseSummary, ...]:
+        """Every knowledge-base license (and placeholder in use) with its number of models."""
+        from licensegraph.api.catalog import license_catalogue
+
+        return license_catalogue(self._optional_store(), self.kb)
+
+    def license_detail(self, license_id: str, view: str = "effective", offset: int = 0,
+                       limit: int = 50) -> LicenseDetail:
+        """A license's facts and duties with clauses and sources, and a page of the models under
+        it; KeyError when the id is neither in the knowledge base nor carried by any model."""
+        from licensegraph.api.catalog import license_detail
+
+        return license_detail(self._optional_store(), self.kb, license_id, view=view, offset=offset, limit=limit)

@@ -6,12 +6,12 @@ A popular base model has thousands of derivatives (FLUX.1-dev has 11,394 childre
 drawn as one box per (parent, relation) that says how many models it stands for. The
 numbers of models at each distance are exact, so a page can say what it leaves out.
 
-Children are shown noncompliant first, then most downloaded first.
+Children are shown noncompliant first, then in id order.
 """
 
 from __future__ import annotations
 
-from licensegraph.api.model_lists import check_view, model_key, worst_severities
+from licensegraph.api.model_lists import check_view, key_filter, known_model, worst_severities
 from licensegraph.api.results import GraphEdge, GraphNode, LevelCount, LineageGraph
 from licensegraph.licenses.kb import KnowledgeBase
 from licensegraph.store.db import Store
@@ -33,6 +33,18 @@ def _check(depth: int, limit: int, budget: int) -> None:
         raise ValueError(f"budget must be between 10 and {MAX_BUDGET}, not {budget}")
 
 
+def edges_of(store: Store, column: str, keys: list[str], select: str) -> list[tuple]:
+    """`select` over the non-self-loop edges whose `column` (child_key or parent_key) is in `keys`."""
+    if column not in ("child_key", "parent_key"):
+        raise ValueError(f"not an edge key column: {column!r}")
+    if not keys:
+        return []
+    where, params = key_filter(column, keys)
+    # the bare IN filter is what the index serves: any other condition makes DuckDB scan
+    rows = store.con.execute(f"SELECT self_loop, {select} FROM edges WHERE {where}", params).fetchall()
+    return [r[1:] for r in rows if not r[0]]
+
+
 def _ancestors(store: Store, key: str, depth: int, budget: int, nodes: dict[str, tuple[str, int]],
                edges: dict[tuple[str, str], str]) -> dict[int, int]:
     """Breadth-first up the edges (one indexed lookup per level); returns models per level."""
@@ -41,18 +53,15 @@ def _ancestors(store: Store, key: str, depth: int, budget: int, nodes: dict[str,
     for d in range(1, depth + 1):
         if not frontier:
             break
-        rows = store.con.execute(
-            "SELECT child_key, parent_key, parent_id, relation FROM edges "
-            "WHERE child_key IN (SELECT unnest(?::VARCHAR[])) AND NOT self_loop ORDER BY child_key, parent_key",
-            [frontier],
-        ).fetchall()
         nxt = []
-        for ck, pk, pid, rel in rows:
+        for ck, pk, pid, rel in sorted(edges_of(store, "child_key", frontier,
+                                                "child_key, parent_key, parent_id, relation")):
             if pk not in nodes:
                 nxt.append(pk)
                 nodes[pk] = (pid, -d)
             edges[(pk, ck)] = rel
-        levels[-d] = len(nxt)
+        if nxt:
+            levels[-d] = len(nxt)
         if len(nodes) >= budget // 2:  # merges of merges: keep room for descendants
             break
         frontier = nxt
@@ -60,34 +69,36 @@ def _ancestors(store: Store, key: str, depth: int, budget: int, nodes: dict[str,
 
 
 def _descendant_levels(store: Store, key: str, depth: int) -> dict[int, int]:
-    """Exact number of distinct descendants at each distance (the shortest one)."""
-    rows = store.con.execute(
-        """
-        WITH RECURSIVE d(k, lvl) AS (
-            SELECT ?::VARCHAR, 0
-            UNION
-            SELECT e.child_key, d.lvl + 1 FROM edges e JOIN d ON e.parent_key = d.k
-            WHERE d.lvl < ? AND NOT e.self_loop
-        )
-        SELECT lvl, count(*) FROM (SELECT k, min(lvl) AS lvl FROM d GROUP BY k) WHERE lvl > 0 GROUP BY lvl
-        """,
-        [key, depth],
-    ).fetchall()
-    return {int(lvl): int(n) for lvl, n in rows}
+    """Exact number of distinct descendants at each (shortest) distance, breadth-first."""
+    seen = {key}
+    frontier = [key]
+    levels: dict[int, int] = {}
+    for d in range(1, depth + 1):
+        if not frontier:
+            break
+        frontier = sorted({ck for (ck,) in edges_of(store, "parent_key", frontier, "child_key")} - seen)
+        seen.update(frontier)
+        if frontier:
+            levels[d] = len(frontier)
+    return levels
+
+
+def _violators(store: Store, keys: list[str]) -> set[str]:
+    """The keys with a violation in either view (drawn first among a parent's children)."""
+    if not keys:
+        return set()
+    where, params = key_filter("model_key", keys)
+    rows = store.con.execute(f"SELECT model_key, severity FROM finding_rows WHERE {where}", params).fetchall()
+    return {k for k, severity in rows if severity == VIOLATION}
 
 
 def lineage_graph(store: Store, kb: KnowledgeBase, model_id: str, depth: int = 2, view: str = "effective",
                   limit: int = 25, budget: int = 300) -> LineageGraph:
     """Ancestors and descendants of `model_id` to `depth` levels each way (ModelNotFound if absent)."""
-    from licensegraph.api.explain import ModelNotFound
-
     check_view(view)
     _check(depth, limit, budget)
-    key = model_key(model_id)
-    row = store.con.execute("SELECT id FROM model_licenses WHERE model_key = ?", [key]).fetchone()
-    if row is None:
-        raise ModelNotFound(f"{model_id}: not in the store (ids are matched case-insensitively)")
-    nodes: dict[str, tuple[str, int]] = {key: (row[0], 0)}  # key -> (id, depth)
+    key, display_id, _ = known_model(store, model_id)
+    nodes: dict[str, tuple[str, int]] = {key: (display_id, 0)}  # key -> (id, depth)
     edges: dict[tuple[str, str], str] = {}  # (parent key, child key) -> relation
     boxes: list[GraphNode] = []
     box_edges: list[GraphEdge] = []
@@ -98,29 +109,19 @@ def lineage_graph(store: Store, kb: KnowledgeBase, model_id: str, depth: int = 2
     for d in range(1, depth + 1):
         if not frontier or len(nodes) >= budget:
             break
-        per_relation = store.con.execute(
-            "SELECT parent_key, relation, count(*) FROM edges "
-            "WHERE parent_key IN (SELECT unnest(?::VARCHAR[])) AND NOT self_loop GROUP BY 1, 2",
-            [frontier],
-        ).fetchall()
-        candidates = store.con.execute(
-            f"""
-            SELECT parent_key, child_key, child_id, relation FROM (
-                SELECT e.parent_key, e.child_key, e.child_id, e.relation,
-                       row_number() OVER (PARTITION BY e.parent_key
-                                          ORDER BY (v.model_key IS NULL), m.downloads DESC NULLS LAST, e.child_key) AS rn
-                FROM edges e
-                LEFT JOIN (SELECT DISTINCT model_key FROM finding_rows WHERE severity = '{VIOLATION}') v
-                       ON v.model_key = e.child_key
-                LEFT JOIN models m ON m.model_key = e.child_key
-                WHERE e.parent_key IN (SELECT unnest(?::VARCHAR[])) AND NOT e.self_loop
-            ) WHERE rn <= ? ORDER BY rn, parent_key
-            """,
-            [frontier, limit],
-        ).fetchall()
+        rows = edges_of(store, "parent_key", frontier, "parent_key, relation, child_key, child_id")
+        violators = _violators(store, [r[2] for r in rows])
+        by_parent: dict[str, list[tuple]] = {}
+        per_relation: dict[tuple[str, str], int] = {}
+        for pk, rel, ck, cid in rows:
+            by_parent.setdefault(pk, []).append((ck not in violators, ck, cid, rel))
+            per_relation[(pk, rel)] = per_relation.get((pk, rel), 0) + 1
+        ranked = []
+        for pk, kids in by_parent.items():
+            ranked += [(rank, pk, kid) for rank, kid in enumerate(sorted(kids)[:limit])]
         shown: dict[tuple[str, str], int] = {}
         nxt = []
-        for pk, ck, cid, rel in candidates:  # round-robin over parents: every one gets its first children
+        for _, pk, (_, ck, cid, rel) in sorted(ranked):  # round-robin over parents: each gets its first children
             if ck not in nodes:
                 if len(nodes) >= budget:
                     continue
@@ -128,8 +129,8 @@ def lineage_graph(store: Store, kb: KnowledgeBase, model_id: str, depth: int = 2
                 nxt.append(ck)
             edges[(pk, ck)] = rel
             shown[(pk, rel)] = shown.get((pk, rel), 0) + 1
-        for pk, rel, n in sorted(per_relation):
-            hidden = int(n) - shown.get((pk, rel), 0)
+        for (pk, rel), n in sorted(per_relation.items()):
+            hidden = n - shown.get((pk, rel), 0)
             if hidden > 0:
                 box_id = f"more:{nodes[pk][0]}:{rel}"
                 boxes.append(GraphNode(node_id=box_id, kind="more", model_id=nodes[pk][0], license=None, family=None,
@@ -139,9 +140,9 @@ def lineage_graph(store: Store, kb: KnowledgeBase, model_id: str, depth: int = 2
         frontier = nxt
 
     keys = list(nodes)
+    where, params = key_filter("model_key", keys)
     info = {k: (lic, bool(rec)) for k, lic, rec in store.con.execute(
-        "SELECT model_key, license, has_record FROM model_licenses WHERE model_key IN (SELECT unnest(?::VARCHAR[]))",
-        [keys],
+        f"SELECT model_key, license, has_record FROM model_licenses WHERE {where}", params
     ).fetchall()}
     severity = worst_severities(store, keys, view)
     model_nodes = []
@@ -160,7 +161,7 @@ def lineage_graph(store: Store, kb: KnowledgeBase, model_id: str, depth: int = 2
     levels = [LevelCount(depth=lvl, models=n, shown=shown_at.get(lvl, 0)) for lvl, n in sorted(up.items())]
     levels += [LevelCount(depth=lvl, models=n, shown=shown_at.get(lvl, 0)) for lvl, n in sorted(down.items())]
     return LineageGraph(
-        model_id=row[0], view=view, depth=depth, limit=limit, budget=budget,
+        model_id=display_id, view=view, depth=depth, limit=limit, budget=budget,
         nodes=tuple(sorted(model_nodes, key=lambda n: (n.depth, n.node_id))) + tuple(boxes),
         edges=tuple(model_edges) + tuple(box_edges),
         levels=tuple(levels),

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 
 from licensegraph.api.results import ChildrenPage, ModelMatch, ModelMatches, ModelRow, ModelsPage, RelationTotal
 from licensegraph.store.db import Store
-from licensegraph.vocab import RELATIONS, SEVERITIES, VIEWS, VIOLATION
+from licensegraph.vocab import ABSENT, RELATIONS, SEVERITIES, VIEWS, VIOLATION
 
 #: Longest search query taken (Hub ids are at most 96 characters).
 MAX_QUERY = 200
@@ -35,6 +35,35 @@ def check_relation(relation: str | None) -> None:
         raise ValueError(f"relation must be one of {', '.join(RELATIONS)}, not {relation!r}")
 
 
+#: Up to this many keys, a lookup lists them as parameters (DuckDB then uses the table's
+#: index on the key column); past it, one scan joined to the key list is cheaper.
+INDEXED_KEYS = 256
+
+
+def key_filter(column: str, keys: Sequence[str]) -> tuple[str, list]:
+    """A WHERE condition `column IN keys` and its parameters, shaped for the index when it can be.
+
+    `column` is a column name of this module's own queries, never a request value."""
+    if len(keys) <= INDEXED_KEYS:
+        return f"{column} IN ({', '.join('?' for _ in keys) or 'NULL'})", list(keys)
+    return f"{column} IN (SELECT unnest(?::VARCHAR[]))", [list(keys)]
+
+
+def known_model(store: Store, model_id: str) -> tuple[str, str, bool]:
+    """(key, display id, has a row in the store) of a model the store knows: one with a row,
+    or one known only as a parent that edges point at (a dangling parent). ModelNotFound else."""
+    from licensegraph.api.explain import ModelNotFound
+
+    key = model_key(model_id)
+    row = store.con.execute("SELECT id FROM model_licenses WHERE model_key = ?", [key]).fetchone()
+    if row is not None:
+        return key, row[0], True
+    row = store.con.execute("SELECT parent_id FROM edges WHERE parent_key = ? LIMIT 1", [key]).fetchone()
+    if row is not None:
+        return key, row[0], False
+    raise ModelNotFound(f"{model_id}: not in the store (ids are matched case-insensitively)")
+
+
 def model_key(model_id: str) -> str:
     """The store's key of a model id (the Hub matches ids case-insensitively)."""
     return model_id.strip().lower()
@@ -42,7 +71,7 @@ def model_key(model_id: str) -> str:
 
 # Findings of rules whose outcome is the same in both views are stored once (under the
 # first view); they count in either view.
-_IN_VIEW = ("(f.view = ? OR f.rule_id IN (SELECT rule_id FROM finding_templates WHERE view_independent))")
+_IN_VIEW = "(f.view = ? OR f.rule_id IN (SELECT rule_id FROM finding_templates WHERE view_independent))"
 
 
 def worst_severities(store: Store, keys: Iterable[str], view: str) -> dict[str, str]:
@@ -50,14 +79,16 @@ def worst_severities(store: Store, keys: Iterable[str], view: str) -> dict[str, 
     keys = list(dict.fromkeys(keys))
     if not keys:
         return {}
-    rows = store.con.execute(
-        f"SELECT DISTINCT f.model_key, f.severity FROM finding_rows f "
-        f"WHERE f.model_key IN (SELECT unnest(?::VARCHAR[])) AND {_IN_VIEW}",
-        [keys, view],
-    ).fetchall()
+    independent = {r[0] for r in store.con.execute(
+        "SELECT DISTINCT rule_id FROM finding_templates WHERE view_independent").fetchall()}
+    where, params = key_filter("model_key", keys)  # bare, so the index on finding_rows serves it
+    rows = store.con.execute(f"SELECT model_key, severity, view, rule_id FROM finding_rows WHERE {where}",
+                             params).fetchall()
     rank = {s: i for i, s in enumerate(SEVERITIES)}
     out: dict[str, str] = {}
-    for key, severity in rows:
+    for key, severity, row_view, rule_id in rows:
+        if row_view != view and rule_id not in independent:
+            continue
         if key not in out or rank.get(severity, 99) < rank.get(out[key], 99):
             out[key] = severity
     return out
@@ -65,38 +96,33 @@ def worst_severities(store: Store, keys: Iterable[str], view: str) -> dict[str, 
 
 def children(store: Store, model_id: str, relation: str | None = None, view: str = "effective",
              offset: int = 0, limit: int = 50) -> ChildrenPage:
-    """A page of the model's direct derivatives (most downloaded first), with counts by relation."""
-    from licensegraph.api.explain import ModelNotFound
-
+    """A page of the model's direct derivatives (in id order), with every child counted by relation."""
     check_view(view)
     check_relation(relation)
     check_page(offset, limit)
-    key = model_key(model_id)
-    found = store.con.execute("SELECT id FROM model_licenses WHERE model_key = ?", [key]).fetchone()
-    if found is None:
-        raise ModelNotFound(f"{model_id}: not in the store (ids are matched case-insensitively)")
-    by_relation = store.con.execute(
-        "SELECT relation, count(*) FROM edges WHERE parent_key = ? AND NOT self_loop GROUP BY 1 ORDER BY 2 DESC, 1",
-        [key],
-    ).fetchall()
-    total = sum(n for rel, n in by_relation if relation is None or rel == relation)
-    rows = store.con.execute(
-        """
-        SELECT e.child_key, e.child_id, coalesce(l.license, 'absent'), e.relation, m.downloads
-        FROM edges e
-        LEFT JOIN model_licenses l ON l.model_key = e.child_key
-        LEFT JOIN models m ON m.model_key = e.child_key
-        WHERE e.parent_key = ? AND NOT e.self_loop AND (?::VARCHAR IS NULL OR e.relation = ?)
-        ORDER BY m.downloads DESC NULLS LAST, e.child_key
-        LIMIT ? OFFSET ?
-        """,
-        [key, relation, relation, limit, offset],
-    ).fetchall()
+    key, display_id, _ = known_model(store, model_id)
+    # every child through the index on parent_key: a bare filter, or DuckDB scans
+    kids = sorted((ck, cid, rel) for ck, cid, rel, loop in store.con.execute(
+        "SELECT child_key, child_id, relation, self_loop FROM edges WHERE parent_key = ?", [key]).fetchall()
+        if not loop)
+    counts: dict[str, int] = {}
+    for _, _, rel in kids:
+        counts[rel] = counts.get(rel, 0) + 1
+    by_relation = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    wanted = [k for k in kids if relation is None or k[2] == relation]
+    total = len(wanted)
+    page_rows = wanted[offset:offset + limit]
+    licenses: dict[str, str] = {}
+    if page_rows:
+        where, params = key_filter("model_key", [k[0] for k in page_rows])
+        licenses = dict(store.con.execute(f"SELECT model_key, license FROM model_licenses WHERE {where}",
+                                          params).fetchall())
+    rows = [(ck, cid, licenses.get(ck, ABSENT), rel) for ck, cid, rel in page_rows]
     severity = worst_severities(store, (r[0] for r in rows), view)
-    models = tuple(ModelRow(model_id=cid, license=lic, relation=rel, downloads=dl, severity=severity.get(ck))
-                   for ck, cid, lic, rel, dl in rows)
+    models = tuple(ModelRow(model_id=cid, license=lic, relation=rel, severity=severity.get(ck))
+                   for ck, cid, lic, rel in rows)
     return ChildrenPage(
-        model_id=found[0], relation=relation, view=view,
+        model_id=display_id, relation=relation, view=view,
         by_relation=tuple(RelationTotal(relation=r, models=n) for r, n in by_relation),
         page=ModelsPage(models=models, total=total, offset=offset, limit=limit),
     )
@@ -104,7 +130,7 @@ def children(store: Store, model_id: str, relation: str | None = None, view: str
 
 def search(store: Store, query: str, limit: int = 10) -> ModelMatches:
     """Model ids containing `query` (any case): the exact id first, then ids and names
-    starting with it, then the rest; most downloaded first within each."""
+    starting with it, then the rest; shorter ids first within each."""
     if not 1 <= limit <= MAX_PAGE:
         raise ValueError(f"limit must be between 1 and {MAX_PAGE}, not {limit}")
     q = query.strip()
@@ -114,20 +140,19 @@ def search(store: Store, query: str, limit: int = 10) -> ModelMatches:
         return ModelMatches(query=query, matches=())
     rows = store.con.execute(
         """
-        SELECT l.id, l.license, m.downloads,
-               CASE WHEN l.model_key = $q THEN 0
-                    WHEN starts_with(l.model_key, $q) THEN 1
-                    WHEN starts_with(split_part(l.model_key, '/', 2), $q) THEN 2
+        SELECT id, license,
+               CASE WHEN model_key = $q THEN 0
+                    WHEN starts_with(model_key, $q) THEN 1
+                    WHEN starts_with(split_part(model_key, '/', 2), $q) THEN 2
                     ELSE 3 END AS rank
-        FROM model_licenses l LEFT JOIN models m ON m.model_key = l.model_key
-        WHERE contains(l.model_key, $q)
-        ORDER BY rank, m.downloads DESC NULLS LAST, l.model_key
+        FROM model_licenses
+        WHERE contains(model_key, $q)
+        ORDER BY rank, length(model_key), model_key
         LIMIT $limit
         """,
         {"q": q.lower(), "limit": limit},
     ).fetchall()
-    return ModelMatches(query=query, matches=tuple(ModelMatch(model_id=i, license=lic, downloads=dl)
-                                                     for i, lic, dl, _ in rows))
+    return ModelMatches(query=query, matches=tuple(ModelMatch(model_id=i, license=lic) for i, lic, _ in rows))
 
 
 def most_reused_noncompliant(store: Store, view: str = "effective", offset: int = 0, limit: int = 20) -> ModelsPage:
@@ -147,36 +172,32 @@ def most_reused_noncompliant(store: Store, view: str = "effective", offset: int 
     total = store.con.execute(f"{base} SELECT count(*) FROM kids", [VIOLATION, view]).fetchone()[0]
     rows = store.con.execute(
         f"""{base}
-        SELECT l.id, l.license, m.downloads, kids.n, nc.rule_ids
+        SELECT l.id, l.license, kids.n, nc.rule_ids
         FROM kids JOIN nc ON nc.model_key = kids.parent_key
         JOIN model_licenses l ON l.model_key = kids.parent_key
-        LEFT JOIN models m ON m.model_key = kids.parent_key
         ORDER BY kids.n DESC, l.model_key LIMIT ? OFFSET ?
         """,
         [VIOLATION, view, limit, offset],
     ).fetchall()
-    models = tuple(ModelRow(model_id=i, license=lic, relation=None, downloads=dl, severity=VIOLATION,
-                            children=int(n), rule_ids=tuple(rules)) for i, lic, dl, n, rules in rows)
+    models = tuple(ModelRow(model_id=i, license=lic, relation=None, severity=VIOLATION,
+                            children=int(n), rule_ids=tuple(rules)) for i, lic, n, rules in rows)
     return ModelsPage(models=models, total=int(total), offset=offset, limit=limit)
 
 
 def models_with_license(store: Store, license_id: str, view: str = "effective", offset: int = 0,
                         limit: int = 50) -> ModelsPage:
-    """A page of the models whose normalized license is `license_id`, most downloaded first."""
+    """A page of the models whose normalized license is `license_id`, in id order."""
     check_view(view)
     check_page(offset, limit)
     total = store.con.execute("SELECT count(*) FROM model_licenses WHERE license = ?", [license_id]).fetchone()[0]
     rows = store.con.execute(
-        """
-        SELECT l.model_key, l.id, m.downloads FROM model_licenses l LEFT JOIN models m ON m.model_key = l.model_key
-        WHERE l.license = ? ORDER BY m.downloads DESC NULLS LAST, l.model_key LIMIT ? OFFSET ?
-        """,
+        "SELECT model_key, id FROM model_licenses WHERE license = ? ORDER BY model_key LIMIT ? OFFSET ?",
         [license_id, limit, offset],
     ).fetchall()
     severity = worst_severities(store, (r[0] for r in rows), view)
     return ModelsPage(
-        models=tuple(ModelRow(model_id=i, license=license_id, relation=None, downloads=dl, severity=severity.get(k))
-                     for k, i, dl in rows),
+        models=tuple(ModelRow(model_id=i, license=license_id, relation=None, severity=severity.get(k))
+                     for k, i in rows),
         total=int(total), offset=offset, limit=limit,
     )
 
@@ -184,7 +205,3 @@ def models_with_license(store: Store, license_id: str, view: str = "effective", 
 def license_counts(store: Store) -> dict[str, int]:
     """license id -> models carrying it."""
     return dict(store.con.execute("SELECT license, count(*) FROM model_licenses GROUP BY 1").fetchall())
-
-
-def relations_of(values: Sequence[str]) -> tuple[str, ...]:
-    return tuple(v for v in values if v in RELATIONS)

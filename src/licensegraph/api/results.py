@@ -810,7 +810,6 @@ class ModelRow(Result):
     model_id: str
     license: str
     relation: str | None
-    downloads: int | None
     severity: str | None  # worst finding in the list's view, None when clean or not audited
     children: int | None = None  # direct derivatives in the store (where the list counts them)
     rule_ids: tuple[str, ...] = ()  # rules with a violation (where the list names them)
@@ -853,7 +852,6 @@ class ChildrenPage(Result):
 class ModelMatch(Result):
     model_id: str
     license: str
-    downloads: int | None
 
 
 @dataclass(frozen=True)
@@ -872,18 +870,11 @@ class ViewCount(Result):
 
 
 @dataclass(frozen=True)
-class RuleInfo(Result):
-    """A rule of the catalogue: what it checks, where its duty is written, and its last counts."""
+class RuleStanding(Result):
+    """A rule of the catalogue with its full definition and the counts of the last audit."""
 
-    rule_id: str
-    labels: tuple[str, ...]
-    severity: str
-    in_study: bool
-    applies_to: str
-    definition: str  # the rule module's description
-    clause: str | None
-    source: str | None  # URL
-    view_independent: bool
+    rule: RuleInfo
+    definition: str  # the rule file's description
     counts: tuple[ViewCount, ...]  # per view, summed over the rule's labels (empty before any audit)
 
 

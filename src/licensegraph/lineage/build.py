@@ -30,6 +30,8 @@ def build_lineage(store: Store, incremental: bool = True) -> None:
         if not partial:
             # explain walks the graph upward one level at a time through this index
             con.execute("CREATE INDEX edges_child ON edges (child_key)")
+            # the dashboard walks it downward (a model's children, its descendants' graph)
+            con.execute("CREATE INDEX edges_parent ON edges (parent_key)")
         store.set_meta("lineage_built", "1")
         con.execute("COMMIT")
     except Exception:

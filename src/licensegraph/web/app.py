@@ -36,6 +36,7 @@ from licensegraph.api import (
     ModelNotFound,
     NoStore,
     ParentError,
+    SharedReader,
     StoreError,
 )
 from licensegraph.api import vocabulary as V
@@ -133,10 +134,11 @@ def create_app(db: Path | str | None = None, *, opener: GraphOpener | None = Non
     """The dashboard over the store at `db` (read-only), or over the LicenseGraphs `opener`
     gives (one per request, closed after it)."""
     if opener is None:
-        kb = LicenseGraph(db, read_only=True).kb  # loaded once, shared by every request
-
-        def opener() -> AbstractContextManager[LicenseGraph]:
-            return LicenseGraph(db, read_only=True, kb=kb)
+        if db is None:
+            raise ValueError("create_app needs a store path or an opener")
+        reader = SharedReader(db)
+        reader.kb  # noqa: B018 - load the knowledge base once, before the first request
+        opener = reader.session
 
     app = FastAPI(
         title="licensegraph",
@@ -269,7 +271,7 @@ def _api_routes():
                  offset: Offset = 0, limit: Limit = 50) -> JSONResponse:
         """Findings of the last audit matching every given filter."""
         if rule is not None:
-            _lookup(lambda: lg.rule_info(rule))
+            _lookup(lambda: lg.rule_standing(rule))
         page = lg.findings(view=view, rule_id=rule, severity=severity, relation=relation, model_id=model,
                            ancestor_id=ancestor, offset=offset, limit=limit)
         return _json({**page.to_dict(), "next_offset": page.next_offset})
@@ -280,7 +282,7 @@ def _api_routes():
 
     @api.get("/rules/{rule_id}", summary="One rule")
     def rule(lg: Graph, rule_id: str) -> JSONResponse:
-        return _json(_lookup(lambda: lg.rule_info(rule_id)))
+        return _json(_lookup(lambda: lg.rule_standing(rule_id)))
 
     @api.get("/licenses", summary="The license knowledge base, with model counts")
     def licenses(lg: Graph) -> JSONResponse:
@@ -395,11 +397,11 @@ def _page_routes(page: Callable[..., HTMLResponse]):
     @pages.get("/rules/{rule_id}", response_class=HTMLResponse)
     def rule(request: Request, lg: Graph, rule_id: str, view: View = "local", relation: str = "",
              offset: Offset = 0, limit: Limit = 50) -> HTMLResponse:
-        info = _lookup(lambda: lg.rule_info(rule_id))
+        info = _lookup(lambda: lg.rule_standing(rule_id))
         if relation and relation not in V.RELATIONS:
             raise ValueError(f"relation must be one of {', '.join(V.RELATIONS)}, not {relation!r}")
         found = lg.findings(rule_id=rule_id, view=view, relation=relation or None, offset=offset, limit=limit)
-        return page(request, "rule.html", rule=info, view=view, relation=relation or None, page=found)
+        return page(request, "rule.html", standing=info, view=view, relation=relation or None, page=found)
 
     @pages.get("/licenses", response_class=HTMLResponse)
     def licenses(request: Request, lg: Graph) -> HTMLResponse:
@@ -453,21 +455,29 @@ def _page_routes(page: Callable[..., HTMLResponse]):
     @pages.get("/models/{model_id:path}", response_class=HTMLResponse)
     def model(request: Request, lg: Graph, model_id: str, view: View = "effective",
               depth: Annotated[int, Query(ge=1, le=6)] = 2, relation: str = "", offset: Offset = 0) -> HTMLResponse:
-        ex = lg.explain(model_id)
         if relation and relation not in V.RELATIONS:
             raise ValueError(f"relation must be one of {', '.join(V.RELATIONS)}, not {relation!r}")
-        graph = lg.lineage_graph(model_id, depth=depth, view=view)
+        # a parent the store only knows from its children's cards (dangling) has no
+        # explanation, but it has a graph and children: children() raises if it has neither
         children = lg.children(model_id, relation=relation or None, view=view, offset=offset,
                                limit=CHILDREN_PER_PAGE)
-        choice, choice_error = None, None
         try:
-            choice = lg.choose([ex.model.model_id])
-        except (ParentError, ValueError) as exc:
-            choice_error = str(exc)
-        rank = {s: i for i, s in enumerate(V.SEVERITIES)}
-        findings = sorted((f for f in ex.findings if f.view == view), key=lambda f: (rank.get(f.severity, 9), f.rule_id))
-        graph_url = f"/api{model_url(ex.model.model_id)}/graph?{urlencode({'depth': depth, 'view': view})}"
-        return page(request, "model.html", ex=ex, view=view, depth=depth, findings=findings, children=children,
+            ex = lg.explain(model_id)
+        except ModelNotFound:
+            ex = None
+        graph = lg.lineage_graph(model_id, depth=depth, view=view)
+        choice, choice_error, findings = None, None, []
+        if ex is not None:
+            try:
+                choice = lg.choose([ex.model.model_id])
+            except (ParentError, ValueError) as exc:
+                choice_error = str(exc)
+            rank = {s: i for i, s in enumerate(V.SEVERITIES)}
+            findings = sorted((f for f in ex.findings if f.view == view),
+                              key=lambda f: (rank.get(f.severity, 9), f.rule_id))
+        graph_url = f"/api{model_url(children.model_id)}/graph?{urlencode({'depth': depth, 'view': view})}"
+        return page(request, "model.html", ex=ex, model_id=children.model_id, view=view, depth=depth,
+                    findings=findings, children=children,
                     choice=choice, choice_error=choice_error, graph_url=graph_url,
                     graph_json=json.dumps(graph_payload(graph), separators=(",", ":")),
                     graph_levels=graph.levels, graph_aggregated=graph.aggregated, graph_limit=graph.limit,
