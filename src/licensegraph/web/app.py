@@ -22,7 +22,7 @@ from urllib.parse import parse_qs, quote, urlencode
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -41,7 +41,7 @@ from licensegraph.api import (
 )
 from licensegraph.api import vocabulary as V
 from licensegraph.api.results import LineageGraph, Result
-from licensegraph.web.security import BodyTooLarge, SecurityHeaders, read_body
+from licensegraph.web.security import SECURITY_HEADERS, BodyTooLarge, SecurityHeaders, read_body
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -160,9 +160,9 @@ def create_app(db: Path | str | None = None, *, opener: GraphOpener | None = Non
                        disclaimer=V.NOT_LEGAL_ADVICE, with_params=with_params, max_card=MAX_CARD_CHARS)
     templates = Jinja2Templates(env=env)
 
-    def page(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    def page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
         context.setdefault("query", None)
-        return templates.TemplateResponse(request, name, context, status_code=status_code)
+        return templates.TemplateResponse(request, template, context, status_code=status_code)
 
     def error_response(request: Request, status: int, title: str, message: str) -> Response:
         if _is_api(request):
@@ -196,6 +196,14 @@ def create_app(db: Path | str | None = None, *, opener: GraphOpener | None = Non
                 {"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]},
                 status_code=422)
         return page(request, "error.html", status_code=400, status=400, title="Bad request", message=problems)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        # Starlette answers these outside every middleware: the headers are set here
+        response = PlainTextResponse("Internal error: the server's log has the details.", status_code=500)
+        for name, value in SECURITY_HEADERS:
+            response.headers[name.decode()] = value.decode()
+        return response
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:

@@ -48,11 +48,16 @@
       item.appendChild(document.createTextNode(fam));
       box.appendChild(item);
     });
-    box.appendChild(el("span", "fam", "| edges: finetune ─  adapter ╌  quantization ┈  merge ═ | red ring: noncompliant"));
+    box.appendChild(el("span", "fam", "| edges: finetune ─  adapter ╌  quantization ┈  merge ═ | red diamond: noncompliant (a violation) | ringed: this model"));
   }
+
+  // Levels with more nodes than this get slanted labels, so that neighbours do not overlap.
+  var CROWDED = 8;
 
   function elements(data) {
     var out = [];
+    var perLevel = {};
+    data.nodes.forEach(function (n) { perLevel[n.depth] = (perLevel[n.depth] || 0) + 1; });
     data.nodes.forEach(function (n) {
       out.push({
         group: "nodes",
@@ -62,7 +67,7 @@
           url: n.url, hidden: n.hidden, relation: n.relation, severity: n.severity
         },
         classes: [n.kind, n.noncompliant ? "noncompliant" : "", n.depth === 0 ? "focus" : "",
-                  n.has_record ? "" : "norecord"].join(" ").trim()
+                  n.has_record ? "" : "norecord", perLevel[n.depth] > CROWDED ? "crowded" : ""].join(" ").trim()
       });
     });
     data.edges.forEach(function (e, i) {
@@ -115,6 +120,9 @@
               "color": "#1d2330", "text-background-color": "#ffffff", "text-background-opacity": 0.8,
               "text-background-padding": 1 } },
             { selector: "node.norecord", style: { "background-opacity": 0.45 } },
+            { selector: "node.crowded", style: {
+              "text-rotation": 0.75, "text-halign": "right", "text-valign": "bottom",
+              "text-margin-x": -6, "text-margin-y": 2, "text-max-width": 170 } },
             { selector: "node.noncompliant", style: {
               "border-width": 4, "border-color": "#b42318", "shape": "diamond", "width": 22, "height": 22 } },
             { selector: "node.focus", style: {
