@@ -210,12 +210,15 @@ def test_findings_filter_and_paginate(client):
 
 def test_rules(client):
     rules = ok(client, "/api/rules")["rules"]
-    ids = [r["rule_id"] for r in rules]
+    ids = [r["rule"]["rule_id"] for r in rules]
     assert "llama-exclusive-license" in ids and "nc-dropped" in ids
+    with LicenseGraph(":memory:") as lg:
+        assert [r["rule"] for r in rules] == lg.rules().to_dict()["rules"]  # the library's catalogue
     one = ok(client, "/api/rules/llama-exclusive-license")
-    assert one == next(r for r in rules if r["rule_id"] == "llama-exclusive-license")
-    assert one["definition"] and one["labels"]
+    assert one == next(r for r in rules if r["rule"]["rule_id"] == "llama-exclusive-license")
+    assert one["definition"].startswith("llama-exclusive-license") or one["definition"]
     assert {c["view"] for c in one["counts"]} == {"local", "effective"}
+    assert all(c["qualifying"] >= c["noncompliant"] for c in one["counts"])
     assert problem(client, "/api/rules/no-such-rule", 404)["detail"].startswith("unknown rule")
 
 
