@@ -9,12 +9,21 @@ from html.parser import HTMLParser
 from urllib.parse import quote
 
 import pytest
+from fastapi.testclient import TestClient
 
 from licensegraph.api import LicenseGraph
+from licensegraph.web import create_app
 
 from dashboard_facts import FOCUS, FOCUS_CHILDREN, FOCUS_PARENT, FOCUS_ROOT
 
 CSP_SCRIPT = "script-src 'self'"
+
+
+@pytest.fixture(scope="module")
+def client(sample_db) -> TestClient:
+    """The dashboard over the shared (audited, read-only) sample store, in process."""
+    with TestClient(create_app(sample_db)) as c:
+        yield c
 
 
 def ok(client, url: str) -> dict:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard_facts import ARTIFACTS, FOCUS, FOCUS_CHILDREN, FOCUS_PARENT
+from dashboard_facts import ARTIFACTS, FOCUS, FOCUS_CHILDREN, FOCUS_PARENT, Server
 
 CHROMIUM = Path(os.environ.get("LICENSEGRAPH_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -23,6 +23,14 @@ if not CHROMIUM.exists():
     pytest.skip(f"no browser at {CHROMIUM} (apt-get install chromium; .ci/run does)", allow_module_level=True)
 
 sync_api = pytest.importorskip("playwright.sync_api")
+
+
+@pytest.fixture(scope="module")
+def live_server(sample_db):
+    """`licensegraph serve` over the shared sample store, in a subprocess."""
+    server = Server(sample_db)
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="module")

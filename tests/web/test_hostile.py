@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from licensegraph.api import LicenseGraph
 from licensegraph.web import create_app
 
-from dashboard_facts import ARTIFACTS, FOCUS_PARENT
+from dashboard_facts import ARTIFACTS, FOCUS_PARENT, Server
 
 SCRIPT = "<script>window.__pwned='script'</script>"
 HANDLER = "<img src=x onerror=\"window.__pwned='img'\">"
@@ -179,8 +179,6 @@ def test_the_api_returns_the_strings_intact(client, hostile):
 def test_the_browser_runs_none_of_it(client, hostile, tmp_path):
     """The hostile model's page, with its graph, in chromium: no dialog, nothing set by the payloads."""
     from test_browser import CHROMIUM, CHROMIUM_ARGS, sync_api  # skips with it when there is no browser
-
-    from conftest import Server
 
     server = Server(hostile["db"])
     try:
