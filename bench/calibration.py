@@ -6,7 +6,7 @@
 
 Real data: ../shared/data/hub-lineage-2025.csv.gz (added rows: graph shape, relations) and
 ../shared/data/hub-sample-2025.jsonl.gz (licenses, cards), or $LICENSEGRAPH_SHARED_DATA.
-Only numbers measured from them go into src/licensegraph/synth/calibration.json.
+Only numbers measured from them go into bench/hubsynth/calibration.json.
 
 `--write` also refits the few parameters that are not read straight off the data:
 the Pareto tail and eligible share of parent popularity (matched to the children-per-parent
@@ -34,12 +34,13 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
+sys.path.insert(0, str(REPO / "bench"))
 
-from licensegraph.synth import catalog as C  # noqa: E402
-from licensegraph.synth import generator as G  # noqa: E402
-from licensegraph.synth import measure as M  # noqa: E402
+from hubsynth import catalog as C  # noqa: E402
+from hubsynth import generator as G  # noqa: E402
+from hubsynth import measure as M  # noqa: E402
 
-CAL_PATH = REPO / "src" / "licensegraph" / "synth" / "calibration.json"
+CAL_PATH = REPO / "bench" / "hubsynth" / "calibration.json"
 
 
 def data_dir(arg: str | None) -> Path:

@@ -21,7 +21,6 @@ import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _measure import SHARED  # noqa: E402
-
 from licensegraph.lineage.discovery.names import infer_parents_sql  # noqa: E402
 
 

@@ -53,7 +53,7 @@ def row(name: str, seconds: float, rss: float, models: int, floor: float, extra:
 
 
 def run(size: int, seed: int, card_yaml: bool, keep: Path | None) -> None:
-    from licensegraph.synth.generator import generate
+    from hubsynth.generator import generate
 
     tmp = Path(tempfile.mkdtemp(prefix="lg-bench-", dir=keep))
     try:

@@ -12,6 +12,7 @@ import gzip
 import json
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,10 @@ from licensegraph.store.db import Store
 
 SHARED = Path(os.environ.get("LICENSEGRAPH_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 SAMPLE = SHARED / "hub-sample-2025.jsonl.gz"
+# The synthetic-Hub generator is a benchmark tool under bench/ (not installed): tests import it from there.
+BENCH = Path(__file__).resolve().parents[1] / "bench"
+if str(BENCH) not in sys.path:
+    sys.path.insert(0, str(BENCH))
 LINEAGE = SHARED / "hub-lineage-2025.csv.gz"
 
 

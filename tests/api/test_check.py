@@ -13,7 +13,6 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from conftest import SAMPLE
 from licensegraph.api.check import CheckError, check_card, load_card, parse_parent_licenses
 from licensegraph.api.results import CheckParent, CheckResult
 from licensegraph.cli import app

@@ -11,10 +11,10 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from licensegraph.cli import app
-from licensegraph.licenses.kb import load_kb
 from licensegraph.api.check import CheckError, check_card, error_result
+from licensegraph.cli import app
 from licensegraph.formats.sarif import to_sarif
+from licensegraph.licenses.kb import load_kb
 from licensegraph.rules import all_rules
 
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "data" / "sarif-schema-2.1.0.json"

@@ -11,13 +11,13 @@ from typer.testing import CliRunner
 
 from conftest import record, write_jsonl
 from licensegraph.api.choose import choose as api_choose
+from licensegraph.api.ingest import ingest
 from licensegraph.cli import app
+from licensegraph.licenses.choose import COMMON, ParentError, choose
 from licensegraph.licenses.feasibility import feasible_licenses, restrictiveness
 from licensegraph.licenses.kb import load_kb
-from licensegraph.licenses.choose import COMMON, ParentError, choose
 from licensegraph.licenses.modelgo import demanded_options, modelgo_answer, table_cell
 from licensegraph.rules.engine import run_audit
-from licensegraph.api.ingest import ingest
 from licensegraph.store.db import Store
 
 KB = load_kb()

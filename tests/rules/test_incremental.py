@@ -7,10 +7,10 @@ import random
 
 import pytest
 
-from licensegraph.rules.engine import run_audit
+from hubsynth.generator import generate
 from licensegraph.api.ingest import ingest
+from licensegraph.rules.engine import run_audit
 from licensegraph.store.db import Store
-from licensegraph.synth.generator import generate
 
 FINDINGS = ("SELECT view, rule_id, label, severity, model_key, relation, hub_relation, model_license, ancestor_id, "
             "ancestor_license, path, clause, via_noncompliant, possibly_incomplete, message, remedy FROM findings")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from licensegraph.api.results import AuditResult, AuditRow, AuditRunInfo, RelationCount
 from licensegraph.rules import all_rules
@@ -30,7 +31,7 @@ def audit_table(store: Store, view: str = "local", hub_labels: bool = False,
     ).fetchall()
     rules = {r.id: r for r in all_rules()}
 
-    def key(r: tuple) -> tuple:
+    def key(r: tuple[Any, ...]) -> tuple[int, int, str]:
         rule = rules.get(r[0])
         return rule.table_position(r[1]) if rule else (2, 0, r[1])
 

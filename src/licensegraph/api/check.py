@@ -18,7 +18,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from licensegraph.api.choose import choose
 from licensegraph.api.findings import finding_from_row
 from licensegraph.api.results import (
     CardFix,
@@ -31,7 +33,6 @@ from licensegraph.api.results import (
     Finding,
     ShipItem,
 )
-from licensegraph.api.choose import choose
 from licensegraph.licenses.choose import yaml_license_lines
 from licensegraph.licenses.kb import KnowledgeBase, load_kb
 from licensegraph.licenses.naming import normalize_name
@@ -63,7 +64,7 @@ class Card:
     path: Path  # the README.md
     text: str
     yaml_text: str
-    meta: dict
+    meta: dict[str, Any]
     body: str
     key_lines: dict[str, int] = field(default_factory=dict)  # top-level key -> line in the file
     in_memory: bool = False  # given as text, not read from a file
@@ -114,9 +115,9 @@ def parse_card(text: str, p: Path, in_memory: bool = False) -> Card:
             msg = msg.replace(m.group(0), f"in the front matter at line {line}, column {m.group(2)}")
             raise CheckError(msg, p, line) from None
         raise CheckError(msg, p, first) from None
-    key_lines = {}
-    for i, line in enumerate(yaml_text.splitlines()):
-        m = re.match(r"^([A-Za-z_][\w\-]*)\s*:", line)
+    key_lines: dict[str, int] = {}
+    for i, text_line in enumerate(yaml_text.splitlines()):
+        m = re.match(r"^([A-Za-z_][\w\-]*)\s*:", text_line)
         if m and m.group(1) not in key_lines:
             key_lines[m.group(1)] = i + first
     return Card(path=p, text=text, yaml_text=yaml_text, meta=meta, body=body, key_lines=key_lines,
@@ -128,7 +129,7 @@ def is_model_card(card: Card) -> bool:
     return any(k in card.meta for k in CARD_KEYS)
 
 
-def _as_list(value) -> list:
+def _as_list(value: Any) -> list[Any]:
     if value is None:
         return []
     return list(value) if isinstance(value, list) else [value]
@@ -156,14 +157,14 @@ def card_license(kb: KnowledgeBase, card: Card) -> tuple[str, str | None]:
                 f"no such license{more} (set license_name to a known id)",
                 card.path, card.line_of("license_name") or line)
         bad = next((r for r in raws if resolve_license(kb, [r], name, link)[0] == "other-unresolved"), declared)
-        hint = kb.suggest(bad)
+        hint = kb.suggest(bad or "")
         more = f"; closest known ids: {', '.join(hint)}" if hint else ""
         raise CheckError(f"unknown license id {bad!r}{more}", card.path, line)
     return lid, declared
 
 
 def card_parents(card: Card) -> list[str]:
-    out = []
+    out: list[str] = []
     for raw in _as_list(card.meta.get("base_model")):
         pid = normalize_model_id(raw)
         if pid is None:
@@ -220,13 +221,15 @@ def parse_parent_licenses(kb: KnowledgeBase, values: list[str] | None) -> dict[s
 # --------------------------------------------------------------------------- the temporary store
 
 
-def _fetch_online(pids: list[str], have: set[str], hub_api=None, max_models: int = 64) -> tuple[list[dict], dict[str, str]]:
+def _fetch_online(pids: list[str], have: set[str], hub_api: Any = None,
+                  max_models: int = 64) -> tuple[list[dict[str, Any]], dict[str, str]]:
     """Hub records for `pids` and their ancestors (breadth-first); {id: error} for failures."""
     if hub_api is None:
         from huggingface_hub import HfApi
 
         hub_api = HfApi()
-    records, errors = [], {}
+    records: list[dict[str, Any]] = []
+    errors: dict[str, str] = {}
     queue = list(pids)
     seen = set(have)
     while queue and len(records) < max_models:
@@ -267,14 +270,14 @@ class Lineage:
 
     copied: list[str] = field(default_factory=list)  # model keys copied from the user's store
     supplied: dict[str, str] = field(default_factory=dict)  # key -> license from --parent-license
-    online: list[dict] = field(default_factory=list)  # records fetched from the Hub
+    online: list[dict[str, Any]] = field(default_factory=list)  # records fetched from the Hub
     sources: dict[str, str] = field(default_factory=dict)  # parent key -> store / parent-license / online
     online_errors: dict[str, str] = field(default_factory=dict)
     display: dict[str, str] = field(default_factory=dict)  # key -> the id as the card writes it
 
 
 def gather_lineage(kb: KnowledgeBase, parents: list[str], store: Store | None, supplied: dict[str, str],
-                   online: bool, hub_api=None) -> Lineage:
+                   online: bool, hub_api: Any = None) -> Lineage:
     out = Lineage()
     missing = []
     for pid in parents:
@@ -282,7 +285,7 @@ def gather_lineage(kb: KnowledgeBase, parents: list[str], store: Store | None, s
         out.display[key] = pid
         in_store = store is not None and store.scalar(
             "SELECT count(*) FROM models WHERE model_key = ? AND has_record", [key]) > 0
-        if in_store:
+        if in_store and store is not None:
             out.sources[key] = "store" if key not in supplied else "parent-license (overrides the store)"
             out.copied.append(key)
             for anc in store_ancestors(store, key):
@@ -330,7 +333,7 @@ def build_temp_store(kb: KnowledgeBase, card: Card, model_id: str, store: Store 
         tmp.con.register("_copy", rows)
         tmp.con.execute("INSERT INTO models BY NAME SELECT * FROM _copy")
         tmp.con.unregister("_copy")
-    records = []
+    records: list[dict[str, Any]] = []
     present = set(lin.copied) | {r["id"].lower() for r in lin.online}
     for key, lid in lin.supplied.items():
         fields = yaml_license_lines(kb, lid)
@@ -380,7 +383,7 @@ def _relation(tmp: Store, key: str) -> str | None:
     return "merge" if "merge" in rels else rels[0]
 
 
-def _parents_info(tmp: Store, key: str, lin: Lineage) -> list[dict]:
+def _parents_info(tmp: Store, key: str, lin: Lineage) -> list[dict[str, Any]]:
     rows = tmp.con.execute(
         """
         SELECT e.parent_id, coalesce(l.license, 'absent'), e.relation, e.relation_source
@@ -391,12 +394,12 @@ def _parents_info(tmp: Store, key: str, lin: Lineage) -> list[dict]:
              "source": lin.sources.get(pid.lower(), "store")} for pid, lic, rel, src in rows]
 
 
-def _ship(kb: KnowledgeBase, choice: Choice, suggested: str | None, body: str) -> list[dict]:
+def _ship(kb: KnowledgeBase, choice: Choice, suggested: str | None, body: str) -> list[dict[str, Any]]:
     """Files and notices to ship, from the duties no license choice meets."""
     out = []
     seen = set()
 
-    def add(kind, what, upstream, source, **extra):
+    def add(kind: str, what: str, upstream: str | None, source: str | None, **extra: Any) -> None:
         key = (kind, what)
         if key not in seen:
             seen.add(key)
@@ -440,9 +443,9 @@ def _ship(kb: KnowledgeBase, choice: Choice, suggested: str | None, body: str) -
     return out
 
 
-def _fix(kb: KnowledgeBase, card: Card, model_id: str, own: str, relation: str | None, choice: Choice | None) -> dict:
+def _fix(kb: KnowledgeBase, card: Card, model_id: str, own: str, relation: str | None, choice: Choice | None) -> dict[str, Any]:
     name = model_id.split("/")[-1]
-    fix: dict = {"license_ok": None, "suggested_license": None, "none_feasible": False, "reason": None,
+    fix: dict[str, Any] = {"license_ok": None, "suggested_license": None, "none_feasible": False, "reason": None,
                  "alternatives": [], "yaml": {}, "yaml_text": "", "name_prefix": None, "name_ok": None,
                  "name_required_by": [], "suggested_name": None, "violations_regardless": []}
     if choice is None:
@@ -479,7 +482,7 @@ def check_card(
     parent_licenses: dict[str, str] | None = None,
     name: str | None = None,
     online: bool = False,
-    hub_api=None,
+    hub_api: Any = None,
     is_text: bool = False,
 ) -> CheckResult:
     """Check one model card (a README.md or a directory holding one); CheckError on bad input.

@@ -56,7 +56,7 @@ def findings_page(
         where.append("lower(ancestor_id) = ?")
         params.append(ancestor_id.strip().lower())
     clause = f"WHERE {' AND '.join(where)}" if where else ""
-    total = int(store.con.execute(f"SELECT count(*) FROM findings {clause}", params).fetchone()[0])
+    total = int(store.scalar(f"SELECT count(*) FROM findings {clause}", params))
     rows = store.con.execute(
         f"SELECT {', '.join(FINDING_COLUMNS)} FROM findings {clause} "
         "ORDER BY model_key, view, rule_id, label, ancestor_id LIMIT ? OFFSET ?",

@@ -9,9 +9,8 @@ from typing import Any
 from licensegraph.api.results import FileReport, IngestReport
 from licensegraph.licenses.normalize import normalize_licenses
 from licensegraph.lineage.build import build_lineage
-from licensegraph.sources.ingest import FileSummary, IngestError, ProgressCallback
+from licensegraph.sources.ingest import FileSummary, IngestError, ProgressCallback, read_records
 from licensegraph.sources.ingest import ingest as read_files
-from licensegraph.sources.ingest import read_records
 from licensegraph.store.db import Store
 from licensegraph.store.killpoints import kill_point
 

@@ -9,11 +9,26 @@ from licensegraph.store.db import Store
 from licensegraph.vocab import RELATIONS
 
 
-def _shares(rows: list[tuple[str | None, int]], order=RELATIONS) -> list[dict]:
+def _shares(rows: list[tuple[str | None, int]], order: tuple[str, ...] = RELATIONS) -> list[dict[str, Any]]:
     total = sum(n for _, n in rows) or 1
     counts = dict(rows)
     keys = [k for k in order if k in counts] + sorted((k for k in counts if k not in order), key=str)
     return [{"relation": k, "edges": counts[k], "share": round(100 * counts[k] / total, 2)} for k in keys]
+
+
+class _Rows:
+    """A query's rows, typed for the code below (fetchone on an aggregate always has a row)."""
+
+    def __init__(self, cur: Any) -> None:
+        self.cur = cur
+
+    def fetchone(self) -> tuple[Any, ...]:
+        row = self.cur.fetchone()
+        assert row is not None
+        return tuple(row)
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        return [tuple(r) for r in self.cur.fetchall()]
 
 
 def stats(store: Store, top: int = 15) -> StatsResult:
@@ -22,7 +37,8 @@ def stats(store: Store, top: int = 15) -> StatsResult:
 
 
 def collect_stats(store: Store, top: int = 15) -> dict[str, Any]:
-    q = store.con.execute
+    def q(sql: str) -> _Rows:
+        return _Rows(store.con.execute(sql))
     models = q(
         """
         SELECT count(*), count(*) FILTER (WHERE deleted), count(*) FILTER (WHERE has_record),

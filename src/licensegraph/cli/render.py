@@ -73,8 +73,8 @@ def render_stats(console: Console, data: StatsResult) -> None:
         *((f"  {r.hub} -> {r.corrected}", f"{r.edges:,}") for r in e.relabelled[:8]),
     ])
     lic = Grid("top licenses", ("license", "models"))
-    for row in data.licenses.top:
-        lic.add_row(row.license, f"{row.models:,}")
+    for top in data.licenses.top:
+        lic.add_row(top.license, f"{top.models:,}")
     print_grid(console, lic)
     if data.licenses.unresolved_other_names:
         _kv(console, "unresolved `other` license names",

@@ -25,7 +25,7 @@ from licensegraph.licenses.kb import Duty, KnowledgeBase, License, load_kb
 from licensegraph.licenses.naming import normalize_name
 from licensegraph.lineage.ancestry import ancestors as store_ancestors
 from licensegraph.store.db import Store
-from licensegraph.vocab import MERGE, NOT_A_LICENSE, NOT_LEGAL_ADVICE, RELATIONS, SPECIAL_IDS
+from licensegraph.vocab import NOT_A_LICENSE, NOT_LEGAL_ADVICE, RELATIONS, SPECIAL_IDS
 
 DISCLAIMER = NOT_LEGAL_ADVICE
 

@@ -19,7 +19,6 @@ from licensegraph.store.db import Store
 from licensegraph.vocab import RELATIONS, UNDECIDABLE, UNLABELLED
 
 
-
 @dataclass
 class LicenseTable:
     """Knowledge-base facts as arrays indexed by license code."""
@@ -29,7 +28,7 @@ class LicenseTable:
     code: dict[str, int]
 
     @classmethod
-    def build(cls, kb: KnowledgeBase) -> "LicenseTable":
+    def build(cls, kb: KnowledgeBase) -> LicenseTable:
         ids = [i for i in kb.licenses if i not in UNDECIDABLE] + list(UNDECIDABLE)
         licenses = [kb.effective(i) if i in kb else None for i in ids]
         return cls(ids=ids, licenses=licenses, code={i: n for n, i in enumerate(ids)})

@@ -391,7 +391,7 @@ _COUNT_COLUMNS = ["qualifying", "noncompliant", "excluded_none", "excluded_unkno
 def _read_counts(con, layout) -> np.ndarray:
     counts = np.zeros((len(layout), N_COMBOS, N_CODES), dtype=np.int64)
     index = {(v, r, label): i for i, (v, r, label) in enumerate(layout)}
-    for view, rule_id, label, rel, hub, nonc, comp, *excl, total in con.execute(
+    for view, rule_id, label, rel, hub, nonc, comp, *excl, _total in con.execute(
         """
         SELECT view, rule_id, label, relation, hub_relation, noncompliant, qualifying - noncompliant,
                excluded_none, excluded_unknown, excluded_unresolved, excluded_absent, population

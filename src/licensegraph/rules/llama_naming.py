@@ -12,8 +12,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from licensegraph.rules.base import RowResult, Rule, derivative_row, upstream_matrix
 from licensegraph.licenses.naming import prefix_pattern, suggest_name
+from licensegraph.rules.base import RowResult, Rule, derivative_row, upstream_matrix
 from licensegraph.rules.context import AuditContext
 
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from licensegraph.synth import generator as G
-from licensegraph.synth.measure import SAMPLE_FILE, LINEAGE_FILE, shared_data_dir
+from hubsynth import generator as G
+from hubsynth.measure import LINEAGE_FILE, SAMPLE_FILE, shared_data_dir
 
 REQUIRED = ("id", "author", "sha", "created_at", "last_modified", "private", "gated", "disabled", "downloads",
             "likes", "library_name", "tags", "pipeline_tag", "card_data")
@@ -180,3 +180,18 @@ def test_summary_and_cli_entry(tmp_path: Path) -> None:
     assert d["n_models"] == 500 and sum(d["by_relation"].values()) == 500
     assert sum(d["by_license"].values()) == 500 and Path(d["path"]).exists()
     json.dumps(d)
+
+
+def test_bench_synth_script(tmp_path: Path, capsys) -> None:
+    """The documented command, `python bench/synth.py --models N --seed S --out FILE`."""
+    import synth as script  # bench/synth.py
+
+    out = tmp_path / "s.jsonl.gz"
+    assert script.main(["--models", "300", "--seed", "4", "--out", str(out), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["n_models"] == 300 and out.exists()
+    again = tmp_path / "again.jsonl.gz"
+    script.main(["--models", "300", "--seed", "4", "--out", str(again)])
+    assert "wrote 300 models" in capsys.readouterr().out
+    assert _lines(out) == _lines(again)  # the same seed gives the same file
+    assert script.main(["--models", "3", "--out", str(tmp_path / "x.txt")]) == 2

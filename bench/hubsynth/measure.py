@@ -21,7 +21,7 @@ from pathlib import Path
 
 import yaml
 
-from licensegraph.synth.catalog import CUSTOM_LICENSE_NAME, KNOWN_OTHER_NAMES, NAMED_ROOTS, QUANT_FORMATS, RELATIONS
+from hubsynth.catalog import CUSTOM_LICENSE_NAME, KNOWN_OTHER_NAMES, NAMED_ROOTS, QUANT_FORMATS, RELATIONS
 
 LINEAGE_FILE = "hub-lineage-2025.csv.gz"
 SAMPLE_FILE = "hub-sample-2025.jsonl.gz"
@@ -40,8 +40,8 @@ def shared_data_dir() -> Path:
     env = os.environ.get("LICENSEGRAPH_SHARED_DATA")
     if env:
         return Path(env)
-    # src/licensegraph/synth/measure.py -> repo root is parents[3]
-    return Path(__file__).resolve().parents[3].parent / "shared" / "data"
+    # bench/hubsynth/measure.py -> the repository root is parents[2]
+    return Path(__file__).resolve().parents[2].parent / "shared" / "data"
 
 
 def _open_text(path: Path):
@@ -209,7 +209,7 @@ def lineage_stats(rows: list[Row], deleted: set[str] | None = None, top_parents:
     # the relation of each parent, by the child's relation. Parents outside the rows count as
     # roots, or as quantized when their name shows a quantized format.
     mat: dict[str, Counter] = defaultdict(Counter)
-    for m, t, ps in rows:
+    for _m, t, ps in rows:
         for p in ps:
             if p in rel_of:
                 pt = rel_of[p]

@@ -40,15 +40,14 @@ import zlib
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from licensegraph.synth import catalog as C
-from licensegraph.synth.catalog import (
+from hubsynth import catalog as C
+from hubsynth.catalog import (
     REL_ADAPTER,
     REL_FINETUNE,
     REL_MERGE,
@@ -101,7 +100,7 @@ class SynthSummary:
 # ----------------------------------------------------------------------------- calibration
 @functools.lru_cache(maxsize=1)
 def _packaged_text() -> str:
-    return resources.files("licensegraph.synth").joinpath(CALIBRATION_FILE).read_text(encoding="utf-8")
+    return (Path(__file__).resolve().parent / CALIBRATION_FILE).read_text(encoding="utf-8")
 
 
 def load_calibration(path: Path | None = None) -> dict:
@@ -1294,5 +1293,5 @@ def _summary(g: Graph, p: Params, out: Path, seed: int, card_yaml: bool, written
 
 
 def synth_command(models: int, seed: int, out: Path, card_yaml: bool = False) -> dict:
-    """CLI entry (`licensegraph synth`): generate, return the summary as a JSON-ready dict."""
+    """Command entry (`python bench/synth.py`): generate, return the summary as a JSON-ready dict."""
     return generate(models, seed, Path(out), card_yaml=card_yaml).to_dict()
