@@ -89,7 +89,7 @@ def load_baseline(path: Path | str) -> Baseline:
     try:
         data = tomllib.loads(p.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise BaselineError(f"{p}: no such baseline file (write one with `licensegraph audit --baseline-write {p}`)")
+        raise BaselineError(f"{p}: no such baseline file (write one with `licensegraph audit --baseline-write {p}`)") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise BaselineError(f"{p}: cannot read the baseline: {exc}") from None
     except tomllib.TOMLDecodeError as exc:

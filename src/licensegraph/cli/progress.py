@@ -46,7 +46,7 @@ def phase_progress(quiet: bool = False, verbose: bool = False) -> Iterator[Progr
 
     def progress(label: str, done: int, total: int) -> None:
         if label not in tasks:
-            for other, (owner, task) in tasks.items():  # a new step ends the previous ones
+            for owner, task in tasks.values():  # a new step ends the previous ones
                 owner.update(task, visible=False)
             owner = bars if total > 0 else spinners
             tasks[label] = (owner, owner.add_task(label, total=total or None))

@@ -5,10 +5,16 @@ from __future__ import annotations
 from rich.console import Console
 from rich.text import Text
 
-from licensegraph.cli.layout import Grid, hanging, print_grid
-
 from licensegraph.api.results import AuditResult, Explanation, IngestReport, Reject, StatsResult
-from licensegraph.formats.table import AUDIT_HEADERS, RELATION_ABBREVIATIONS, EXCLUDED_INTRO, audit_cells, audit_title, excluded_line
+from licensegraph.cli.layout import Grid, hanging, print_grid
+from licensegraph.formats.table import (
+    AUDIT_HEADERS,
+    EXCLUDED_INTRO,
+    RELATION_ABBREVIATIONS,
+    audit_cells,
+    audit_title,
+    excluded_line,
+)
 
 
 def _kv(console: Console, title: str, rows: list[tuple[str, str]]) -> None:
