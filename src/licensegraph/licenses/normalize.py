@@ -17,8 +17,6 @@ from licensegraph.store.db import Store
 from licensegraph.store.schema import MODEL_LICENSES_DDL
 from licensegraph.vocab import NONE, UNDECIDABLE, UNKNOWN, UNRESOLVED
 
-
-
 # Resolution of a card whose license_name / license_link name a model license beside a
 # `license:` id for another kind of work (deepseek-ai/Janus-Pro-7B: `license: mit` for the
 # code, `license_name: deepseek` for the weights). The model carries the named license.
