@@ -69,7 +69,7 @@ def render_stats(console: Console, data: StatsResult) -> None:
     grid = Grid(f"edges by relation ({e.total:,} edges)", ("relation", "corrected", "share", "Hub label", "Hub share"))
     for row in e.by_relation:
         h = hub.get(row.relation)
-        grid.add_row(row.relation, f"{row.edges:,}", f"{row.share:.1f}%", f"{h.edges if h else 0:,}",
+        grid.add_row(row.relation or "", f"{row.edges:,}", f"{row.share:.1f}%", f"{h.edges if h else 0:,}",
                      f"{h.share if h else 0.0:.1f}%")
     grid.add_row("(no Hub label)", "", "", f"{e.hub_unlabelled:,}", "")
     print_grid(console, grid)

@@ -130,7 +130,7 @@ def to_sarif(results: Sequence[CheckResult | CheckFailure], baseline: Baseline |
             if f.rule_id in index:
                 item["ruleIndex"] = index[f.rule_id]
             entry = baseline.accepting(f) if baseline is not None else None
-            if entry is not None:
+            if entry is not None and baseline is not None:
                 item["suppressions"] = [{"kind": "external", "status": "accepted",
                                          "justification": entry.justification,
                                          "location": {"physicalLocation": {"artifactLocation": {
