@@ -5,7 +5,7 @@ lineage, the relations, the licenses and the findings."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from xml.etree import ElementTree
 
 import pytest
@@ -20,7 +20,7 @@ from licensegraph.formats.cyclonedx import serialize, to_bom
 GGUF = "mradermacher/DeepSeek-R1-Pruned-Coder-411B-GGUF"
 FINETUNE = "huihui-ai/DeepSeek-R1-Pruned-Coder-411B"
 BASE = "deepseek-ai/DeepSeek-R1"
-WHEN = datetime(2026, 1, 1, tzinfo=timezone.utc)
+WHEN = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")

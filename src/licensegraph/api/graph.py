@@ -23,14 +23,14 @@ from typing import Any
 from licensegraph.api import audit as audit_mod
 from licensegraph.api import check as check_mod
 from licensegraph.api import exports as exports_mod
+from licensegraph.api.baseline import GateResult
 from licensegraph.api.choose import choose as choose_verb
 from licensegraph.api.choose import why as why_verb
 from licensegraph.api.explain import explain as explain_verb
+from licensegraph.api.export_results import AuditFindings, ModelLineage, ReportData
 from licensegraph.api.findings import findings_page
 from licensegraph.api.ingest import ingest as ingest_verb
-from licensegraph.api.baseline import GateResult
 from licensegraph.api.ingest import rebuild_derived
-from licensegraph.api.export_results import AuditFindings, ModelLineage, ReportData
 from licensegraph.api.results import (
     AuditResult,
     AuditRunInfo,

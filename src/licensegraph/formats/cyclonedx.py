@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections import defaultdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from cyclonedx.model import ExternalReference, ExternalReferenceType, Property, XsUri
 from cyclonedx.model.bom import Bom, BomMetaData
@@ -178,7 +178,7 @@ def to_bom(lineage: ModelLineage, timestamp: datetime | None = None) -> Bom:
         serial_number=uuid.uuid5(uuid.NAMESPACE_URL, f"{NS}:{lineage.model.model_id}:{digest}"),
         metadata=BomMetaData(
             component=subject,
-            timestamp=timestamp or datetime.now(timezone.utc),
+            timestamp=timestamp or datetime.now(UTC),
             tools=ToolRepository(components=[Component(
                 type=ComponentType.APPLICATION, name="licensegraph", version=__version__,
                 bom_ref=f"{NS}@{__version__}")]),

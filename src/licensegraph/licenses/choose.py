@@ -271,7 +271,6 @@ def _obligations(kb: KnowledgeBase, feas: Feasibility, relation: str) -> list[di
             "upstream": uid, "duty": duty.kind, "text": duty.text or None, "tag": duty.tag or None,
             "summary": duty.summary, "source": _source(duty), "clause": duty.source.clause,
             "warning_only": duty.kind == "name-prefix" and relation == "quantization",
-            "clause": duty.source.clause,
         })
     order = {k: i for i, k in enumerate(ACTION_DUTIES)}
     return sorted(out, key=lambda o: (order[o["duty"]], o["upstream"]))

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import inspect
 import sys
-
 from dataclasses import dataclass, field
 
 import numpy as np

@@ -20,12 +20,12 @@ from licensegraph.licenses.kb import KnowledgeBase
 from licensegraph.rules import all_rules, get_rule
 from licensegraph.rules.base import RowResult, Rule
 from licensegraph.rules.context import AuditContext, any_and, bits_of
-from licensegraph.vocab import RELATIONS, UNDECIDABLE, UNLABELLED, VIEWS
 from licensegraph.store.db import Store
 from licensegraph.store.findings_view import refresh_findings_view
 from licensegraph.store.killpoints import kill_point
 from licensegraph.store.schema import FINDING_ROWS_DDL
 from licensegraph.timing import PhaseTimer
+from licensegraph.vocab import RELATIONS, UNDECIDABLE, UNLABELLED, VIEWS
 
 
 @dataclass
