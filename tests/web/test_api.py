@@ -9,12 +9,11 @@ from html.parser import HTMLParser
 from urllib.parse import quote
 
 import pytest
+from dashboard_facts import FOCUS, FOCUS_CHILDREN, FOCUS_PARENT, FOCUS_ROOT
 from fastapi.testclient import TestClient
 
 from licensegraph.api import LicenseGraph
 from licensegraph.web import create_app
-
-from dashboard_facts import FOCUS, FOCUS_CHILDREN, FOCUS_PARENT, FOCUS_ROOT
 
 CSP_SCRIPT = "script-src 'self'"
 

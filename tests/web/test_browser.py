@@ -10,7 +10,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from dashboard_facts import ARTIFACTS, FOCUS, FOCUS_CHILDREN, FOCUS_PARENT, Server
 
 CHROMIUM = Path(os.environ.get("LICENSEGRAPH_CHROMIUM", "/usr/bin/chromium"))

@@ -8,16 +8,14 @@ import json
 import os
 import shutil
 from html.parser import HTMLParser
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from dashboard_facts import ARTIFACTS, FOCUS_PARENT, Server
 from fastapi.testclient import TestClient
 
 from licensegraph.api import LicenseGraph
 from licensegraph.web import create_app
-
-from dashboard_facts import ARTIFACTS, FOCUS_PARENT, Server
 
 SCRIPT = "<script>window.__pwned='script'</script>"
 HANDLER = "<img src=x onerror=\"window.__pwned='img'\">"
