@@ -9,6 +9,7 @@ from typing import Any
 from licensegraph.api.results import FileReport, IngestReport
 from licensegraph.licenses.normalize import normalize_licenses
 from licensegraph.lineage.build import build_lineage
+from licensegraph.lineage.discovery.build import build_inferred_edges
 from licensegraph.sources.ingest import FileSummary, IngestError, ProgressCallback, read_records
 from licensegraph.sources.ingest import ingest as read_files
 from licensegraph.store.db import Store
@@ -27,13 +28,18 @@ def rebuild_derived(store: Store, progress: ProgressCallback | None = None) -> N
     build_lineage(store)
     kill_point("lineage-built")
     if progress:
+        progress("finding undeclared parents (names, card text, config files)", 0, 0)
+    build_inferred_edges(store)
+    kill_point("inferred-edges-built")
+    if progress:
         progress("resolving licenses", 0, 0)
     normalize_licenses(store)  # marks derived state fresh in its transaction
     kill_point("licenses-normalized")
 
 
 def ingest(store: Store, paths: Iterable[Path | str], progress: ProgressCallback | None = None) -> IngestReport:
-    """Read model records and lineage CSVs into `store`, then rebuild lineage and licenses.
+    """Read model records and lineage CSVs into `store`, then rebuild lineage (declared edges,
+    then the inferred ones apart) and licenses.
 
     Bad records go to `rejects` (counted per file); IngestError before touching the store
     when a path is missing or of an unsupported kind."""

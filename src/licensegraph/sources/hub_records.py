@@ -21,7 +21,10 @@ from licensegraph.sources.files import MAX_RECORD_BYTES, LineReader, ProgressFn
 # type is reported instead of silently becoming NULL.
 RECORD_FIELDS = ("id", "modelId", "author", "sha", "created_at", "createdAt", "last_modified", "lastModified",
                  "private", "gated", "disabled", "downloads", "likes", "library_name", "pipeline_tag", "tags",
-                 "card_data", "cardData")
+                 "card_data", "cardData", "card_text", "cardText", "configs")
+# Hidden-lineage evidence beside the card: the README as a whole (`card_text`) and config
+# files by name (`configs`: {"adapter_config.json": {...}, "config.json": {...}}).
+CONFIG_FILES = ("adapter_config.json", "config.json")
 _RECORD_STRUCT = json.dumps({name: "JSON" for name in RECORD_FIELDS})
 
 
@@ -43,13 +46,32 @@ def _typed_fields() -> tuple[list[str], list[str]]:
         ("library_name", fields.text_field, "raw.library_name"),
         ("pipeline_tag", fields.text_field, "raw.pipeline_tag"),
         ("tags", fields.text_list_field, "raw.tags"),
+        ("card_text", fields.text_field, either("card_text", "cardText")),
     ]
     columns, warnings = [], []
     for name, rule, expr in specs:
         value, warning = rule(name, expr)
         columns.append(f"{value} AS {name}")
         warnings.append(warning)
+    value, config_warnings = _configs_field("raw.configs")
+    columns.append(f"{value} AS configs")
+    warnings.extend(config_warnings)
     return columns, warnings
+
+
+def _configs_field(expr: str) -> tuple[str, list[str]]:
+    """configs: a mapping of file name to JSON object. Another shape is not stored; a known
+    config file that is not an object is named (discovery ignores it)."""
+    value = f"CASE WHEN json_type({expr}) = 'OBJECT' THEN {expr} END"
+    warnings = [f"CASE WHEN {fields._given_sql(expr)} AND json_type({expr}) <> 'OBJECT' THEN "
+                f"'configs: expected a mapping of file name to JSON object, got ' || {fields.describe_sql(expr)}"
+                f" || '; not stored' END"]
+    for name in CONFIG_FILES:
+        entry = f"json_extract({expr}, '$.\"{name}\"')"
+        warnings.append(f"CASE WHEN json_type({expr}) = 'OBJECT' AND {fields._given_sql(entry)} "
+                        f"AND json_type({entry}) <> 'OBJECT' THEN 'configs.{name}: expected a JSON object, got ' "
+                        f"|| {fields.describe_sql(entry)} || '; not used' END")
+    return value, warnings
 
 
 _CARD_FIELD_RULES = (
@@ -396,6 +418,8 @@ class HubRecordStager:
                    NULL AS tag_licenses,
                    NULL AS tag_parents,
                    t.record_hash,
+                   t.card_text,
+                   t.configs,
                    -- fields not kept as given (their stored values survive a replacement)
                    list_concat(list_transform(t.warnings, lambda w: split_part(w, ':', 1)),
                                list_transform(f.warnings, lambda w: split_part(w, ':', 1)),

@@ -22,7 +22,7 @@ from licensegraph.timing import PhaseTimer
 HUB_COLUMNS = (
     "id, author, sha, created_at, last_modified, private, gated, disabled, downloads, likes, "
     "library_name, pipeline_tag, tags, card_license, license_name, license_link, card_parents, "
-    "base_model_relation, datasets, model_name, card_error, tag_licenses, tag_parents, record_hash"
+    "base_model_relation, datasets, model_name, card_error, tag_licenses, tag_parents, record_hash, card_text, configs"
 ).split(", ")
 LINEAGE_COLUMNS = ["lineage_week", "lineage_event", "lineage_type", "lineage_parents", "lineage_source"]
 
@@ -41,6 +41,8 @@ KEPT_WHEN_WARNED: dict[str, list[str]] = {
     "base_model_relation": ["card_data.base_model_relation", _CARD],
     "datasets": ["card_data.datasets", _CARD],
     "model_name": ["card_data.model_name", _CARD],
+    "card_text": ["card_text"],
+    "configs": ["configs"],
 }
 
 _STAGE_DDL = [
@@ -57,7 +59,7 @@ _STAGE_DDL = [
         license_link VARCHAR, card_parents VARCHAR[], base_model_relation VARCHAR,
         datasets VARCHAR[], model_name VARCHAR, card_error VARCHAR, tag_licenses VARCHAR[],
         tag_parents STRUCT(relation VARCHAR, parent VARCHAR)[], record_hash UBIGINT,
-        warned VARCHAR[])""",
+        warned VARCHAR[], card_text VARCHAR, configs JSON)""",
     """CREATE OR REPLACE TEMP TABLE stage_lineage (
         rownum BIGINT, model_key VARCHAR, id VARCHAR, week VARCHAR, event VARCHAR,
         type VARCHAR, parents VARCHAR[])""",

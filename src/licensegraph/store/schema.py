@@ -7,7 +7,7 @@ upgraded in place and a failed upgrade leaves it as it was.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 FINDING_ROWS_DDL = """
     CREATE TABLE IF NOT EXISTS finding_rows (
@@ -26,7 +26,9 @@ FINDING_ROWS_DDL = """
         duty VARCHAR,
         via_noncompliant BOOLEAN,
         possibly_incomplete BOOLEAN,
-        detail VARCHAR
+        detail VARCHAR,
+        -- views with inferred edges: the evidence of the inferred edges the finding rests on
+        inferred_evidence VARCHAR
     )
     """
 
@@ -62,6 +64,27 @@ MODEL_LICENSES_DDL = """
         license_link VARCHAR,
         -- every declared entry, normalized (a card may list several licenses)
         licenses VARCHAR[]
+    )
+    """
+
+# Parents a model does not declare, found by lineage.discovery in its name, card text or
+# config files: kept apart from `edges` so the declared views never see them. `used`
+# marks the parent set a `--with-inferred` audit adds (one source per child); the others
+# stay as evidence.
+INFERRED_EDGES_DDL = """
+    CREATE TABLE IF NOT EXISTS inferred_edges (
+        child_key VARCHAR NOT NULL,
+        child_id VARCHAR NOT NULL,
+        parent_key VARCHAR NOT NULL,
+        parent_id VARCHAR NOT NULL,
+        relation VARCHAR NOT NULL,
+        source VARCHAR NOT NULL,
+        pattern VARCHAR NOT NULL,
+        matched VARCHAR,
+        line INTEGER,
+        confidence DOUBLE NOT NULL,
+        dangling BOOLEAN NOT NULL,
+        used BOOLEAN NOT NULL
     )
     """
 
@@ -176,4 +199,13 @@ _V2 = [
     "INSERT OR REPLACE INTO meta SELECT 'derived_state', 'stale' WHERE EXISTS (SELECT 1 FROM models)",
 ]
 
-MIGRATIONS: dict[int, list[str]] = {1: _V1, 2: _V2}
+# Hidden lineage (issue 15): card text and config files beside card_data, inferred
+# edges, and the evidence of findings reached through them.
+_V3 = [
+    "ALTER TABLE models ADD COLUMN IF NOT EXISTS card_text VARCHAR",
+    "ALTER TABLE models ADD COLUMN IF NOT EXISTS configs JSON",
+    INFERRED_EDGES_DDL,
+    "ALTER TABLE finding_rows ADD COLUMN IF NOT EXISTS inferred_evidence VARCHAR",
+]
+
+MIGRATIONS: dict[int, list[str]] = {1: _V1, 2: _V2, 3: _V3}

@@ -92,7 +92,7 @@ def infer_parents_sql(con: duckdb.DuckDBPyConnection, children: str, known: str,
     decided (so a benchmark that masks a child's own edge cannot see it here).
     Output columns: child_key, child_id, parent_key, parent_id, relation ('quantization'
     or 'conversion'), stem, stripped (the suffix removed), matched ('full', 'name' or
-    'alias'), decided_by, candidates, confidence. Children with several candidates and no
+    'alias'), decided_by, candidates, confidence, pattern (the evidence in words). Children with several candidates and no
     decision go to `{out}_refused` (child_key, child_id, stem, candidates, candidate_ids)."""
     name = normalize_name_sql("split_part(id, '/', -1)")
     mirrors = "[" + ", ".join(f"'{o}'" for o in MIRROR_OWNERS) + "]"
@@ -228,7 +228,11 @@ def infer_parents_sql(con: duckdb.DuckDBPyConnection, children: str, known: str,
         SELECT child_key, child_id, parent_key, parent_id,
                CASE WHEN regexp_matches(stripped, '[-.](?:{QUANT_TOKENS})(?:[-.]|$)') OR stripped = ''
                     THEN 'quantization' ELSE 'conversion' END AS relation,
-               stem, stripped, matched, decided_by, n AS candidates, ({conf})::DOUBLE AS confidence
+               stem, stripped, matched, decided_by, n AS candidates, ({conf})::DOUBLE AS confidence,
+               'suffix ' || CASE WHEN stripped = '' THEN '(none: mirror account)' ELSE stripped END || ' stripped; '
+               || CASE WHEN matched = 'full' THEN 'owner and name spelled out in the name' ELSE 'known model named' END
+               || ' ' || chr(39) || stem || chr(39)
+               || CASE WHEN n > 1 THEN '; ' || decided_by || ' among ' || n || ' candidates' ELSE '' END AS pattern
         FROM _nm_decided WHERE decided_by IS NOT NULL
         """
     )
@@ -243,15 +247,6 @@ def infer_parents_sql(con: duckdb.DuckDBPyConnection, children: str, known: str,
     for table in ("_nm_stems", "_nm_known", "_nm_cands", "_nm_best", "_nm_ranked", "_nm_second", "_nm_decided",
                   "_nm_declared_children"):
         con.execute(f"DROP TABLE {table}")
-
-
-def describe(stripped: str, stem: str, matched: str, decided_by: str, candidates: int) -> tuple[str, str]:
-    """(pattern, matched text) of a name inference, in words."""
-    how = "owner and name spelled out in the name" if matched == "full" else "known model named"
-    pattern = f"suffix {stripped or '(none: mirror account)'} stripped; {how} '{stem}'"
-    if candidates > 1:
-        pattern += f"; {decided_by} among {candidates} candidates"
-    return pattern, stem
 
 
 def infer_names(model_ids: Iterable[str], known: Iterable[tuple[str, str | None, int | None]],
@@ -281,12 +276,10 @@ def infer_names(model_ids: Iterable[str], known: Iterable[tuple[str, str | None,
         )
         infer_parents_sql(con, "_in_children", "_in_known", declared="_d", out="_inferred")
         out = {}
-        for child, parent, relation, stripped, stem, matched, decided_by, n, confidence in con.execute(
-            """SELECT child_id, parent_id, relation, stripped, stem, matched, decided_by, candidates, confidence
-               FROM _inferred ORDER BY child_key"""
+        for child, parent, relation, stem, confidence, pattern in con.execute(
+            "SELECT child_id, parent_id, relation, stem, confidence, pattern FROM _inferred ORDER BY child_key"
         ).fetchall():
-            pattern, text = describe(stripped, stem, matched, decided_by, n)
-            out[child] = ParentEvidence(parent, relation, "name", pattern, text, confidence)
+            out[child] = ParentEvidence(parent, relation, "name", pattern, stem, confidence)
         return out
     finally:
         con.close()
