@@ -57,10 +57,32 @@ SEVERITY_ORDER: Final = {s: i for i, s in enumerate(SEVERITIES)}
 LOCAL: Final = "local"
 EFFECTIVE: Final = "effective"
 VIEWS: Final = (LOCAL, EFFECTIVE)
+# The same views over declared edges plus the inferred ones (hidden lineage, found in
+# names, card text and config files): stored under their own names, never mixed into
+# the declared views or the study table.
+INFERRED_SUFFIX: Final = "+inferred"
+LOCAL_INFERRED: Final = LOCAL + INFERRED_SUFFIX
+EFFECTIVE_INFERRED: Final = EFFECTIVE + INFERRED_SUFFIX
+INFERRED_VIEWS: Final = (LOCAL_INFERRED, EFFECTIVE_INFERRED)
+ALL_VIEWS: Final = VIEWS + INFERRED_VIEWS
 VIEW_DESCRIPTIONS: Final = {
     LOCAL: "edge-local view: each model against its direct parents' declared licenses (as the study counted)",
     EFFECTIVE: "effective view: each model against every ancestor's license, transitively",
+    LOCAL_INFERRED: "edge-local view with inferred parents: declared parents plus the parents found in names, "
+                    "card text and config files of models that declare none",
+    EFFECTIVE_INFERRED: "effective view with inferred parents: every ancestor's license, following declared and "
+                        "inferred edges",
 }
+
+
+def base_view(view: str) -> str:
+    """The declared view a view is computed like (`effective+inferred` -> `effective`)."""
+    return view.removesuffix(INFERRED_SUFFIX)
+
+
+def inferred_view(view: str) -> str:
+    """The with-inferred form of a view (`local` -> `local+inferred`)."""
+    return base_view(view) + INFERRED_SUFFIX
 
 # --------------------------------------------------------------------------- study labels
 

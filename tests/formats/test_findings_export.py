@@ -15,7 +15,7 @@ from licensegraph.formats.findings_export import FINDING_COLUMNS, to_csv, to_jso
 #: The column contract: changing it breaks users' scripts (append only).
 DOCUMENTED = ["model_id", "view", "rule_id", "label", "severity", "relation", "model_license", "ancestor_id",
               "ancestor_license", "path", "duty", "clause", "source", "via_noncompliant", "possibly_incomplete",
-              "message", "remedy"]
+              "message", "remedy", "inferred_evidence"]
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ def test_adapter_config_names_the_base():
         "base_model_name_or_path": "meta-llama/Llama-2-7b-hf", "peft_type": "LORA", "r": 8}})
     assert (ev.parent_id, ev.relation, ev.source) == ("meta-llama/Llama-2-7b-hf", "adapter", "config")
     assert ev.pattern == "adapter_config.json base_model_name_or_path (LORA)"
-    assert ev.matched == '"base_model_name_or_path": "meta-llama/Llama-2-7b-hf"'
+    assert ev.matched == "meta-llama/Llama-2-7b-hf"
     assert ev.confidence >= 0.9
 
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from licensegraph.api.results import AuditResult, AuditRow, AuditRunInfo, RelationCount
+from licensegraph.api.findings import findings_page
+from licensegraph.api.results import AuditResult, AuditRow, AuditRunInfo, InferredAudit, RelationCount
 from licensegraph.rules import all_rules
 from licensegraph.store.db import Store
-from licensegraph.vocab import BREAKDOWN, UNDECIDABLE, VIEW_DESCRIPTIONS
+from licensegraph.vocab import BREAKDOWN, INFERRED_VIEWS, UNDECIDABLE, VIEW_DESCRIPTIONS
+
+INFERRED_FINDINGS_SHOWN = 50  # findings through inferred edges listed with an audit table
 
 
 def audit_table(store: Store, view: str = "local", hub_labels: bool = False,
@@ -56,7 +59,14 @@ def audit_table(store: Store, view: str = "local", hub_labels: bool = False,
             excluded=dict(zip(UNDECIDABLE, (int(ex_none or 0), int(ex_unknown or 0), int(ex_unres or 0),
                                             int(ex_absent or 0)))),
         ))
+    inferred = None
+    if view in INFERRED_VIEWS:
+        by_source = dict(store.con.execute(
+            "SELECT source, count(*) FROM inferred_edges WHERE used GROUP BY 1 ORDER BY 1").fetchall())
+        page = findings_page(store, view=view, inferred_only=True, limit=INFERRED_FINDINGS_SHOWN)
+        inferred = InferredAudit(edges_by_source=by_source, findings_total=page.total, findings=page.findings)
     return AuditResult(
+        inferred=inferred,
         view=view,
         view_description=VIEW_DESCRIPTIONS[view],
         relations="Hub labels" if hub_labels else "corrected relations",

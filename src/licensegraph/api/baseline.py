@@ -26,7 +26,7 @@ from pathlib import Path
 
 from licensegraph.api.results import Finding, Result
 from licensegraph.store.db import Store
-from licensegraph.vocab import SEVERITY_ORDER, VIEWS
+from licensegraph.vocab import ALL_VIEWS, SEVERITY_ORDER
 
 __all__ = ["Baseline", "BaselineEntry", "BaselineError", "GateResult", "RuleGate", "at_or_above", "baseline_toml", "gate",
            "load_baseline"]
@@ -113,8 +113,8 @@ def load_baseline(path: Path | str) -> Baseline:
             if not isinstance(value, str) or not value.strip():
                 raise BaselineError(f"{where}: `{key}` is required and must be a non-empty string")
         view = item.get("view")
-        if view is not None and view not in VIEWS:
-            raise BaselineError(f"{where}: `view` must be one of {', '.join(VIEWS)}, not {view!r}")
+        if view is not None and view not in ALL_VIEWS:
+            raise BaselineError(f"{where}: `view` must be one of {', '.join(ALL_VIEWS)}, not {view!r}")
         expires = item.get("expires")
         if expires is not None and not (isinstance(expires, dt.date) and not isinstance(expires, dt.datetime)):
             raise BaselineError(f"{where}: `expires` must be a date such as 2027-06-30, not {expires!r}")
@@ -194,8 +194,8 @@ def gate(store: Store, view: str, fail_on: str, baseline: Baseline | None = None
     thousands of entries costs one query, not one per entry."""
     import pyarrow as pa
 
-    if view not in VIEWS:
-        raise ValueError(f"view must be one of {', '.join(VIEWS)}, not {view!r}")
+    if view not in ALL_VIEWS:
+        raise ValueError(f"view must be one of {', '.join(ALL_VIEWS)}, not {view!r}")
     severities = at_or_above(fail_on)
     rules = sorted(set(rule_ids)) if rule_ids else None
     where = ["f.view = ?", f"f.severity IN ({', '.join('?' for _ in severities)})"]

@@ -27,15 +27,16 @@ from licensegraph.api.results import RuleCatalogue, RuleClause, RuleInfo
 from licensegraph.licenses.kb import KnowledgeBase, load_kb
 from licensegraph.store.db import Store
 from licensegraph.store.findings_view import FINDING_COLUMNS
-from licensegraph.vocab import ABSENT, MERGE, RELATIONS, SEVERITIES, VIEW_DESCRIPTIONS, VIEWS, VIOLATION
+from licensegraph.vocab import ABSENT, ALL_VIEWS, MERGE, RELATIONS, SEVERITIES, VIEW_DESCRIPTIONS, VIEWS, VIOLATION
 
 #: The label the flow diagram gives the licenses it pools.
 OTHER_LICENSES = "other licenses"
 
 
-def _check_view(view: str) -> None:
-    if view not in VIEWS:
-        raise ValueError(f"unknown view {view!r}: use local or effective")
+def _check_view(view: str, inferred: bool = False) -> None:
+    if view not in (ALL_VIEWS if inferred else VIEWS):
+        raise ValueError(f"unknown view {view!r}: use local or effective"
+                         + (" (or local+inferred, effective+inferred after audit --with-inferred)" if inferred else ""))
 
 
 def _audited(store: Store) -> bool:
@@ -75,8 +76,9 @@ def _finding(row: tuple):
 def audit_findings(store: Store, view: str = "local", rule_ids: list[str] | None = None,
                    severities: list[str] | None = None, kb: KnowledgeBase | None = None) -> AuditFindings:
     """Every finding of one view, ordered by model, rule and label; optionally only some
-    rules or severities. Empty (with `audited` False) when no audit has run."""
-    _check_view(view)
+    rules or severities. Empty (with `audited` False) when no audit has run. The views with
+    inferred edges (`+inferred`) are accepted: their findings carry `inferred_evidence`."""
+    _check_view(view, inferred=True)
     catalogue = rule_catalogue(kb).rules
     known = {r.rule_id for r in catalogue}
     for rule in rule_ids or ():

@@ -8,7 +8,7 @@ from typing import Any
 from licensegraph.api.results import Finding, FindingsPage
 from licensegraph.store.db import Store
 from licensegraph.store.findings_view import FINDING_COLUMNS
-from licensegraph.vocab import SEVERITIES, VIEWS
+from licensegraph.vocab import ALL_VIEWS, SEVERITIES
 
 
 def finding_from_row(row: Mapping[str, Any]) -> Finding:
@@ -20,7 +20,7 @@ def finding_from_row(row: Mapping[str, Any]) -> Finding:
         path=tuple(row.get("path") or ()), duty=row.get("duty"), clause=row.get("clause"),
         source=row.get("source_url"), via_noncompliant=bool(row.get("via_noncompliant")),
         possibly_incomplete=bool(row.get("possibly_incomplete")), message=row.get("message"),
-        remedy=row.get("remedy"),
+        remedy=row.get("remedy"), inferred_evidence=row.get("inferred_evidence"),
     )
 
 
@@ -34,10 +34,11 @@ def findings_page(
     relation: str | None = None,
     offset: int = 0,
     limit: int = 50,
+    inferred_only: bool = False,
 ) -> FindingsPage:
     """Findings matching every given filter, ordered by model, view, rule and label."""
-    if view is not None and view not in VIEWS:
-        raise ValueError(f"view must be one of {', '.join(VIEWS)}, not {view!r}")
+    if view is not None and view not in ALL_VIEWS:
+        raise ValueError(f"view must be one of {', '.join(ALL_VIEWS)}, not {view!r}")
     if severity is not None and severity not in SEVERITIES:
         raise ValueError(f"severity must be one of {', '.join(SEVERITIES)}, not {severity!r}")
     if offset < 0 or limit < 0:
@@ -55,6 +56,8 @@ def findings_page(
     if ancestor_id is not None:
         where.append("lower(ancestor_id) = ?")
         params.append(ancestor_id.strip().lower())
+    if inferred_only:
+        where.append("inferred_evidence IS NOT NULL")
     clause = f"WHERE {' AND '.join(where)}" if where else ""
     total = int(store.scalar(f"SELECT count(*) FROM findings {clause}", params))
     rows = store.con.execute(

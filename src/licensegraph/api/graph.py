@@ -55,11 +55,12 @@ from licensegraph.api.results import (
 from licensegraph.api.stats import stats as stats_verb
 from licensegraph.licenses.kb import KnowledgeBase, load_kb
 from licensegraph.rules import all_rules
+from licensegraph.lineage.discovery.build import build_inferred_edges
 from licensegraph.rules.engine import run_audit
 from licensegraph.sources.ingest import ProgressCallback
 from licensegraph.store.db import Store, StoreError, StoreMissing, check_store_file, default_db_path
 from licensegraph.store.session import open_for_reading, write_store
-from licensegraph.vocab import VIEWS
+from licensegraph.vocab import ALL_VIEWS, VIEWS, base_view, inferred_view
 
 
 class NoStore(StoreMissing):
@@ -201,12 +202,20 @@ class LicenseGraph:
                      for f, line, m, part, reason, fld in rows)
 
     def audit(self, view: str = "local", rule_ids: Sequence[str] | None = None, hub_labels: bool = False,
-              full: bool = False, progress: ProgressCallback | None = None) -> AuditResult:
+              full: bool = False, progress: ProgressCallback | None = None,
+              with_inferred: bool = False) -> AuditResult:
         """Run the rules (only models changed since the last audit, unless `full`) and return the
         study-style table of `view`. ValueError for an unknown view or rule; EmptyStore when
-        the store holds no models."""
-        if view not in VIEWS:
+        the store holds no models.
+
+        `with_inferred`: then also audit over declared plus inferred parents (found in names,
+        card text and config files of models that declare none) and return that view's
+        table (`local+inferred` / `effective+inferred`), with the findings that rest on an
+        inferred edge and their evidence. The declared views are left as they were."""
+        if view not in ALL_VIEWS:
             raise ValueError(f"--view must be local or effective, not {view!r}")
+        if view not in VIEWS:
+            view, with_inferred = base_view(view), True
         known = {r.id for r in all_rules()}
         for rule_id in rule_ids or ():
             if rule_id not in known:
@@ -216,6 +225,12 @@ class LicenseGraph:
                 raise EmptyStore(f"the store {self.path} holds no models: run `licensegraph ingest` first")
             run = run_audit(store, self.kb, rule_ids=list(rule_ids) if rule_ids else None,
                             incremental=False if full else None, progress=progress)
+            if with_inferred:
+                if store.get_meta("inferred_built") != "1":  # a store from before discovery existed
+                    build_inferred_edges(store, incremental=False)
+                run = run_audit(store, self.kb, rule_ids=list(rule_ids) if rule_ids else None, progress=progress,
+                                with_inferred=True)
+                view = inferred_view(view)
             info = AuditRunInfo(incremental=run.incremental, affected=run.affected, models=run.models)
             return audit_mod.audit_table(store, view=view, hub_labels=hub_labels, rule_ids=rule_ids,
                                          notes=run.notes, run=info)
@@ -227,10 +242,13 @@ class LicenseGraph:
 
     def findings(self, *, view: str | None = None, rule_id: str | None = None, severity: str | None = None,
                  model_id: str | None = None, ancestor_id: str | None = None, relation: str | None = None,
-                 offset: int = 0, limit: int = 50) -> FindingsPage:
-        """One page of the last audit's findings matching every given filter (empty before any audit)."""
+                 offset: int = 0, limit: int = 50, inferred_only: bool = False) -> FindingsPage:
+        """One page of the last audit's findings matching every given filter (empty before any audit).
+
+        `inferred_only`: only findings that rest on an inferred edge (views `+inferred`)."""
         return findings_page(self.store, view=view, rule_id=rule_id, severity=severity, model_id=model_id,
-                             ancestor_id=ancestor_id, relation=relation, offset=offset, limit=limit)
+                             ancestor_id=ancestor_id, relation=relation, offset=offset, limit=limit,
+                             inferred_only=inferred_only)
 
     def gate(self, view: str, fail_on: str, baseline: Path | str | None = None,
              rule_ids: Sequence[str] | None = None) -> GateResult:

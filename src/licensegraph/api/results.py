@@ -221,6 +221,26 @@ class DanglingStats(Result):
 
 
 @dataclass(frozen=True)
+class InferredSource(Result):
+    """Parents one discovery source found for models that declare none."""
+
+    source: str  # name, card_text, config
+    edges: int  # every evidence row of this source
+    used: int  # the edges a --with-inferred audit adds (one source per child)
+    children: int  # models with a used parent from this source
+
+
+@dataclass(frozen=True)
+class InferredStats(Result):
+    """Inferred (undeclared) parents, per source, kept apart from the declared edges."""
+
+    by_source: tuple[InferredSource, ...]
+    children: int  # models with at least one used inferred parent
+    dangling: int  # used inferred edges whose parent is not in the store
+    refused: int  # names with several candidate parents and no safe tie-break
+
+
+@dataclass(frozen=True)
 class StatsResult(Result):
     """The result of `LicenseGraph.stats`: what the store holds."""
 
@@ -232,6 +252,7 @@ class StatsResult(Result):
     cycles: tuple[str, ...]
     self_loops: int
     rejects: Mapping[str, int]  # part -> rejects
+    inferred: InferredStats | None = None  # hidden lineage: parents found, apart from the declared edges
 
 
 # --------------------------------------------------------------------------- audit
@@ -268,6 +289,16 @@ class AuditRunInfo(Result):
 
 
 @dataclass(frozen=True)
+class InferredAudit(Result):
+    """What a --with-inferred audit added: inferred edges by source, and the findings that
+    rest on one (each with the evidence)."""
+
+    edges_by_source: Mapping[str, int]  # source -> inferred edges in use
+    findings_total: int  # findings of the view reached through an inferred edge
+    findings: tuple[Finding, ...]  # the first of them, with their evidence
+
+
+@dataclass(frozen=True)
 class AuditResult(Result):
     """The result of `LicenseGraph.audit`: the study-style noncompliance table of one view."""
 
@@ -278,6 +309,7 @@ class AuditResult(Result):
     notes: Mapping[str, tuple[str, ...]]  # rule_id -> notes the rule left
     disclaimer: str = NOT_LEGAL_ADVICE
     run: AuditRunInfo | None = field(default=None, compare=False, metadata=RUN_METADATA)
+    inferred: InferredAudit | None = None  # views with inferred edges: which edges, which findings rest on them
 
 
 # --------------------------------------------------------------------------- rules
@@ -339,6 +371,8 @@ class Finding(Result):
     possibly_incomplete: bool  # a license upstream could not be resolved
     message: str | None
     remedy: str | None
+    # views with inferred edges: the inferred edges this finding rests on, with their evidence
+    inferred_evidence: str | None = None
 
 
 @dataclass(frozen=True)

@@ -96,6 +96,15 @@ def collect_stats(store: Store, top: int = 15) -> dict[str, Any]:
         "SELECT DISTINCT detail FROM lineage_issues WHERE kind = 'cycle' ORDER BY 1 LIMIT 20"
     ).fetchall()
     rejects = dict(sorted(q("SELECT part, count(*) FROM rejects GROUP BY 1").fetchall(), key=lambda kv: str(kv[0])))
+    inferred_sources = q(
+        """
+        SELECT source, count(*), count(*) FILTER (WHERE used), count(DISTINCT child_key) FILTER (WHERE used)
+        FROM inferred_edges GROUP BY 1 ORDER BY 1
+        """
+    ).fetchall()
+    inferred_children, inferred_dangling = q(
+        "SELECT count(DISTINCT child_key), count(*) FILTER (WHERE dangling) FROM inferred_edges WHERE used"
+    ).fetchone()
     return {
         "models": {
             "total": models[0],
@@ -129,4 +138,10 @@ def collect_stats(store: Store, top: int = 15) -> dict[str, Any]:
         "cycles": [row[0] for row in cycles],
         "self_loops": issues.get("self-loop", 0),
         "rejects": rejects,
+        "inferred": {
+            "by_source": [{"source": s, "edges": n, "used": u, "children": c} for s, n, u, c in inferred_sources],
+            "children": inferred_children,
+            "dangling": inferred_dangling,
+            "refused": int(store.get_meta("inferred_refused") or 0),
+        },
     }

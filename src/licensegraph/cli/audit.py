@@ -15,7 +15,7 @@ from licensegraph.cli.progress import phase_progress
 from licensegraph.formats import csv as csv_format
 from licensegraph.formats import json as json_format
 from licensegraph.formats import markdown as markdown_format
-from licensegraph.vocab import SEVERITIES, VIEWS
+from licensegraph.vocab import ALL_VIEWS, SEVERITIES
 
 FORMATS = ("table", "json", "csv", "markdown", "sarif")
 
@@ -29,6 +29,10 @@ def audit(
     rule: Optional[list[str]] = typer.Option(None, "--rule", help="Run only this rule (repeatable)."),
     hub_labels: bool = typer.Option(False, "--hub-labels", help="Break down by the Hub's relation labels."),
     full: bool = typer.Option(False, "--full", help="Re-evaluate every model, not only those changed since the last audit."),
+    with_inferred: bool = typer.Option(
+        False, "--with-inferred",
+        help="Also judge over parents the models do not declare (found in names, card text, config files): "
+             "prints the view VIEW+inferred and every finding that rests on an inferred edge, with its evidence."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Say on stderr how the audit ran, with phase timings."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display."),
     fail_on: Optional[str] = typer.Option(
@@ -45,7 +49,7 @@ def audit(
     After the first audit, a later one re-evaluates only the models changed by ingest since then and their descendants (use --full to re-evaluate everything).
 
     Example: licensegraph audit --view effective --fail-on violation --baseline baseline.toml"""
-    if view not in VIEWS:
+    if view not in ALL_VIEWS:
         fail(f"--view must be local or effective, not {view!r}")
     if fmt not in FORMATS:
         fail(f"--format must be table, json, csv, markdown or sarif, not {fmt!r}")
@@ -62,7 +66,8 @@ def audit(
     try:
         with phase_progress(quiet=quiet or fmt != "table", verbose=verbose) as progress:
             result = lg.audit(view=view, rule_ids=rule or None, hub_labels=hub_labels, full=full,
-                              progress=progress)
+                              progress=progress, with_inferred=with_inferred)
+        view = result.view  # the gate, the baseline and SARIF judge the view printed
         findings = lg.audit_findings(view, rule_ids=rule or None) if fmt == "sarif" else None
         if findings is not None and baseline is not None:
             from licensegraph.api.baseline import load_baseline

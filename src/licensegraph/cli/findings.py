@@ -10,7 +10,7 @@ import typer
 
 from licensegraph.api import StoreError
 from licensegraph.cli.app import DbOption, app, err, fail, graph
-from licensegraph.vocab import VIEWS
+from licensegraph.vocab import ALL_VIEWS
 
 FORMATS = ("csv", "json", "sarif")
 
@@ -31,8 +31,8 @@ def findings(
     (columns documented in the README)."""
     from licensegraph.formats import findings_export, sarif
 
-    if view not in VIEWS:
-        fail(f"--view must be local or effective, not {view!r}")
+    if view not in ALL_VIEWS:
+        fail(f"--view must be local, effective, local+inferred or effective+inferred, not {view!r}")
     if fmt not in FORMATS:
         fail(f"--format must be csv, json or sarif, not {fmt!r}")
     lg = graph(db, read_only=True)

@@ -14,6 +14,7 @@ from licensegraph.formats.table import (
     audit_cells,
     audit_title,
     excluded_line,
+    inferred_lines,
 )
 
 
@@ -100,6 +101,15 @@ def render_stats(console: Console, data: StatsResult) -> None:
     ])
     for cycle in data.cycles:
         hanging(console, Text.assemble(("cycle", "yellow"), f": {cycle}"))
+    inferred = data.inferred
+    if inferred is not None:
+        _kv(console, "inferred parents (not declared; kept apart, used by audit --with-inferred)", [
+            *((f"{s.source}: edges / in use / models", f"{s.edges:,} / {s.used:,} / {s.children:,}")
+              for s in inferred.by_source),
+            ("models with an inferred parent in use", f"{inferred.children:,}"),
+            ("inferred parents not in the store", f"{inferred.dangling:,}"),
+            ("names refused as ambiguous", f"{inferred.refused:,}"),
+        ])
 
 
 def render_audit(console: Console, data: AuditResult) -> None:
@@ -120,6 +130,9 @@ def render_audit(console: Console, data: AuditResult) -> None:
     hanging(console, EXCLUDED_INTRO, subsequent=0)
     for row in data.rows:
         hanging(console, excluded_line(row), indent=2, subsequent=4)
+    # one line per finding and per evidence, unwrapped: they are meant to be searched
+    for line in inferred_lines(data):
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
     hanging(console, Text(data.disclaimer, style="dim"), subsequent=0)
 
 
@@ -160,6 +173,11 @@ def render_explain(console: Console, data: Explanation) -> None:
             label.append("  in a cycle", style="red")
         nodes[anc.ancestor_id.lower()] = parent_node.add(label)
     console.print(tree)
+    for p in data.inferred_parents:
+        state = "used by audit --with-inferred" if p.used else "not used"
+        hanging(console, Text(f"inferred parent {p.parent_id} ({p.relation}, from {p.source}, {state}): {p.pattern}"
+                              + (f': "{p.matched}"' if p.matched else "") + (f" [line {p.line}]" if p.line else "")),
+                subsequent=4)
     if data.effective_duties:
         hanging(console, Text.assemble(("effective duties", "bold"),
                                        " (from every ancestor, whatever the models in between declared)"))
@@ -194,6 +212,8 @@ def render_explain(console: Console, data: Explanation) -> None:
         if f.possibly_incomplete:
             hanging(console, Text("possibly incomplete: a license upstream could not be resolved", style="dim"),
                     indent=4, subsequent=6)
+        if f.inferred_evidence:
+            hanging(console, Text(f"rests on an inferred edge: {f.inferred_evidence}"), indent=4, subsequent=6)
     for issue in data.lineage_issues:
         hanging(console, Text.assemble((issue.kind, "yellow"), f": {issue.detail}"))
     for reading in data.readings:

@@ -34,6 +34,8 @@ FINDING_COLUMNS: dict[str, str] = {
     "possibly_incomplete": "true when a license upstream could not be resolved, so more duties may apply",
     "message": "what is wrong, in one sentence",
     "remedy": "how to fix it",
+    "inferred_evidence": "views with inferred parents (local+inferred, effective+inferred): the inferred edges "
+                         "the finding rests on, with their evidence (empty otherwise)",
 }
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from licensegraph.api.results import AuditResult
-from licensegraph.formats.table import AUDIT_HEADERS, EXCLUDED_INTRO, audit_cells, excluded_line
+from licensegraph.formats.table import AUDIT_HEADERS, EXCLUDED_INTRO, audit_cells, excluded_line, inferred_lines
 
 
 def audit_markdown(result: AuditResult) -> str:
@@ -14,5 +14,9 @@ def audit_markdown(result: AuditResult) -> str:
         lines.append("| " + " | ".join(audit_cells(row)) + " |")
     lines += ["", EXCLUDED_INTRO, ""]
     lines += [f"- {excluded_line(row)}" for row in result.rows]
+    inferred = inferred_lines(result)
+    if inferred:
+        lines += ["", *(line.replace("  ", "- ", 1) if line.startswith("  ") and not line.startswith("    ") else line
+                        for line in inferred)]
     lines += ["", f"_{result.disclaimer}_"]
     return "\n".join(lines) + "\n"

@@ -46,5 +46,23 @@ def to_text(result: AuditResult) -> str:
     out += [line(cells) for cells in grid[1:]]
     out += ["", EXCLUDED_INTRO]
     out += [f"  {excluded_line(r)}" for r in result.rows]
+    out += inferred_lines(result)
     out += [result.disclaimer]
     return "\n".join(out) + "\n"
+
+
+def inferred_lines(result: AuditResult) -> list[str]:
+    """For a view with inferred edges: the edges in use by source, and each finding that
+    rests on an inferred edge with its path and evidence (empty for the declared views)."""
+    inferred = result.inferred
+    if inferred is None:
+        return []
+    sources = ", ".join(f"{s} {n:,}" for s, n in inferred.edges_by_source.items()) or "none"
+    shown = len(inferred.findings)
+    lines = [f"Inferred parents in use (not declared by the models; by evidence source): {sources}.",
+             f"{inferred.findings_total:,} finding(s) rest on an inferred edge"
+             + (f"; the first {shown}:" if inferred.findings_total > shown else (":" if shown else "."))]
+    for f in inferred.findings:
+        lines.append(f"  {f.model_id}: {f.label} ({f.severity}) via {' -> '.join(f.path) or f.model_id}")
+        lines.append(f"    evidence: {f.inferred_evidence}")
+    return lines

@@ -70,10 +70,13 @@ def bits_of(codes: np.ndarray, words: int) -> np.ndarray:
 class AuditContext:
     """Everything the rules need, loaded once from the store."""
 
-    def __init__(self, store: Store, kb: KnowledgeBase | None = None, scope: str | None = None):
+    def __init__(self, store: Store, kb: KnowledgeBase | None = None, scope: str | None = None,
+                 with_inferred: bool = False):
         """`scope`: a table of model_key to restrict the graph to (an incremental audit's
-        affected models plus all their ancestors); None loads every model."""
+        affected models plus all their ancestors); None loads every model.
+        `with_inferred`: the graph holds the inferred edges in use beside the declared ones."""
         self.store = store
+        self.with_inferred = with_inferred
         self.kb = kb or load_kb()
         self.table = LicenseTable.build(self.kb)
         self.scope = scope
@@ -83,6 +86,18 @@ class AuditContext:
     # -- loading ------------------------------------------------------------------
     def _load(self) -> None:
         con = self.store.con
+        edges = "edges"
+        if self.with_inferred:
+            edges = "audit_edges"
+            con.execute(
+                """
+                CREATE OR REPLACE TEMP VIEW audit_edges AS
+                SELECT child_key, parent_key, parent_id, relation, hub_relation, dangling, self_loop FROM edges
+                UNION ALL
+                SELECT child_key, parent_key, parent_id, relation, NULL, dangling, false
+                FROM inferred_edges WHERE used
+                """
+            )
         scope_models = f"WHERE m.model_key IN (SELECT model_key FROM {self.scope})" if self.scope else ""
         scope_edges = f"AND child_key IN (SELECT model_key FROM {self.scope})" if self.scope else ""
         con.register("_codes", pa.table({"license": self.table.ids, "code": list(range(len(self.table)))}))
@@ -101,7 +116,7 @@ class AuditContext:
               {scope_models}
               UNION ALL
               SELECT parent_key, any_value(parent_id), {self.table.code["absent"]}::SMALLINT, false, false
-              FROM edges WHERE dangling {scope_edges}
+              FROM {edges} WHERE dangling {scope_edges}
               GROUP BY parent_key
             )
             """
@@ -142,7 +157,7 @@ class AuditContext:
                    ({code_sql('e.relation')})::TINYINT AS relation,
                    ({code_sql("replace(e.hub_relation, 'quantized', 'quantization')")})::TINYINT AS hub_relation,
                    hash(e.parent_key) AS parent_hash
-            FROM edges e
+            FROM {edges} e
             JOIN audit_nodes c ON c.model_key = e.child_key
             JOIN audit_nodes p ON p.model_key = e.parent_key
             WHERE NOT e.self_loop

@@ -25,7 +25,7 @@ from licensegraph.store.findings_view import refresh_findings_view
 from licensegraph.store.killpoints import kill_point
 from licensegraph.store.schema import FINDING_ROWS_DDL
 from licensegraph.timing import PhaseTimer
-from licensegraph.vocab import RELATIONS, UNDECIDABLE, UNLABELLED, VIEWS
+from licensegraph.vocab import INFERRED_SUFFIX, RELATIONS, UNDECIDABLE, UNLABELLED, VIEWS, inferred_view
 
 
 @dataclass
@@ -181,12 +181,17 @@ def _can_run_incrementally(store: Store, layout, fingerprint: str) -> bool:
 
 def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str] | None = None,
               views: tuple[str, ...] = VIEWS, incremental: bool | None = None,
-              progress: Callable[[str, int, int], None] | None = None) -> AuditRun:
+              progress: Callable[[str, int, int], None] | None = None, with_inferred: bool = False) -> AuditRun:
     """Evaluate the rules and store findings and counts.
 
     With every rule and both views, per-model outcomes are kept so that the next run can
     be incremental: only models changed by ingest since (and their descendants) are
     re-evaluated. `incremental=None` decides by itself; False forces a full audit.
+
+    `with_inferred`: judge over declared plus inferred edges (`inferred_edges` rows in
+    use) and store the results under the views' `+inferred` names, apart from the
+    declared views; always a full run, and each finding that rests on an inferred edge
+    gets that edge's evidence. The next declared audit drops these results.
     """
     from licensegraph.licenses.kb import load_kb
 
@@ -196,8 +201,9 @@ def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str]
 
     kb = kb or load_kb()
     rules = [get_rule(r) for r in rule_ids] if rule_ids else all_rules()
-    complete = rule_ids is None and tuple(views) == VIEWS
-    layout = _layout(rules, views)
+    complete = rule_ids is None and tuple(views) == VIEWS and not with_inferred
+    stored = inferred_view if with_inferred else (lambda v: v)
+    layout = _layout(rules, tuple(stored(v) for v in views))
     fingerprint = kb_fingerprint(kb)
     con = store.con
     possible = complete and _can_run_incrementally(store, layout, fingerprint)
@@ -234,7 +240,7 @@ def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str]
         write = np.zeros(ctx.n, dtype=bool)
         write[hit] = True
     else:
-        ctx = AuditContext(store, kb)
+        ctx = AuditContext(store, kb, with_inferred=with_inferred)
         write = np.ones(ctx.n, dtype=bool)
 
     lap("load + propagate")
@@ -262,6 +268,12 @@ def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str]
         con.execute("CREATE OR REPLACE TABLE license_kinds AS SELECT * FROM _license_kinds")
         if incremental:
             con.execute("DELETE FROM finding_rows WHERE model_key IN (SELECT model_key FROM _affected)")
+            # results over inferred edges are not kept up to date incrementally
+            con.execute(f"DELETE FROM finding_rows WHERE view LIKE '%{INFERRED_SUFFIX}'")
+        elif with_inferred:
+            con.execute("DROP INDEX IF EXISTS finding_rows_model")
+            con.execute("DELETE FROM finding_rows WHERE view IN (SELECT unnest(?::VARCHAR[]))",
+                        [[stored(v) for v in views]])
         elif complete:
             # Dropping the old rows wholesale is far cheaper than deleting them one by one.
             con.execute("DROP TABLE IF EXISTS finding_rows")
@@ -270,7 +282,8 @@ def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str]
             con.execute("DROP INDEX IF EXISTS finding_rows_model")
         for view in views:
             for rule in rules:
-                if not incremental and not complete and not (rule.view_independent and view != views[0]):
+                if not incremental and not complete and not with_inferred and not (
+                        rule.view_independent and view != views[0]):
                     con.execute("DELETE FROM finding_rows WHERE rule_id = ? AND (view = ? OR ?)",
                                 [rule.id, view, rule.view_independent])
                 lap("other")
@@ -286,7 +299,7 @@ def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str]
                     col += 1
                     lap("other")
                     if not (rule.view_independent and view != views[0]):
-                        _write_findings(ctx, con, view, rule, row, possibly_incomplete, write)
+                        _write_findings(ctx, con, view, rule, row, possibly_incomplete, write, stored(view))
                     _save_templates(con, rule, row)
                     lap("findings (witness, path, write)")
         lap("other")
@@ -301,6 +314,8 @@ def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str]
                 con.execute("DROP TABLE IF EXISTS model_outcomes")
                 _append_outcomes(con, ctx, write, combo, outcomes, create=True)
         lap("outcomes")
+        if with_inferred:
+            _mark_inferred(con, [stored(v) for v in views])
         if not incremental:
             con.execute("CREATE INDEX finding_rows_model ON finding_rows (model_key)")
         _write_counts(con, layout, counts, replace_all=complete)
@@ -448,7 +463,7 @@ def _dict_strings(codes: np.ndarray, names: list, mask: np.ndarray | None = None
 
 
 def _write_findings(ctx: AuditContext, con, view: str, rule: Rule, row: RowResult,
-                    possibly_incomplete: np.ndarray, write: np.ndarray) -> None:
+                    possibly_incomplete: np.ndarray, write: np.ndarray, stored_view: str | None = None) -> None:
     models = np.flatnonzero(row.noncompliant & write)
     if len(models) == 0:
         return
@@ -469,7 +484,7 @@ def _write_findings(ctx: AuditContext, con, view: str, rule: Rule, row: RowResul
     take = pa.array(models, pa.int64())
     n = len(models)
     table = pa.table({
-        "view": _dict_strings(np.zeros(n), [view]),
+        "view": _dict_strings(np.zeros(n), [stored_view or view]),
         "rule_id": _dict_strings(np.zeros(n), [rule.id]),
         "label": _dict_strings(np.zeros(n), [row.label]),
         "severity": _dict_strings(severity, [rule.severity, "warning"]),
@@ -505,3 +520,53 @@ def _save_templates(con, rule: Rule, row: RowResult) -> None:
                 [rule.id, row.label, row.message, row.remedy, clause or None, url or None, rule.view_independent])
 
 
+
+
+def _mark_inferred(con, views: list[str]) -> None:
+    """Give each finding of `views` (audited over inferred edges) the evidence of the
+    inferred edges it rests on: those along its path to the ancestor, or, for a finding
+    with no path that the declared view does not have, the model's own inferred parents."""
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _inf_ev AS
+        SELECT child_key, parent_key,
+               'inferred ' || child_id || ' -> ' || parent_id || ' (' || relation || ') from ' || source
+               || ': ' || pattern || coalesce(': "' || matched || '"', '')
+               || coalesce(' [line ' || line || ']', '') AS text
+        FROM inferred_edges WHERE used
+        """
+    )
+    con.execute(
+        """
+        UPDATE finding_rows SET inferred_evidence = x.evidence
+        FROM (
+          SELECT rid, string_agg(text, '; ' ORDER BY step) AS evidence
+          FROM (
+            SELECT f.rid, s.step, e.text
+            FROM (SELECT rowid AS rid, path FROM finding_rows
+                  WHERE view IN (SELECT unnest($views::VARCHAR[])) AND len(path) > 1) f,
+                 LATERAL (SELECT unnest(range(1, len(f.path))) AS step) s
+            JOIN _inf_ev e ON e.child_key = lower(f.path[s.step]) AND e.parent_key = lower(f.path[s.step + 1])
+          ) GROUP BY rid
+        ) x
+        WHERE finding_rows.rowid = x.rid
+        """,
+        {"views": views},
+    )
+    con.execute(
+        """
+        UPDATE finding_rows SET inferred_evidence = x.evidence
+        FROM (
+          SELECT f.rowid AS rid, string_agg(e.text, '; ' ORDER BY e.parent_key) AS evidence
+          FROM finding_rows f JOIN _inf_ev e ON e.child_key = f.model_key
+          WHERE f.view IN (SELECT unnest($views::VARCHAR[])) AND f.inferred_evidence IS NULL
+            AND NOT EXISTS (SELECT 1 FROM finding_rows d
+                            WHERE d.view = replace(f.view, '+inferred', '') AND d.rule_id = f.rule_id
+                              AND d.label = f.label AND d.model_key = f.model_key)
+          GROUP BY f.rowid
+        ) x
+        WHERE finding_rows.rowid = x.rid
+        """,
+        {"views": views},
+    )
+    con.execute("DROP TABLE _inf_ev")

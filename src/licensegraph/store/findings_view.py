@@ -26,7 +26,7 @@ def unverified_suffix(rule_id: str, ancestor_license: str | None, model_license:
 #: The columns of the `findings` view, in order (also the tuples `findings_of` returns).
 FINDING_COLUMNS = ("view", "rule_id", "label", "severity", "model_key", "model_id", "relation", "hub_relation",
                    "model_license", "ancestor_id", "ancestor_license", "path", "duty", "clause", "source_url",
-                   "via_noncompliant", "possibly_incomplete", "message", "remedy")
+                   "via_noncompliant", "possibly_incomplete", "message", "remedy", "inferred_evidence")
 
 
 def refresh_findings_view(con) -> None:
@@ -58,8 +58,9 @@ def findings_of(con, model_key: str) -> list[tuple]:
     for rule_label in sorted({(r[col["rule_id"]], r[col["label"]]) for r in rows}):
         group = [r for r in rows if (r[col["rule_id"]], r[col["label"]]) == rule_label]
         message, remedy, t_clause, t_url, independent = templates.get(rule_label, ("NULL", "NULL", None, None, False))
-        if independent:  # stored once, shown under both views
-            group = [tuple(v if i != col["view"] else view for i, v in enumerate(r))
+        if independent:  # stored once, shown under both views (declared, or both with inferred edges)
+            group = [tuple(v if i != col["view"] else view + r[col["view"]][len(r[col["view"]].split("+")[0]):]
+                           for i, v in enumerate(r))
                      for r in group for view in ("local", "effective")]
         texts = cur.execute(
             f"SELECT {message} AS message, {remedy} AS remedy FROM (SELECT unnest($rows, recursive := true))",
@@ -78,6 +79,7 @@ def findings_of(con, model_key: str) -> list[tuple]:
                 clause or t_clause, url or t_url, via, r[col["possibly_incomplete"]],
                 None if msg is None else (msg + (VIA_SUFFIX if via else "") + unverified_suffix(
                     r[col["rule_id"]], r[col["ancestor_license"]], r[col["model_license"]], review)), rem,
+                r[col["inferred_evidence"]] if "inferred_evidence" in col else None,
             ))
     return sorted(out, key=lambda f: (f[0], f[1], f[2]))
 
@@ -106,8 +108,10 @@ def findings_sql(con, source: str) -> str:
             return f"SELECT * FROM {source}"
         ids = ", ".join(f"'{r}'" for r in independent)
         # stored once, shown under both views
+        # the suffix (`+inferred`) of the stored view is kept
         return (f"SELECT * FROM {source} WHERE rule_id NOT IN ({ids}) UNION ALL "
-                f"SELECT r.* REPLACE (v.name AS view) FROM {source} r, (VALUES ('local'), ('effective')) v(name) "
+                f"SELECT r.* REPLACE (v.name || substr(r.view, strpos(r.view || '+', '+')) AS view) "
+                f"FROM {source} r, (VALUES ('local'), ('effective')) v(name) "
                 f"WHERE r.rule_id IN ({ids})")
 
     return f"""
@@ -120,7 +124,8 @@ def findings_sql(con, source: str) -> str:
                  || CASE WHEN coalesce(ancestor_review, false) THEN format({literal(UNVERIFIED_SUFFIX)}, ancestor_license)
                          WHEN coalesce(model_review, false) AND rule_id IN ({", ".join(literal(r) for r in OWN_FACT_RULES)})
                          THEN format({literal(UNVERIFIED_SUFFIX)}, model_license) ELSE '' END AS message,
-               {case(3, True)} AS remedy
+               {case(3, True)} AS remedy,
+               inferred_evidence
         FROM (
           SELECT f.*, s.clause AS src_clause, s.url AS src_url, k.work_kind AS model_work_kind,
                  k.review AS model_review, ka.review AS ancestor_review

@@ -30,7 +30,7 @@ def find_parents_in_configs(configs: Mapping[str, object], model_id: str | None 
             peft = adapter.get("peft_type")
             pattern = f"{ADAPTER_CONFIG} base_model_name_or_path" + (f" ({peft})" if isinstance(peft, str) else "")
             out.append(ParentEvidence(parent, "adapter", "config", pattern,
-                                      trim(f'"base_model_name_or_path": "{raw}"'), 0.95))
+                                      trim(raw), 0.95))
     model = configs.get(MODEL_CONFIG)
     if isinstance(model, Mapping) and not out:
         raw = model.get("_name_or_path")
@@ -39,6 +39,6 @@ def find_parents_in_configs(configs: Mapping[str, object], model_id: str | None 
             quantized = isinstance(model.get("quantization_config"), Mapping)
             relation = "quantization" if quantized else "finetune"
             pattern = f"{MODEL_CONFIG} _name_or_path" + (" with quantization_config" if quantized else "")
-            out.append(ParentEvidence(parent, relation, "config", pattern, trim(f'"_name_or_path": "{raw}"'),
+            out.append(ParentEvidence(parent, relation, "config", pattern, trim(raw),
                                       0.75 if quantized else 0.6))
     return out
