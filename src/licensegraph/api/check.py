@@ -24,6 +24,7 @@ from licensegraph.api.choose import choose
 from licensegraph.api.findings import finding_from_row
 from licensegraph.api.results import (
     CardFix,
+    DiscoveredParent,
     CardLicense,
     CheckChoice,
     CheckFailure,
@@ -38,6 +39,8 @@ from licensegraph.licenses.kb import KnowledgeBase, load_kb
 from licensegraph.licenses.naming import normalize_name
 from licensegraph.licenses.normalize import resolve as resolve_license
 from licensegraph.lineage.ancestry import ancestors as store_ancestors
+from licensegraph.lineage.discovery import discover
+from licensegraph.lineage.discovery.configs import CONFIG_FILES
 from licensegraph.sources.card import CardError, normalize_model_id, parse_yaml, split_front_matter
 from licensegraph.store.db import Store
 from licensegraph.store.findings_view import FINDING_COLUMNS
@@ -517,6 +520,10 @@ def check_card(
     finally:
         tmp.close()
     warnings = [f"--parent-license {k}=... names no model in this card's lineage; ignored" for k in unused]
+    discovered, discovered_yaml = (), None
+    if not parents:
+        discovered, discovered_yaml, notes = _discover_undeclared(card, model_id, None if is_text else path)
+        warnings += notes
     if choice is not None:
         warnings += choice.warnings
     fix = _fix(kb, card, model_id, own, relation, choice)
@@ -552,7 +559,47 @@ def check_card(
         warnings=tuple(warnings),
         key_lines=dict(card.key_lines),
         readings=readings,
+        discovered=discovered,
+        discovered_yaml=discovered_yaml,
     )
+
+
+# The Hub's spelling of relations in base_model_relation.
+_HUB_RELATION = {"quantization": "quantized"}
+
+
+def _discover_undeclared(card: Card, model_id: str, path: Path | str | None
+                         ) -> tuple[tuple[DiscoveredParent, ...], str | None, list[str]]:
+    """A card that declares no base_model: the parents its text (and, for a model
+    directory, its config files) name, the front-matter lines to add, and the warnings."""
+    notes: list[str] = []
+    configs: dict[str, object] = {}
+    if path is not None:
+        folder = Path(path) if Path(path).is_dir() else Path(path).parent
+        for name in CONFIG_FILES:
+            file = folder / name
+            if file.is_file():
+                try:
+                    configs[name] = json.loads(file.read_text(encoding="utf-8"))
+                except (ValueError, UnicodeDecodeError) as exc:
+                    notes.append(f"{file}: not readable JSON ({exc}); not used to find the base model")
+    found = discover(model_id, card_text=card.text, configs=configs)
+    if not found:
+        return (), None, notes
+    parents = [ev.parent_id for ev in found]
+    relations = {_HUB_RELATION.get(ev.relation, ev.relation) for ev in found}
+    relation = "merge" if len(parents) > 1 or "merge" in relations else relations.pop()
+    lines = ["base_model:"] + [f"- {p}" for p in parents] if len(parents) > 1 else [f"base_model: {parents[0]}"]
+    lines.append(f"base_model_relation: {relation}")
+    yaml_lines = "\n".join(lines) + "\n"
+    for ev in found:
+        where = f"line {ev.line}" if ev.line else ev.source
+        notes.append(f"the card declares no base_model, but {where} names {ev.parent_id} ({ev.pattern}: "
+                     f"\"{ev.matched}\"); the rules cannot see that lineage")
+    notes.append("add to the front matter: " + "; ".join(lines))
+    return tuple(DiscoveredParent(parent_id=ev.parent_id, relation=ev.relation, source=ev.source,
+                                  pattern=ev.pattern, matched=ev.matched, line=ev.line,
+                                  confidence=float(ev.confidence)) for ev in found), yaml_lines, notes
 
 
 def error_result(path: Path | str, exc: CheckError) -> CheckFailure:

@@ -9,6 +9,7 @@ from licensegraph.api.results import (
     Ancestor,
     EffectiveDuty,
     Explanation,
+    InferredParent,
     LineageIssue,
     ModelLicense,
     ParentEdge,
@@ -74,7 +75,16 @@ def explain(store: Store, model_id: str, kb: KnowledgeBase | None = None) -> Exp
     ).fetchall())
     seen = dict.fromkeys([model.license] + [a.license for a in ancestors])
     readings = tuple(kb.get(i).reading for i in seen if i in kb and kb.get(i).reading)
+    inferred = tuple(
+        InferredParent(parent_id=p, relation=r, source=s, pattern=pat, matched=m, line=line, confidence=c,
+                       used=bool(u), dangling=bool(d))
+        for p, r, s, pat, m, line, c, u, d in store.con.execute(
+            "SELECT parent_id, relation, source, pattern, matched, line, confidence, used, dangling "
+            "FROM inferred_edges WHERE child_key = ? ORDER BY used DESC, confidence DESC, parent_key", [key]
+        ).fetchall()
+    )
     return Explanation(
+        inferred_parents=inferred,
         model=model, parents=parents, ancestors=ancestors, effective_duties=effective_duties(kb, ancestors),
         findings=findings, lineage_issues=issues, audited=store.get_meta("audited_rules") is not None,
         readings=readings,

@@ -465,6 +465,21 @@ class LineageIssue(Result):
 
 
 @dataclass(frozen=True)
+class InferredParent(Result):
+    """A parent a model does not declare, as discovery found it (kept apart from its declared parents)."""
+
+    parent_id: str
+    relation: str
+    source: str  # name, card_text, config
+    pattern: str
+    matched: str | None
+    line: int | None
+    confidence: float
+    used: bool  # the parent a --with-inferred audit follows
+    dangling: bool  # not in the store
+
+
+@dataclass(frozen=True)
 class Explanation(Result):
     """The result of `LicenseGraph.explain`: a model's lineage, duties and findings."""
 
@@ -478,6 +493,8 @@ class Explanation(Result):
     disclaimer: str = NOT_LEGAL_ADVICE
     # how the tool reads license ids that leave a choice open (GNU ids: -only)
     readings: tuple[str, ...] = ()
+    # parents the model does not declare, found in its name, card text or config files
+    inferred_parents: tuple[InferredParent, ...] = ()
 
 
 # --------------------------------------------------------------------------- check
@@ -540,6 +557,19 @@ class CheckChoice(Result):
 
 
 @dataclass(frozen=True)
+class DiscoveredParent(Result):
+    """A parent the card does not declare but its text or config files name."""
+
+    parent_id: str
+    relation: str
+    source: str  # card_text or config
+    pattern: str  # the rule that matched
+    matched: str  # the text that matched
+    line: int | None  # line of the README, for card text
+    confidence: float
+
+
+@dataclass(frozen=True)
 class CheckResult(Result):
     """The result of `LicenseGraph.check`: a model card judged as a model about to be published."""
 
@@ -561,6 +591,9 @@ class CheckResult(Result):
     disclaimer: str = NOT_LEGAL_ADVICE
     # how the tool reads license ids that leave a choice open (GNU ids: -only)
     readings: tuple[str, ...] = ()
+    # no base_model declared: parents the card text or config files name, and the lines to add
+    discovered: tuple[DiscoveredParent, ...] = ()
+    discovered_yaml: str | None = None
 
     @property
     def violations(self) -> int:

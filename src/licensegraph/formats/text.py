@@ -144,6 +144,9 @@ def check_text(result: CheckResult | CheckFailure) -> str:
         lines.append(f"Note: {n}")
     for w in result.warnings:
         lines.append(f"Warning: {w}")
+    if result.discovered_yaml:
+        lines.append("Base model named but not declared; add to the front matter:")
+        lines += [f"  {line}" for line in result.discovered_yaml.splitlines()]
     c = result.counts
     lines.append(f"Result: {c['violation']} violation(s), {c['warning']} warning(s), {c['risk']} risk(s) "
                  f"-> exit {1 if result.violations else 0}")

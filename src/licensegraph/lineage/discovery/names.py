@@ -31,7 +31,7 @@ QUANT_TOKENS = (
     r"|llamafile|unsloth|dynamic|autoround|autogptq|autoawq|gptqv2|compressed-tensors|gs[0-9]+|g[0-9]+|[0-9]+g"
     r"|cq|ao|int4wo|int8wo|8da4w|smashed|lnq|squeezellm|qtip|guidedquant|[2-8]-k-[sml]|ud|ik|uqff|df11|sharded"
     r"|tp[0-9]+|npu|lmhead|uint[0-9]*|float8|vgemm|bpw[0-9.]+|q[2-8]-xs|iq[1-4]-xxs|q[2-8]-k-xl|gptqmodel|tfjs|bpu"
-    r"|w[0-9]a[0-9]+(?:g[0-9]+)?(?:a?sym)?|[0-9]{6,8}"
+    r"|w[0-9]a[0-9]+(?:g[0-9]+)?(?:a?sym)?"
     r"|q[2-8]-k-[sml]|q[2-8]-k|q[2-8]-[01]|q[2-8]k|iq[1-4]-[a-z]+|iq[1-4]|q[2-8]|q[2-8]f16-[0-9]"
     r"|[1-8]-bits?|[1-8]bits?|[0-9]+(?:\.[0-9]+)?-?bpw|h[0-9]|hb[0-9]|[0-9]+(?:\.[0-9]+)?bit|[0-9]+-[0-9]+bits?"
     r"|mixed-[0-9.]+-[0-9.]+bit"
@@ -81,7 +81,7 @@ _KEY_KINDS = ("full", "name", "alias")
 
 
 def infer_parents_sql(con: duckdb.DuckDBPyConnection, children: str, known: str, declared: str | None = None,
-                      out: str = "name_inferences") -> None:
+                      out: str = "name_inferences", keep_work: bool = False) -> None:
     """Create temp table `out` of inferred parents, one row per child that got one.
 
     `children`: a table or view with columns (model_key, id, created TIMESTAMPTZ or NULL).
@@ -244,8 +244,8 @@ def infer_parents_sql(con: duckdb.DuckDBPyConnection, children: str, known: str,
         FROM _nm_decided GROUP BY child_key HAVING count(decided_by) = 0
         """
     )
-    for table in ("_nm_stems", "_nm_known", "_nm_cands", "_nm_best", "_nm_ranked", "_nm_second", "_nm_decided",
-                  "_nm_declared_children"):
+    for table in () if keep_work else ("_nm_stems", "_nm_known", "_nm_cands", "_nm_best", "_nm_ranked",
+                                       "_nm_second", "_nm_decided", "_nm_declared_children"):
         con.execute(f"DROP TABLE {table}")
 
 
