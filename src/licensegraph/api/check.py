@@ -15,6 +15,7 @@ notices to ship with it.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
