@@ -140,19 +140,27 @@ def main() -> None:
         """
         SELECT label, count(*), count(*) FILTER (WHERE answered), count(*) FILTER (WHERE correct),
                count(*) FILTER (WHERE refused),
-               count(*) FILTER (WHERE correct OR child_key IN (SELECT child_key FROM consistent))
+               count(*) FILTER (WHERE correct OR child_key IN (SELECT child_key FROM consistent)),
+               -- wrong answers the declared graph cannot judge: the answer declares no parent
+               count(*) FILTER (WHERE answered AND NOT correct AND child_key NOT IN (SELECT child_key FROM consistent)
+                                AND lower(guess) NOT IN (SELECT child_key FROM declared))
         FROM scored GROUP BY label ORDER BY CASE label WHEN 'quantized' THEN 0 WHEN 'finetune' THEN 1 ELSE 2 END
         """
     ).fetchall()
     header = (f"{'Hub label':<11} {'children':>9} {'answered':>9} {'correct':>8} {'refused':>8} {'precision':>10} "
-              f"{'recall':>7} {'on-lineage precision':>21}")
+              f"{'recall':>7} {'on-lineage':>11} {'unjudgeable':>12} {'judged prec.':>13}")
     print(header)
     print("-" * len(header))
-    for label, total, answered, correct, ref, on_lineage in rows:
+    for label, total, answered, correct, ref, on_lineage, unjudgeable in rows:
         precision = correct / answered if answered else float("nan")
         lineage = on_lineage / answered if answered else float("nan")
+        judged = on_lineage / (answered - unjudgeable) if answered > unjudgeable else float("nan")
         print(f"{label:<11} {total:>9,} {answered:>9,} {correct:>8,} {ref:>8,} {precision:>10.3f} {correct / total:>7.3f} "
-              f"{lineage:>21.3f}")
+              f"{lineage:>11.3f} {unjudgeable:>12,} {judged:>13.3f}")
+    print("precision: the answer is the masked parent. on-lineage: it is, or it lies on the declared lineage")
+    print("(the answer is an ancestor of the masked parent, or the masked parent is an ancestor of the answer).")
+    print("unjudgeable: wrong by the first measure, but the answer declares no parent, so the declared graph")
+    print("cannot say whether the card named the grandparent; judged prec.: on-lineage over the judgeable answers.")
     print("\nby deciding step (all labels):")
     for step, answered, correct, on_lineage in con.execute(
         """
