@@ -114,9 +114,11 @@ def test_ingest_keeps_card_text_and_configs_and_reports_bad_configs(tmp_path):
         text, = con.execute("SELECT card_text FROM models WHERE model_key = ?", [GGUF.lower()]).fetchone()
         assert text == GGUF_CARD
         rejects = {(r.model_id, r.part, r.reason) for r in lg.rejects()}
-        assert ("me/llama-helper", "configs", "configs entry config.json is a JSON string, not an object; ignored") in rejects
-        assert ("me/odd", "configs",
-                "configs is a JSON array, not a mapping of file name to JSON object; ignored") in rejects
+        assert ("me/llama-helper", "field",
+                'configs.config.json: expected a JSON object, got text "not an object"; not used') in rejects
+        assert ("me/odd", "field",
+                'configs: expected a mapping of file name to JSON object, got a list ["adapter_config.json"]; '
+                "not stored") in rejects
         report_rows = con.execute("SELECT count(*) FROM models WHERE model_key IN ('me/llama-helper', 'me/odd')").fetchone()
         assert report_rows == (2,)  # a bad configs field costs the field, not the record
         edge = con.execute(
