@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 
-from conftest import real_record, record, write_jsonl
 from typer.testing import CliRunner
 
+from conftest import real_record, record, write_jsonl
 from licensegraph.api import LicenseGraph
 from licensegraph.cli import app
 

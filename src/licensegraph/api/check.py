@@ -25,13 +25,13 @@ from licensegraph.api.choose import choose
 from licensegraph.api.findings import finding_from_row
 from licensegraph.api.results import (
     CardFix,
-    DiscoveredParent,
     CardLicense,
     CheckChoice,
     CheckFailure,
     CheckParent,
     CheckResult,
     Choice,
+    DiscoveredParent,
     Finding,
     ShipItem,
 )

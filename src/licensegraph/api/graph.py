@@ -54,8 +54,8 @@ from licensegraph.api.results import (
 )
 from licensegraph.api.stats import stats as stats_verb
 from licensegraph.licenses.kb import KnowledgeBase, load_kb
-from licensegraph.rules import all_rules
 from licensegraph.lineage.discovery.build import build_inferred_edges
+from licensegraph.rules import all_rules
 from licensegraph.rules.engine import run_audit
 from licensegraph.sources.ingest import ProgressCallback
 from licensegraph.store.db import Store, StoreError, StoreMissing, check_store_file, default_db_path

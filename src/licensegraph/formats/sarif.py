@@ -170,6 +170,8 @@ def _audit_message(f: Finding) -> str:
         parts.append(f"Clause: {f.clause}" + (f" ({f.source})." if f.source else "."))
     if f.remedy:
         parts.append(f"Remedy: {f.remedy}.")
+    if f.inferred_evidence:
+        parts.append(f"Rests on an undeclared (inferred) parent: {f.inferred_evidence}.")
     return " ".join(parts)
 
 
@@ -198,6 +200,7 @@ def audit_to_sarif(result: AuditFindings, baseline: Baseline | None = None) -> d
                 "duty": f.duty, "clause": f.clause, "sourceUrl": f.source,
                 "viaNoncompliant": f.via_noncompliant, "possiblyIncomplete": f.possibly_incomplete,
                 "remedy": f.remedy,
+                **({"inferredEvidence": f.inferred_evidence} if f.inferred_evidence else {}),
             },
         }
         if f.rule_id in index:
