@@ -98,6 +98,13 @@ def test_cli_audit_with_inferred_prints_the_evidence(tmp_path):
     data = json.loads(as_json.output)
     assert data["view"] == "effective+inferred"
     assert any(f["label"] == "La2E-license" and f["inferred_evidence"] for f in data["inferred"]["findings"])
+    sarif = json.loads(runner.invoke(app, ["audit", "--db", db, "--view", "effective", "--with-inferred",
+                                            "--format", "sarif"]).output)
+    results = sarif["runs"][0]["results"]
+    la2e = next(r for r in results if r["properties"]["label"] == "La2E-license")
+    assert la2e["properties"]["view"] == "effective+inferred"
+    assert la2e["properties"]["inferredEvidence"].startswith(f"inferred {GGUF} -> {LLAMA2}")
+    assert "Rests on an undeclared (inferred) parent" in la2e["message"]["text"]
     stats = runner.invoke(app, ["stats", "--db", db, "--json"])
     assert json.loads(stats.output)["inferred"]["by_source"] == [
         {"source": "card_text", "edges": 1, "used": 1, "children": 1}]
