@@ -11,6 +11,8 @@ Children are shown noncompliant first, then in id order.
 
 from __future__ import annotations
 
+from typing import Any
+
 from licensegraph.api.model_lists import check_view, key_filter, known_model, worst_severities
 from licensegraph.api.results import GraphEdge, GraphNode, LevelCount, LineageGraph
 from licensegraph.licenses.kb import KnowledgeBase
@@ -33,7 +35,7 @@ def _check(depth: int, limit: int, budget: int) -> None:
         raise ValueError(f"budget must be between 10 and {MAX_BUDGET}, not {budget}")
 
 
-def edges_of(store: Store, column: str, keys: list[str], select: str) -> list[tuple]:
+def edges_of(store: Store, column: str, keys: list[str], select: str) -> list[tuple[Any, ...]]:
     """`select` over the non-self-loop edges whose `column` (child_key or parent_key) is in `keys`."""
     if column not in ("child_key", "parent_key"):
         raise ValueError(f"not an edge key column: {column!r}")
@@ -111,7 +113,7 @@ def lineage_graph(store: Store, kb: KnowledgeBase, model_id: str, depth: int = 2
             break
         rows = edges_of(store, "parent_key", frontier, "parent_key, relation, child_key, child_id")
         violators = _violators(store, [r[2] for r in rows])
-        by_parent: dict[str, list[tuple]] = {}
+        by_parent: dict[str, list[tuple[bool, str, str, str]]] = {}
         per_relation: dict[tuple[str, str], int] = {}
         for pk, rel, ck, cid in rows:
             by_parent.setdefault(pk, []).append((ck not in violators, ck, cid, rel))

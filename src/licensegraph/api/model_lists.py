@@ -7,6 +7,7 @@ Every query takes its values as parameters; nothing from a request is put into S
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from licensegraph.api.results import ChildrenPage, ModelMatch, ModelMatches, ModelRow, ModelsPage, RelationTotal
 from licensegraph.store.db import Store
@@ -16,6 +17,11 @@ from licensegraph.vocab import ABSENT, RELATIONS, SEVERITIES, VIEWS, VIOLATION
 MAX_QUERY = 200
 #: Most rows one page may hold.
 MAX_PAGE = 500
+
+
+def _count(store: Store, sql: str, params: list[Any]) -> int:
+    row = store.con.execute(sql, params).fetchone()
+    return int(row[0]) if row else 0
 
 
 def check_view(view: str) -> None:
@@ -40,7 +46,7 @@ def check_relation(relation: str | None) -> None:
 INDEXED_KEYS = 256
 
 
-def key_filter(column: str, keys: Sequence[str]) -> tuple[str, list]:
+def key_filter(column: str, keys: Sequence[str]) -> tuple[str, list[Any]]:
     """A WHERE condition `column IN keys` and its parameters, shaped for the index when it can be.
 
     `column` is a column name of this module's own queries, never a request value."""
@@ -169,7 +175,7 @@ def most_reused_noncompliant(store: Store, view: str = "effective", offset: int 
             WHERE NOT self_loop AND parent_key IN (SELECT model_key FROM nc) GROUP BY 1
         )
     """
-    total = store.con.execute(f"{base} SELECT count(*) FROM kids", [VIOLATION, view]).fetchone()[0]
+    total = _count(store, f"{base} SELECT count(*) FROM kids", [VIOLATION, view])
     rows = store.con.execute(
         f"""{base}
         SELECT l.id, l.license, kids.n, nc.rule_ids
@@ -189,7 +195,7 @@ def models_with_license(store: Store, license_id: str, view: str = "effective", 
     """A page of the models whose normalized license is `license_id`, in id order."""
     check_view(view)
     check_page(offset, limit)
-    total = store.con.execute("SELECT count(*) FROM model_licenses WHERE license = ?", [license_id]).fetchone()[0]
+    total = _count(store, "SELECT count(*) FROM model_licenses WHERE license = ?", [license_id])
     rows = store.con.execute(
         "SELECT model_key, id FROM model_licenses WHERE license = ? ORDER BY model_key LIMIT ? OFFSET ?",
         [license_id, limit, offset],

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import parse_qs, quote, urlencode
 
-from fastapi import Depends, FastAPI, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -244,9 +244,7 @@ class CheckRequest(BaseModel):
     name: str | None = Field(default=None, max_length=200, description="The repo name (default: the card's model_name).")
 
 
-def _api_routes():
-    from fastapi import APIRouter
-
+def _api_routes() -> APIRouter:
     api = APIRouter(prefix="/api", tags=["api"])
 
     @api.get("/stats", summary="What the store holds")
@@ -383,9 +381,7 @@ def _parents(values: Sequence[str]) -> list[str]:
     return out
 
 
-def _page_routes(page: Callable[..., HTMLResponse]):
-    from fastapi import APIRouter
-
+def _page_routes(page: Callable[..., HTMLResponse]) -> APIRouter:
     pages = APIRouter(include_in_schema=False)
 
     @pages.get("/", response_class=HTMLResponse)
