@@ -61,13 +61,16 @@ def explain(store: Store, model_id: str, kb: KnowledgeBase | None = None) -> Exp
                          resolution=row[4], license_raw=row[5], license_name=row[6], license_link=row[7],
                          license_title=lic.name if lic else None)
     ancestors = tuple(Ancestor(**a) for a in store_ancestors(store, key))
+    # a bare filter, so that the index on child_key serves it (any other condition makes
+    # DuckDB scan every edge); self-loops are dropped and rows sorted here
+    edge_rows = sorted(store.con.execute(
+        "SELECT parent_key, self_loop, parent_id, relation, relation_source, hub_relation, evidence, in_card, "
+        "in_tags, in_lineage, dangling FROM edges WHERE child_key = ?", [key]
+    ).fetchall(), key=lambda r: r[0])
     parents = tuple(
-        ParentEdge(parent_id=p[0], relation=p[1], relation_source=p[2], hub_relation=p[3], evidence=p[4],
-                   in_card=bool(p[5]), in_tags=bool(p[6]), in_lineage=bool(p[7]), dangling=bool(p[8]))
-        for p in store.con.execute(
-            "SELECT parent_id, relation, relation_source, hub_relation, evidence, in_card, in_tags, in_lineage, "
-            "dangling FROM edges WHERE child_key = ? AND NOT self_loop ORDER BY parent_key", [key]
-        ).fetchall()
+        ParentEdge(parent_id=p[2], relation=p[3], relation_source=p[4], hub_relation=p[5], evidence=p[6],
+                   in_card=bool(p[7]), in_tags=bool(p[8]), in_lineage=bool(p[9]), dangling=bool(p[10]))
+        for p in edge_rows if not p[1]
     )
     findings = tuple(finding_from_row(dict(zip(FINDING_COLUMNS, f))) for f in findings_of(store.con, key))
     issues = tuple(LineageIssue(kind=k, detail=d) for k, d in store.con.execute(

@@ -352,6 +352,13 @@ class LicenseGraph:
     # What the dashboard shows beyond the verbs above: the graph around a model, lists of
     # models (paginated), and the rule and license catalogues. All read-only.
 
+    @classmethod
+    def over(cls, store: Store, kb: KnowledgeBase | None = None) -> LicenseGraph:
+        """A read-only LicenseGraph over a store already open for reading (`close()` closes it)."""
+        lg = cls(store.path, read_only=True, kb=kb)
+        lg._store = store
+        return lg
+
     def lineage_graph(self, model_id: str, depth: int = 2, view: str = "effective", limit: int = 25,
                       budget: int = 300) -> LineageGraph:
         """Ancestors and descendants of a model to `depth` levels each way, each model with its

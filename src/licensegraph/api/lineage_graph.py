@@ -70,19 +70,28 @@ def _ancestors(store: Store, key: str, depth: int, budget: int, nodes: dict[str,
     return levels
 
 
-def _descendant_levels(store: Store, key: str, depth: int) -> dict[int, int]:
-    """Exact number of distinct descendants at each (shortest) distance, breadth-first."""
+Rows = list[tuple[Any, ...]]
+
+
+def _descendant_levels(store: Store, key: str, depth: int) -> tuple[dict[int, int], dict[str, Rows]]:
+    """Exact number of distinct descendants at each (shortest) distance, breadth-first; and
+    the edges read on the way, by parent key (parent_key, relation, child_key, child_id)."""
     seen = {key}
     frontier = [key]
     levels: dict[int, int] = {}
+    children: dict[str, Rows] = {}
     for d in range(1, depth + 1):
         if not frontier:
             break
-        frontier = sorted({ck for (ck,) in edges_of(store, "parent_key", frontier, "child_key")} - seen)
+        for k in frontier:
+            children[k] = []
+        for row in edges_of(store, "parent_key", frontier, "parent_key, relation, child_key, child_id"):
+            children[row[0]].append(row)
+        frontier = sorted({r[2] for k in frontier for r in children[k]} - seen)
         seen.update(frontier)
         if frontier:
             levels[d] = len(frontier)
-    return levels
+    return levels, children
 
 
 def _violators(store: Store, keys: list[str]) -> set[str]:
@@ -105,13 +114,16 @@ def lineage_graph(store: Store, kb: KnowledgeBase, model_id: str, depth: int = 2
     boxes: list[GraphNode] = []
     box_edges: list[GraphEdge] = []
     up = _ancestors(store, key, depth, budget, nodes, edges)
-    down = _descendant_levels(store, key, depth)
+    down, read = _descendant_levels(store, key, depth)
 
     frontier = [key]
     for d in range(1, depth + 1):
         if not frontier or len(nodes) >= budget:
             break
-        rows = edges_of(store, "parent_key", frontier, "parent_key, relation, child_key, child_id")
+        if all(k in read for k in frontier):  # read while counting: no second lookup
+            rows = [r for k in frontier for r in read[k]]
+        else:
+            rows = edges_of(store, "parent_key", frontier, "parent_key, relation, child_key, child_id")
         violators = _violators(store, [r[2] for r in rows])
         by_parent: dict[str, list[tuple[bool, str, str, str]]] = {}
         per_relation: dict[tuple[str, str], int] = {}

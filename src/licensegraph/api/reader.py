@@ -4,8 +4,9 @@ Writers never change the store file in place: they write a copy and rename it ov
 store (see `licensegraph.store`). A reader must therefore open the store per request, not
 once for the life of a server, or it would serve the first state forever. Opening a
 DuckDB file costs tens of milliseconds, though, so this keeps one extra read-only
-connection (the anchor) to the file the path currently names: while it is open, DuckDB
-hands each request a new connection to the same database in microseconds. The anchor is
+connection (the anchor) to the file the path currently names, checked once (a store, our
+schema, not stale), and gives each request a new connection to the same database, which
+costs microseconds. The anchor is
 replaced as soon as the path names another file (a writer renamed its copy over it) and
 closed after a few idle seconds, so nothing is held while nobody reads.
 """
@@ -21,6 +22,7 @@ from pathlib import Path
 
 from licensegraph.api.graph import LicenseGraph
 from licensegraph.licenses.kb import KnowledgeBase
+from licensegraph.store.db import Store
 
 #: Seconds without a request after which the anchor connection is closed.
 IDLE_SECONDS = 5.0
@@ -49,7 +51,7 @@ class SharedReader:
         self.idle_seconds = idle_seconds
         self._kb = kb
         self._lock = threading.Lock()
-        self._anchor: LicenseGraph | None = None
+        self._anchor: Store | None = None
         self._identity: tuple[int, int, int, int] | None = None
         self._open_sessions = 0
         self._last_use = 0.0
@@ -72,15 +74,10 @@ class SharedReader:
             identity = _identity(self.path)
             if self._anchor is None or (identity != self._identity and self._open_sessions == 0):
                 self._close_anchor()
-                anchor = LicenseGraph(self.path, read_only=True, kb=kb)
-                anchor.store  # noqa: B018 - open now: a missing or bad store raises here
-                self._anchor, self._identity = anchor, identity
-            lg = LicenseGraph(self.path, read_only=True, kb=kb)
-            try:
-                lg.store  # noqa: B018
-            except BaseException:
-                lg.close()
-                raise
+                # the checks of a read (a store, our schema, not stale) happen here, once per file
+                self._anchor = LicenseGraph(self.path, read_only=True, kb=kb).store
+                self._identity = identity
+            lg = LicenseGraph.over(self._anchor.another_connection(), kb)
             self._open_sessions += 1
             self._schedule_idle_close()
         try:

@@ -57,12 +57,23 @@ class Result:
     @classmethod
     def from_dict(cls: type[T], data: Mapping[str, Any]) -> T:
         """Build from plain data whose keys are this type's field names (extra keys are an error)."""
-        hints = typing.get_type_hints(cls)
+        hints = _type_hints(cls)
         names = {f.name for f in dataclasses.fields(cls) if f.init}  # type: ignore[arg-type]
         unknown = set(data) - names
         if unknown:
             raise TypeError(f"{cls.__name__}: unknown fields {sorted(unknown)}")
         return cls(**{k: _build(hints[k], v) for k, v in data.items()})
+
+
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
+def _type_hints(cls: type) -> dict[str, Any]:
+    """The resolved annotations of a result type (resolving them compiles every one: cached)."""
+    hints = _HINTS.get(cls)
+    if hints is None:
+        hints = _HINTS[cls] = typing.get_type_hints(cls)
+    return hints
 
 
 def _build(hint: Any, value: Any) -> Any:

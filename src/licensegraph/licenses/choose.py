@@ -94,10 +94,8 @@ class Parent:
 
 
 def _model_row(store: Store, key: str) -> tuple[str, str] | None:
-    row = store.con.execute(
-        "SELECT m.id, coalesce(l.license, 'absent') FROM models m LEFT JOIN model_licenses l USING (model_key) "
-        "WHERE m.model_key = ?", [key],
-    ).fetchone()
+    # model_licenses holds a row per model and an index on model_key (models has none)
+    row = store.con.execute("SELECT id, license FROM model_licenses WHERE model_key = ?", [key]).fetchone()
     return (row[0], row[1]) if row else None
 
 
