@@ -176,7 +176,11 @@ def test_the_api_returns_the_strings_intact(client, hostile):
 
 def test_the_browser_runs_none_of_it(client, hostile, tmp_path):
     """The hostile model's page, with its graph, in chromium: no dialog, nothing set by the payloads."""
-    from test_browser import CHROMIUM, CHROMIUM_ARGS, sync_api  # skips with it when there is no browser
+    from test_browser import (  # skips with it when there is no browser
+        CHROMIUM,
+        CHROMIUM_ARGS,
+        sync_api,
+    )
 
     server = Server(hostile["db"])
     try:

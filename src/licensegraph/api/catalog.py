@@ -6,7 +6,14 @@ import inspect
 import sys
 
 from licensegraph.api.model_lists import license_counts, models_with_license
-from licensegraph.api.results import LicenseClause, LicenseDetail, LicenseSummary, RuleCatalogue, RuleStanding, ViewCount
+from licensegraph.api.results import (
+    LicenseClause,
+    LicenseDetail,
+    LicenseSummary,
+    RuleCatalogue,
+    RuleStanding,
+    ViewCount,
+)
 from licensegraph.licenses.kb import KnowledgeBase
 from licensegraph.rules import all_rules
 from licensegraph.store.db import Store

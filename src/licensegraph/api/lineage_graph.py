@@ -13,7 +13,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from licensegraph.api.model_lists import check_view, key_filter, known_model, worst_severities
+from licensegraph.api.model_lists import (
+    check_view,
+    key_filter,
+    known_model,
+    worst_severities,
+)
 from licensegraph.api.results import GraphEdge, GraphNode, LevelCount, LineageGraph
 from licensegraph.licenses.kb import KnowledgeBase
 from licensegraph.store.db import Store
@@ -72,35 +77,80 @@ def _ancestors(store: Store, key: str, depth: int, budget: int, nodes: dict[str,
 
 Rows = list[tuple[Any, ...]]
 
+#: Past this many edges out of one level, the levels below it are counted in SQL (one
+#: recursive query) instead of by reading each level's keys into Python.
+MANY_EDGES = 2000
 
-def _descendant_levels(store: Store, key: str, depth: int) -> tuple[dict[int, int], dict[str, Rows]]:
-    """Exact number of distinct descendants at each (shortest) distance, breadth-first; and
-    the edges read on the way, by parent key (parent_key, relation, child_key, child_id)."""
+
+def _descendant_levels(store: Store, key: str, depth: int) -> dict[int, int]:
+    """Exact number of distinct descendants at each (shortest) distance.
+
+    Breadth-first through the index on parent_key while levels are small; a level with many
+    edges out (a popular base model has thousands of children) is left to one recursive
+    query that never brings its keys into Python."""
     seen = {key}
     frontier = [key]
     levels: dict[int, int] = {}
-    children: dict[str, Rows] = {}
     for d in range(1, depth + 1):
         if not frontier:
             break
-        for k in frontier:
-            children[k] = []
-        for row in edges_of(store, "parent_key", frontier, "parent_key, relation, child_key, child_id"):
-            children[row[0]].append(row)
-        frontier = sorted({r[2] for k in frontier for r in children[k]} - seen)
+        where, params = key_filter("parent_key", frontier)
+        fanout = store.con.execute(f"SELECT count(*) FROM edges WHERE {where}", params).fetchone()
+        if fanout and fanout[0] > MANY_EDGES:
+            levels.update(_levels_in_sql(store, frontier, d - 1, depth, seen))
+            break
+        frontier = sorted({r[0] for r in edges_of(store, "parent_key", frontier, "child_key")} - seen)
         seen.update(frontier)
         if frontier:
             levels[d] = len(frontier)
-    return levels, children
+    return levels
 
 
-def _violators(store: Store, keys: list[str]) -> set[str]:
-    """The keys with a violation in either view (drawn first among a parent's children)."""
-    if not keys:
-        return set()
-    where, params = key_filter("model_key", keys)
-    rows = store.con.execute(f"SELECT model_key, severity FROM finding_rows WHERE {where}", params).fetchall()
-    return {k for k, severity in rows if severity == VIOLATION}
+def _levels_in_sql(store: Store, frontier: list[str], at: int, depth: int, seen: set[str]) -> dict[int, int]:
+    """Distinct descendants of `frontier` (at distance `at`) per distance up to `depth`, not in `seen`."""
+    rows = store.con.execute(
+        """
+        WITH RECURSIVE d(k, lvl) AS (
+            SELECT unnest(?::VARCHAR[]), ?::INTEGER
+            UNION
+            SELECT e.child_key, d.lvl + 1 FROM edges e JOIN d ON e.parent_key = d.k
+            WHERE d.lvl < ? AND NOT e.self_loop
+        )
+        SELECT lvl, count(*) FROM (SELECT k, min(lvl) AS lvl FROM d GROUP BY k)
+        WHERE lvl > ? AND k NOT IN (SELECT unnest(?::VARCHAR[])) GROUP BY lvl
+        """,
+        [frontier, at, depth, at, sorted(seen)],
+    ).fetchall()
+    return {int(lvl): int(n) for lvl, n in rows}
+
+
+def _children_shown(store: Store, frontier: list[str], limit: int) -> tuple[Rows, list[tuple[str, str, int]]]:
+    """For each model of `frontier`: its first `limit` children (those with a violation
+    first, then by id), and its children counted by relation; all in SQL, so that a model
+    with thousands of children costs no more rows than it shows."""
+    where, params = key_filter("parent_key", frontier)
+    # row_number() keeps DuckDB from pushing the other conditions into the bare filter,
+    # which is what lets the index on parent_key serve it
+    kids = (f"SELECT parent_key, child_key, child_id, relation, self_loop, row_number() OVER () AS fence "
+            f"FROM edges WHERE {where}")
+    counts = store.con.execute(
+        f"SELECT parent_key, relation, count(*) FROM ({kids}) WHERE NOT self_loop GROUP BY 1, 2", params
+    ).fetchall()
+    shown = store.con.execute(
+        f"""
+        WITH kids AS ({kids}),
+        v AS (SELECT DISTINCT model_key FROM finding_rows
+              WHERE severity = ? AND model_key IN (SELECT child_key FROM kids))
+        SELECT rn, parent_key, child_key, child_id, relation FROM (
+            SELECT k.parent_key, k.child_key, k.child_id, k.relation,
+                   row_number() OVER (PARTITION BY k.parent_key ORDER BY v.model_key IS NULL, k.child_key) AS rn
+            FROM kids k LEFT JOIN v ON v.model_key = k.child_key
+            WHERE NOT k.self_loop
+        ) WHERE rn <= ?
+        """,
+        [*params, VIOLATION, limit],
+    ).fetchall()
+    return shown, [(pk, rel, int(n)) for pk, rel, n in counts]
 
 
 def lineage_graph(store: Store, kb: KnowledgeBase, model_id: str, depth: int = 2, view: str = "effective",
@@ -114,28 +164,17 @@ def lineage_graph(store: Store, kb: KnowledgeBase, model_id: str, depth: int = 2
     boxes: list[GraphNode] = []
     box_edges: list[GraphEdge] = []
     up = _ancestors(store, key, depth, budget, nodes, edges)
-    down, read = _descendant_levels(store, key, depth)
+    down = _descendant_levels(store, key, depth)
 
     frontier = [key]
     for d in range(1, depth + 1):
         if not frontier or len(nodes) >= budget:
             break
-        if all(k in read for k in frontier):  # read while counting: no second lookup
-            rows = [r for k in frontier for r in read[k]]
-        else:
-            rows = edges_of(store, "parent_key", frontier, "parent_key, relation, child_key, child_id")
-        violators = _violators(store, [r[2] for r in rows])
-        by_parent: dict[str, list[tuple[bool, str, str, str]]] = {}
-        per_relation: dict[tuple[str, str], int] = {}
-        for pk, rel, ck, cid in rows:
-            by_parent.setdefault(pk, []).append((ck not in violators, ck, cid, rel))
-            per_relation[(pk, rel)] = per_relation.get((pk, rel), 0) + 1
-        ranked = []
-        for pk, kids in by_parent.items():
-            ranked += [(rank, pk, kid) for rank, kid in enumerate(sorted(kids)[:limit])]
+        ranked, counts = _children_shown(store, frontier, limit)
+        per_relation = {(pk, rel): n for pk, rel, n in counts}
         shown: dict[tuple[str, str], int] = {}
         nxt = []
-        for _, pk, (_, ck, cid, rel) in sorted(ranked):  # round-robin over parents: each gets its first children
+        for _, pk, ck, cid, rel in sorted(ranked):  # round-robin over parents: each gets its first children
             if ck not in nodes:
                 if len(nodes) >= budget:
                     continue

@@ -9,7 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from licensegraph.api.results import ChildrenPage, ModelMatch, ModelMatches, ModelRow, ModelsPage, RelationTotal
+from licensegraph.api.results import (
+    ChildrenPage,
+    ModelMatch,
+    ModelMatches,
+    ModelRow,
+    ModelsPage,
+    RelationTotal,
+)
 from licensegraph.store.db import Store
 from licensegraph.vocab import ABSENT, RELATIONS, SEVERITIES, VIEWS, VIOLATION
 
@@ -107,17 +114,20 @@ def children(store: Store, model_id: str, relation: str | None = None, view: str
     check_relation(relation)
     check_page(offset, limit)
     key, display_id, _ = known_model(store, model_id)
-    # every child through the index on parent_key: a bare filter, or DuckDB scans
-    kids = sorted((ck, cid, rel) for ck, cid, rel, loop in store.con.execute(
-        "SELECT child_key, child_id, relation, self_loop FROM edges WHERE parent_key = ?", [key]).fetchall()
-        if not loop)
-    counts: dict[str, int] = {}
-    for _, _, rel in kids:
-        counts[rel] = counts.get(rel, 0) + 1
-    by_relation = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    wanted = [k for k in kids if relation is None or k[2] == relation]
-    total = len(wanted)
-    page_rows = wanted[offset:offset + limit]
+    # row_number() keeps DuckDB from pushing the other conditions into the bare filter on
+    # parent_key, which is what lets the index serve it; counting and paging stay in SQL,
+    # so a model with thousands of children costs one page of rows
+    kids = ("SELECT child_key, child_id, relation, self_loop, row_number() OVER () AS fence "
+            "FROM edges WHERE parent_key = ?")
+    by_relation = [(rel, int(n)) for rel, n in store.con.execute(
+        f"SELECT relation, count(*) FROM ({kids}) WHERE NOT self_loop GROUP BY 1 ORDER BY 2 DESC, 1", [key]
+    ).fetchall()]
+    total = sum(n for rel, n in by_relation if relation is None or rel == relation)
+    page_rows = store.con.execute(
+        f"SELECT child_key, child_id, relation FROM ({kids}) WHERE NOT self_loop AND (?::VARCHAR IS NULL OR relation = ?) "
+        "ORDER BY child_key LIMIT ? OFFSET ?",
+        [key, relation, relation, limit, offset],
+    ).fetchall()
     licenses: dict[str, str] = {}
     if page_rows:
         where, params = key_filter("model_key", [k[0] for k in page_rows])

@@ -13,6 +13,7 @@ closed after a few idle seconds, so nothing is held while nobody reads.
 
 from __future__ import annotations
 
+import atexit
 import os
 import threading
 import time
@@ -56,6 +57,8 @@ class SharedReader:
         self._open_sessions = 0
         self._last_use = 0.0
         self._timer: threading.Timer | None = None
+        # the idle timer must not close a DuckDB connection while the interpreter shuts down
+        atexit.register(self.close)
 
     @property
     def kb(self) -> KnowledgeBase:

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import parse_qs, quote, urlencode
@@ -26,7 +26,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Res
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, PackageLoader, select_autoescape
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -41,7 +41,12 @@ from licensegraph.api import (
 )
 from licensegraph.api import vocabulary as V
 from licensegraph.api.results import LineageGraph, Result
-from licensegraph.web.security import SECURITY_HEADERS, BodyTooLarge, SecurityHeaders, read_body
+from licensegraph.web.security import (
+    SECURITY_HEADERS,
+    BodyTooLarge,
+    SecurityHeaders,
+    read_body,
+)
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -133,12 +138,19 @@ def _is_api(request: Request) -> bool:
 def create_app(db: Path | str | None = None, *, opener: GraphOpener | None = None) -> FastAPI:
     """The dashboard over the store at `db` (read-only), or over the LicenseGraphs `opener`
     gives (one per request, closed after it)."""
+    reader: SharedReader | None = None
     if opener is None:
         if db is None:
             raise ValueError("create_app needs a store path or an opener")
         reader = SharedReader(db)
         reader.kb  # noqa: B018 - load the knowledge base once, before the first request
         opener = reader.session
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        if reader is not None:  # release the store when the server stops
+            reader.close()
 
     app = FastAPI(
         title="licensegraph",
@@ -147,6 +159,7 @@ def create_app(db: Path | str | None = None, *, opener: GraphOpener | None = Non
         docs_url=None,  # FastAPI's /docs and /redoc load scripts from a CDN and use inline script
         redoc_url=None,
         openapi_url="/openapi.json",
+        lifespan=lifespan,
     )
     app.state.opener = opener
     app.add_middleware(SecurityHeaders)
@@ -307,9 +320,8 @@ def _api_routes() -> APIRouter:
         body = await read_body(request, MAX_BODY_BYTES)
         try:
             req = CheckRequest.model_validate_json(body)
-        except Exception as exc:  # pydantic.ValidationError, JSON errors
-            errors = getattr(exc, "errors", None)
-            detail = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in errors()] if errors else str(exc)
+        except ValidationError as exc:  # bad JSON is reported by pydantic too
+            detail = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
             return JSONResponse({"detail": detail}, status_code=422)
         try:
             result = await run_in_threadpool(lg.check, text=req.card, parent_licenses=req.parent_licenses,

@@ -66,6 +66,6 @@ def run(db: Path | str, bound: BoundServer, log_level: str = "warning") -> None:
 
     app = create_app(db)
     config = uvicorn.Config(app, log_level=log_level, access_log=False, server_header=False,
-                            proxy_headers=False, lifespan="off")
+                            proxy_headers=False, lifespan="on")
     server = uvicorn.Server(config)
     server.run(sockets=[bound.sock])
