@@ -190,3 +190,21 @@ def test_check_says_which_line_to_add(tmp_path):
     with LicenseGraph(tmp_path / "none.duckdb") as lg:
         result = lg.check(declared, parent_licenses={LLAMA2: "llama2"})
     assert result.discovered == () and result.discovered_yaml is None
+
+
+def test_check_names_the_parent_a_quantization_is_named_after(tmp_path):
+    lg = _ingest(tmp_path, [real_record(LLAMA2)])
+    lg.close()
+    folder = tmp_path / "Llama-2-7b-chat-hf-Q4_K_M-GGUF"
+    folder.mkdir()
+    (folder / "README.md").write_text("---\nlicense: mit\n---\n# quantized for llama.cpp\n")
+    with LicenseGraph(tmp_path / "store.duckdb", read_only=True) as graph:
+        result = graph.check(folder)
+    [found] = result.discovered
+    assert (found.parent_id, found.relation, found.source) == (LLAMA2, "quantization", "name")
+    assert found.pattern == "suffix -q4-k-m-gguf stripped; known model named 'llama-2-7b-chat-hf'"
+    assert result.discovered_yaml == f"base_model: {LLAMA2}\nbase_model_relation: quantized\n"
+    assert any("its name names" in w for w in result.warnings)
+    # without a store there is nothing to match the name against
+    with LicenseGraph(tmp_path / "none.duckdb") as graph:
+        assert graph.check(folder).discovered == ()

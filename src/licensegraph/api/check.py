@@ -42,6 +42,7 @@ from licensegraph.licenses.normalize import resolve as resolve_license
 from licensegraph.lineage.ancestry import ancestors as store_ancestors
 from licensegraph.lineage.discovery import discover
 from licensegraph.lineage.discovery.configs import CONFIG_FILES
+from licensegraph.lineage.discovery.names import infer_names
 from licensegraph.sources.card import CardError, normalize_model_id, parse_yaml, split_front_matter
 from licensegraph.store.db import Store
 from licensegraph.store.findings_view import FINDING_COLUMNS
@@ -523,7 +524,7 @@ def check_card(
     warnings = [f"--parent-license {k}=... names no model in this card's lineage; ignored" for k in unused]
     discovered, discovered_yaml = (), None
     if not parents:
-        discovered, discovered_yaml, notes = _discover_undeclared(card, model_id, None if is_text else path)
+        discovered, discovered_yaml, notes = _discover_undeclared(card, model_id, None if is_text else path, store)
         warnings += notes
     if choice is not None:
         warnings += choice.warnings
@@ -569,10 +570,11 @@ def check_card(
 _HUB_RELATION = {"quantization": "quantized"}
 
 
-def _discover_undeclared(card: Card, model_id: str, path: Path | str | None
+def _discover_undeclared(card: Card, model_id: str, path: Path | str | None, store: Store | None = None
                          ) -> tuple[tuple[DiscoveredParent, ...], str | None, list[str]]:
     """A card that declares no base_model: the parents its text (and, for a model
-    directory, its config files) name, the front-matter lines to add, and the warnings."""
+    directory, its config files) name, else, with a store, the known model its name is a
+    quantization or conversion of; the front-matter lines to add, and the warnings."""
     notes: list[str] = []
     configs: dict[str, object] = {}
     if path is not None:
@@ -585,6 +587,8 @@ def _discover_undeclared(card: Card, model_id: str, path: Path | str | None
                 except (ValueError, UnicodeDecodeError) as exc:
                     notes.append(f"{file}: not readable JSON ({exc}); not used to find the base model")
     found = discover(model_id, card_text=card.text, configs=configs)
+    if not found and store is not None:
+        found = _name_parent(store, model_id)
     if not found:
         return (), None, notes
     parents = [ev.parent_id for ev in found]
@@ -594,7 +598,7 @@ def _discover_undeclared(card: Card, model_id: str, path: Path | str | None
     lines.append(f"base_model_relation: {relation}")
     yaml_lines = "\n".join(lines) + "\n"
     for ev in found:
-        where = f"line {ev.line}" if ev.line else ev.source
+        where = f"line {ev.line}" if ev.line else ("its name" if ev.source == "name" else ev.source)
         notes.append(f"the card declares no base_model, but {where} names {ev.parent_id} ({ev.pattern}: "
                      f"\"{ev.matched}\"); the rules cannot see that lineage")
     notes.append("add to the front matter: " + "; ".join(lines))
@@ -606,3 +610,14 @@ def _discover_undeclared(card: Card, model_id: str, path: Path | str | None
 def error_result(path: Path | str, exc: CheckError) -> CheckFailure:
     """The result for a card that could not be checked."""
     return CheckFailure(path=exc.path or str(path), error=str(exc), line=exc.line)
+
+
+def _name_parent(store: Store, model_id: str) -> list:
+    """The store's model this model's name is a quantization or conversion of (names.py),
+    popularity from the store's declared edges; [] when none or ambiguous."""
+    known = store.con.sql(
+        "SELECT id, CAST(created_at AS VARCHAR) AS created, NULL::BIGINT AS popularity FROM models"
+    ).to_arrow_table()
+    declared = store.con.sql("SELECT child_key, parent_key FROM edges WHERE NOT self_loop").to_arrow_table()
+    found = infer_names([model_id], known, declared).get(model_id)
+    return [found] if found is not None else []

@@ -249,24 +249,33 @@ def infer_parents_sql(con: duckdb.DuckDBPyConnection, children: str, known: str,
         con.execute(f"DROP TABLE {table}")
 
 
-def infer_names(model_ids: Iterable[str], known: Iterable[tuple[str, str | None, int | None]],
-                declared: Iterable[tuple[str, str]] = ()) -> dict[str, ParentEvidence]:
+def infer_names(model_ids: Iterable[str], known: Iterable[tuple[str, str | None, int | None]] | pa.Table,
+                declared: Iterable[tuple[str, str]] | pa.Table = ()) -> dict[str, ParentEvidence]:
     """{child id: inferred parent}: name inference for a few ids against `known` (id, created ISO date or None,
-    popularity or None) and `declared` (child id, parent id) edges, with the store's SQL."""
+    popularity or None) and `declared` (child id, parent id) edges, with the store's SQL.
+
+    `known` and `declared` may also be Arrow tables with those columns (`id, created, popularity`;
+    `child_key, parent_key`), e.g. read from a store in one query."""
     con = duckdb.connect()
     try:
         con.execute("SET TimeZone = 'UTC'")
         ids = list(model_ids)
-        rows = list(known)
         con.register("_c", pa.table({"id": pa.array(ids, pa.string())}))
-        con.register("_k", pa.table({
-            "id": pa.array([r[0] for r in rows], pa.string()),
-            "created": pa.array([r[1] for r in rows], pa.string()),
-            "popularity": pa.array([r[2] for r in rows], pa.int64()),
-        }))
-        edges = list(declared)
-        con.register("_d", pa.table({"child_key": pa.array([c.lower() for c, _ in edges], pa.string()),
-                                     "parent_key": pa.array([p.lower() for _, p in edges], pa.string())}))
+        if isinstance(known, pa.Table):
+            con.register("_k", known)
+        else:
+            rows = list(known)
+            con.register("_k", pa.table({
+                "id": pa.array([r[0] for r in rows], pa.string()),
+                "created": pa.array([r[1] for r in rows], pa.string()),
+                "popularity": pa.array([r[2] for r in rows], pa.int64()),
+            }))
+        if isinstance(declared, pa.Table):
+            con.register("_d", declared)
+        else:
+            edges = list(declared)
+            con.register("_d", pa.table({"child_key": pa.array([c.lower() for c, _ in edges], pa.string()),
+                                         "parent_key": pa.array([p.lower() for _, p in edges], pa.string())}))
         con.execute("CREATE TEMP VIEW _in_children AS SELECT lower(id) AS model_key, id, NULL::TIMESTAMPTZ AS created FROM _c")
         con.execute(
             """
