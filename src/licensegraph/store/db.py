@@ -199,7 +199,7 @@ class Store:
     def get_meta(self, key: str) -> str | None:
         return self.scalar("SELECT value FROM meta WHERE key = ?", [key])
 
-    def another_connection(self) -> "Store":
+    def another_connection(self) -> Store:
         """Another connection to this open database, for one request of a server that reads
         in parallel: no file is opened and nothing is re-checked (this store was checked when
         it opened). Close it when the request ends; close this store only after all of them."""
