@@ -24,6 +24,8 @@ from licensegraph.vocab import ABSENT, RELATIONS, SEVERITIES, VIEWS, VIOLATION
 MAX_QUERY = 200
 #: Most rows one page may hold.
 MAX_PAGE = 500
+#: Up to this many children, a model's children are read and paged in Python; past it, in SQL.
+MANY_CHILDREN = 2000
 
 
 def _count(store: Store, sql: str, params: list[Any]) -> int:
@@ -123,11 +125,18 @@ def children(store: Store, model_id: str, relation: str | None = None, view: str
         f"SELECT relation, count(*) FROM ({kids}) WHERE NOT self_loop GROUP BY 1 ORDER BY 2 DESC, 1", [key]
     ).fetchall()]
     total = sum(n for rel, n in by_relation if relation is None or rel == relation)
-    page_rows = store.con.execute(
-        f"SELECT child_key, child_id, relation FROM ({kids}) WHERE NOT self_loop AND (?::VARCHAR IS NULL OR relation = ?) "
-        "ORDER BY child_key LIMIT ? OFFSET ?",
-        [key, relation, relation, limit, offset],
-    ).fetchall()
+    if sum(n for _, n in by_relation) <= MANY_CHILDREN:
+        # few: read them through the index and page here (ORDER BY ... LIMIT makes DuckDB scan)
+        kept = sorted((ck, cid, rel) for ck, cid, rel, loop in store.con.execute(
+            "SELECT child_key, child_id, relation, self_loop FROM edges WHERE parent_key = ?", [key]).fetchall()
+            if not loop and (relation is None or rel == relation))
+        page_rows = kept[offset:offset + limit]
+    else:  # thousands: one scan that keeps a page, rather than a row per child in Python
+        page_rows = store.con.execute(
+            f"SELECT child_key, child_id, relation FROM ({kids}) WHERE NOT self_loop "
+            "AND (?::VARCHAR IS NULL OR relation = ?) ORDER BY child_key LIMIT ? OFFSET ?",
+            [key, relation, relation, limit, offset],
+        ).fetchall()
     licenses: dict[str, str] = {}
     if page_rows:
         where, params = key_filter("model_key", [k[0] for k in page_rows])
