@@ -148,6 +148,22 @@ def render_notes(console: Console, data: AuditResult) -> None:
             hanging(console, Text(f"Note on {about} ({rule_id}): {note}", style="dim"), subsequent=2)
 
 
+def findings_by_text(findings) -> list[tuple]:
+    """Findings that read the same in both views, once: (finding, its views), in order."""
+    groups: dict[tuple, list] = {}
+    for f in findings:
+        key = (f.rule_id, f.label, f.severity, f.message, f.remedy, tuple(f.path or ()), f.clause, f.source,
+               f.possibly_incomplete)
+        groups.setdefault(key, [f, []])[1].append(f.view)
+    order = {"local": 0, "effective": 1}
+    return [(f, tuple(sorted(views, key=lambda v: order.get(v, 9)))) for f, views in groups.values()]
+
+
+def views_label(views: tuple[str, ...]) -> str:
+    """"[local view]", "[effective view]" or "[local and effective views]"."""
+    return f"[{views[0]} view]" if len(views) == 1 else f"[{' and '.join(views)} views]"
+
+
 def render_explain(console: Console, data: Explanation) -> None:
     from rich.tree import Tree
 
@@ -198,10 +214,10 @@ def render_explain(console: Console, data: Explanation) -> None:
     if not data.audited:
         hanging(console, Text("no audit has been run on this store yet: run `licensegraph audit` for findings",
                               style="yellow"))
-    for f in data.findings:
+    for f, views in findings_by_text(data.findings):
         colour = "red" if f.severity == "violation" else "yellow"
-        hanging(console, Text.assemble((f.severity, colour), f" [{f.view} view] {f.rule_id} ({f.label}): ",
-                                       f.message or ""), subsequent=4)
+        hanging(console, Text.assemble((f.severity, colour), "  ", (views_label(views), "bold"),
+                                       f"  {f.rule_id} ({f.label}): ", f.message or ""), subsequent=4)
         if f.path:
             hanging(console, f"path: {' -> '.join(f.path)}", indent=4, subsequent=6)
         where = " ".join(x for x in (f.clause, f.source) if x)

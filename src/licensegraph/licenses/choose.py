@@ -387,3 +387,9 @@ def yaml_license_lines(kb: KnowledgeBase, license_id: str) -> dict:
     if lic.hub_id:
         return {"license": lic.id}
     return {"license": "other", "license_name": lic.id, "license_link": lic.url}
+
+
+def card_lines(kb: KnowledgeBase, license_id: str) -> str:
+    """The card lines that declare a license (a family id: its strictest member), as one
+    phrase for a remedy: "`license: llama2`", or `license: other` with name and link."""
+    return ", ".join(f"`{k}: {v}`" for k, v in yaml_license_lines(kb, kb.effective(license_id).id).items())

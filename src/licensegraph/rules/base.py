@@ -29,8 +29,11 @@ class RowResult:
     excluded: np.ndarray  # int8[n]: index into UNDECIDABLE, -1 when not excluded
     duty: str  # the duty kind the rule enforces (for clause lookup)
     witness: np.ndarray | None  # bool[codes, codes]: does upstream license u impose it on own license c
-    message: str  # SQL expression over finding columns, see engine.FINDING_COLUMNS
-    remedy: str  # SQL expression over finding columns
+    # SQL expressions over a finding's columns: model_id, model_license, ancestor_id,
+    # ancestor_license, detail, model_work_kind and ancestor_card (the card lines that declare
+    # the ancestor's license), see store.findings_view
+    message: str
+    remedy: str
     warning: np.ndarray | None = None  # bool[n]: findings that are warnings, not violations
     detail: np.ndarray | None = None  # object[n]: per-model text the message may use
     # bool[codes, codes]: where `witness` finds no ancestor for a finding (a merge
@@ -51,6 +54,9 @@ class Rule:
     # (e.g. license-mismatch looks at the model's own license only): findings are stored
     # once and the `findings` view shows them under both views.
     view_independent: bool = False
+    # Whether a finding can be "possibly incomplete" (a license upstream unresolved): not for
+    # rules that read only the model's own license, nor for license-unresolved itself.
+    marks_incomplete: bool = True
     # Where the rule's duty is written, when no ancestor license supplies it.
     source: tuple[str, str] = ("", "")
     # The model-card field a finding points at (SARIF's region, check's fix):

@@ -29,7 +29,7 @@ class CopyleftStyleDropped(Rule):
         return [derivative_row(
             ctx, view, self.labels[0], qualifies, violates, "use-restrictions",
             message="format('{} does not carry the use restrictions of {} (from {})', model_license, ancestor_license, ancestor_id)",
-            remedy="format('License the model under {} (or a license that embeds the same restrictions), include its use restrictions as an enforceable provision and ship a copy of the license', ancestor_license)",
+            remedy="format('License the model under {} ({}) or a license that embeds the same restrictions, include those use restrictions as an enforceable provision of its terms and ship a copy of the {} license', ancestor_license, ancestor_card, ancestor_license)",
         )]
 
 

@@ -43,7 +43,7 @@ class CopyleftViolation(Rule):
         row = derivative_row(
             ctx, view, self.labels[0], qualifies, outside_m & ~combinable, "share-alike",
             message="format('{} is not a license {} accepts for derivatives (share-alike, from {})', model_license, ancestor_license, ancestor_id)",
-            remedy="format('Relicense the model under {} or a license it accepts as outbound', ancestor_license)",
+            remedy="format('Relicense the model under {} ({}) or a license it accepts for derivatives', ancestor_license, ancestor_card)",
             extra_violation=ctx.exists_pair(view, combinable) & ~rescued,
         )
         row.witness = outside_m

@@ -15,6 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from licensegraph.licenses.choose import card_lines
 from licensegraph.licenses.fingerprint import kb_fingerprint
 from licensegraph.licenses.kb import KnowledgeBase
 from licensegraph.rules import all_rules, get_rule
@@ -251,11 +252,17 @@ def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str]
         "work_kind": [lic.work_kind for lic in kb_licenses],
         # facts not yet checked against the license text (placeholder ids state no facts)
         "review": [lic.review and not lic.is_special for lic in kb_licenses],
+        # the card lines that declare the license, for remedies ("`license: llama2`", or
+        # `license: other` with license_name and license_link where the Hub has no id)
+        "card_lines": [None if lic.is_special else card_lines(ctx.kb, lic.id) for lic in kb_licenses],
     }))
     unresolved = ctx.table.code["other-unresolved"]
     unresolved_mask = np.zeros(ctx.table.words, dtype=np.uint64)
     unresolved_mask[unresolved // 64] = np.uint64(1) << np.uint64(unresolved % 64)
-    possibly_incomplete = (ctx.lic == unresolved) | ctx.has_any("effective", unresolved_mask)
+    # A finding is possibly incomplete when a license upstream of the model (in the view)
+    # could not be resolved; the model's own unresolved license is license-unresolved's
+    # own finding, and the rules that need it exclude the model instead.
+    possibly_incomplete = {view: ctx.has_any(view, unresolved_mask) for view in views}
     notes: dict[str, list[str]] = {}
     outcomes = np.zeros((ctx.n, len(layout)), dtype=np.uint8)
     combo = _relation_index(ctx.relation) * 6 + _relation_index(ctx.hub_relation)
@@ -264,8 +271,8 @@ def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str]
     try:
         con.execute("DELETE FROM duty_sources")
         con.execute("INSERT INTO duty_sources SELECT * FROM _duty_sources")
-        # replaced, not emptied: stores audited before the review column existed get it
-        con.execute("CREATE OR REPLACE TABLE license_kinds AS SELECT * FROM _license_kinds")
+        con.execute("DELETE FROM license_kinds")
+        con.execute("INSERT INTO license_kinds BY NAME SELECT * FROM _license_kinds")
         if incremental:
             con.execute("DELETE FROM finding_rows WHERE model_key IN (SELECT model_key FROM _affected)")
             # results over inferred edges are not kept up to date incrementally
@@ -299,7 +306,7 @@ def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str]
                     col += 1
                     lap("other")
                     if not (rule.view_independent and view != views[0]):
-                        _write_findings(ctx, con, view, rule, row, possibly_incomplete, write, stored(view))
+                        _write_findings(ctx, con, view, rule, row, possibly_incomplete[view], write, stored(view))
                     _save_templates(con, rule, row)
                     lap("findings (witness, path, write)")
         lap("other")
@@ -500,7 +507,7 @@ def _write_findings(ctx: AuditContext, con, view: str, rule: Rule, row: RowResul
         "path": pc.if_else(pc.is_null(wit.path), _single_paths(ctx.ids.take(take)), wit.path),
         "duty": _dict_strings(np.zeros(n), [row.duty or None]),
         "via_noncompliant": pa.array(via),
-        "possibly_incomplete": pa.array(possibly_incomplete[models]),
+        "possibly_incomplete": pa.array(possibly_incomplete[models] & (rule.marks_incomplete and not rule.view_independent)),
         "detail": pa.array(row.detail[models].tolist(), pa.string()) if row.detail is not None else pa.nulls(n, pa.string()),
     })
     con.register("_f", table)

@@ -50,8 +50,8 @@ REMEDY = (
     "THEN format('Do not merge the {} work of {} with {} ({}): drop one of the two parents, or obtain a license "
     "from the rights holder of {} that allows the combination', ancestor_license, ancestor_id, "
     + _PART.format(2) + ", " + _PART.format(3) + ", ancestor_id) "
-    "ELSE format('Publish the model under {} (license: {}) or a license it accepts, without the restrictions of {}; "
-    "if those restrictions must stay, the {} material of {} cannot be used', ancestor_license, ancestor_license, "
+    "ELSE format('Publish the model under {} ({}) or a license it accepts, without the restrictions of {}; "
+    "if those restrictions must stay, the {} material of {} cannot be used', ancestor_license, ancestor_card, "
     "model_license, ancestor_license, ancestor_id) END"
 )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from licensegraph.licenses.choose import card_lines
 from licensegraph.rules.base import RowResult, Rule, is_undecidable
 from licensegraph.rules.context import AuditContext
 
@@ -35,8 +36,21 @@ class LicenseMismatch(Rule):
             duty="",
             witness=None,
             message="format('{} is written for {}, not for models: weights, outputs and distillation are left undefined', model_license, model_work_kind)",
-            remedy="'Use a license written for models (e.g. OpenRAIL-M, a ModelGo license, or the upstream model license) or add model-specific terms'",
+            remedy=self._remedy(ctx),
         )]
+
+    @staticmethod
+    def _remedy(ctx: AuditContext) -> str:
+        """Suggests model licenses by the exact card lines that declare them."""
+        examples = [card_lines(ctx.kb, i) for i in EXAMPLE_MODEL_LICENSES if i in ctx.kb]
+        text = ("Use a license written for models: the upstream model's license, or e.g. " + ", or ".join(examples)
+                + "; or add model-specific terms (weights, outputs, distillation) to the card")
+        return "'" + text.replace("'", "''") + "'"
+
+
+# Model licenses a remedy names as examples: an OpenRAIL-M license (a Hub id) and a ModelGo
+# license (not a Hub id: `license: other` with its name and link).
+EXAMPLE_MODEL_LICENSES = ("bigscience-openrail-m", "mg-by-2.0")
 
 
 RULE = LicenseMismatch()

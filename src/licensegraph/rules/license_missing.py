@@ -23,7 +23,7 @@ class LicenseMissing(Rule):
         return [derivative_row(
             ctx, view, self.labels[0], qualifies, violates, "license-copy",
             message="format('declares {} although {} (from {}) has duties every derivative must meet', CASE model_license WHEN 'none' THEN 'no license' ELSE 'license: unknown' END, ancestor_license, ancestor_id)",
-            remedy="format('Declare a license in the card (e.g. license: {}) and ship the upstream license and notices', ancestor_license)",
+            remedy="format('Declare a license in the card that meets the duties of {} (e.g. {}) and ship its license text and notices', ancestor_license, ancestor_card)",
             needs_child_license=False,
         )]
 

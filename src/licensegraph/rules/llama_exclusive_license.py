@@ -33,7 +33,7 @@ class LlamaExclusiveLicense(Rule):
             rows.append(derivative_row(
                 ctx, view, label, qualifies, violates, "no-improve-other-llm",
                 message="format('{} does not pass on the ban on using {} materials or outputs to improve other LLMs (from {})', model_license, ancestor_license, ancestor_id)",
-                remedy="format('License the model under {} so the clause keeps travelling, and do not use it to improve LLMs outside that lineage', ancestor_license)",
+                remedy="format('License the model under {} ({}) so the clause keeps travelling, and do not use it to improve LLMs outside that lineage', ancestor_license, ancestor_card)",
             ))
         return rows
 

@@ -81,7 +81,6 @@ class LlamaExclusiveMerge(Rule):
         outside the lineage, in edge order)."""
         detail = np.full(ctx.n, None, dtype=object)
         family = ctx.kb.licenses[exempt].name.replace(" Community License Agreement", "") if exempt in ctx.kb else exempt
-        lineage = "it and its ancestors are" if view == "effective" else "its declared license is"
         for m in np.flatnonzero(findings).tolist():
             parents = ctx.parent[ctx.indptr[m]:ctx.indptr[m + 1]]
             out = [p for p in parents.tolist() if outside[p]]
@@ -89,7 +88,7 @@ class LlamaExclusiveMerge(Rule):
                 continue
             p = out[0]
             lic = ctx.table.licenses[ctx.lic[p]]
-            how = f"{lineage} outside the {family} lineage"
+            how = f"outside the {family} lineage"
             if lic is not None and lic.family == "llama":
                 how += (f"; a {lic.id} co-parent counts as outside: the exemption covers only {family} "
                         "and its derivative works")

@@ -28,7 +28,7 @@ class NcDropped(Rule):
         return [derivative_row(
             ctx, view, self.labels[0], qualifies, violates, "non-commercial",
             message="format('{} permits commercial use, but {} (from {}) is non-commercial', model_license, ancestor_license, ancestor_id)",
-            remedy="format('License the model under a non-commercial license {} accepts (e.g. the same license) and state the non-commercial scope on the card', ancestor_license)",
+            remedy="format('License the model under a non-commercial license {} accepts, e.g. the same one ({}), and state the non-commercial scope on the card', ancestor_license, ancestor_card)",
         )]
 
 

@@ -50,9 +50,10 @@ def findings_of(con, model_key: str) -> list[tuple]:
         "SELECT rule_id, label, message_sql, remedy_sql, clause, url, view_independent FROM finding_templates").fetchall()}
     sources = {(lic, duty): (clause, url) for lic, duty, clause, url in cur.execute(
         "SELECT license, duty, clause, url FROM duty_sources").fetchall()}
-    kind_rows = cur.execute("SELECT license, work_kind, review FROM license_kinds").fetchall()
-    kinds = {lic: kind for lic, kind, _ in kind_rows}
-    review = {lic: bool(flag) for lic, _, flag in kind_rows}
+    kind_rows = cur.execute("SELECT license, work_kind, review, card_lines FROM license_kinds").fetchall()
+    kinds = {lic: kind for lic, kind, _, _ in kind_rows}
+    review = {lic: bool(flag) for lic, _, flag, _ in kind_rows}
+    lines = {lic: text for lic, _, _, text in kind_rows}
     col = {n: i for i, n in enumerate(names)}
     out = []
     for rule_label in sorted({(r[col["rule_id"]], r[col["label"]]) for r in rows}):
@@ -66,7 +67,8 @@ def findings_of(con, model_key: str) -> list[tuple]:
             f"SELECT {message} AS message, {remedy} AS remedy FROM (SELECT unnest($rows, recursive := true))",
             {"rows": [{"model_license": r[col["model_license"]], "ancestor_license": r[col["ancestor_license"]],
                        "ancestor_id": r[col["ancestor_id"]], "model_id": r[col["model_id"]],
-                       "detail": r[col["detail"]], "model_work_kind": kinds.get(r[col["model_license"]])}
+                       "detail": r[col["detail"]], "model_work_kind": kinds.get(r[col["model_license"]]),
+                       "ancestor_card": lines.get(r[col["ancestor_license"]])}
                       for r in group]},
         ).fetchall()
         for r, (msg, rem) in zip(group, texts):
@@ -128,7 +130,7 @@ def findings_sql(con, source: str) -> str:
                inferred_evidence
         FROM (
           SELECT f.*, s.clause AS src_clause, s.url AS src_url, k.work_kind AS model_work_kind,
-                 k.review AS model_review, ka.review AS ancestor_review
+                 k.review AS model_review, ka.review AS ancestor_review, ka.card_lines AS ancestor_card
           FROM ({rows()}) f
           LEFT JOIN duty_sources s ON s.license = f.ancestor_license AND s.duty = f.duty
           LEFT JOIN license_kinds k ON k.license = f.model_license

@@ -7,7 +7,7 @@ upgraded in place and a failed upgrade leaves it as it was.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 FINDING_ROWS_DDL = """
     CREATE TABLE IF NOT EXISTS finding_rows (
@@ -170,7 +170,7 @@ _V1 = [
     )
     """,
     "CREATE TABLE IF NOT EXISTS duty_sources (license VARCHAR, duty VARCHAR, clause VARCHAR, url VARCHAR)",
-    "CREATE TABLE IF NOT EXISTS license_kinds (license VARCHAR, work_kind VARCHAR, review BOOLEAN)",
+    "CREATE TABLE IF NOT EXISTS license_kinds (license VARCHAR, work_kind VARCHAR)",
     # Per rule, view and relation: the denominator, the numerator and what was left out
     # of the denominator because a license the decision needs is not known.
     """
@@ -208,4 +208,13 @@ _V3 = [
     "ALTER TABLE finding_rows ADD COLUMN IF NOT EXISTS inferred_evidence VARCHAR",
 ]
 
-MIGRATIONS: dict[int, list[str]] = {1: _V1, 2: _V2, 3: _V3}
+_V4 = [
+    # Per license: whether its facts await a check against the text (findings resting on
+    # them say so), and the card lines that declare it (remedies quote them).
+    "ALTER TABLE license_kinds ADD COLUMN IF NOT EXISTS review BOOLEAN",
+    "ALTER TABLE license_kinds ADD COLUMN IF NOT EXISTS card_lines VARCHAR",
+    # findings move (freedom conflicts, conversions, license_name beside an id): re-derive
+    "INSERT OR REPLACE INTO meta SELECT 'derived_state', 'stale' WHERE EXISTS (SELECT 1 FROM models)",
+]
+
+MIGRATIONS: dict[int, list[str]] = {1: _V1, 2: _V2, 3: _V3, 4: _V4}
