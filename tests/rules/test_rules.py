@@ -301,9 +301,18 @@ def test_unresolved_ancestor_marks_descendants_possibly_incomplete(tmp_path):
         record("org/leaf", card={"license": "apache-2.0", "base_model": "org/mid"}),
     ]
     s = store_from(tmp_path, recs)
-    rows = s.execute("SELECT DISTINCT possibly_incomplete FROM findings WHERE model_key = 'org/leaf'").fetchall()
-    assert rows == [(True,)]
+    marks = dict(((view, rule), flag) for view, rule, flag in s.execute(
+        "SELECT view, rule_id, possibly_incomplete FROM findings WHERE model_key = 'org/leaf'").fetchall())
+    # the unresolved license is a grandparent: effective-view verdicts may miss its duties
+    assert marks[("effective", "llama-exclusive-license")] is True
+    # the edge-local view judges against org/mid alone; license-mismatch reads the model's
+    # own license; license-unresolved's finding is the unresolved license itself
+    assert marks[("local", "llama-exclusive-license")] is False
+    assert marks[("effective", "license-mismatch")] is False
+    assert marks[("effective", "license-unresolved")] is False
     assert "license-unresolved" in findings(s, "org/leaf")
+    # "possibly incomplete" only for an ancestor's license: org/root's own is the unresolved one
+    assert not s.execute("SELECT count(*) FROM findings WHERE model_key = 'org/root' AND possibly_incomplete").fetchone()[0]
     s.close()
 
 

@@ -36,8 +36,8 @@ from licensegraph.api.results import (
     ShipItem,
 )
 from licensegraph.licenses.choose import yaml_license_lines
-from licensegraph.licenses.kb import KnowledgeBase, load_kb
-from licensegraph.licenses.naming import normalize_name
+from licensegraph.licenses.kb import KnowledgeBase, License, load_kb
+from licensegraph.licenses.naming import begins_with_prefix, suggest_name
 from licensegraph.licenses.normalize import resolve as resolve_license
 from licensegraph.lineage.ancestry import ancestors as store_ancestors
 from licensegraph.lineage.discovery import discover
@@ -155,12 +155,9 @@ def card_license(kb: KnowledgeBase, card: Card) -> tuple[str, str | None]:
             if not name and not link:
                 raise CheckError("license: other needs license_name and license_link naming the actual license",
                                  card.path, line)
-            hint = kb.suggest(name or "") or kb.suggest(link.rsplit("/", 1)[-1] if link else "")
-            more = f"; closest known ids: {', '.join(hint)}" if hint else ""
-            raise CheckError(
-                f"license: other with license_name {name!r} and license_link {link!r}: the knowledge base knows "
-                f"no such license{more} (set license_name to a known id)",
-                card.path, card.line_of("license_name") or line)
+            # A custom license is valid Hub metadata: every rule runs, and license-unresolved
+            # reports as a risk what cannot be decided without its terms.
+            return lid, declared
         bad = next((r for r in raws if resolve_license(kb, [r], name, link)[0] == "other-unresolved"), declared)
         hint = kb.suggest(bad or "")
         more = f"; closest known ids: {', '.join(hint)}" if hint else ""
@@ -399,10 +396,24 @@ def _parents_info(tmp: Store, key: str, lin: Lineage) -> list[dict[str, Any]]:
              "source": lin.sources.get(pid.lower(), "store")} for pid, lic, rel, src in rows]
 
 
-def _ship(kb: KnowledgeBase, choice: Choice, suggested: str | None, body: str) -> list[dict[str, Any]]:
-    """Files and notices to ship, from the duties no license choice meets."""
+def _ship(kb: KnowledgeBase, choice: Choice, suggested: str | None, body: str,
+          holders: dict[str, list[str]] | None = None) -> list[dict[str, Any]]:
+    """Files and notices to ship, from the duties no license choice meets. `holders` maps
+    a license id to the models of the lineage under it, so credits name them."""
     out = []
     seen = set()
+    holders = holders or {}
+
+    def models_of(up: License) -> str:
+        ids = holders.get(up.id, [])
+        if not ids:
+            return f"the {up.name} material"
+        shown = ", ".join(ids[:3]) + (f" and {len(ids) - 3} more" if len(ids) > 3 else "")
+        return shown
+
+    def licensors_of(up: License) -> str:
+        owners = list(dict.fromkeys(i.split("/")[0] for i in holders.get(up.id, [])))
+        return ", ".join(owners[:3]) or f"the licensor of the {up.name}"
 
     def add(kind: str, what: str, upstream: str | None, source: str | None, **extra: Any) -> None:
         key = (kind, what)
@@ -415,7 +426,8 @@ def _ship(kb: KnowledgeBase, choice: Choice, suggested: str | None, body: str) -
         o = ob.to_dict()
         up = kb.effective(o["upstream"])
         if o["duty"] == "license-copy":
-            add("license-copy", f"LICENSE: a copy of the {up.name} ({up.url})", up.id, o["source"])
+            add("license-copy", f"LICENSE: a copy of the {up.name} ({up.url}), for {models_of(up)}", up.id,
+                o["source"])
         elif o["duty"] == "notice-file":
             add("notice-file", f"NOTICE: a text file with the line \"{o['text']}\"", up.id, o["source"], text=o["text"])
         elif o["duty"] == "display":
@@ -423,11 +435,12 @@ def _ship(kb: KnowledgeBase, choice: Choice, suggested: str | None, body: str) -
             add("display", f"Display \"{o['text']}\" prominently (card, website, UI or docs)", up.id, o["source"],
                 text=o["text"], in_card=present)
         elif o["duty"] == "use-restrictions":
-            add("use-policy", f"Use policy: pass on the {o['tag']} use restrictions of {up.id} as an enforceable "
-                              f"part of the model's terms (include or link them; see {up.url})", up.id, o["source"])
-        elif o["duty"] == "attribution":
-            add("attribution", f"Credit {up.id}'s licensor and keep its copyright and attribution notices",
+            add("use-policy", f"Use policy: pass on the use restrictions of the {up.name} (from {models_of(up)}) "
+                              f"as an enforceable part of the model's terms (include or link them; see {up.url})",
                 up.id, o["source"])
+        elif o["duty"] == "attribution":
+            add("attribution", f"Credit {licensors_of(up)} for {models_of(up)} ({up.name}) and keep their "
+                               "copyright and attribution notices", up.id, o["source"])
         elif o["duty"] == "mark-changes":
             add("mark-changes", "State that the model was modified from its parent(s), and how", up.id, o["source"])
         elif o["duty"] == "source-disclosure":
@@ -437,8 +450,8 @@ def _ship(kb: KnowledgeBase, choice: Choice, suggested: str | None, body: str) -
         elif o["duty"] == "model-card":
             add("model-card", "Keep and update the model card", up.id, o["source"])
         elif o["duty"] == "user-threshold":
-            add("user-threshold", f"Licensees above {o['text']} need a separate license from the licensor of {up.id}",
-                up.id, o["source"])
+            add("user-threshold", f"Licensees above {o['text']} need a separate license from "
+                                  f"{licensors_of(up)} ({up.name}, for {models_of(up)})", up.id, o["source"])
     if suggested and suggested not in {o.upstream for o in choice.obligations if o.duty == "license-copy"}:
         lic = kb.get(suggested)
         if not lic.is_special:
@@ -448,7 +461,8 @@ def _ship(kb: KnowledgeBase, choice: Choice, suggested: str | None, body: str) -
     return out
 
 
-def _fix(kb: KnowledgeBase, card: Card, model_id: str, own: str, relation: str | None, choice: Choice | None) -> dict[str, Any]:
+def _fix(kb: KnowledgeBase, card: Card, model_id: str, own: str, relation: str | None, choice: Choice | None,
+         parents: tuple[str, ...] = ()) -> dict[str, Any]:
     name = model_id.split("/")[-1]
     fix: dict[str, Any] = {"license_ok": None, "suggested_license": None, "none_feasible": False, "reason": None,
                  "alternatives": [], "yaml": {}, "yaml_text": "", "name_prefix": None, "name_ok": None,
@@ -464,19 +478,21 @@ def _fix(kb: KnowledgeBase, card: Card, model_id: str, own: str, relation: str |
     else:
         fix["license_ok"] = own in feasible
         fix["suggested_license"] = own if own in feasible else feasible[0]
-        fix["alternatives"] = [i for i in feasible if i != fix["suggested_license"]][:5]
+        fix["alternatives"] = [i for i in feasible if i != fix["suggested_license"]
+                               and i in kb and not kb.get(i).is_special][:5]
         fix["yaml"] = yaml_license_lines(kb, fix["suggested_license"])
     if relation and not fix["none_feasible"]:
         fix["yaml"]["base_model_relation"] = relation
     fix["yaml_text"] = "".join(f"{k}: {v}\n" for k, v in fix["yaml"].items())
     if choice.name_prefix:
         prefix = choice.name_prefix.prefix
-        ok = normalize_name(name).startswith(normalize_name(prefix))
+        ok = begins_with_prefix(name, prefix)
         fix["name_prefix"] = prefix
         fix["name_ok"] = ok
         fix["name_required_by"] = list(choice.name_prefix.required_by)
         if not ok:
-            fix["suggested_name"] = f"{prefix.replace(' ', '-')}-{name}"
+            owners = (model_id.split("/")[0], *(p.split("/")[0] for p in parents))
+            fix["suggested_name"] = suggest_name(name, prefix, owners)
     return fix
 
 
@@ -516,7 +532,13 @@ def check_card(
         relation = _relation(tmp, key)
         order = {p.lower(): i for i, p in enumerate(parents)}
         parents_info = sorted(_parents_info(tmp, key, lin), key=lambda p: order.get(p["id"].lower(), len(order)))
-        in_lineage = {a["ancestor_id"].lower() for a in store_ancestors(tmp, key)}
+        lineage_rows = store_ancestors(tmp, key)
+        in_lineage = {a["ancestor_id"].lower() for a in lineage_rows}
+        holders: dict[str, list[str]] = {}  # license -> the lineage's models under it, nearest first
+        for a in lineage_rows:
+            if a["license"] in kb:
+                for lid in dict.fromkeys((a["license"], kb.effective(a["license"]).id)):
+                    holders.setdefault(lid, []).append(a["ancestor_id"])
         unused = sorted(k for k in supplied if k not in in_lineage)
         choice = choose(kb, [p["id"] for p in parents_info], relation=relation, store=tmp) if parents_info else None
     finally:
@@ -528,8 +550,8 @@ def check_card(
         warnings += notes
     if choice is not None:
         warnings += choice.warnings
-    fix = _fix(kb, card, model_id, own, relation, choice)
-    ship = _ship(kb, choice, fix.get("suggested_license"), card.body) if choice is not None else []
+    fix = _fix(kb, card, model_id, own, relation, choice, tuple(parents))
+    ship = _ship(kb, choice, fix.get("suggested_license"), card.body, holders) if choice is not None else []
     for item in ship:
         if item["kind"] == "display" and not item["in_card"]:
             warnings.append(f"the card text does not show \"{item['text']}\" ({item['upstream']} requires it "

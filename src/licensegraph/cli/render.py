@@ -226,7 +226,7 @@ def render_explain(console: Console, data: Explanation) -> None:
         if f.remedy:
             hanging(console, f"fix: {f.remedy}", indent=4, subsequent=6)
         if f.possibly_incomplete:
-            hanging(console, Text("possibly incomplete: a license upstream could not be resolved", style="dim"),
+            hanging(console, Text("possibly incomplete: the license of an ancestor could not be resolved", style="dim"),
                     indent=4, subsequent=6)
         if f.inferred_evidence:
             hanging(console, Text(f"rests on an inferred edge: {f.inferred_evidence}"), indent=4, subsequent=6)

@@ -112,7 +112,7 @@ def check_text(result: CheckResult | CheckFailure) -> str:
             lines.append(f"      clause: {(f.clause or '').strip()} {f.source or ''}".rstrip())
         lines.append(f"      remedy: {f.remedy}")
         if f.possibly_incomplete:
-            lines.append("      possibly incomplete: a license upstream could not be resolved")
+            lines.append("      possibly incomplete: the license of an ancestor could not be resolved")
     fix = result.fix
     if result.choose is not None:
         lines.append("Fix:")
@@ -121,8 +121,9 @@ def check_text(result: CheckResult | CheckFailure) -> str:
         elif fix.license_ok:
             lines.append(f"  The license ({fix.suggested_license}) can stay; set these card lines:")
         else:
+            also = f"; also possible: {', '.join(fix.alternatives)}" if fix.alternatives else ""
             lines.append(f"  Change the license to {fix.suggested_license} (from `licensegraph choose` on the same "
-                         f"parents; also possible: {', '.join(fix.alternatives) or 'none'}). Set:")
+                         f"parents{also}). Set:")
         if fix.yaml_text:
             lines.extend("    " + ln for ln in fix.yaml_text.splitlines())
         for v in fix.violations_regardless:

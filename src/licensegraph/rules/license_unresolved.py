@@ -1,7 +1,7 @@
 """license-unresolved: the model's license, or an ancestor's, is `other` with nothing to resolve it.
 
-Findings on such models and their descendants are possibly incomplete: the engine marks
-them so.
+Findings on their descendants are possibly incomplete: the engine marks them so. The
+finding says whose license it is, and, for the model's own, which rules cannot be decided.
 """
 
 from __future__ import annotations
