@@ -39,9 +39,63 @@ NOT_MODEL_LICENSES = {
 }
 
 
+# `license: other` in the sample: the license_name values and links that name a license
+# (read off the cards), everything else stays unresolved.
+OTHER_NAMES = {"exaone": "exaone", "llama4": "llama4", "gemma-terms-of-use": "gemma",
+               "stabilityai-ai-community": "stabilityai-ai-community", "nvidia-open-model-license":
+               "nvidia-open-model-license", "microsoft-research-license": "microsoft-research-license",
+               "stable-video-diffusion-community": "stable-video-diffusion-community", "mrl": "mrl-0.1"}
+OTHER_LINKS = {"thudm/cogvideox-5b": "cogvideox-license"}
+
+# License facts the freedom-conflict and copyleft-style rules read, per license of the
+# sample, as the license texts state them (licenses.md; written out here by hand):
+# the use-restriction tags a license requires derivatives to carry, and those it carries
+# (an OpenRAIL-M license carries the family's restrictions, any other model license its own).
+OPENRAIL_M = {"creativeml-openrail-m", "openrail", "bigcode-openrail-m", "bigscience-bloom-rail-1.0",
+              "bigscience-openrail-m", "openrail++"}
+OWN_RESTRICTIONS = {"llama2", "llama3", "llama3.1", "llama3.2", "llama3.3", "llama4", "gemma", "deepseek",
+                    "stabilityai-ai-community", "stable-video-diffusion-community"}
+
+
+def travelling_restrictions(lic: str | None) -> set[str]:
+    """The use restrictions a license makes every derivative carry (and carries itself)."""
+    if lic in OPENRAIL_M:
+        return {"openrail-m"}
+    return {lic} if lic in OWN_RESTRICTIONS else set()
+
+
+# Licenses that forbid further restrictions (CC BY / BY-SA / BY-NC / BY-NC-SA: "cc";
+# GPL / AGPL: "gnu"), and whether each allows commercial use.
+FREE = {"cc-by-nc-4.0": "cc", "cc-by-sa-4.0": "cc", "cc-by-4.0": "cc", "cc-by-nc-sa-4.0": "cc",
+        "gpl-2.0": "gnu", "gpl-3.0": "gnu", "agpl-3.0": "gnu"}
+NON_COMMERCIAL = {"cc-by-nc-4.0", "cc-by-nc-sa-4.0", "cc-by-nc-nd-4.0", "exaone", "mrl-0.1",
+                  "microsoft-research-license", "stable-video-diffusion-community"}
+# Licenses of the sample that add use-based restrictions or field-of-use terms.
+USE_RESTRICTING = OPENRAIL_M | OWN_RESTRICTIONS | {"cogvideox-license", "nvidia-open-model-license"}
+FIELD_OF_USE = {"exaone", "mrl-0.1", "microsoft-research-license", "stable-video-diffusion-community"}
+UNDECIDED = {None, "unknown", "other-unresolved"}
+
+
+def adds_restrictions(lic: str | None, free_work: str) -> bool:
+    """Whether a license outside the free work's family adds what the free work forbids:
+    use-based restrictions, field-of-use terms, or a commercial ban it did not have."""
+    if lic in UNDECIDED or FREE.get(lic) == FREE[free_work]:
+        return False
+    commercial_ban = lic in NON_COMMERCIAL and free_work not in NON_COMMERCIAL
+    return lic in USE_RESTRICTING or lic in FIELD_OF_USE or commercial_ban
+
+
 def carried_license(lic: str | None, name, link) -> str | None:
     """The license a card carries: its `license:` value, unless that value is a software or
-    content license and license_name / license_link name a model license beside it."""
+    content license and license_name / license_link name a model license beside it;
+    `other` is read through OTHER_NAMES / OTHER_LINKS, else unresolved."""
+    if lic == "other":
+        if isinstance(name, str) and name.strip().lower() in OTHER_NAMES:
+            return OTHER_NAMES[name.strip().lower()]
+        for fragment, named in OTHER_LINKS.items():
+            if isinstance(link, str) and fragment in link.lower():
+                return named
+        return "other-unresolved"
     if lic not in NOT_MODEL_LICENSES:
         return lic
     if isinstance(name, str) and name.strip().lower() in MODEL_LICENSE_NAMES:
