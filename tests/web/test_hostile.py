@@ -168,10 +168,17 @@ def test_the_api_returns_the_strings_intact(client, hostile):
         assert model["model"]["license_name"] == LICENSE_NAME
         up = client.get(f"/api/models/{quote(HOSTILE_ID)}/graph?depth=1").json()
         assert {(e["source"], e["target"]) for e in up["edges"]} == {(FOCUS_PARENT, HOSTILE_ID)}
-    # a card whose license name nobody knows is bad input: the error quotes it, as JSON text
+    # a card with a custom license (a name nobody knows) is valid: it is checked, and the
+    # strings come back intact as JSON text
     r = client.post("/api/check", json={"card": f"---\n{card_yaml(FOCUS_PARENT)}---\n"})
+    assert r.status_code == 200
+    checked = r.json()
+    assert SCRIPT in checked["model_id"] and checked["license"]["resolved"] == "other-unresolved"
+    # a license id nobody knows is bad input: the error quotes it, as JSON text
+    bad = card_yaml(FOCUS_PARENT).replace("license: other", f"license: {json.dumps(LICENSE_NAME)}", 1)
+    r = client.post("/api/check", json={"card": f"---\n{bad}---\n"})
     assert r.status_code == 400
-    assert "<script>window.__pwned=" in r.json()["detail"] and "license_name" in r.json()["detail"]
+    assert "<script>window.__pwned=" in r.json()["detail"] and "unknown license id" in r.json()["detail"]
 
 
 def test_the_browser_runs_none_of_it(client, hostile, tmp_path):
