@@ -3,8 +3,6 @@ wrong, on the real sample's records where they exist and on hand-made lineages o
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from typer.testing import CliRunner
 
