@@ -19,3 +19,21 @@ def test_every_finding_of_the_sample_is_complete(sample_store):
         if not f["path"] or f["path"][0] != f["model_id"] or any(p is None for p in f["path"]):
             bad.append((f["view"], f["rule_id"], f["model_id"], "path", f["path"]))
     assert not bad, f"{len(bad)} incomplete findings, e.g. {bad[:5]}"
+
+
+def test_explain_reads_the_same_findings_as_the_view(sample_store):
+    """explain reads findings through findings_of (per-rule templates on one model's rows),
+    check and the exports through the view: both give the same text, for a model per rule."""
+    from licensegraph.store.findings_view import findings_of
+
+    picks = sample_store.con.execute(
+        "SELECT rule_id, min(model_key) FROM findings GROUP BY rule_id").fetchall()
+    assert len(picks) >= 8
+    for rule_id, key in picks:
+        view_rows = sample_store.con.execute(
+            f"SELECT {', '.join(FINDING_COLUMNS)} FROM findings WHERE model_key = ?", [key]).fetchall()
+        assert sorted(map(_comparable, view_rows)) == sorted(map(_comparable, findings_of(sample_store.con, key))), rule_id
+
+
+def _comparable(row) -> tuple:
+    return tuple(tuple(v) if isinstance(v, list) else v for v in row)
