@@ -150,3 +150,13 @@ def test_report_before_any_audit_says_so(tmp_path):
     assert "No audit has been run" in files.html.read_text(encoding="utf-8")
     for name in PLOTS:
         png_size(tmp_path / "out" / f"{name}.png")
+
+
+def test_streamed_findings_give_the_same_files(lg, report, tmp_path):
+    # the CLI streams findings from one batched query; the files must not differ
+    out, files = report
+    header = lg.audit_findings("local", include_findings=False)
+    assert header.findings == () and header.rules
+    write_report(lg.report_data("local"), header, tmp_path, stream=lg.iter_audit_findings("local"))
+    for name in ("findings.csv", "findings.json", "audit.sarif", "index.html"):
+        assert (tmp_path / name).read_bytes() == (out / name).read_bytes(), name

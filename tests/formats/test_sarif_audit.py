@@ -67,3 +67,21 @@ def test_a_broken_log_fails_the_schema(validator):
     bad = {"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "x"}},
                                          "results": [{"message": {"text": "m"}, "level": "fatal"}]}]}
     assert list(validator.iter_errors(bad))
+
+
+def test_streamed_log_equals_the_built_one(lg, validator):
+    import io
+
+    from licensegraph.formats.sarif import write_audit_sarif
+
+    result = lg.audit_findings("effective", rule_ids=["copyleft-style-dropped", "license-missing"])
+    buf = io.StringIO()
+    n = write_audit_sarif(buf, lg.audit_findings("effective", include_findings=False),
+                          lg.iter_audit_findings("effective", rule_ids=["copyleft-style-dropped", "license-missing"]))
+    streamed = json.loads(buf.getvalue())
+    assert n == len(result.findings) > 100
+    assert streamed["runs"][0]["results"] == to_sarif(result)["runs"][0]["results"]
+    assert not list(validator.iter_errors(streamed))
+    empty = io.StringIO()
+    assert write_audit_sarif(empty, lg.audit_findings("local", include_findings=False), []) == 0
+    assert json.loads(empty.getvalue())["runs"][0]["results"] == []

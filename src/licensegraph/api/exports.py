@@ -6,6 +6,7 @@ never run SQL themselves.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 
 from licensegraph.api.audit import audit_table
 from licensegraph.api.explain import ModelNotFound
@@ -23,7 +24,7 @@ from licensegraph.api.export_results import (
     ReusedModel,
 )
 from licensegraph.api.findings import finding_from_row
-from licensegraph.api.results import RuleCatalogue, RuleClause, RuleInfo
+from licensegraph.api.results import Finding, RuleCatalogue, RuleClause, RuleInfo
 from licensegraph.licenses.kb import KnowledgeBase, load_kb
 from licensegraph.store.db import Store
 from licensegraph.store.findings_view import FINDING_COLUMNS
@@ -73,13 +74,9 @@ def _finding(row: tuple):
     return f if clause == f.clause else type(f)(**{**f.__dict__, "clause": clause})
 
 
-def audit_findings(store: Store, view: str = "local", rule_ids: list[str] | None = None,
-                   severities: list[str] | None = None, kb: KnowledgeBase | None = None) -> AuditFindings:
-    """Every finding of one view, ordered by model, rule and label; optionally only some
-    rules or severities. Empty (with `audited` False) when no audit has run. The views with
-    inferred edges (`+inferred`) are accepted: their findings carry `inferred_evidence`."""
-    _check_view(view, inferred=True)
-    catalogue = rule_catalogue(kb).rules
+def _findings_query(view: str, rule_ids: list[str] | None, severities: list[str] | None,
+                    catalogue: tuple[RuleInfo, ...]) -> tuple[str, list]:
+    _check_view(view, inferred=True)  # the views with inferred edges: findings carry `inferred_evidence`
     known = {r.rule_id for r in catalogue}
     for rule in rule_ids or ():
         if rule not in known:
@@ -94,13 +91,38 @@ def audit_findings(store: Store, view: str = "local", rule_ids: list[str] | None
     if severities:
         where.append(f"severity IN ({', '.join('?' for _ in severities)})")
         params += list(severities)
-    rows = store.con.execute(
-        f"SELECT {', '.join(FINDING_COLUMNS)} FROM findings WHERE {' AND '.join(where)} "
-        "ORDER BY model_key, rule_id, label, ancestor_id NULLS FIRST",
-        params,
-    ).fetchall()
-    return AuditFindings(view=view, rules=catalogue, findings=tuple(_finding(r) for r in rows),
-                         audited=_audited(store))
+    sql = (f"SELECT {', '.join(FINDING_COLUMNS)} FROM findings WHERE {' AND '.join(where)} "
+           "ORDER BY model_key, rule_id, label, ancestor_id NULLS FIRST")
+    return sql, params
+
+
+def audit_findings(store: Store, view: str = "local", rule_ids: list[str] | None = None,
+                   severities: list[str] | None = None, kb: KnowledgeBase | None = None,
+                   include_findings: bool = True) -> AuditFindings:
+    """Every finding of one view, ordered by model, rule and label; optionally only some
+    rules or severities. Empty (with `audited` False) when no audit has run. The views with
+    inferred edges (`+inferred`) are accepted: their findings carry `inferred_evidence`.
+    `include_findings=False`: only the view, the catalogue and whether an audit ran (the
+    findings then come from `iter_audit_findings`, for exports of any size)."""
+    catalogue = rule_catalogue(kb).rules
+    sql, params = _findings_query(view, rule_ids, severities, catalogue)
+    found = tuple(iter_audit_findings(store, view, rule_ids, severities, kb)) if include_findings else ()
+    return AuditFindings(view=view, rules=catalogue, findings=found, audited=_audited(store))
+
+
+def iter_audit_findings(store: Store, view: str = "local", rule_ids: list[str] | None = None,
+                        severities: list[str] | None = None, kb: KnowledgeBase | None = None,
+                        batch: int = 20_000) -> Iterator[Finding]:
+    """The findings of `audit_findings`, one ordered query read `batch` rows at a time on
+    a cursor of its own, so an export of millions holds one batch in memory."""
+    sql, params = _findings_query(view, rule_ids, severities, rule_catalogue(kb).rules)
+    cursor = store.con.cursor()
+    try:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(batch):
+            yield from (_finding(r) for r in rows)
+    finally:
+        cursor.close()
 
 
 # -- lineage of one model ---------------------------------------------------------------

@@ -341,12 +341,21 @@ class LicenseGraph:
         return exports_mod.model_lineage(self.store, model_id, self.kb)
 
     def audit_findings(self, view: str = "local", rule_ids: Sequence[str] | None = None,
-                       severities: Sequence[str] | None = None) -> AuditFindings:
+                       severities: Sequence[str] | None = None, include_findings: bool = True) -> AuditFindings:
         """Every finding of the last audit in `view` (optionally only some rules or
         severities), with the rule catalogue and its help text: what the SARIF, CSV and JSON
-        exports render. ValueError for an unknown view, rule or severity."""
+        exports render. `include_findings=False` leaves the findings out (take them from
+        `iter_audit_findings`). ValueError for an unknown view, rule or severity."""
         return exports_mod.audit_findings(self.store, view=view, rule_ids=list(rule_ids) if rule_ids else None,
-                                          severities=list(severities) if severities else None, kb=self.kb)
+                                          severities=list(severities) if severities else None, kb=self.kb,
+                                          include_findings=include_findings)
+
+    def iter_audit_findings(self, view: str = "local", rule_ids: Sequence[str] | None = None,
+                            severities: Sequence[str] | None = None) -> Iterator[Finding]:
+        """The findings of `audit_findings`, read in batches from one ordered query: for
+        exports of any size."""
+        return exports_mod.iter_audit_findings(self.store, view=view, rule_ids=list(rule_ids) if rule_ids else None,
+                                               severities=list(severities) if severities else None, kb=self.kb)
 
     # ------------------------------------------------------------------ dashboard verbs
     # What the dashboard shows beyond the verbs above: the graph around a model, lists of

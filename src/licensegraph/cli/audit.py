@@ -68,7 +68,8 @@ def audit(
             result = lg.audit(view=view, rule_ids=rule or None, hub_labels=hub_labels, full=full,
                               progress=progress, with_inferred=with_inferred)
         view = result.view  # the gate, the baseline and SARIF judge the view printed
-        findings = lg.audit_findings(view, rule_ids=rule or None) if fmt == "sarif" else None
+        findings = (lg.audit_findings(view, rule_ids=rule or None, include_findings=False)
+                    if fmt == "sarif" else None)
         if findings is not None and baseline is not None:
             from licensegraph.api.baseline import load_baseline
 
@@ -95,9 +96,11 @@ def audit(
     if incremental and verbose:
         err.print(incremental, style="dim", highlight=False)
     if findings is not None:
-        from licensegraph.formats.sarif import audit_to_sarif
+        from licensegraph.formats.sarif import write_audit_sarif
 
-        print(json_format.dumps(audit_to_sarif(findings, accepted)))
+        with graph(db, read_only=True) as reader:  # every finding, read in batches
+            write_audit_sarif(sys.stdout, findings, reader.iter_audit_findings(view, rule_ids=rule or None),
+                              accepted)
     elif fmt == "json":
         print(json_format.render(result))
     elif fmt == "csv":

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Optional
+from typing import Optional, TextIO
 
 import typer
 
@@ -37,24 +39,38 @@ def findings(
         fail(f"--format must be csv, json or sarif, not {fmt!r}")
     lg = graph(db, read_only=True)
     try:
-        result = lg.audit_findings(view, rule_ids=rule or None, severities=severity or None)
+        header = lg.audit_findings(view, rule_ids=rule or None, severities=severity or None, include_findings=False)
+        if not header.audited:
+            err.print("[yellow]warning:[/yellow] no audit has been run on this store: run `licensegraph audit` first")
+        stream = lg.iter_audit_findings(view, rule_ids=rule or None, severities=severity or None)
+        with _target(out) as fh:
+            if fmt == "csv":
+                n = findings_export.write_csv(fh, stream)
+            elif fmt == "json":
+                n = findings_export.write_json(fh, header, stream)
+            else:
+                n = sarif.write_audit_sarif(fh, header, stream)
     except (ValueError, StoreError) as exc:
         fail(exc)
-    finally:
-        lg.close()
-    if not result.audited:
-        err.print("[yellow]warning:[/yellow] no audit has been run on this store: run `licensegraph audit` first")
-    if fmt == "csv":
-        text = findings_export.to_csv(result)
-    elif fmt == "json":
-        text = findings_export.to_json(result) + "\n"
-    else:
-        text = json.dumps(sarif.audit_to_sarif(result), indent=2, ensure_ascii=False) + "\n"
-    if out is None:
-        typer.echo(text, nl=False)
-        return
-    try:
-        out.write_text(text, encoding="utf-8")
     except OSError as exc:
         fail(f"--out {out}: {exc.strerror or exc}")
-    err.print(f"wrote {len(result.findings):,} findings to {out}", highlight=False)
+    finally:
+        lg.close()
+    if out is not None:
+        err.print(f"wrote {n:,} findings to {out}", highlight=False)
+
+
+@contextmanager
+def _target(out: Optional[Path]) -> Iterator[TextIO]:
+    """stdout, or the file written through a temporary one (an interrupted export leaves
+    no half file behind)."""
+    if out is None:
+        yield sys.stdout
+        return
+    tmp = out.with_name(out.name + ".tmp")
+    try:
+        with tmp.open("w", encoding="utf-8", newline="") as fh:
+            yield fh
+        tmp.replace(out)
+    finally:
+        tmp.unlink(missing_ok=True)

@@ -34,7 +34,8 @@ def report(
         with console.status("auditing", spinner="dots") if console.is_terminal else _nothing():
             lg.audit(view=view)
         with console.status("drawing the plots", spinner="dots") if console.is_terminal else _nothing():
-            files = write_report(lg.report_data(view, top=top), lg.audit_findings(view), out)
+            files = write_report(lg.report_data(view, top=top), lg.audit_findings(view, include_findings=False),
+                                 out, stream=lg.iter_audit_findings(view))
     except (ValueError, StoreError) as exc:
         fail(exc)
     except OSError as exc:

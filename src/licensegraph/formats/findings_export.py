@@ -10,6 +10,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable, Iterable
+from typing import TextIO
 
 from licensegraph.api.export_results import AuditFindings
 from licensegraph.api.results import Finding
@@ -44,25 +46,68 @@ def finding_record(f: Finding) -> dict:
     return {name: (list(getattr(f, name)) if name == "path" else getattr(f, name)) for name in FINDING_COLUMNS}
 
 
-def to_csv(result: AuditFindings) -> str:
-    """Findings as CSV: a header row with FINDING_COLUMNS, then one row per finding."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+def _csv_row(f: Finding) -> list:
+    rec = finding_record(f)
+    rec["path"] = " -> ".join(rec["path"])
+    return ["true" if v is True else "false" if v is False else ("" if v is None else v)
+            for v in (rec[c] for c in FINDING_COLUMNS)]
+
+
+def csv_writer(out: TextIO) -> Callable[[Finding], None]:
+    """Write the CSV header into `out`; the returned function writes one finding's row."""
+    writer = csv.writer(out, lineterminator="\n")
     writer.writerow(FINDING_COLUMNS)
-    for f in result.findings:
-        rec = finding_record(f)
-        rec["path"] = " -> ".join(rec["path"])
-        writer.writerow(["true" if v is True else "false" if v is False else ("" if v is None else v)
-                         for v in (rec[c] for c in FINDING_COLUMNS)])
+    return lambda f: writer.writerow(_csv_row(f))
+
+
+def write_csv(out: TextIO, findings: Iterable[Finding]) -> int:
+    """Findings as CSV into `out`: a header row with FINDING_COLUMNS, then one row per
+    finding (streamed: any number of findings). Returns how many were written."""
+    row = csv_writer(out)
+    n = 0
+    for f in findings:
+        row(f)
+        n += 1
+    return n
+
+
+class JsonWriter:
+    """Findings as one JSON document, written as they come: the view, the disclaimer, the
+    columns, then the findings, one per line."""
+
+    def __init__(self, out: TextIO, result: AuditFindings) -> None:
+        self.out = out
+        head = json.dumps({"view": result.view, "audited": result.audited, "disclaimer": result.disclaimer,
+                           "columns": FINDING_COLUMNS}, indent=2, ensure_ascii=False)
+        out.write(head[:-2] + ',\n  "findings": [')
+        self.n = 0
+
+    def write(self, f: Finding) -> None:
+        self.out.write(("\n    " if self.n == 0 else ",\n    ") + json.dumps(finding_record(f), ensure_ascii=False))
+        self.n += 1
+
+    def close(self) -> None:
+        self.out.write("\n  ]\n}\n" if self.n else "]\n}\n")
+
+
+def write_json(out: TextIO, result: AuditFindings, findings: Iterable[Finding] | None = None) -> int:
+    """Findings as JSON into `out` (`findings`, else result.findings). Returns how many."""
+    writer = JsonWriter(out, result)
+    for f in result.findings if findings is None else findings:
+        writer.write(f)
+    writer.close()
+    return writer.n
+
+
+def to_csv(result: AuditFindings) -> str:
+    """Findings as CSV text: a header row with FINDING_COLUMNS, then one row per finding."""
+    buf = io.StringIO()
+    write_csv(buf, result.findings)
     return buf.getvalue()
 
 
 def to_json(result: AuditFindings) -> str:
     """Findings as a JSON document: the view, the disclaimer, the columns and the findings."""
-    return json.dumps({
-        "view": result.view,
-        "audited": result.audited,
-        "disclaimer": result.disclaimer,
-        "columns": FINDING_COLUMNS,
-        "findings": [finding_record(f) for f in result.findings],
-    }, indent=2, ensure_ascii=False)
+    buf = io.StringIO()
+    write_json(buf, result)
+    return buf.getvalue()

@@ -10,12 +10,15 @@ the same files.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
 from licensegraph import __version__
 from licensegraph.api.export_results import AuditFindings, ReportData
+from licensegraph.api.results import Finding
 from licensegraph.formats import findings_export, plots, sarif
 
 CSS = """
@@ -173,25 +176,35 @@ _TITLES = {
 }
 
 
-def write_report(data: ReportData, findings: AuditFindings, out_dir: Path) -> ReportFiles:
+def write_report(data: ReportData, findings: AuditFindings, out_dir: Path,
+                 stream: Iterable[Finding] | None = None) -> ReportFiles:
     """Write the report into out_dir (created if missing; files of the same names are
-    replaced, other files are left alone)."""
+    replaced, other files are left alone). The findings files come from `stream` when given
+    (read once, whatever its size), else from findings.findings."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     plot_files = {name: tuple(paths) for name, paths in plots.render_plots(data, out_dir).items()}
-    written = []
-    for name, text in (
-        ("findings.csv", findings_export.to_csv(findings)),
-        ("findings.json", findings_export.to_json(findings)),
-        ("audit.sarif", json.dumps(sarif.audit_to_sarif(findings), indent=2, ensure_ascii=False)),
-        ("report.json", json.dumps(data.to_dict(), indent=2, ensure_ascii=False)),
-    ):
-        path = out_dir / name
-        _write_atomic(path, text)
-        written.append(path)
+    names = ("findings.csv", "findings.json", "audit.sarif")
+    paths = [out_dir / n for n in names]
+    tmps = [p.with_name(p.name + ".tmp") for p in paths]
+    with ExitStack() as stack:
+        csv_fh, json_fh, sarif_fh = (stack.enter_context(t.open("w", encoding="utf-8", newline="")) for t in tmps)
+        csv_rows = findings_export.csv_writer(csv_fh)
+        json_out = findings_export.JsonWriter(json_fh, findings)
+        sarif_out = sarif.AuditSarifWriter(sarif_fh, findings)
+        for f in findings.findings if stream is None else stream:
+            csv_rows(f)
+            json_out.write(f)
+            sarif_out.write(f)
+        json_out.close()
+        sarif_out.close()
+    for tmp, path in zip(tmps, paths):
+        tmp.replace(path)
+    report_json = out_dir / "report.json"
+    _write_atomic(report_json, json.dumps(data.to_dict(), indent=2, ensure_ascii=False, default=str))
     html = out_dir / "index.html"
     _write_atomic(html, render_html(data, plot_files))
-    return ReportFiles(directory=out_dir, html=html, plots=plot_files, data_files=tuple(written))
+    return ReportFiles(directory=out_dir, html=html, plots=plot_files, data_files=(*paths, report_json))
 
 
 def _write_atomic(path: Path, text: str) -> None:

@@ -15,10 +15,11 @@ Both carry the rule catalogue as rules, each with its help text.
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from licensegraph import __version__
 from licensegraph.api.baseline import Baseline
@@ -175,43 +176,40 @@ def _audit_message(f: Finding) -> str:
     return " ".join(parts)
 
 
-def audit_to_sarif(result: AuditFindings, baseline: Baseline | None = None) -> dict[str, Any]:
-    """SARIF 2.1.0 log of an audit's findings in one view. Findings a baseline accepts carry
-    an external suppression with its justification."""
-    rules = [rule_descriptor(r) for r in result.rules]
-    index = {r.rule_id: i for i, r in enumerate(result.rules)}
-    out = []
-    for f in result.findings:
-        card = f"{HUB_URL}/{f.model_id}/blob/main/README.md"
-        item = {
-            "ruleId": f.rule_id,
-            "level": LEVEL.get(f.severity, "warning"),
-            "message": {"text": _audit_message(f)},
-            "locations": [{
-                "physicalLocation": {"artifactLocation": {"uri": card}},
-                "logicalLocations": [{"name": f.model_id, "fullyQualifiedName": f"{HUB_URL}/{f.model_id}",
-                                      "kind": "module"}],
-            }],
-            "partialFingerprints": {"licensegraph/v1": f"{f.model_id}|{f.rule_id}|{f.label}|{f.ancestor_id or ''}"},
-            "properties": {
-                "modelId": f.model_id, "label": f.label, "severity": f.severity, "view": f.view,
-                "modelLicense": f.model_license, "relation": f.relation,
-                "ancestor": f.ancestor_id, "ancestorLicense": f.ancestor_license, "path": list(f.path),
-                "duty": f.duty, "clause": f.clause, "sourceUrl": f.source,
-                "viaNoncompliant": f.via_noncompliant, "possiblyIncomplete": f.possibly_incomplete,
-                "remedy": f.remedy,
-                **({"inferredEvidence": f.inferred_evidence} if f.inferred_evidence else {}),
-            },
-        }
-        if f.rule_id in index:
-            item["ruleIndex"] = index[f.rule_id]
-        entry = baseline.accepting(f) if baseline is not None else None
-        if entry is not None:
-            item["suppressions"] = [{"kind": "external", "status": "accepted", "justification": entry.justification,
-                                     "location": {"physicalLocation": {"artifactLocation": {
-                                         "uri": artifact_uri(baseline.path)}}}}]
-        out.append(item)
-    invocation: dict = {"executionSuccessful": True}
+def _audit_result(f: Finding, index: dict[str, int], baseline: Baseline | None) -> dict[str, Any]:
+    card = f"{HUB_URL}/{f.model_id}/blob/main/README.md"
+    item: dict[str, Any] = {
+        "ruleId": f.rule_id,
+        "level": LEVEL.get(f.severity, "warning"),
+        "message": {"text": _audit_message(f)},
+        "locations": [{
+            "physicalLocation": {"artifactLocation": {"uri": card}},
+            "logicalLocations": [{"name": f.model_id, "fullyQualifiedName": f"{HUB_URL}/{f.model_id}",
+                                  "kind": "module"}],
+        }],
+        "partialFingerprints": {"licensegraph/v1": f"{f.model_id}|{f.rule_id}|{f.label}|{f.ancestor_id or ''}"},
+        "properties": {
+            "modelId": f.model_id, "label": f.label, "severity": f.severity, "view": f.view,
+            "modelLicense": f.model_license, "relation": f.relation,
+            "ancestor": f.ancestor_id, "ancestorLicense": f.ancestor_license, "path": list(f.path),
+            "duty": f.duty, "clause": f.clause, "sourceUrl": f.source,
+            "viaNoncompliant": f.via_noncompliant, "possiblyIncomplete": f.possibly_incomplete,
+            "remedy": f.remedy,
+            **({"inferredEvidence": f.inferred_evidence} if f.inferred_evidence else {}),
+        },
+    }
+    if f.rule_id in index:
+        item["ruleIndex"] = index[f.rule_id]
+    entry = baseline.accepting(f) if baseline is not None else None
+    if entry is not None and baseline is not None:
+        item["suppressions"] = [{"kind": "external", "status": "accepted", "justification": entry.justification,
+                                 "location": {"physicalLocation": {"artifactLocation": {
+                                     "uri": artifact_uri(baseline.path)}}}}]
+    return item
+
+
+def _audit_log(result: AuditFindings, results: Any) -> dict[str, Any]:
+    invocation: dict[str, Any] = {"executionSuccessful": True}
     if not result.audited:
         invocation["toolExecutionNotifications"] = [
             {"level": "warning", "message": {"text": "no audit has been run on this store"}}]
@@ -223,10 +221,48 @@ def audit_to_sarif(result: AuditFindings, baseline: Baseline | None = None) -> d
                 "name": "licensegraph",
                 "version": __version__,
                 "semanticVersion": __version__,
-                "rules": rules,
+                "rules": [rule_descriptor(r) for r in result.rules],
             }},
             "invocations": [invocation],
-            "results": out,
+            "results": results,
             "properties": {"view": result.view, "disclaimer": result.disclaimer},
         }],
     }
+
+
+def audit_to_sarif(result: AuditFindings, baseline: Baseline | None = None) -> dict[str, Any]:
+    """SARIF 2.1.0 log of an audit's findings in one view. Findings a baseline accepts carry
+    an external suppression with its justification."""
+    index = {r.rule_id: i for i, r in enumerate(result.rules)}
+    return _audit_log(result, [_audit_result(f, index, baseline) for f in result.findings])
+
+
+class AuditSarifWriter:
+    """The same log written as findings come (one result per line), for audits of any size."""
+
+    _HOLE = "__licensegraph_results__"
+
+    def __init__(self, out: TextIO, result: AuditFindings, baseline: Baseline | None = None) -> None:
+        self.out, self.baseline, self.n = out, baseline, 0
+        self.index = {r.rule_id: i for i, r in enumerate(result.rules)}
+        text = json.dumps(_audit_log(result, self._HOLE), indent=2, ensure_ascii=False)
+        self.head, self.tail = text.split(f'"{self._HOLE}"')
+        out.write(self.head + "[")
+
+    def write(self, f: Finding) -> None:
+        self.out.write(("\n" if self.n == 0 else ",\n")
+                       + json.dumps(_audit_result(f, self.index, self.baseline), ensure_ascii=False))
+        self.n += 1
+
+    def close(self) -> None:
+        self.out.write(("\n]" if self.n else "]") + self.tail + "\n")
+
+
+def write_audit_sarif(out: TextIO, result: AuditFindings, findings: Iterable[Finding] | None = None,
+                      baseline: Baseline | None = None) -> int:
+    """The audit's SARIF log into `out` (`findings`, else result.findings). Returns how many results."""
+    writer = AuditSarifWriter(out, result, baseline)
+    for f in result.findings if findings is None else findings:
+        writer.write(f)
+    writer.close()
+    return writer.n
