@@ -16,6 +16,9 @@ from licensegraph.rules.engine import run_audit
 from licensegraph.store.db import Store
 from sample_facts import NOT_MODEL_LICENSES, UNDECIDED, sample_models
 
+# libyaml when present: the same YAML, ten times faster over the sample's cards
+CARD_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 @pytest.fixture(scope="session")
 def audited_sample(sample_store):
@@ -55,7 +58,7 @@ def findings(store, model_id, view="effective"):
 
 def with_license(model_id: str, license: str, **card) -> dict:
     rec = real_record(model_id)
-    data = yaml.safe_load(rec["card_data"]) or {}
+    data = yaml.load(rec["card_data"], Loader=CARD_LOADER) or {}
     data["license"] = license
     data.update(card)
     rec["card_data"] = yaml.safe_dump(data)
