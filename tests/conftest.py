@@ -28,6 +28,7 @@ BENCH = Path(__file__).resolve().parents[1] / "bench"
 if str(BENCH) not in sys.path:
     sys.path.insert(0, str(BENCH))
 LINEAGE = SHARED / "hub-lineage-2025.csv.gz"
+DATASETS = SHARED / "hub-datasets-sample-2025.jsonl.gz"
 
 
 def load_sample() -> dict[str, dict]:

@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from licensegraph.api.results import FileReport, IngestReport
+from licensegraph.licenses.datasets import normalize_dataset_licenses
 from licensegraph.licenses.normalize import normalize_licenses
+from licensegraph.lineage.data import build_data_edges
 from licensegraph.lineage.build import build_lineage
 from licensegraph.lineage.discovery.build import build_inferred_edges
 from licensegraph.sources.ingest import FileSummary, IngestError, ProgressCallback, read_records
@@ -26,6 +28,7 @@ def rebuild_derived(store: Store, progress: ProgressCallback | None = None) -> N
     if progress:
         progress("building the lineage graph", 0, 0)
     build_lineage(store)
+    build_data_edges(store)
     kill_point("lineage-built")
     if progress:
         progress("finding undeclared parents (names, card text, config files)", 0, 0)
@@ -33,6 +36,7 @@ def rebuild_derived(store: Store, progress: ProgressCallback | None = None) -> N
     kill_point("inferred-edges-built")
     if progress:
         progress("resolving licenses", 0, 0)
+    normalize_dataset_licenses(store)
     normalize_licenses(store)  # marks derived state fresh in its transaction
     kill_point("licenses-normalized")
 
@@ -61,4 +65,5 @@ def ingest_records(store: Store, records: Sequence[Mapping[str, Any] | str], lab
 
 def _report(f: FileSummary) -> FileReport:
     return FileReport(path=f.path, kind=f.kind, read=f.read, stored=f.stored, updated=f.updated, unchanged=f.unchanged,
-                      superseded=f.superseded, rejected=f.rejected, error=f.error, warnings=f.warnings, timings=dict(f.timings))
+                      superseded=f.superseded, rejected=f.rejected, error=f.error, warnings=f.warnings,
+                      datasets=f.datasets, timings=dict(f.timings))

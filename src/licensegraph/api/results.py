@@ -115,6 +115,7 @@ class FileReport(Result):
     rejected: int  # records that went to `rejects`
     error: str | None
     warnings: int = 0  # records kept with a field or card not kept as given (listed in `rejects`)
+    datasets: int = 0  # dataset records kept (repo_type "dataset"), apart from the model counts
     timings: Mapping[str, float] = field(default_factory=dict, compare=False, metadata=RUN_METADATA)
 
 

@@ -21,11 +21,12 @@ from licensegraph.sources.files import MAX_RECORD_BYTES, LineReader, ProgressFn
 # type is reported instead of silently becoming NULL.
 RECORD_FIELDS = ("id", "modelId", "author", "sha", "created_at", "createdAt", "last_modified", "lastModified",
                  "private", "gated", "disabled", "downloads", "likes", "library_name", "pipeline_tag", "tags",
-                 "card_data", "cardData", "card_text", "cardText", "configs")
+                 "card_data", "cardData", "card_text", "cardText", "configs", "repo_type")
 # Hidden-lineage evidence beside the card: the README as a whole (`card_text`) and config
 # files by name (`configs`: {"adapter_config.json": {...}, "config.json": {...}}).
 CONFIG_FILES = ("adapter_config.json", "config.json")
 _RECORD_STRUCT = json.dumps({name: "JSON" for name in RECORD_FIELDS})
+_IS_DATASET = "coalesce(lower(r.repo_type->>'$') = 'dataset', false)"
 
 
 def _typed_fields() -> tuple[list[str], list[str]]:
@@ -271,6 +272,11 @@ class HubRecordStager:
     def _shred(self) -> None:
         con = self.con
         label = self.label
+        # Dataset records (repo_type "dataset") are set aside for sources.datasets.
+        con.execute(
+            f"INSERT INTO stage_datasets SELECT line, CAST(to_json(r) AS VARCHAR) FROM _parsed "
+            f"WHERE ok AND jtype = 'OBJECT' AND {_IS_DATASET}"
+        )
         columns, warnings = _typed_fields()
         raw_id = "coalesce(raw.id, raw.modelId)"
         id_text = f"trim(CASE WHEN json_type({raw_id}) = 'VARCHAR' THEN {raw_id}->>'$' END)"
@@ -291,7 +297,7 @@ class HubRecordStager:
                      {fields._given_sql(raw_id)} AS id_given, {fields.describe_sql(raw_id)} AS id_desc,
                      coalesce(raw.card_data, raw.cardData) AS card,
                      list_filter([{", ".join(warnings)}], lambda w: w IS NOT NULL) AS warnings
-              FROM (SELECT line, r AS raw FROM _parsed WHERE ok AND jtype = 'OBJECT'))
+              FROM (SELECT line, r AS raw FROM _parsed WHERE ok AND jtype = 'OBJECT' AND NOT {_IS_DATASET}))
             """
         )
         con.execute(

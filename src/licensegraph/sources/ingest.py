@@ -7,6 +7,7 @@ the store as it was. Re-ingesting the same data changes nothing; a record with a
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -60,6 +61,7 @@ _STAGE_DDL = [
         datasets VARCHAR[], model_name VARCHAR, card_error VARCHAR, tag_licenses VARCHAR[],
         tag_parents STRUCT(relation VARCHAR, parent VARCHAR)[], record_hash UBIGINT,
         warned VARCHAR[], card_text VARCHAR, configs JSON)""",
+    "CREATE OR REPLACE TEMP TABLE stage_datasets (line BIGINT, raw VARCHAR)",
     """CREATE OR REPLACE TEMP TABLE stage_lineage (
         rownum BIGINT, model_key VARCHAR, id VARCHAR, week VARCHAR, event VARCHAR,
         type VARCHAR, parents VARCHAR[])""",
@@ -83,6 +85,8 @@ class FileSummary:
     superseded: int = 0
     rejected: int = 0
     warnings: int = 0  # records kept with a field (or the card) not kept as given
+    datasets: int = 0  # dataset records kept (repo_type "dataset"), counted apart from models
+    datasets_changed: int = 0  # of which new or changed
     error: str | None = None
     timings: dict = field(default_factory=dict)  # seconds per phase, for benchmarks
 
@@ -185,6 +189,7 @@ def _ingest_file(store: Store, path: Path, kind: str, progress: ProgressCallback
             lap("parse + shred")
             phase("merging into the store:")
             _merge_records(store, label, result)
+            _merge_datasets(store, label, result)
             lap("merge into models")
         _keep_rejects(con, result)
         store.mark_derived_stale()  # with the records: lineage and licenses now lag behind
@@ -210,6 +215,7 @@ def read_records(store: Store, records: Sequence[Mapping[str, Any] | str], label
             con.execute(ddl)
         result.read = HubRecordStager(con, Path(label), label).stage_texts(texts)
         _merge_records(store, label, result)
+        _merge_datasets(store, label, result)
         _keep_rejects(con, result)
         store.mark_derived_stale()
         con.execute("COMMIT")
@@ -324,6 +330,76 @@ def _merge_records(store: Store, label: str, result: FileSummary) -> None:
     con.execute("DROP TABLE _status")
     con.execute("DROP TABLE _keep")
     con.execute("DROP TABLE IF EXISTS _best")
+
+
+_DATASET_COLUMNS = ("dataset_key", "id", "author", "last_modified", "tags", "tag_licenses", "card_license",
+                    "license_name", "license_link", "card_json", "card_text", "card_error", "record_hash",
+                    "record_source")
+
+
+def _merge_datasets(store: Store, label: str, result: FileSummary) -> None:
+    """Dataset records set aside by the stager -> `datasets` (the last record of an id in a
+    file wins; a re-ingested identical record changes nothing). Problems go to rejects."""
+    import pyarrow as pa
+
+    from licensegraph.sources.datasets import read_dataset_record
+
+    con = store.con
+    staged = con.execute("SELECT line, raw FROM stage_datasets ORDER BY line").fetchall()
+    if not staged:
+        return
+    records = {}
+    for line, raw in staged:
+        record, problems = read_dataset_record(line, json.loads(raw))
+        rid = record.id if record else None
+        for part, reason in problems:
+            if part == "field":
+                con.execute("INSERT INTO stage_warnings VALUES (?, ?, ?, ?, ?)",
+                            [label, line, rid, reason.split(":", 1)[0], reason])
+            else:
+                con.execute("INSERT INTO stage_rejects VALUES (?, ?, ?, ?, ?)", [label, line, rid, part, reason])
+        if record:
+            if record.id.lower() in records:
+                result.superseded += 1
+            records[record.id.lower()] = (record, int.from_bytes(hashlib.blake2b(raw.encode(), digest_size=8).digest(), "big"))
+    rows = [r for r, _ in records.values()]
+    table = pa.table({
+        "dataset_key": [r.id.lower() for r in rows], "id": [r.id for r in rows],
+        "author": pa.array([r.author for r in rows], pa.string()),
+        "last_modified": pa.array([r.last_modified for r in rows], pa.string()),
+        "tags": pa.array([r.tags for r in rows], pa.list_(pa.string())),
+        "tag_licenses": pa.array([r.tag_licenses for r in rows], pa.list_(pa.string())),
+        "card_license": pa.array([r.card_license for r in rows], pa.list_(pa.string())),
+        "license_name": pa.array([r.license_name for r in rows], pa.string()),
+        "license_link": pa.array([r.license_link for r in rows], pa.string()),
+        "card_json": pa.array([r.card_json for r in rows], pa.string()),
+        "card_text": pa.array([r.card_text for r in rows], pa.string()),
+        "card_error": pa.array([r.card_error for r in rows], pa.string()),
+        "record_hash": pa.array([h for _, h in records.values()], pa.uint64()),
+    })
+    con.register("_dataset_in", table)
+    try:
+        changed = con.execute(
+            "SELECT count(*) FROM _dataset_in i LEFT JOIN datasets d USING (dataset_key) "
+            "WHERE d.record_hash IS DISTINCT FROM i.record_hash").fetchall()[0][0]
+        con.execute("DELETE FROM datasets WHERE dataset_key IN (SELECT dataset_key FROM _dataset_in i "
+                    "WHERE NOT EXISTS (SELECT 1 FROM datasets d WHERE d.dataset_key = i.dataset_key "
+                    "AND d.record_hash = i.record_hash))")
+        con.execute(
+            f"""
+            INSERT INTO datasets ({", ".join(_DATASET_COLUMNS)})
+            SELECT i.dataset_key, i.id, i.author, TRY_CAST(i.last_modified AS TIMESTAMPTZ), i.tags, i.tag_licenses,
+                   i.card_license, i.license_name, i.license_link, i.card_json, i.card_text, i.card_error,
+                   i.record_hash, ?
+            FROM _dataset_in i
+            WHERE NOT EXISTS (SELECT 1 FROM datasets d WHERE d.dataset_key = i.dataset_key)
+            """,
+            [label],
+        )
+    finally:
+        con.unregister("_dataset_in")
+    result.datasets = len(rows)
+    result.datasets_changed = changed
 
 
 def _merge_lineage(store: Store, label: str, result: FileSummary) -> None:

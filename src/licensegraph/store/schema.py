@@ -7,7 +7,7 @@ upgraded in place and a failed upgrade leaves it as it was.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 FINDING_ROWS_DDL = """
     CREATE TABLE IF NOT EXISTS finding_rows (
@@ -217,4 +217,73 @@ _V4 = [
     "INSERT OR REPLACE INTO meta SELECT 'derived_state', 'stale' WHERE EXISTS (SELECT 1 FROM models)",
 ]
 
-MIGRATIONS: dict[int, list[str]] = {1: _V1, 2: _V2, 3: _V3, 4: _V4}
+# Data as upstream (issue 17): dataset records, and the edges from models to the data they
+# were trained on and from datasets to the models whose outputs they hold.
+DATASETS_DDL = """
+    CREATE TABLE IF NOT EXISTS datasets (
+        dataset_key VARCHAR NOT NULL,
+        id VARCHAR NOT NULL,
+        author VARCHAR,
+        last_modified TIMESTAMPTZ,
+        tags VARCHAR[],
+        tag_licenses VARCHAR[],
+        card_license VARCHAR[],
+        license_name VARCHAR,
+        license_link VARCHAR,
+        -- the card's YAML front matter as JSON, long dataset_info/configs blocks left out
+        card_json VARCHAR,
+        card_text VARCHAR,
+        card_error VARCHAR,
+        record_hash UBIGINT,
+        record_source VARCHAR
+    )
+    """
+
+DATA_EDGES_DDL = """
+    CREATE TABLE IF NOT EXISTS data_edges (
+        child_key VARCHAR NOT NULL,
+        child_id VARCHAR NOT NULL,
+        child_kind VARCHAR NOT NULL,    -- model | dataset
+        parent_key VARCHAR NOT NULL,
+        parent_id VARCHAR NOT NULL,
+        parent_kind VARCHAR NOT NULL,   -- dataset | model | external
+        relation VARCHAR NOT NULL,      -- trained-on | generated-by
+        source VARCHAR NOT NULL,        -- card | tags | card_fields | card_text | name
+        pattern VARCHAR,
+        evidence VARCHAR,
+        confidence DOUBLE,
+        line INTEGER,
+        dangling BOOLEAN
+    )
+    """
+
+DATASET_LICENSES_DDL = """
+    CREATE TABLE IF NOT EXISTS dataset_licenses (
+        dataset_key VARCHAR NOT NULL,
+        id VARCHAR NOT NULL,
+        license VARCHAR NOT NULL,
+        resolution VARCHAR NOT NULL,
+        license_raw VARCHAR,
+        licenses VARCHAR[],
+        synthetic BOOLEAN
+    )
+    """
+
+DATA_RULE_COUNTS_DDL = """
+    CREATE TABLE IF NOT EXISTS data_rule_counts (
+        rule_id VARCHAR NOT NULL,
+        label VARCHAR NOT NULL,
+        severity VARCHAR NOT NULL,
+        qualifying BIGINT NOT NULL,
+        noncompliant BIGINT NOT NULL,
+        ancestors BIGINT NOT NULL
+    )
+    """
+
+_V5 = [DATASETS_DDL, DATA_EDGES_DDL, DATASET_LICENSES_DDL, DATA_RULE_COUNTS_DDL,
+       # every dataset reference of a model card as given (dataset_id NULL: not a dataset id)
+       "CREATE TABLE IF NOT EXISTS data_named (model_key VARCHAR, model_id VARCHAR, raw VARCHAR, source VARCHAR, "
+       "dataset_id VARCHAR)",
+       "INSERT OR REPLACE INTO meta SELECT 'derived_state', 'stale' WHERE EXISTS (SELECT 1 FROM models)"]
+
+MIGRATIONS: dict[int, list[str]] = {1: _V1, 2: _V2, 3: _V3, 4: _V4, 5: _V5}
