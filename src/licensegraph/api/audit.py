@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from licensegraph.api.findings import findings_page
-from licensegraph.api.results import AuditResult, AuditRow, AuditRunInfo, InferredAudit, RelationCount
+from licensegraph.api.results import AuditResult, AuditRow, AuditRunInfo, DataAuditRow, InferredAudit, RelationCount
 from licensegraph.rules import all_rules
 from licensegraph.store.db import Store
 from licensegraph.vocab import BREAKDOWN, INFERRED_VIEWS, UNDECIDABLE, VIEW_DESCRIPTIONS
@@ -67,6 +67,7 @@ def audit_table(store: Store, view: str = "local", hub_labels: bool = False,
         inferred = InferredAudit(edges_by_source=by_source, findings_total=page.total, findings=page.findings)
     return AuditResult(
         inferred=inferred,
+        data_rows=data_table(store, rule_ids),
         view=view,
         view_description=VIEW_DESCRIPTIONS[view],
         relations="Hub labels" if hub_labels else "corrected relations",
@@ -74,3 +75,26 @@ def audit_table(store: Store, view: str = "local", hub_labels: bool = False,
         notes={k: tuple(v) for k, v in sorted((notes or {}).items())},
         run=run,
     )
+
+
+def data_table(store: Store, rule_ids: Sequence[str] | None = None) -> tuple[DataAuditRow, ...]:
+    """The "data and outputs" table from data_rule_counts (the rules over training data and
+    other models' outputs), in rule order; empty before an audit that ran them."""
+    from licensegraph.rules.data_engine import all_data_rules
+
+    rules = {r.id: r for r in all_data_rules()}
+    has_table = store.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = 'data_rule_counts'")
+    rows = store.execute("SELECT rule_id, label, severity, qualifying, noncompliant, ancestors "
+                         "FROM data_rule_counts").fetchall() if has_table else []
+    out = []
+    for rule_id, label, severity, qualifying, noncompliant, ancestors in rows:
+        if rule_ids and rule_id not in rule_ids:
+            continue
+        rule = rules.get(rule_id)
+        out.append(DataAuditRow(
+            rule_id=rule_id, label=label, severity=severity, applies_to=rule.applies_to if rule else "",
+            noncompliant=int(noncompliant), qualifying=int(qualifying), ancestors=int(ancestors),
+            noncompliant_pct=round(100 * noncompliant / qualifying, 2) if qualifying else 0.0,
+        ))
+    order = {r: i for i, r in enumerate(rules)}
+    return tuple(sorted(out, key=lambda r: order.get(r.rule_id, len(order))))

@@ -361,8 +361,28 @@ def build_temp_store(kb: KnowledgeBase, card: Card, model_id: str, store: Store 
         "pipeline_tag": card.meta.get("pipeline_tag") if isinstance(card.meta.get("pipeline_tag"), str) else None,
         "card_data": card.yaml_text,
     })
+    _copy_datasets(card, store, tmp)
     ingest_records(tmp, records, label="<card>")
     return tmp
+
+
+def _copy_datasets(card: Card, store: Store | None, tmp: Store) -> None:
+    """The store's records of the datasets the card names (`datasets:`), so that the rules
+    over data and outputs see their licenses and generating models."""
+    from licensegraph.lineage.data import dataset_id_sql
+
+    named = [d for d in _as_list(card.meta.get("datasets")) if isinstance(d, str)]
+    if store is None or not named:
+        return
+    has = store.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = 'datasets'")
+    if not has:
+        return
+    rows = store.con.sql(
+        f"SELECT * FROM datasets WHERE dataset_key IN (SELECT lower({dataset_id_sql('d')}) FROM "
+        "(SELECT unnest(?::VARCHAR[]) AS d))", params=[named]).to_arrow_table()
+    tmp.con.register("_copy_datasets", rows)
+    tmp.con.execute("INSERT INTO datasets BY NAME SELECT * FROM _copy_datasets")
+    tmp.con.unregister("_copy_datasets")
 
 
 # --------------------------------------------------------------------------- the check

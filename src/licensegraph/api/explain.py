@@ -13,6 +13,7 @@ from licensegraph.api.results import (
     LineageIssue,
     ModelLicense,
     ParentEdge,
+    TrainingData,
 )
 from licensegraph.licenses.kb import KnowledgeBase, load_kb
 from licensegraph.lineage.ancestry import ancestors as store_ancestors
@@ -88,7 +89,28 @@ def explain(store: Store, model_id: str, kb: KnowledgeBase | None = None) -> Exp
     )
     return Explanation(
         inferred_parents=inferred,
+        datasets=training_data(store, key),
         model=model, parents=parents, ancestors=ancestors, effective_duties=effective_duties(kb, ancestors),
         findings=findings, lineage_issues=issues, audited=store.get_meta("audited_rules") is not None,
         readings=readings,
     )
+
+
+def training_data(store: Store, key: str) -> tuple[TrainingData, ...]:
+    """The datasets a model's card names, with their licenses and generating models."""
+    if not store.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = 'data_edges'"):
+        return ()
+    rows = store.con.execute(
+        """
+        SELECT t.parent_id, coalesce(l.license, 'absent'), t.dangling, t.source,
+               list({'model_id': g.parent_id, 'kind': g.parent_kind, 'source': g.source, 'evidence': g.evidence}
+                    ORDER BY g.parent_id) FILTER (WHERE g.parent_id IS NOT NULL)
+        FROM data_edges t
+        LEFT JOIN dataset_licenses l ON l.dataset_key = t.parent_key
+        LEFT JOIN data_edges g ON g.child_key = t.parent_key AND g.relation = 'generated-by'
+        WHERE t.child_key = ? AND t.relation = 'trained-on'
+        GROUP BY ALL ORDER BY t.parent_id
+        """, [key]).fetchall()
+    return tuple(TrainingData.from_dict({"dataset_id": d, "license": lic, "dangling": bool(dangling), "source": src,
+                                         "generators": gens or []})
+                 for d, lic, dangling, src, gens in rows)

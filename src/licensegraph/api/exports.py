@@ -52,6 +52,7 @@ def rule_catalogue(kb: KnowledgeBase | None = None) -> RuleCatalogue:
     labels, severity, what it checks, the card field it points at, the clauses it rests
     on (from the knowledge base) and its help text."""
     from licensegraph.rules import all_rules
+    from licensegraph.rules.data_engine import all_data_rules
 
     kb = kb or load_kb()
     return RuleCatalogue(rules=tuple(
@@ -61,7 +62,7 @@ def rule_catalogue(kb: KnowledgeBase | None = None) -> RuleCatalogue:
                  clauses=tuple(RuleClause(license=lic, clause=clause, source=url)
                                for lic, clause, url in r.clauses(kb)),
                  help=r.help)
-        for r in all_rules()
+        for r in [*all_rules(), *all_data_rules()]
     ))
 
 

@@ -56,6 +56,7 @@ from licensegraph.api.stats import stats as stats_verb
 from licensegraph.licenses.kb import KnowledgeBase, load_kb
 from licensegraph.lineage.discovery.build import build_inferred_edges
 from licensegraph.rules import all_rules
+from licensegraph.rules.data_engine import all_data_rules
 from licensegraph.rules.engine import run_audit
 from licensegraph.sources.ingest import ProgressCallback
 from licensegraph.store.db import Store, StoreError, StoreMissing, check_store_file, default_db_path
@@ -216,7 +217,7 @@ class LicenseGraph:
             raise ValueError(f"--view must be local or effective, not {view!r}")
         if view not in VIEWS:
             view, with_inferred = base_view(view), True
-        known = {r.id for r in all_rules()}
+        known = {r.id for r in all_rules()} | {r.id for r in all_data_rules()}
         for rule_id in rule_ids or ():
             if rule_id not in known:
                 raise ValueError(f"unknown rule {rule_id!r}; known rules: {', '.join(sorted(known))}")
@@ -296,12 +297,13 @@ class LicenseGraph:
         return check_mod.parse_parent_licenses(self.kb, list(values))
 
     def choose(self, parents: Sequence[str], relation: str | None = None, all_licenses: bool = False,
-               modelgo: str | None = None) -> Choice:
+               modelgo: str | None = None, datasets: Sequence[str] = ()) -> Choice:
         """The licenses a derivative of `parents` (Hub ids in the store, or license ids) may carry,
         least restrictive first, and why the others may not. `modelgo`: a ModelGo version
-        (1 or 2) to add the answer in ModelGo's vocabulary."""
+        (1 or 2) to add the answer in ModelGo's vocabulary. `datasets`: training datasets
+        (Hub ids in the store, or license ids) whose terms come back as advice (`Choice.datasets`)."""
         return choose_verb(self.kb, parents, relation=relation, store=self._optional_store(),
-                           all_licenses=all_licenses, modelgo=modelgo)
+                           all_licenses=all_licenses, modelgo=modelgo, datasets=datasets)
 
     def why(self, parent_license: str, candidate: str) -> PairAnswer:
         """One pair explained: the properties that decide whether a derivative of
@@ -314,10 +316,11 @@ class LicenseGraph:
         """A rule id, or a label the audit table shows (`La2E-license`), any case -> the rule id;
         ValueError naming the known ids when nothing matches."""
         wanted = name.strip().lower()
-        for rule in all_rules():
+        every = [*all_rules(), *all_data_rules()]
+        for rule in every:
             if wanted == rule.id.lower() or wanted in (label.lower() for label in rule.labels):
                 return rule.id
-        known = ", ".join(sorted(r.id for r in all_rules()))
+        known = ", ".join(sorted(r.id for r in every))
         raise ValueError(f"unknown rule {name!r}; rules are {known} (or a table label such as La2E-license)")
 
     def rules(self) -> RuleCatalogue:

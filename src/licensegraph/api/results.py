@@ -253,6 +253,33 @@ class InferredStats(Result):
 
 
 @dataclass(frozen=True)
+class DatasetCount(Result):
+    dataset_id: str
+    models: int  # models whose card names it
+    found: bool  # the store holds its record
+
+
+@dataclass(frozen=True)
+class DataStats(Result):
+    """Data as upstream: datasets the models' cards name, found, licensed, and the
+    generated-by edges by the kind of evidence."""
+
+    models_naming: int  # models with at least one dataset reference
+    references: int  # dataset references on the cards (card `datasets:` and `dataset:` tags)
+    not_dataset_ids: int  # references that are not a Hub dataset id (free text), kept in data_named
+    named: int  # distinct datasets named
+    found: int  # of which the store holds a record
+    dangling: int  # named, no record (counted like dangling parents)
+    records: int  # dataset records in the store (named or not)
+    licensed: int  # records whose license resolves to a knowledge-base license
+    licenses: Mapping[str, int]  # license -> dataset records
+    synthetic: int  # records whose tags say model-generated
+    generated_by: Mapping[str, int]  # evidence kind -> generated-by edges
+    generators: Mapping[str, int]  # generating model (Hub id or external) -> datasets
+    top: tuple[DatasetCount, ...]
+
+
+@dataclass(frozen=True)
 class StatsResult(Result):
     """The result of `LicenseGraph.stats`: what the store holds."""
 
@@ -265,6 +292,7 @@ class StatsResult(Result):
     self_loops: int
     rejects: Mapping[str, int]  # part -> rejects
     inferred: InferredStats | None = None  # hidden lineage: parents found, apart from the declared edges
+    data: DataStats | None = None  # datasets named / found / licensed, generated-by edges
 
 
 # --------------------------------------------------------------------------- audit
@@ -289,6 +317,20 @@ class AuditRow(Result):
     qualifying: int
     by_relation: Mapping[str, RelationCount]  # finetune, merge, quantization, adapter
     excluded: Mapping[str, int]  # none, unknown, other-unresolved, absent -> models left out
+
+
+@dataclass(frozen=True)
+class DataAuditRow(Result):
+    """One row of the "data and outputs" table: one rule over trained-on / generated-by edges."""
+
+    rule_id: str
+    label: str
+    severity: str
+    applies_to: str
+    noncompliant: int  # models with a finding
+    noncompliant_pct: float  # of the qualifying models
+    qualifying: int  # models trained on data the rule concerns
+    ancestors: int  # distinct datasets or generating models the findings name
 
 
 @dataclass(frozen=True)
@@ -320,6 +362,8 @@ class AuditResult(Result):
     rows: tuple[AuditRow, ...]
     notes: Mapping[str, tuple[str, ...]]  # rule_id -> notes the rule left
     disclaimer: str = NOT_LEGAL_ADVICE
+    # the second table: rules over training data and other models' outputs (view-independent)
+    data_rows: tuple[DataAuditRow, ...] = ()
     run: AuditRunInfo | None = field(default=None, compare=False, metadata=RUN_METADATA)
     inferred: InferredAudit | None = None  # views with inferred edges: which edges, which findings rest on them
 
@@ -492,6 +536,27 @@ class InferredParent(Result):
 
 
 @dataclass(frozen=True)
+class Generator(Result):
+    """A model whose outputs a dataset holds (a generated-by edge), with its evidence."""
+
+    model_id: str  # a Hub id, or provider:model for a model only reachable through an API
+    kind: str  # model | external
+    source: str  # card_fields | tags | card_text | name
+    evidence: str
+
+
+@dataclass(frozen=True)
+class TrainingData(Result):
+    """A dataset a model's card says it was trained on (a trained-on edge)."""
+
+    dataset_id: str
+    license: str  # absent when the store has no record of the dataset
+    dangling: bool
+    source: str  # card (datasets:) or tags (dataset:<id>)
+    generators: tuple[Generator, ...]
+
+
+@dataclass(frozen=True)
 class Explanation(Result):
     """The result of `LicenseGraph.explain`: a model's lineage, duties and findings."""
 
@@ -507,6 +572,8 @@ class Explanation(Result):
     readings: tuple[str, ...] = ()
     # parents the model does not declare, found in its name, card text or config files
     inferred_parents: tuple[InferredParent, ...] = ()
+    # the datasets the card names, their licenses and the models whose outputs they hold
+    datasets: tuple[TrainingData, ...] = ()
 
 
 # --------------------------------------------------------------------------- check
@@ -749,6 +816,24 @@ class ModelGoChoice(Result):
 
 
 @dataclass(frozen=True)
+class DatasetAdvice(Result):
+    """One term a training dataset (or a model whose outputs it holds) puts on the derivative."""
+
+    dataset_id: str
+    dataset_license: str
+    found: bool  # the store holds the dataset's record (else the id was a license id)
+    severity: str  # violation where an output clause decides, risk for dataset terms
+    rule_id: str  # the rule over data and outputs that would report it
+    upstream: str  # the dataset, or the generating model whose license speaks
+    license: str  # the license whose clause it is
+    duty: str
+    advice: str
+    keeps: tuple[str, ...]  # feasible licenses that keep the term (dataset terms)
+    clause: str | None
+    source: str | None
+
+
+@dataclass(frozen=True)
 class Choice(Result):
     """The result of `LicenseGraph.choose`: the licenses a derivative may carry, and why others may not."""
 
@@ -766,6 +851,8 @@ class Choice(Result):
     warnings: tuple[str, ...]
     disclaimer: str = NOT_LEGAL_ADVICE
     modelgo: ModelGoChoice | None = None
+    # training datasets (`choose --dataset`): their terms, as advice beside the feasible licenses
+    datasets: tuple[DatasetAdvice, ...] = ()
 
 
 # --------------------------------------------------------------------------- choose --why

@@ -144,4 +144,39 @@ def collect_stats(store: Store, top: int = 15) -> dict[str, Any]:
             "dangling": inferred_dangling,
             "refused": int(store.get_meta("inferred_refused") or 0),
         },
+        "data": data_stats(store, top),
+    }
+
+
+def data_stats(store: Store, top: int = 15) -> dict[str, Any] | None:
+    """Datasets named, found and licensed; generated-by edges by evidence kind (None for a
+    store from before dataset support that no write has migrated yet)."""
+    q = store.con.execute
+    if not q("SELECT count(*) FROM information_schema.tables WHERE table_name = 'data_named'").fetchone()[0]:
+        return None
+    models_naming, references, not_ids = q(
+        "SELECT count(DISTINCT model_key), count(*), count(*) FILTER (WHERE dataset_id IS NULL) FROM data_named"
+    ).fetchone()
+    named, found = q(
+        "SELECT count(*), count(*) FILTER (WHERE NOT dangling) FROM "
+        "(SELECT parent_key, bool_and(dangling) AS dangling FROM data_edges WHERE relation = 'trained-on' GROUP BY 1)"
+    ).fetchone()
+    records, licensed, synthetic = q(
+        "SELECT count(*), count(*) FILTER (WHERE license NOT IN ('none', 'unknown', 'other-unresolved')), "
+        "count(*) FILTER (WHERE synthetic) FROM dataset_licenses"
+    ).fetchone()
+    licenses = q("SELECT license, count(*) FROM dataset_licenses GROUP BY 1 ORDER BY 2 DESC, 1").fetchall()
+    kinds = q("SELECT source, count(*) FROM data_edges WHERE relation = 'generated-by' GROUP BY 1 ORDER BY 2 DESC, 1"
+              ).fetchall()
+    gens = q(
+        f"SELECT any_value(parent_id), count(*) FROM data_edges WHERE relation = 'generated-by' "
+        f"GROUP BY parent_key ORDER BY 2 DESC, 1 LIMIT {int(top)}").fetchall()
+    top_named = q(
+        f"SELECT any_value(parent_id), count(*), NOT bool_and(dangling) FROM data_edges WHERE relation = 'trained-on' "
+        f"GROUP BY parent_key ORDER BY 2 DESC, 1 LIMIT {int(top)}").fetchall()
+    return {
+        "models_naming": models_naming, "references": references, "not_dataset_ids": not_ids,
+        "named": named, "found": found, "dangling": named - found, "records": records, "licensed": licensed,
+        "licenses": dict(licenses), "synthetic": synthetic, "generated_by": dict(kinds), "generators": dict(gens),
+        "top": [{"dataset_id": d, "models": n, "found": f} for d, n, f in top_named],
     }

@@ -33,6 +33,10 @@ def choose(
         None, "--why", help="Explain one pair instead: PARENT_LICENSE, with --license CANDIDATE: the properties "
                             "that decide it, with clauses, beside what OSADL, the FSF and CC say."),
     candidate: Optional[str] = typer.Option(None, "--license", help="With --why: the candidate license."),
+    dataset: Optional[list[str]] = typer.Option(
+        None, "--dataset", "-d", help="A training dataset: a Hub dataset id (looked up in the store) or a license "
+                                      "id; its terms and its generating models' output clauses come back as advice. "
+                                      "Repeatable."),
 ) -> None:
     """Licenses a derivative of the given parents may carry, least to most restrictive, and why others may not.
 
@@ -51,7 +55,7 @@ def choose(
     lg = optional_graph(db)
     try:
         answer = lg.choose(parent, relation=relation, all_licenses=show_all,
-                           modelgo=modelgo_version if modelgo else None)
+                           modelgo=modelgo_version if modelgo else None, datasets=dataset or ())
     except (ParentError, ValueError) as exc:
         fail(exc)
     finally:

@@ -9,10 +9,14 @@ from licensegraph.api.results import AuditResult, Explanation, IngestReport, Rej
 from licensegraph.cli.layout import Grid, hanging, print_grid
 from licensegraph.formats.table import (
     AUDIT_HEADERS,
+    DATA_HEADERS,
+    DATA_NOTE,
+    DATA_TITLE,
     EXCLUDED_INTRO,
     RELATION_ABBREVIATIONS,
     audit_cells,
     audit_title,
+    data_cells,
     excluded_line,
     inferred_lines,
 )
@@ -110,6 +114,23 @@ def render_stats(console: Console, data: StatsResult) -> None:
             ("inferred parents not in the store", f"{inferred.dangling:,}"),
             ("names refused as ambiguous", f"{inferred.refused:,}"),
         ])
+    if data.data is not None:
+        ds = data.data
+        _kv(console, "data as upstream (datasets on model cards)", [
+            ("models naming datasets", f"{ds.models_naming:,}"),
+            ("dataset references", f"{ds.references:,}" + (f" ({ds.not_dataset_ids:,} not a dataset id)"
+                                                          if ds.not_dataset_ids else "")),
+            ("datasets named", f"{ds.named:,}"),
+            ("found (record in the store)", f"{ds.found:,}"),
+            ("dangling (no record)", f"{ds.dangling:,}"),
+            ("dataset records", f"{ds.records:,}"),
+            ("licensed (license resolved)", f"{ds.licensed:,}"),
+            ("tagged synthetic", f"{ds.synthetic:,}"),
+            *((f"generated-by from {k}", f"{v:,}") for k, v in ds.generated_by.items()),
+        ])
+        if ds.generators:
+            _kv(console, "generating models (datasets holding their outputs)",
+                [(k, f"{v:,}") for k, v in ds.generators.items()])
 
 
 def render_audit(console: Console, data: AuditResult) -> None:
@@ -133,6 +154,13 @@ def render_audit(console: Console, data: AuditResult) -> None:
     # one line per finding and per evidence, unwrapped: they are meant to be searched
     for line in inferred_lines(data):
         console.print(line, markup=False, highlight=False, soft_wrap=True)
+    if data.data_rows:
+        console.print()
+        data_grid = Grid(DATA_TITLE, DATA_HEADERS)
+        for data_row in data.data_rows:
+            data_grid.add_row(*data_cells(data_row))
+        print_grid(console, data_grid)
+        hanging(console, DATA_NOTE, subsequent=0)
     hanging(console, Text(data.disclaimer, style="dim"), subsequent=0)
 
 
@@ -211,6 +239,16 @@ def render_explain(console: Console, data: Explanation) -> None:
             hanging(console, item, indent=4, subsequent=6)
     else:
         hanging(console, "no duties inherited from ancestors")
+    if data.datasets:
+        hanging(console, Text("trained on (card datasets:)", style="bold"))
+        for ds in data.datasets:
+            line = Text.assemble("- ", (ds.dataset_id, "cyan"), f" ({ds.license})")
+            if ds.dangling:
+                line.append(" not in the store", style="yellow")
+            hanging(console, line, indent=2, subsequent=4)
+            for g in ds.generators:
+                hanging(console, Text(f"holds outputs of {g.model_id} ({g.source}: {g.evidence})", style="dim"),
+                        indent=4, subsequent=6)
     if not data.audited:
         hanging(console, Text("no audit has been run on this store yet: run `licensegraph audit` for findings",
                               style="yellow"))

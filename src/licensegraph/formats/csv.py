@@ -25,4 +25,10 @@ def audit_csv(result: AuditResult) -> str:
                          row.qualifying,
                          *(getattr(row.by_relation[r], m) for r in BREAKDOWN for m in ("count", "pct")),
                          *(row.excluded[u] for u in UNDECIDABLE)])
+    # the second table ("data and outputs"): view-independent, so its rows say so in `view`;
+    # relation and left-out columns do not apply to it and stay empty
+    blanks = [""] * (len(AUDIT_COLUMNS) - 7)
+    for data in result.data_rows:
+        writer.writerow(["data-and-outputs", data.rule_id, data.label, data.severity, data.noncompliant,
+                         data.noncompliant_pct, data.qualifying, *blanks])
     return buf.getvalue()

@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from licensegraph.api.results import AuditResult
-from licensegraph.formats.table import AUDIT_HEADERS, EXCLUDED_INTRO, audit_cells, excluded_line, inferred_lines
+from licensegraph.formats.table import (
+    AUDIT_HEADERS,
+    DATA_HEADERS,
+    DATA_NOTE,
+    DATA_TITLE,
+    EXCLUDED_INTRO,
+    audit_cells,
+    data_cells,
+    excluded_line,
+    inferred_lines,
+)
 
 
 def audit_markdown(result: AuditResult) -> str:
@@ -18,5 +28,9 @@ def audit_markdown(result: AuditResult) -> str:
     if inferred:
         lines += ["", *(line.replace("  ", "- ", 1) if line.startswith("  ") and not line.startswith("    ") else line
                         for line in inferred)]
+    if result.data_rows:
+        lines += ["", f"**{DATA_TITLE}**", "", "| " + " | ".join(DATA_HEADERS) + " |", "|" + "---|" * len(DATA_HEADERS)]
+        lines += ["| " + " | ".join(data_cells(row)) + " |" for row in result.data_rows]
+        lines += ["", DATA_NOTE]
     lines += ["", f"_{result.disclaimer}_"]
     return "\n".join(lines) + "\n"

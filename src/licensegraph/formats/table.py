@@ -5,7 +5,7 @@ The CLI draws these cells with rich; `markdown` and `to_text` here write them as
 
 from __future__ import annotations
 
-from licensegraph.api.results import AuditResult, AuditRow
+from licensegraph.api.results import AuditResult, AuditRow, DataAuditRow
 from licensegraph.vocab import BREAKDOWN
 
 AUDIT_HEADERS = ("Rule", "Noncompliant", "Qualifying", "Finetune", "Merge", "Quantization", "Adapter")
@@ -17,6 +17,19 @@ EXCLUDED_INTRO = ("Left out of the denominator (a license the decision needs is 
 
 def audit_title(result: AuditResult) -> str:
     return f"Noncompliance — {result.view_description} ({result.relations})"
+
+
+DATA_TITLE = "Data and outputs — models trained on datasets and on other models' outputs"
+DATA_HEADERS = ("Rule", "Severity", "Noncompliant", "Qualifying", "Upstream")
+DATA_NOTE = ("Noncompliant: models with a finding (share of the qualifying models, those trained on data the rule "
+             "concerns); Upstream: the datasets or generating models the findings name. Whether training on data "
+             "makes a derivative of it is unsettled: dataset terms are risks.")
+
+
+def data_cells(row: DataAuditRow) -> list[str]:
+    """One row of the "data and outputs" table."""
+    return [row.label, row.severity, f"{row.noncompliant:,} ({row.noncompliant_pct:.1f}%)", f"{row.qualifying:,}",
+            f"{row.ancestors:,}"]
 
 
 def audit_cells(row: AuditRow) -> list[str]:
@@ -47,6 +60,12 @@ def to_text(result: AuditResult) -> str:
     out += ["", EXCLUDED_INTRO]
     out += [f"  {excluded_line(r)}" for r in result.rows]
     out += inferred_lines(result)
+    if result.data_rows:
+        grid = [list(DATA_HEADERS)] + [data_cells(r) for r in result.data_rows]
+        widths = [max(len(row[i]) for row in grid) for i in range(len(DATA_HEADERS))]
+        out += ["", DATA_TITLE, line(grid[0]), "  ".join("-" * w for w in widths)]
+        out += [line(cells) for cells in grid[1:]]
+        out += [DATA_NOTE]
     out += [result.disclaimer]
     return "\n".join(out) + "\n"
 

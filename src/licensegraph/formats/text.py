@@ -47,6 +47,12 @@ def choice_text(choice: Choice, limit: int = 20) -> str:
         for o in choice.obligations:
             text = f" \"{o.text}\"" if o.text else ""
             lines.append(f"  {o.duty} ({o.upstream} {o.clause}){text}: {o.summary}".replace(" )", ")"))
+    if choice.datasets:
+        lines.append("")
+        lines.append("Training data (advice beside the licenses above):")
+        for a in choice.datasets:
+            where = f" ({a.license} {a.clause})" if a.clause else f" ({a.license})"
+            lines.append(f"  {a.severity.upper()} {a.rule_id}: {a.advice}{where}")
     for n in choice.notes:
         lines.append(f"Note: {n}")
     for w in choice.warnings:

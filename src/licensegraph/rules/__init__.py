@@ -11,13 +11,14 @@ import pkgutil
 
 from licensegraph.rules.base import Rule
 
-_NOT_RULES = {"base", "context", "engine", "explain", "freedom_conflict"}
+_NOT_RULES = {"base", "context", "engine", "explain", "freedom_conflict", "data_base", "data_engine"}
 
 
 def all_rules() -> list[Rule]:
     found = []
     for info in pkgutil.iter_modules(__path__):
-        if info.name in _NOT_RULES:
+        # rules over data and outputs (DATA_RULE) are rules.data_engine's
+        if info.name in _NOT_RULES or info.name.startswith(("data_", "output_")):
             continue
         module = importlib.import_module(f"{__name__}.{info.name}")
         rule = getattr(module, "RULE", None)

@@ -201,7 +201,12 @@ def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str]
     lap = timer.lap
 
     kb = kb or load_kb()
-    rules = [get_rule(r) for r in rule_ids] if rule_ids else all_rules()
+    from licensegraph.rules.data_engine import all_data_rules, run_data_rules
+
+    data_ids = {r.id for r in all_data_rules()}
+    # rules over data and outputs read no lineage edges: an audit over inferred edges skips them
+    run_data = (not rule_ids or any(r in data_ids for r in rule_ids)) and not with_inferred
+    rules = [get_rule(r) for r in rule_ids if r not in data_ids] if rule_ids else all_rules()
     complete = rule_ids is None and tuple(views) == VIEWS and not with_inferred
     stored = inferred_view if with_inferred else (lambda v: v)
     layout = _layout(rules, tuple(stored(v) for v in views))
@@ -323,6 +328,10 @@ def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str]
         lap("outcomes")
         if with_inferred:
             _mark_inferred(con, [stored(v) for v in views])
+        if run_data:
+            # rules over data and outputs: SQL over the trained-on / generated-by edges
+            run_data_rules(con, ctx.kb)
+            lap("data and outputs")
         if not incremental:
             con.execute("CREATE INDEX finding_rows_model ON finding_rows (model_key)")
         _write_counts(con, layout, counts, replace_all=complete)

@@ -137,6 +137,17 @@ def _names_after(line: str, start: int, limit: int) -> list[str]:
     return [gid for s, e, gid in out if not _JUDGE.match(line[e:e + 40])]
 
 
+def _excerpt(line: str, start: int, end: int) -> str:
+    """The matched phrase with its model name, and the start of its sentence for context."""
+    begin = max(0, start - 60)
+    head = line[begin:start]
+    cut = max(head.rfind(". "), head.rfind("; "))
+    if cut >= 0:
+        begin += cut + 2
+    text = line[begin:end].strip()
+    return trim(("…" if begin > 0 and cut < 0 else "") + text)
+
+
 def find_generators_in_text(text: str | None, dataset_id: str | None = None) -> list[ParentEvidence]:
     """Models whose outputs the card text says the dataset holds (one evidence per model)."""
     if not text:
@@ -164,7 +175,7 @@ def find_generators_in_text(text: str | None, dataset_id: str | None = None) -> 
                 limit = match.end() + (stop.start() if stop else len(window))
                 for gid in _names_after(line, match.end(), limit):
                     found.append(ParentEvidence(gid, GENERATED_BY, "card_text", f"phrase {name} + model name",
-                                                trim(line), confidence, number))
+                                                _excerpt(line, match.start(), limit), confidence, number))
         for match in _ZH_DISTILL.finditer(line):  # "<model>蒸馏": distilled from <model>
             before = line[max(0, match.start() - 40): match.start()]
             names = _find_names(before)

@@ -1,0 +1,87 @@
+"""What a rule over data and outputs is: SQL over the `trained-on` and `generated-by` edges.
+
+Weight-lineage rules (rules.base) decide per model over license matrices; the rules here
+decide per (model, dataset[, generating model]) path, which the store holds as edges, so
+each is one SQL query over the prepared tables of `rules.data_engine`:
+
+- `_dmodels(model_key, model_id, license, licenses, tags)`: every model with a trained-on
+  edge, its license, and the lineage tags of its own and its ancestors' licenses;
+- `_dtrained(model_key, dataset_key, dataset_id, dataset_license, dangling)`;
+- `_dgen(dataset_key, dataset_id, gen_key, gen_id, gen_kind, gen_license, source, evidence)`;
+- `_dlic(license, decidable, nc, sa, sa_accepts, nd, lineage_tag, no_improve_exempt,
+  output_prefix, output_built_with, derivative_by_outputs)`: knowledge-base facts per license.
+
+A rule's `findings_sql` returns the columns of `FINDING_COLUMNS`; `qualifying_sql` the
+models the rule looks at (the denominator of its row in the "data and outputs" table).
+"""
+
+from __future__ import annotations
+
+import inspect
+import sys
+
+from licensegraph.licenses.kb import KnowledgeBase
+
+FINDING_COLUMNS = ("model_key", "model_id", "model_license", "ancestor_id", "ancestor_license", "path", "duty",
+                   "detail")
+# What every finding over data says about the law it rests on.
+UNSETTLED = ("whether training a model on data makes the model a derivative of that data is legally unsettled, "
+             "so this is a risk, not a verdict")
+
+
+class DataRule:
+    """A rule over data and outputs (one module per rule, `DATA_RULE = ...`)."""
+
+    id: str = ""
+    label: str = ""
+    severity: str = "risk"
+    order: int = 500
+    applies_to: str = ""
+    relation: str = "trained-on"
+    # Where the rule's duty is written when no ancestor license supplies it (url, clause).
+    source: tuple[str, str] = ("", "")
+    card_field: str = "datasets"
+    duties: tuple[str, ...] = ()
+    message: str = "NULL"  # SQL over finding columns (model_license, ancestor_license, ancestor_id, model_id, detail)
+    remedy: str = "NULL"
+    # The clauses the rule rests on: those of these licenses only (empty: every license
+    # carrying one of `duties`), or of licenses of this lineage tag.
+    clause_licenses: tuple[str, ...] = ()
+    clause_lineage: str = ""
+    in_study = False
+    # a model's training data is its own card's: both views see the same findings
+    view_independent = True
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return (self.label,)
+
+    def clauses(self, kb: KnowledgeBase) -> list[tuple[str, str, str]]:
+        """(license id, clause, source URL) of every knowledge-base license carrying one of the
+        rule's duties, plus the rule's own source: the clauses the rule rests on."""
+        out = []
+        if any(self.source):
+            out.append(("", self.source[1], self.source[0]))
+        for lic in kb:
+            if lic.is_family or lic.is_special:
+                continue
+            if self.clause_licenses and lic.id not in self.clause_licenses:
+                continue
+            if self.clause_lineage and lic.lineage_tag != self.clause_lineage:
+                continue
+            for d in lic.duties:
+                if d.kind in self.duties:
+                    out.append((lic.id, d.source.clause, d.source.url))
+        return list(dict.fromkeys(out))
+
+    @property
+    def help(self) -> str:
+        """The rule's help text: its module's description."""
+        module = sys.modules.get(type(self).__module__)
+        return inspect.cleandoc(module.__doc__ or "") if module is not None else ""
+
+    def findings_sql(self) -> str:
+        raise NotImplementedError
+
+    def qualifying_sql(self) -> str:
+        raise NotImplementedError

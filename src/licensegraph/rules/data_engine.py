@@ -1,0 +1,145 @@
+"""Evaluate the rules over data and outputs (modules with `DATA_RULE`), vectorized in SQL.
+
+Runs inside the audit's transaction, after the weight-lineage rules: it prepares the
+tables `rules.data_base` describes, runs each rule's queries, and writes findings to
+`finding_rows` (one row per model and path, stored once and shown under both views) and
+the "data and outputs" table's counts to `data_rule_counts`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+import pyarrow as pa
+
+from licensegraph.licenses.kb import KnowledgeBase
+from licensegraph.lineage.discovery.outputs import generators
+from licensegraph.rules.data_base import FINDING_COLUMNS, DataRule
+from licensegraph.vocab import UNDECIDABLE
+
+
+def all_data_rules() -> list[DataRule]:
+    """Every rule over data and outputs, in table order."""
+    import licensegraph.rules as package
+
+    found = []
+    for info in pkgutil.iter_modules(package.__path__):
+        if not info.name.startswith(("data_", "output_")) or info.name in ("data_base", "data_engine"):
+            continue
+        rule = getattr(importlib.import_module(f"{package.__name__}.{info.name}"), "DATA_RULE", None)
+        if isinstance(rule, DataRule):
+            found.append(rule)
+    return sorted(found, key=lambda r: (r.order, r.id))
+
+
+def _license_facts(kb: KnowledgeBase) -> pa.Table:
+    rows: dict[str, list] = {k: [] for k in ("license", "decidable", "nc", "sa", "sa_accepts", "nd", "lineage_tag",
+                                             "no_improve_exempt", "name_prefix", "built_with")}
+    for lic in kb:
+        eff = kb.effective(lic.id) if lic.is_family else lic
+        duties = {d.kind: d for d in eff.duties}
+        rows["license"].append(lic.id)
+        rows["decidable"].append(not lic.is_special and lic.id not in UNDECIDABLE)
+        rows["nc"].append(not eff.commercial or "non-commercial" in duties)
+        rows["sa"].append("share-alike" in duties)
+        rows["sa_accepts"].append(list(duties["share-alike"].accepts) if "share-alike" in duties else [])
+        rows["nd"].append("no-derivatives" in duties)
+        rows["lineage_tag"].append(eff.lineage_tag or None)
+        rows["no_improve_exempt"].append(duties["no-improve-other-llm"].exempt or lic.id
+                                         if "no-improve-other-llm" in duties else None)
+        rows["name_prefix"].append(duties["name-prefix"].text if "name-prefix" in duties else None)
+        rows["built_with"].append(duties["display"].text if "display" in duties else None)
+    types = {"decidable": pa.bool_(), "nc": pa.bool_(), "sa": pa.bool_(), "nd": pa.bool_(),
+             "sa_accepts": pa.list_(pa.string())}
+    return pa.table({k: pa.array(v, types.get(k, pa.string())) for k, v in rows.items()})
+
+
+def _prepare(con, kb: KnowledgeBase) -> None:
+    con.register("_dlic_in", _license_facts(kb))
+    con.execute("CREATE OR REPLACE TEMP TABLE _dlic AS SELECT * FROM _dlic_in")
+    con.unregister("_dlic_in")
+    table = generators()
+    con.register("_gtable", pa.table({"gen_key": [g.id.lower() for g in table],
+                                      "license": pa.array([g.license for g in table], pa.string())}))
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _dtrained AS
+        SELECT e.child_key AS model_key, e.parent_key AS dataset_key, e.parent_id AS dataset_id,
+               coalesce(l.license, 'absent') AS dataset_license, e.dangling
+        FROM data_edges e LEFT JOIN dataset_licenses l ON l.dataset_key = e.parent_key
+        WHERE e.relation = 'trained-on'
+        """
+    )
+    # a Hub generator the store knows is judged under its stored license; otherwise under
+    # the table's (generators.toml), so a well-known teacher needs no record
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _dgen AS
+        SELECT e.child_key AS dataset_key, e.child_id AS dataset_id, e.parent_key AS gen_key, e.parent_id AS gen_id,
+               e.parent_kind AS gen_kind,
+               CASE WHEN ml.license IS NOT NULL AND ml.license NOT IN ('none', 'unknown', 'other-unresolved', 'absent')
+                    THEN ml.license ELSE coalesce(g.license, ml.license, 'absent') END AS gen_license,
+               e.source, e.evidence
+        FROM data_edges e
+        LEFT JOIN model_licenses ml ON ml.model_key = e.parent_key
+        LEFT JOIN _gtable g ON g.gen_key = e.parent_key
+        WHERE e.relation = 'generated-by'
+        """
+    )
+    con.unregister("_gtable")
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _dmodels AS
+        WITH RECURSIVE up(model_key, anc_key) AS (
+          SELECT DISTINCT model_key, model_key FROM _dtrained
+          UNION
+          SELECT up.model_key, e.parent_key FROM up JOIN edges e ON e.child_key = up.anc_key WHERE NOT e.self_loop
+        )
+        SELECT up.model_key, any_value(own.id) AS model_id, any_value(own.license) AS license,
+               coalesce(list_distinct(list(dl.lineage_tag) FILTER (WHERE dl.lineage_tag IS NOT NULL)), []) AS tags
+        FROM up
+        JOIN model_licenses own ON own.model_key = up.model_key
+        LEFT JOIN model_licenses al ON al.model_key = up.anc_key
+        LEFT JOIN _dlic dl ON dl.license = al.license
+        GROUP BY up.model_key
+        """
+    )
+
+
+def run_data_rules(con, kb: KnowledgeBase) -> dict[str, int]:
+    """Evaluate every data rule; returns findings per rule id."""
+    rules = all_data_rules()
+    _prepare(con, kb)
+    ids = [r.id for r in rules]
+    con.execute("DELETE FROM finding_rows WHERE list_contains(?, rule_id)", [ids])
+    con.execute("DELETE FROM finding_templates WHERE list_contains(?, rule_id)", [ids])
+    con.execute("DELETE FROM data_rule_counts")
+    written = {}
+    cols = ", ".join(FINDING_COLUMNS)
+    for rule in rules:
+        con.execute(
+            f"""
+            INSERT INTO finding_rows BY NAME
+            SELECT 'local' AS view, ? AS rule_id, ? AS label, ? AS severity, ? AS relation, NULL AS hub_relation,
+                   false AS via_noncompliant, false AS possibly_incomplete, {cols}
+            FROM ({rule.findings_sql()})
+            """,
+            [rule.id, rule.label, rule.severity, rule.relation],
+        )
+        con.execute(
+            f"""
+            INSERT INTO data_rule_counts
+            SELECT ?, ?, ?,
+                   (SELECT count(DISTINCT model_key) FROM ({rule.qualifying_sql()})),
+                   count(DISTINCT model_key), count(DISTINCT ancestor_id)
+            FROM finding_rows WHERE rule_id = ?
+            """,
+            [rule.id, rule.label, rule.severity, rule.id],
+        )
+        con.execute("INSERT INTO finding_templates VALUES (?, ?, ?, ?, ?, ?, true)",
+                    [rule.id, rule.label, rule.message, rule.remedy, rule.source[1] or None, rule.source[0] or None])
+        written[rule.id] = con.execute("SELECT count(*) FROM finding_rows WHERE rule_id = ?", [rule.id]).fetchone()[0]
+    for table in ("_dlic", "_dtrained", "_dgen", "_dmodels"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+    return written
