@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import DATASETS, SAMPLE
 from typer.testing import CliRunner
 
+from conftest import DATASETS, SAMPLE
 from licensegraph.api import LicenseGraph
 from licensegraph.api.ingest import ingest
 from licensegraph.api.results import AuditResult

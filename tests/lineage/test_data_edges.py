@@ -7,8 +7,8 @@ import gzip
 import json
 
 import pytest
-from conftest import DATASETS, SAMPLE, record, write_jsonl
 
+from conftest import DATASETS, SAMPLE, record, write_jsonl
 from licensegraph.api.ingest import ingest
 from licensegraph.lineage.discovery.outputs import find_generators, find_generators_in_text
 from licensegraph.sources.datasets import read_dataset_record

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import DATASETS, SAMPLE, record, write_jsonl
 
+from conftest import DATASETS, SAMPLE, record, write_jsonl
 from licensegraph.api.audit import audit_table
 from licensegraph.api.ingest import ingest
 from licensegraph.rules.engine import run_audit

@@ -56,6 +56,8 @@ from licensegraph.api.stats import stats as stats_verb
 from licensegraph.licenses.kb import KnowledgeBase, load_kb
 from licensegraph.lineage.discovery.build import build_inferred_edges
 from licensegraph.rules import all_rules
+from licensegraph.rules.base import Rule
+from licensegraph.rules.data_base import DataRule
 from licensegraph.rules.data_engine import all_data_rules
 from licensegraph.rules.engine import run_audit
 from licensegraph.sources.ingest import ProgressCallback
@@ -316,7 +318,7 @@ class LicenseGraph:
         """A rule id, or a label the audit table shows (`La2E-license`), any case -> the rule id;
         ValueError naming the known ids when nothing matches."""
         wanted = name.strip().lower()
-        every = [*all_rules(), *all_data_rules()]
+        every: list[Rule | DataRule] = [*all_rules(), *all_data_rules()]
         for rule in every:
             if wanted == rule.id.lower() or wanted in (label.lower() for label in rule.labels):
                 return rule.id

@@ -9,8 +9,8 @@ from typing import Any
 from licensegraph.api.results import FileReport, IngestReport
 from licensegraph.licenses.datasets import normalize_dataset_licenses
 from licensegraph.licenses.normalize import normalize_licenses
-from licensegraph.lineage.data import build_data_edges
 from licensegraph.lineage.build import build_lineage
+from licensegraph.lineage.data import build_data_edges
 from licensegraph.lineage.discovery.build import build_inferred_edges
 from licensegraph.sources.ingest import FileSummary, IngestError, ProgressCallback, read_records
 from licensegraph.sources.ingest import ingest as read_files
