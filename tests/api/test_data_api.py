@@ -89,3 +89,13 @@ def test_choose_dataset_advice(data_db):
     assert [a.duty for a in plain.datasets] == ["no-derivatives"] and not plain.datasets[0].found
     out = runner.invoke(app, ["choose", "--db", str(data_db), "-p", "apache-2.0", "--dataset", "nope/nothing"])
     assert out.exit_code != 0 and "--dataset nope/nothing" in out.output
+
+
+def test_sbom_datasets_carry_license_generators_and_findings(data_db):
+    out = runner.invoke(app, ["sbom", "--db", str(data_db), "Duckets/Duckbot1"])
+    bom = json.loads(out.stdout)
+    comps = {c["name"]: {p["name"]: p["value"] for p in c.get("properties", [])} for c in bom["components"]}
+    assert comps["natural_reasoning"]["licensegraph:license"] == "cc-by-nc-4.0"
+    assert comps["natural_reasoning"]["licensegraph:generated-by:1"] == "meta-llama/Llama-3.3-70B-Instruct"
+    rules = {p["value"] for p in bom["metadata"]["component"]["properties"] if p["name"].endswith(":rule")}
+    assert {"data-terms-dropped", "output-name-prefix"} <= rules

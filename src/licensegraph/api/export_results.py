@@ -9,7 +9,7 @@ rendering of one of these and never reads the store itself.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from licensegraph.api.results import AuditRow, Finding, Result, RuleInfo
@@ -84,6 +84,10 @@ class ModelLineage(Result):
     edges: tuple[LineageEdge, ...]
     audited: bool
     disclaimer: str = NOT_LEGAL_ADVICE
+    # the store's knowledge of the datasets the cards name: license, and the models whose
+    # outputs they hold (absent from these maps: no record of the dataset in the store)
+    dataset_licenses: Mapping[str, str] = field(default_factory=dict)
+    dataset_generators: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 # -- the report -----------------------------------------------------------------------

@@ -215,10 +215,31 @@ def model_lineage(store: Store, model_id: str, kb: KnowledgeBase | None = None,
         )
 
     ordered = sorted(keys, key=lambda k: (depth_of[k], k))
+    model, ancestors = node(key), tuple(node(k) for k in ordered if k != key)
+    licenses, generators = _dataset_facts(store, [d for m in (model, *ancestors) for d in m.datasets])
     return ModelLineage(
-        model=node(key), ancestors=tuple(node(k) for k in ordered if k != key), edges=tuple(edges),
-        audited=_audited(store),
+        model=model, ancestors=ancestors, edges=tuple(edges), audited=_audited(store),
+        dataset_licenses=licenses, dataset_generators=generators,
     )
+
+
+def _dataset_facts(store: Store, named: list[str]) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
+    """For the datasets named as written: the license of those the store has a record of,
+    and the models whose outputs they hold."""
+    if not named or not store.scalar(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'dataset_licenses'"):
+        return {}, {}
+    from licensegraph.lineage.data import dataset_id_sql
+
+    rows = store.con.execute(
+        f"""
+        SELECT n.d, l.license, list(e.parent_id ORDER BY e.parent_id) FILTER (WHERE e.parent_id IS NOT NULL)
+        FROM (SELECT DISTINCT unnest(?::VARCHAR[]) AS d) n
+        JOIN dataset_licenses l ON l.dataset_key = lower({dataset_id_sql('n.d')})
+        LEFT JOIN data_edges e ON e.child_key = l.dataset_key AND e.relation = 'generated-by'
+        GROUP BY ALL
+        """, [named]).fetchall()
+    return {d: lic for d, lic, _ in rows}, {d: tuple(g) for d, _, g in rows if g}
 
 
 # -- the report -----------------------------------------------------------------------------

@@ -13,8 +13,10 @@ Built with cyclonedx-python-lib from a ModelLineage:
   on its child as `licensegraph:parent:N:*` properties with its relation and how the
   relation was decided;
 - datasets the cards name (`datasets:`) are `data` components of the BOM, each once, and
-  each model lists its own as `licensegraph:dataset:N` properties (their licenses are not
-  known here: the card names them, nothing more);
+  each model lists its own as `licensegraph:dataset:N` properties; a dataset the store has
+  a record of carries its normalized license (`licensegraph:license`) and the models whose
+  outputs it holds (`licensegraph:generated-by:N`), and the findings of the rules over
+  data and outputs are among the model's findings;
 - findings are `licensegraph:finding:N:*` properties (view, rule, label, severity,
   clause, source, message, remedy, ancestor, path): CycloneDX has no field for license
   compliance verdicts on models yet.
@@ -137,14 +139,19 @@ def _component(model: LineageModel, parents: list[LineageEdge], ancestors: list[
     )
 
 
-def _dataset(dataset_id: str, named_by: list[str]) -> Component:
+def _dataset(dataset_id: str, named_by: list[str], license_id: str | None = None,
+             generators: tuple[str, ...] = ()) -> Component:
     """A dataset a card names, as a `data` component (Hub datasets live under /datasets/)."""
     owner, _, name = dataset_id.rpartition("/")
+    props = [Property(name=f"{NS}:named-on-card-of", value=m) for m in named_by]
+    if license_id is not None:
+        props.append(Property(name=f"{NS}:license", value=license_id))
+    props += [Property(name=f"{NS}:generated-by:{i}", value=g) for i, g in enumerate(generators, 1)]
     return Component(
         type=ComponentType.DATA, name=name, group=owner or None, bom_ref=f"{NS}:dataset:{dataset_id}",
         external_references=[ExternalReference(type=ExternalReferenceType.WEBSITE,
                                                url=XsUri(f"{HUB}/datasets/{dataset_id}"))],
-        properties=[Property(name=f"{NS}:named-on-card-of", value=m) for m in named_by],
+        properties=props,
     )
 
 
@@ -172,7 +179,8 @@ def to_bom(lineage: ModelLineage, timestamp: datetime | None = None) -> Bom:
         for d in m.datasets:
             named_by[d].append(m.model_id)
     digest = hashlib.sha256(repr((lineage.model, lineage.ancestors, lineage.edges)).encode()).hexdigest()
-    datasets = [_dataset(d, models) for d, models in sorted(named_by.items())]
+    datasets = [_dataset(d, models, lineage.dataset_licenses.get(d), tuple(lineage.dataset_generators.get(d, ())))
+                for d, models in sorted(named_by.items())]
     bom = Bom(
         components=datasets,
         serial_number=uuid.uuid5(uuid.NAMESPACE_URL, f"{NS}:{lineage.model.model_id}:{digest}"),
