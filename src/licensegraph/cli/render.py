@@ -30,7 +30,9 @@ def _kv(console: Console, title: str, rows: list[tuple[str, str]]) -> None:
 
 
 def render_ingest(console: Console, report: IngestReport) -> None:
-    counts = ("read", "stored", "updated", "unchanged", "superseded", "rejected", "warnings")
+    counts: tuple[str, ...] = ("read", "stored", "updated", "unchanged", "superseded", "rejected", "warnings")
+    if any(f.datasets for f in report.files):  # dataset records are counted apart from models
+        counts += ("datasets",)
     grid = Grid("ingest", ("file", *counts))
     for f in report.files:
         grid.add_row(display_paths([f.path for f in report.files])[f.path], *(f"{getattr(f, c):,}" for c in counts))
