@@ -16,6 +16,7 @@ from licensegraph.cli import app
 from licensegraph.formats.sarif import to_sarif
 from licensegraph.licenses.kb import load_kb
 from licensegraph.rules import all_rules
+from licensegraph.rules.data_engine import all_data_rules
 
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "data" / "sarif-schema-2.1.0.json"
 KB = load_kb()
@@ -71,7 +72,7 @@ def test_sarif_validates_and_locates_findings(tmp_path, validator):
 
     run = log["runs"][0]
     rules = run["tool"]["driver"]["rules"]
-    assert [r["id"] for r in rules] == [r.id for r in all_rules()]
+    assert [r["id"] for r in rules] == [r.id for r in [*all_rules(), *all_data_rules()]]
     by_rule = {}
     for res in run["results"]:
         assert rules[res["ruleIndex"]]["id"] == res["ruleId"]

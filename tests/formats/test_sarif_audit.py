@@ -14,6 +14,7 @@ import pytest
 from licensegraph.api import LicenseGraph
 from licensegraph.formats.sarif import audit_to_sarif as to_sarif
 from licensegraph.rules import all_rules
+from licensegraph.rules.data_engine import all_data_rules
 
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "data" / "sarif-schema-2.1.0.json"
 
@@ -44,7 +45,7 @@ def test_results_and_rules(lg, validator):
     log = to_sarif(lg.audit_findings("effective"))
     run = log["runs"][0]
     rules = run["tool"]["driver"]["rules"]
-    assert [r["id"] for r in rules] == [r.id for r in all_rules()]
+    assert [r["id"] for r in rules] == [r.id for r in [*all_rules(), *all_data_rules()]]
     for rule in rules:
         assert len(rule["help"]["text"]) > 80 and "not legal advice" in rule["help"]["text"]
         assert rule["id"] in rule["shortDescription"]["text"] or rule["shortDescription"]["text"]
