@@ -990,6 +990,7 @@ def _cached_default() -> KnowledgeBase | None:
     """The shipped knowledge base from a pickle in the user cache, keyed by a hash of the
     data files: parsing and validating the TOML costs more than the rest of `explain`."""
     import hashlib
+    import os
     import pickle
 
     import platformdirs
@@ -1008,7 +1009,7 @@ def _cached_default() -> KnowledgeBase | None:
             # install of the same data: point it at this one's files.
             kb.directory = DATA_DIR
             return kb
-    except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError):
+    except Exception:  # noqa: BLE001 - any unreadable cache is rebuilt, never fatal
         pass
     kb = _validated_default()
     try:

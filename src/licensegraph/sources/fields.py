@@ -12,7 +12,8 @@ Coercions (documented, no warning):
 - counts (downloads, likes): a whole-number float (12.0) or a text of digits ("12");
 - booleans (private, disabled): the texts "true" / "false" (any case);
 - gated: a boolean is kept as the text "true" / "false" (the Hub gives false, "auto", "manual");
-- tags, and the card's license / base_model / datasets: a single text is a one-entry list;
+- the card's license / base_model / datasets: a single text is a one-entry list (tags too,
+  with a warning: the Hub always gives a list, so a replaced record keeps its stored tags);
 - the card's license_name / license_link / base_model_relation / model_name: a number or a
   boolean is kept as its text, a one-entry list as that entry.
 """
@@ -106,6 +107,16 @@ def text_list_field(field: str, expr: str) -> tuple[str, str]:
                f"first: ' || {describe_sql(f'{bad}[1]')} || '); dropped' "
                f"WHEN {_given_sql(expr)} AND json_type({expr}) NOT IN ('ARRAY', 'VARCHAR') THEN "
                f"'{field}: expected text or a list of text, got ' || {describe_sql(expr)} || '; not stored' END")
+    return value, warning
+
+
+def tags_field(field: str, expr: str) -> tuple[str, str]:
+    """Like `text_list_field`; the Hub always gives tags as a list, so a single text is kept
+    as a one-entry list but also warned about (a record replacing a stored one then keeps
+    the stored tags)."""
+    value, warning = text_list_field(field, expr)
+    warning = (f"CASE WHEN json_type({expr}) = 'VARCHAR' THEN '{field}: expected a list of text, got ' || "
+               f"{describe_sql(expr)} || '; kept as a one-entry list' ELSE {warning} END")
     return value, warning
 
 

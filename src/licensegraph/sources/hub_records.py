@@ -46,7 +46,7 @@ def _typed_fields() -> tuple[list[str], list[str]]:
         ("likes", fields.count_field, "raw.likes"),
         ("library_name", fields.text_field, "raw.library_name"),
         ("pipeline_tag", fields.text_field, "raw.pipeline_tag"),
-        ("tags", fields.text_list_field, "raw.tags"),
+        ("tags", fields.tags_field, "raw.tags"),
         ("card_text", fields.text_field, either("card_text", "cardText")),
     ]
     columns, warnings = [], []

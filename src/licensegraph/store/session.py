@@ -109,8 +109,11 @@ def write_store(path: Path | str | None = None, *, create: bool = False, timeout
         check_store_file(path, must_exist=not create)  # another writer may have changed it
         work = path.with_name(f"{path.name}{WORK_INFIX}{os.getpid()}")
         if path.exists():
+            if not os.access(path, os.W_OK):
+                raise StoreError(f"store {path} is read-only (file permissions); a writing command cannot change it")
             _recover_wal(path)
             shutil.copyfile(path, work)
+            shutil.copymode(path, work)  # the replacement keeps the store's permissions
         kill_point("copied")
         try:
             store = Store(work)

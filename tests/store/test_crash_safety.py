@@ -1,0 +1,236 @@
+"""Kill `ingest` and `audit` with SIGKILL at every named phase and commit point and at timed
+moments, rerun the same command, and check that the audit equals an uninterrupted run's,
+row for row.
+
+Commands run in forked children of this process (the CLI's `main`, with its modules already
+imported), so that timed kills land in the work rather than in imports. The scenario is the
+issue's: a store holding v1 of some real records, audited; then v2 of the same records (newer
+last_modified, other licenses) plus lineage rows is ingested and killed.
+"""
+
+from __future__ import annotations
+
+import gzip
+import itertools
+import json
+import multiprocessing
+import os
+import shutil
+import signal
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import LINEAGE, SAMPLE
+from licensegraph.api import LicenseGraph
+from licensegraph.store.db import Store
+from licensegraph.store.killpoints import ENV as KILL_ENV
+from licensegraph.store.session import work_files
+
+N_RECORDS = 120
+N_LINEAGE = 600
+TIMED_KILLS = 20
+
+INGEST_POINTS = ["locked", "copied", "records-staged:1", "records-committed:1", "records-staged:2",
+                 "records-committed:2", "lineage-built", "licenses-normalized", "checkpointed", "before-rename",
+                 "renamed"]
+AUDIT_POINTS = ["audit-evaluated", "audit-committed", "before-rename", "renamed"]
+TIMED_AUDIT_KILLS = 3
+
+
+def _child(argv: list[str], env: dict[str, str]) -> None:
+    os.environ.update(env)
+    sys.argv = ["licensegraph", *argv]
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    from licensegraph.cli import main
+
+    try:
+        main()
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    os._exit(code)
+
+
+def run_forked(argv: list[str], kill_at: str | None = None, kill_after: float | None = None) -> int:
+    """Run `licensegraph ARGV` in a forked child; exit code, or -9 when it was killed."""
+    env = {KILL_ENV: kill_at} if kill_at else {}
+    proc = multiprocessing.get_context("fork").Process(target=_child, args=(argv, env))
+    proc.start()
+    if kill_after is not None:
+        proc.join(kill_after)
+        if proc.exitcode is None:
+            os.kill(proc.pid, signal.SIGKILL)
+    proc.join(60)
+    return proc.exitcode
+
+
+def audit_rows(db: Path) -> dict:
+    """What an audit produced, row for row: counts, findings, and the licenses they rest on."""
+    with Store(db, read_only=True) as s:
+        def rows(sql: str) -> list:
+            return s.execute(sql).fetchall()
+
+        return {
+            "rule_counts": rows("SELECT * FROM rule_counts ORDER BY ALL"),
+            "finding_rows": rows("SELECT * FROM finding_rows ORDER BY ALL"),
+            "model_licenses": rows("SELECT * EXCLUDE (licenses), licenses FROM model_licenses ORDER BY ALL"),
+            "edges": rows("SELECT * FROM edges ORDER BY ALL"),
+            "dirty": rows("SELECT count(*) FROM dirty_models"),
+        }
+
+
+@pytest.fixture(scope="module")
+def scenario(tmp_path_factory):
+    """Inputs v1 and v2, a base store (v1 ingested and audited) and the reference audit of
+    base + ingest v2 + audit, uninterrupted."""
+    root = tmp_path_factory.mktemp("crash")
+    with gzip.open(SAMPLE, "rt", encoding="utf-8") as fh:
+        records = [json.loads(line) for line in itertools.islice(fh, N_RECORDS)]
+    (root / "v1.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    v2 = []
+    for i, rec in enumerate(records):
+        rec = dict(rec)
+        rec["last_modified"] = "2026-01-01 00:00:00+00:00"
+        card = yaml.safe_load(rec["card_data"]) if isinstance(rec.get("card_data"), str) else None
+        card = card if isinstance(card, dict) else {}
+        card["license"] = ["cc-by-nc-4.0", "llama2", "apache-2.0", "gpl-3.0"][i % 4]
+        rec["card_data"] = yaml.safe_dump(card)
+        rec["tags"] = [t for t in rec.get("tags") or [] if not t.startswith("license:")]
+        v2.append(rec)
+    (root / "v2.jsonl").write_text("".join(json.dumps(r) + "\n" for r in v2))
+    with gzip.open(LINEAGE, "rt", encoding="utf-8") as fh:
+        (root / "lineage.csv").write_text("".join(itertools.islice(fh, N_LINEAGE + 1)))
+    base = root / "base.duckdb"
+    with LicenseGraph(base) as lg:
+        lg.ingest([root / "v1.jsonl"])
+        lg.audit()
+    reference = root / "reference.duckdb"
+    shutil.copyfile(base, reference)
+    start = time.perf_counter()
+    assert run_forked(["ingest", "--db", str(reference), "-q", str(root / "v2.jsonl"), str(root / "lineage.csv")]) == 0
+    ingest_seconds = time.perf_counter() - start
+    ingested = root / "ingested.duckdb"  # base + v2, not yet audited: where audits are killed
+    shutil.copyfile(reference, ingested)
+    start = time.perf_counter()
+    assert run_forked(["audit", "--db", str(reference), "-q"]) == 0
+    audit_seconds = time.perf_counter() - start
+    expected = audit_rows(reference)
+    assert expected["dirty"] == [(0,)]
+    assert any(r[4] == "cc-by-nc-4.0" for r in expected["model_licenses"])  # v2's licenses arrived
+    return {"root": root, "base": base, "ingested": ingested, "expected": expected, "ingest_seconds": ingest_seconds,
+            "audit_seconds": audit_seconds,
+            "ingest": ["ingest", "-q", str(root / "v2.jsonl"), str(root / "lineage.csv")],
+            "audit": ["audit", "-q"]}
+
+
+class Tally:
+    def __init__(self) -> None:
+        self.killed = self.inside = self.before = self.after = 0
+
+    def note(self, db: Path, code: int, base_bytes: bytes) -> None:
+        if code != -signal.SIGKILL:
+            return
+        self.killed += 1
+        if work_files(db):
+            self.inside += 1  # the writer had its copy of the store open: inside the write
+        elif db.read_bytes() == base_bytes:
+            self.before += 1
+        else:
+            self.after += 1
+
+    def __str__(self) -> str:
+        return (f"{self.killed} kills: {self.inside} inside the write transaction (store copy open), "
+                f"{self.before} before it began, {self.after} after the new store was in place")
+
+
+def _trial(scenario, tmp_path: Path, name: str, command: str, tally: Tally, kill_at=None, kill_after=None) -> None:
+    db = tmp_path / f"{name}.duckdb"
+    # killed audits audit the new records (v2 ingested); killed ingests ingest them
+    shutil.copyfile(scenario["ingested" if command == "audit" else "base"], db)
+    before = db.read_bytes()
+    code = run_forked([command, "--db", str(db), *scenario[command][1:]], kill_at=kill_at, kill_after=kill_after)
+    assert code in (0, -signal.SIGKILL), f"{name}: exit {code}"
+    tally.note(db, code, before)
+    # the same command again, then the audit, uninterrupted
+    with LicenseGraph(db) as lg:
+        if command == "ingest":
+            lg.ingest(scenario["ingest"][2:])
+        lg.audit()
+    assert not work_files(db), f"{name}: a killed writer's copy was not cleaned up"
+    got = audit_rows(db)
+    for table, rows in scenario["expected"].items():
+        assert got[table] == rows, f"{name}: {table} differs from the uninterrupted run's"
+
+
+def test_ingest_killed_at_every_phase_then_rerun_audits_as_uninterrupted(scenario, tmp_path):
+    tally = Tally()
+    for point in INGEST_POINTS:
+        _trial(scenario, tmp_path, f"ingest-{point.replace(':', '-')}", "ingest", tally, kill_at=point)
+    print(f"\ningest, named phases: {tally}")
+    assert tally.killed == len(INGEST_POINTS), "a kill point was never reached"
+    assert tally.inside >= 8
+
+
+def test_ingest_killed_at_timed_moments_then_rerun_audits_as_uninterrupted(scenario, tmp_path):
+    tally = Tally()
+    span = scenario["ingest_seconds"]
+    for i in range(TIMED_KILLS):
+        _trial(scenario, tmp_path, f"ingest-t{i}", "ingest", tally, kill_after=span * (i + 0.5) / TIMED_KILLS)
+    print(f"\ningest, {TIMED_KILLS} timed kills over {span:.2f} s: {tally}")
+    assert tally.inside > 0, "no timed kill landed inside a write transaction"
+
+
+def test_audit_killed_at_phases_and_moments_then_rerun_equals_uninterrupted(scenario, tmp_path):
+    tally = Tally()
+    for point in AUDIT_POINTS:
+        _trial(scenario, tmp_path, f"audit-{point}", "audit", tally, kill_at=point)
+    span = scenario["audit_seconds"]
+    for i in range(TIMED_AUDIT_KILLS):
+        _trial(scenario, tmp_path, f"audit-t{i}", "audit", tally, kill_after=span * (i + 0.5) / TIMED_AUDIT_KILLS)
+    print(f"\naudit, {len(AUDIT_POINTS)} named phases + {TIMED_AUDIT_KILLS} timed kills: {tally}")
+    assert tally.inside > 0
+
+
+def test_two_ingests_started_together_both_complete(scenario, tmp_path):
+    db = tmp_path / "together.duckdb"
+    root = scenario["root"]
+    ctx = multiprocessing.get_context("fork")
+    procs = [ctx.Process(target=_child, args=(["ingest", "--db", str(db), "-q", str(root / name)], {}))
+             for name in ("v1.jsonl", "lineage.csv")]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+    assert [p.exitcode for p in procs] == [0, 0]
+    with Store(db, read_only=True) as s:
+        assert s.scalar("SELECT count(*) FILTER (WHERE has_record) FROM models") == N_RECORDS
+        assert s.scalar("SELECT count(*) FROM models WHERE lineage_event IS NOT NULL") > 0
+        assert not s.derived_stale()
+
+
+def test_stats_during_a_write_answers_from_the_last_consistent_state(scenario, tmp_path):
+    from licensegraph.store.session import write_store
+
+    db = tmp_path / "busy.duckdb"
+    shutil.copyfile(scenario["base"], db)
+    out = tmp_path / "stats.json"
+    with write_store(db) as store:  # a writer in the middle of its work, holding the lock
+        store.execute("DELETE FROM models")
+        assert run_forked(["stats", "--db", str(db), "--top", "3"]) == 0
+        proc = multiprocessing.get_context("fork").Process(target=_stats_to_file, args=(db, out))
+        proc.start()
+        proc.join(60)
+        assert proc.exitcode == 0
+    assert json.loads(out.read_text())["models"]["total"] == N_RECORDS
+
+
+def _stats_to_file(db: Path, out: Path) -> None:
+    with LicenseGraph(db, read_only=True) as lg:
+        out.write_text(json.dumps(lg.stats(top=3).to_dict()))
+    os._exit(0)
