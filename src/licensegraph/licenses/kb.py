@@ -990,7 +990,6 @@ def _cached_default() -> KnowledgeBase | None:
     """The shipped knowledge base from a pickle in the user cache, keyed by a hash of the
     data files: parsing and validating the TOML costs more than the rest of `explain`."""
     import hashlib
-    import os
     import pickle
 
     import platformdirs
