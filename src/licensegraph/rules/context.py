@@ -134,6 +134,9 @@ class AuditContext:
         ).fetchnumpy()
         self.extra_idx = np.asarray(extra["idx"], dtype=np.int64)
         self.extra_code = np.asarray(extra["code"], dtype=np.int64)
+        self.licenses_of_node: dict[int, list[int]] = {}  # only models listing several licenses
+        for node, code in zip(self.extra_idx.tolist(), self.extra_code.tolist()):
+            self.licenses_of_node.setdefault(node, []).append(code)
         con.unregister("_codes")
         nodes = con.sql("SELECT idx, model_key, id, code, deleted, has_record FROM audit_nodes").to_arrow_table()
         order = nodes.column("idx").to_numpy()

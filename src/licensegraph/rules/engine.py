@@ -489,6 +489,14 @@ def _write_findings(ctx: AuditContext, con, view: str, rule: Rule, row: RowResul
         wit = _merge_witnesses(wit, miss, find_witnesses(ctx, view, models[miss], row.fallback_witness))
     anc = wit.ancestor
     has_anc = anc >= 0
+    anc_code = ctx.lic[np.maximum(anc, 0)].copy()
+    if row.witness is not None and ctx.licenses_of_node:
+        # an ancestor listing several licenses: name the one that imposes the duty
+        for j in np.flatnonzero(has_anc & ctx.has_several[np.maximum(anc, 0)]).tolist():
+            own = ctx.lic[models[j]]
+            if not row.witness[own, anc_code[j]]:
+                anc_code[j] = next((c for c in ctx.licenses_of_node[int(anc[j])] if row.witness[own, c]),
+                                   anc_code[j])
     via = np.zeros(len(models), dtype=bool)
     for step in wit.path_nodes[1:-1] if view == "effective" else []:
         inner = (step >= 0) & (step != anc)
@@ -510,7 +518,7 @@ def _write_findings(ctx: AuditContext, con, view: str, rule: Rule, row: RowResul
         "hub_relation": _dict_strings(_relation_index(ctx.hub_relation[models]), rel_names),
         "model_license": _dict_strings(ctx.lic[models], ctx.table.ids),
         "ancestor_id": ctx.ids.take(pa.array(np.maximum(anc, 0), pa.int64(), mask=~has_anc)),
-        "ancestor_license": _dict_strings(ctx.lic[np.maximum(anc, 0)], ctx.table.ids, mask=~has_anc),
+        "ancestor_license": _dict_strings(anc_code, ctx.table.ids, mask=~has_anc),
         # a finding about the model alone (its own license, a merge's parents) has the
         # model as its whole path
         "path": pc.if_else(pc.is_null(wit.path), _single_paths(ctx.ids.take(take)), wit.path),
