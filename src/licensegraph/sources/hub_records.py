@@ -146,10 +146,10 @@ class HubRecordStager:
     Rejected lines and card problems are appended to the temp table `stage_rejects`.
     """
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path, label: str):
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path | None, label: str):
         self.con = con
-        self.path = Path(path)
-        self.label = label  # the file name as rejects record it
+        self.path = Path(path) if path is not None else None  # None: records given in memory
+        self.label = label  # the file name (or Hub page) as rejects record it
 
     # -- inputs -------------------------------------------------------------------
     def stage_jsonl(self, progress: ProgressFn | None = None, batch_size: int = 100_000) -> tuple[int, str | None]:
@@ -227,10 +227,11 @@ class HubRecordStager:
             return None
         return con.execute("SELECT count(*) FROM _parsed").fetchall()[0][0], None
 
-    def stage_texts(self, texts: list[str]) -> int:
-        """Stage records given in memory as JSON texts (line numbers count from 1)."""
-        table = pa.table({"line": pa.array(range(1, len(texts) + 1), pa.int64()), "text": pa.array(texts, pa.string())})
-        self._stage_text_batch(table, set())
+    def stage_texts(self, texts: list[str], first_line: int = 1) -> int:
+        """Stage records given in memory as JSON texts (a Hub API page), numbered from
+        `first_line`; the same validation and shredding as a file's lines."""
+        numbers = pa.array(range(first_line, first_line + len(texts)), pa.int64())
+        self._stage_text_batch(pa.table({"line": numbers, "text": pa.array(texts, pa.string())}), set())
         return len(texts)
 
     # -- shredding ------------------------------------------------------------------
@@ -341,7 +342,13 @@ class HubRecordStager:
                    CASE
                      WHEN y.line IS NOT NULL THEN json_transform(y.card, '{_CARD_STRUCT}')
                      WHEN json_type(t.card) = 'OBJECT' THEN json_transform(t.card, '{_CARD_STRUCT}')
-                   END AS c
+                   END AS c,
+                   -- A mapping (the Hub API's cardData) gets the fallback that `card.slim`
+                   -- gives YAML text: model-index's first name stands in for model_name.
+                   CASE WHEN y.line IS NULL AND json_type(t.card) = 'OBJECT'
+                             AND NOT json_exists(t.card, '$.model_name')
+                        THEN nullif(json_extract_string(t.card, '$."model-index"[0].name'), '')
+                   END AS index_name
             FROM _typed t LEFT JOIN _yaml_cards y USING (line)
             WHERE t.id_problem IS NULL
             """
@@ -419,7 +426,7 @@ class HubRecordStager:
                    list_filter(cp.norm, lambda v: v IS NOT NULL) AS card_parents,
                    nullif(lower(trim(f.base_model_relation)), '') AS base_model_relation,
                    f.datasets,
-                   f.model_name,
+                   coalesce(f.model_name, k.index_name) AS model_name,
                    k.card_error,
                    NULL AS tag_licenses,
                    NULL AS tag_parents,

@@ -203,9 +203,14 @@ def _ingest_file(store: Store, path: Path, kind: str, progress: ProgressCallback
     return result
 
 
-def read_records(store: Store, records: Sequence[Mapping[str, Any] | str], label: str) -> FileSummary:
-    """Read Hub records given in memory (mappings, or JSON texts) like the lines of a file
-    named `label`: one transaction, bad records go to `rejects`. No file is written."""
+def read_records(store: Store, records: Sequence[Mapping[str, Any] | str], label: str, first_line: int = 1,
+                 before_commit: Callable[[FileSummary], None] | None = None) -> FileSummary:
+    """Read Hub records given in memory (mappings, or JSON texts; e.g. a page of the Hub API)
+    like the lines of a file named `label`, numbered from `first_line`: the same staging,
+    validation, merge and rejects, in one transaction. No file is written.
+
+    `before_commit` runs inside that transaction (the crawler records its checkpoint
+    there), so the records and what it writes are stored together or not at all."""
     con = store.con
     result = FileSummary(path=label, kind="records")
     texts = [r if isinstance(r, str) else json.dumps(r, default=str) for r in records]
@@ -213,13 +218,15 @@ def read_records(store: Store, records: Sequence[Mapping[str, Any] | str], label
     try:
         for ddl in _STAGE_DDL:
             con.execute(ddl)
-        result.read = HubRecordStager(con, Path(label), label).stage_texts(texts)
+        result.read = HubRecordStager(con, None, label).stage_texts(texts, first_line)
         _merge_records(store, label, result)
         _merge_datasets(store, label, result)
         _keep_rejects(con, result)
         store.mark_derived_stale()
+        if before_commit is not None:
+            before_commit(result)
         con.execute("COMMIT")
-    except Exception:
+    except BaseException:
         con.execute("ROLLBACK")
         raise
     return result

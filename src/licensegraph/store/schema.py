@@ -7,7 +7,7 @@ upgraded in place and a failed upgrade leaves it as it was.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 FINDING_ROWS_DDL = """
     CREATE TABLE IF NOT EXISTS finding_rows (
@@ -285,5 +285,81 @@ _V5 = [DATASETS_DDL, DATA_EDGES_DDL, DATASET_LICENSES_DDL, DATA_RULE_COUNTS_DDL,
        "CREATE TABLE IF NOT EXISTS data_named (model_key VARCHAR, model_id VARCHAR, raw VARCHAR, source VARCHAR, "
        "dataset_id VARCHAR)",
        "INSERT OR REPLACE INTO meta SELECT 'derived_state', 'stale' WHERE EXISTS (SELECT 1 FROM models)"]
+# Runs (each ingest and crawl), crawl checkpoints, and what each run changed: see store.runs.
+_V6 = [
+    """
+    CREATE TABLE IF NOT EXISTS runs (
+        run_id INTEGER PRIMARY KEY,
+        kind VARCHAR NOT NULL,              -- ingest or crawl
+        status VARCHAR NOT NULL,            -- running, complete, failed, abandoned
+        started_at TIMESTAMPTZ NOT NULL,
+        finished_at TIMESTAMPTZ,
+        params VARCHAR,                     -- JSON: the options the run was started with
+        source VARCHAR,                     -- files ingested, or the Hub endpoint
+        cursor VARCHAR,                     -- crawl: the next page to ask for
+        pages BIGINT DEFAULT 0,
+        records BIGINT DEFAULT 0,
+        stored BIGINT DEFAULT 0,
+        updated BIGINT DEFAULT 0,
+        unchanged BIGINT DEFAULT 0,
+        rejected BIGINT DEFAULT 0,
+        deleted BIGINT DEFAULT 0,
+        requests BIGINT DEFAULT 0,
+        high_water TIMESTAMPTZ,             -- crawl: newest lastModified listed
+        checkpoint TIMESTAMPTZ,             -- crawl: where the next incremental crawl may stop
+        listing_done BOOLEAN DEFAULT false,
+        stop_reason VARCHAR,                -- crawl: end of listing, checkpoint or limit
+        error VARCHAR
+    )
+    """,
+    # Models a crawl run listed or fetched (a --full crawl confirms the others by 404).
+    "CREATE TABLE IF NOT EXISTS crawl_seen (run_id INTEGER NOT NULL, model_key VARCHAR NOT NULL)",
+    # Deletion candidates a --full crawl has asked the Hub about, and what it answered.
+    "CREATE TABLE IF NOT EXISTS crawl_checked (run_id INTEGER NOT NULL, model_key VARCHAR NOT NULL, outcome VARCHAR NOT NULL)",
+    """
+    CREATE TABLE IF NOT EXISTS run_changes (
+        run_id INTEGER NOT NULL,
+        entity VARCHAR NOT NULL,            -- model, edge, finding
+        key VARCHAR NOT NULL,
+        model_id VARCHAR NOT NULL,
+        related_id VARCHAR,                 -- edge: the parent; finding: the ancestor
+        relation VARCHAR,
+        view VARCHAR,
+        rule_id VARCHAR,
+        label VARCHAR,
+        severity VARCHAR,
+        before_present BOOLEAN NOT NULL,
+        after_present BOOLEAN NOT NULL,
+        before_value VARCHAR,               -- model: its license
+        after_value VARCHAR
+    )
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS run_rule_counts (
+        run_id INTEGER NOT NULL,
+        view VARCHAR NOT NULL, rule_id VARCHAR NOT NULL, label VARCHAR NOT NULL,
+        relation VARCHAR, hub_relation VARCHAR,
+        qualifying BIGINT NOT NULL, noncompliant BIGINT NOT NULL, excluded_none BIGINT NOT NULL,
+        excluded_unknown BIGINT NOT NULL, excluded_unresolved BIGINT NOT NULL, excluded_absent BIGINT NOT NULL,
+        population BIGINT NOT NULL
+    )
+    """,
+    # The state at the end of the last finished run, which the next run is diffed against.
+    """CREATE TABLE IF NOT EXISTS snap_models (
+        model_key VARCHAR NOT NULL, id VARCHAR, license VARCHAR, deleted BOOLEAN)""",
+    """CREATE TABLE IF NOT EXISTS snap_edges (
+        child_key VARCHAR NOT NULL, child_id VARCHAR, parent_key VARCHAR NOT NULL, parent_id VARCHAR,
+        relation VARCHAR NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS snap_findings (
+        view VARCHAR NOT NULL, rule_id VARCHAR NOT NULL, label VARCHAR NOT NULL, model_key VARCHAR NOT NULL,
+        model_id VARCHAR, ancestor_id VARCHAR, severity VARCHAR)""",
+    # A store that predates runs starts from what it holds, so its first run reports only
+    # what that run changed.
+    "INSERT INTO snap_models SELECT model_key, id, license, coalesce(deleted, false) FROM model_licenses",
+    "INSERT INTO snap_edges SELECT child_key, child_id, parent_key, parent_id, relation FROM edges",
+    """INSERT INTO snap_findings SELECT view, rule_id, label, model_key, any_value(model_id), any_value(ancestor_id),
+       any_value(severity) FROM finding_rows GROUP BY ALL""",
+]
 
-MIGRATIONS: dict[int, list[str]] = {1: _V1, 2: _V2, 3: _V3, 4: _V4, 5: _V5}
+
+MIGRATIONS: dict[int, list[str]] = {1: _V1, 2: _V2, 3: _V3, 4: _V4, 5: _V5, 6: _V6}

@@ -1,0 +1,171 @@
+"""The Hugging Face Hub API, through `huggingface_hub`, for the crawler.
+
+`HfApi.list_models` paginates internally and cannot resume from a cursor, so the crawler
+follows the listing's `Link: rel="next"` cursor itself, with the same call
+`list_models` makes for each page: `huggingface_hub.utils.http_backoff` (its retry on
+429 with `Retry-After`, 5xx, timeouts and broken connections), `build_hf_headers` (the
+token from `HF_TOKEN` or the saved login) and `hf_raise_for_status`. The one failure it
+does not retry, a page whose body is not the JSON list it should be (a truncated or
+malformed page), is retried here with the same kind of bounded backoff; the two never
+stack, since they catch different failures.
+
+The query parameters are those of `list_models` in huggingface_hub 1.x-2.x (`expand`
+with the fields below; `sort=lastModified`, newest first).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+# What the store needs of a model (see store.schema `models`), as the API names it.
+EXPAND = (
+    "author", "cardData", "createdAt", "lastModified", "private", "gated", "disabled",
+    "downloads", "likes", "library_name", "pipeline_tag", "sha", "tags",
+)
+PAGE_SIZE = 1000  # the Hub's largest page
+
+
+class HubError(RuntimeError):
+    """The Hub could not be read after the bounded retries; the message says what failed."""
+
+    def __init__(self, message: str, url: str | None = None, status: int | None = None):
+        super().__init__(message)
+        self.url = url
+        self.status = status
+
+
+@dataclass
+class Page:
+    url: str
+    items: list  # the JSON values of the page, as the Hub sent them
+    next_url: str | None
+
+
+@dataclass
+class HubClient:
+    """Reads the Hub API at `endpoint` (default: `$HF_ENDPOINT`, else huggingface.co).
+
+    `timeout` is per request; `max_retries` and the waits go to huggingface_hub's
+    backoff; `sleep` is what waits between retries of a malformed page (injectable, so
+    tests never sleep)."""
+
+    endpoint: str = ""
+    token: str | bool | None = None
+    timeout: float = 30.0
+    max_retries: int = 5
+    base_wait: float = 1.0
+    max_wait: float = 8.0
+    page_size: int = PAGE_SIZE
+    sleep: Callable[[float], None] = time.sleep
+    requests: int = 0
+    retried_pages: int = 0
+    log: list[str] = field(default_factory=list)
+
+    def __post_init__(self):
+        if not self.endpoint:
+            from huggingface_hub import constants
+
+            # read now, not at import: HF_ENDPOINT may be set after huggingface_hub was imported
+            self.endpoint = os.environ.get("HF_ENDPOINT") or constants.ENDPOINT
+        self.endpoint = self.endpoint.rstrip("/")
+
+    # -- requests ----------------------------------------------------------------
+    def check_online(self) -> None:
+        """HubError when huggingface_hub is in offline mode (it would refuse every request)."""
+        from huggingface_hub import constants
+
+        if constants.is_offline_mode() or os.environ.get("HF_HUB_OFFLINE", "").upper() in ("1", "ON", "YES", "TRUE"):
+            raise HubError("HF_HUB_OFFLINE is set: a crawl needs the Hub. Unset HF_HUB_OFFLINE (and point "
+                           "HF_ENDPOINT at a mirror if huggingface.co is not reachable)")
+
+    def _get(self, url: str, params: list[tuple[str, str]] | None):
+        import httpx2
+        from huggingface_hub.errors import HfHubHTTPError
+        from huggingface_hub.utils import build_hf_headers, http_backoff
+
+        self.requests += 1
+        try:
+            return http_backoff(
+                "GET", url, params=params, headers=build_hf_headers(token=self.token, library_name="licensegraph"),
+                timeout=self.timeout, max_retries=self.max_retries, base_wait_time=self.base_wait,
+                max_wait_time=self.max_wait,
+            )
+        except HfHubHTTPError as exc:  # retries exhausted on 429/5xx
+            status = exc.response.status_code if exc.response is not None else None
+            raise HubError(f"the Hub answered HTTP {status} after {self.max_retries + 1} attempts: {url}",
+                           url, status) from exc
+        except httpx2.HTTPError as exc:  # timeouts, broken connections, after retries
+            raise HubError(f"no usable answer from {url} after {self.max_retries + 1} attempts: "
+                           f"{type(exc).__name__}: {exc}", url) from exc
+
+    def _get_json(self, url: str, params: list[tuple[str, str]] | None, want: type, allow_404: bool = False):
+        """(JSON value, response) of a GET, retrying bodies that are not JSON of type `want`."""
+        from huggingface_hub.errors import HfHubHTTPError
+        from huggingface_hub.utils import hf_raise_for_status
+
+        wait = self.base_wait
+        for attempt in range(1, self.max_retries + 2):
+            response = self._get(url, params)
+            if allow_404 and response.status_code == 404:
+                return None, response
+            try:
+                hf_raise_for_status(response)
+            except HfHubHTTPError as exc:
+                raise HubError(f"the Hub answered HTTP {response.status_code} for {response.url}: "
+                               f"{str(exc).splitlines()[0]}", str(response.url), response.status_code) from exc
+            try:
+                data = json.loads(response.content)
+                if not isinstance(data, want):
+                    raise ValueError(f"expected a JSON {want.__name__}, got {type(data).__name__}")
+                return data, response
+            except ValueError as exc:  # a truncated or malformed page: ask again
+                problem = f"{type(exc).__name__}: {exc}"
+                if attempt > self.max_retries:
+                    raise HubError(f"the page at {response.url} was not valid JSON after {attempt} attempts "
+                                   f"({problem})", str(response.url)) from exc
+                self.retried_pages += 1
+                self.log.append(f"malformed page {response.url} ({problem}); retrying in {wait:g}s")
+                self.sleep(wait)
+                wait = min(self.max_wait, wait * 2)
+        raise AssertionError("unreachable")
+
+    # -- the API -------------------------------------------------------------------
+    def list_params(self, author: str | None = None, search: str | None = None,
+                    filters: list[str] | None = None) -> list[tuple[str, str]]:
+        """Query of the listing: newest-modified first, the expand fields the store needs."""
+        params = [("sort", "lastModified"), ("direction", "-1"), ("limit", str(self.page_size))]
+        if author:
+            params.append(("author", author))
+        if search:
+            params.append(("search", search))
+        params.extend(("filter", f) for f in filters or [])
+        params.extend(("expand[]", e) for e in EXPAND)
+        return params
+
+    def first_page_url(self) -> str:
+        return f"{self.endpoint}/api/models"
+
+    def page(self, url: str, params: list[tuple[str, str]] | None) -> Page:
+        """One page of a listing: `params` for the first, None for a `next` URL (it carries them)."""
+        data, response = self._get_json(url, params, list)
+        next_url = response.links.get("next", {}).get("url")
+        return Page(str(response.url), data, next_url)
+
+    def pages(self, params: list[tuple[str, str]], cursor: str | None = None) -> Iterator[Page]:
+        """The pages of a listing, from the first or from a saved `next` URL."""
+        url, query = (cursor, None) if cursor else (self.first_page_url(), params)
+        while url:
+            page = self.page(url, query)
+            yield page
+            url, query = page.next_url, None
+
+    def model(self, model_id: str) -> dict | None:
+        """GET /api/models/{id} with the expand fields; None when the Hub answers 404."""
+        url = f"{self.endpoint}/api/models/{quote(model_id, safe='/')}"
+        data, _ = self._get_json(url, [("expand[]", e) for e in EXPAND], dict, allow_404=True)
+        return data

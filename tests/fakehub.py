@@ -1,0 +1,323 @@
+"""A fake Hugging Face Hub for the crawler's tests: a local HTTP server on 127.0.0.1.
+
+It serves real records (the sample file) in the Hub API's JSON shape: camelCase fields,
+`cardData` as a mapping parsed here with plain PyYAML (independent of licensegraph's own
+card reader), timestamps as the Hub writes them. Listing follows the Hub's keyset cursor
+pagination through `Link: <...>; rel="next"` headers and honours the `author`, `search`,
+`filter`, `sort`, `direction`, `limit` and `expand` parameters; `GET /api/models/{id}`
+answers a record or a 404 as the Hub does (`X-Error-Code: RepoNotFound`).
+
+Faults are scripted per request: 429 with `Retry-After`, 500, a stalled response (longer
+than the client's timeout), a truncated body (the connection closes before
+`Content-Length` bytes), a malformed JSON page. Every request is logged, so tests can
+assert what was asked for.
+
+This module belongs to the test suite, not to the package.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import gzip
+import hashlib
+import json
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
+
+import yaml
+
+# Every property the Hub lists for `expand`; default listing returns a few of them.
+DEFAULT_FIELDS = ("id", "likes", "downloads", "private", "pipeline_tag", "library_name", "tags", "createdAt")
+SORT_KEYS = {"lastModified", "createdAt", "downloads", "likes", "id"}
+MAX_PAGE = 1000
+
+
+def _hub_time(value: str | None) -> str | None:
+    """'2025-01-29 08:35:53+00:00' -> '2025-01-29T08:35:53.000Z', as the Hub API writes times."""
+    if not value:
+        return None
+    t = dt.datetime.fromisoformat(value).astimezone(dt.timezone.utc)
+    return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
+
+
+def _plain(value):
+    """YAML values -> JSON values (dates as ISO strings), recursively."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return value
+
+
+def api_item(rec: dict) -> dict:
+    """A sample record (ModelInfo's snake_case names, card YAML as text) -> the Hub API's JSON."""
+    item = {
+        "_id": hashlib.sha1(rec["id"].encode()).hexdigest()[:24],
+        "id": rec["id"],
+        "modelId": rec["id"],
+        "author": rec.get("author"),
+        "sha": rec.get("sha"),
+        "createdAt": _hub_time(rec.get("created_at")),
+        "lastModified": _hub_time(rec.get("last_modified")),
+        "private": rec.get("private", False),
+        "gated": rec.get("gated", False),
+        "disabled": rec.get("disabled", False),
+        "downloads": rec.get("downloads", 0),
+        "likes": rec.get("likes", 0),
+        "library_name": rec.get("library_name"),
+        "pipeline_tag": rec.get("pipeline_tag"),
+        "tags": list(rec.get("tags") or []),
+    }
+    card = rec.get("card_data")
+    if isinstance(card, str):
+        try:
+            card = yaml.safe_load(card)
+        except yaml.YAMLError:
+            card = None  # the Hub shows no card data for a card it cannot parse
+    if isinstance(card, dict):
+        item["cardData"] = _plain(card)
+    return {k: v for k, v in item.items() if v is not None or k in ("library_name", "pipeline_tag")}
+
+
+def load_records(path: Path) -> list[dict]:
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+@dataclass
+class Fault:
+    """One scripted misbehaviour, applied to the `nth` matching request (1-based) and `times` in a row."""
+
+    kind: str  # "429", "500", "stall", "truncate", "malformed"
+    on: str = "list"  # "list", "model" or "any"
+    nth: int = 1
+    times: int = 1
+    retry_after: int = 0
+    seen: int = 0
+    fired: int = 0
+
+    def matches(self, endpoint: str) -> bool:
+        if self.on not in ("any", endpoint):
+            return False
+        self.seen += 1
+        if self.seen >= self.nth and self.fired < self.times:
+            self.fired += 1
+            return True
+        return False
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+    endpoint: str  # "list", "model" or "other"
+    fault: str | None = None
+
+
+@dataclass
+class FakeHub:
+    """The server and its data; start() binds a free port on 127.0.0.1."""
+
+    items: dict[str, dict] = field(default_factory=dict)  # lower-case id -> API item
+    faults: list[Fault] = field(default_factory=list)
+    requests: list[Request] = field(default_factory=list)
+    stall_seconds: float = 2.0
+    on_request: object = None  # callable(Request) run before answering, e.g. to kill a client
+
+    def __post_init__(self):
+        self._lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+        self._release = threading.Event()
+
+    # -- data --------------------------------------------------------------------
+    @classmethod
+    def from_records(cls, records: list[dict], **kw) -> "FakeHub":
+        hub = cls(**kw)
+        for rec in records:
+            hub.put(api_item(rec))
+        return hub
+
+    def put(self, item: dict) -> None:
+        with self._lock:
+            self.items[item["id"].lower()] = item
+
+    def remove(self, model_id: str) -> None:
+        with self._lock:
+            del self.items[model_id.lower()]
+
+    def modify(self, model_id: str, when: str, card: dict | None = None, **fields) -> dict:
+        """A new revision of a model: newer lastModified (and sha), optionally another card."""
+        with self._lock:
+            item = json.loads(json.dumps(self.items[model_id.lower()]))
+            item["lastModified"] = when
+            item["sha"] = hashlib.sha1((item.get("sha") or "") .encode() + when.encode()).hexdigest()
+            if card is not None:
+                item["cardData"] = {**item.get("cardData", {}), **card}
+                if "license" in card:
+                    item["tags"] = [t for t in item["tags"] if not t.startswith("license:")] + [f"license:{card['license']}"]
+            item.update(fields)
+            self.items[model_id.lower()] = item
+            return item
+
+    def script(self, kind: str, on: str = "list", nth: int = 1, times: int = 1, retry_after: int = 0) -> Fault:
+        fault = Fault(kind, on, nth, times, retry_after)
+        self.faults.append(fault)
+        return fault
+
+    def count(self, endpoint: str, fault: bool | None = None) -> int:
+        return sum(1 for r in self.requests if r.endpoint == endpoint and (fault is None or (r.fault is not None) == fault))
+
+    # -- server ------------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        assert self._server is not None
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> "FakeHub":
+        hub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):  # quiet
+                pass
+
+            def do_GET(self):  # noqa: N802
+                hub._handle(self)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self._release.set()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+    def __enter__(self) -> "FakeHub":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # -- handling ----------------------------------------------------------------
+    def _handle(self, h: BaseHTTPRequestHandler) -> None:
+        parts = urlsplit(h.path)
+        path = unquote(parts.path)
+        query = parse_qs(parts.query, keep_blank_values=True)
+        endpoint = "list" if path.rstrip("/") == "/api/models" else "model" if path.startswith("/api/models/") else "other"
+        req = Request("GET", path, query, {k.lower(): v for k, v in h.headers.items()}, endpoint)
+        with self._lock:
+            self.requests.append(req)
+            fault = next((f for f in self.faults if f.matches(endpoint)), None)
+            req.fault = fault.kind if fault else None
+        if callable(self.on_request):
+            self.on_request(req)
+        if fault is not None and fault.kind in ("429", "500"):
+            headers = {"Retry-After": str(fault.retry_after)} if fault.kind == "429" else {}
+            return self._send(h, int(fault.kind), {"error": "scripted fault"}, headers)
+        if fault is not None and fault.kind == "stall":
+            self._release.wait(self.stall_seconds)
+        if endpoint == "list":
+            status, body, headers = self._list(query)
+        elif endpoint == "model":
+            status, body, headers = self._model(path[len("/api/models/"):], query)
+        else:
+            status, body, headers = 404, {"error": "Not Found"}, {}
+        if fault is not None and fault.kind in ("truncate", "malformed"):
+            raw = json.dumps(body).encode()
+            cut = raw[: max(1, len(raw) // 2)]
+            if fault.kind == "malformed":  # a complete response whose JSON is broken
+                return self._send_raw(h, status, cut, headers)
+            return self._send_raw(h, status, cut, headers, claimed=len(raw))
+        self._send(h, status, body, headers)
+
+    def _send(self, h, status: int, body, headers: dict) -> None:
+        self._send_raw(h, status, json.dumps(body).encode(), headers)
+
+    def _send_raw(self, h, status: int, raw: bytes, headers: dict, claimed: int | None = None) -> None:
+        try:
+            h.send_response(status)
+            h.send_header("Content-Type", "application/json; charset=utf-8")
+            h.send_header("Content-Length", str(claimed if claimed is not None else len(raw)))
+            for k, v in headers.items():
+                h.send_header(k, v)
+            if claimed is not None:
+                h.send_header("Connection", "close")
+                h.close_connection = True
+            h.end_headers()
+            h.wfile.write(raw)
+            h.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            h.close_connection = True
+
+    def _select(self, query: dict[str, list[str]]) -> list[dict]:
+        items = list(self.items.values())
+        author = (query.get("author") or [None])[0]
+        if author:
+            items = [i for i in items if (i.get("author") or "").lower() == author.lower()]
+        search = (query.get("search") or [None])[0]
+        if search:
+            items = [i for i in items if search.lower() in i["id"].lower()]
+        for flt in query.get("filter", []):
+            want = flt.lower()
+            items = [i for i in items if want in {t.lower() for t in i.get("tags", [])}
+                     or want == (i.get("library_name") or "").lower()]
+        return items
+
+    def _list(self, query: dict[str, list[str]]):
+        sort = (query.get("sort") or ["id"])[0]
+        if sort not in SORT_KEYS:
+            return 400, {"error": f"invalid sort {sort!r}"}, {}
+        descending = (query.get("direction") or ["-1"])[0] == "-1" and sort != "id"
+        try:
+            limit = min(int((query.get("limit") or [MAX_PAGE])[0]), MAX_PAGE)
+        except ValueError:
+            return 400, {"error": "invalid limit"}, {}
+        expand = query.get("expand[]", []) + query.get("expand", [])
+        with self._lock:
+            items = self._select(query)
+
+        def key(item):
+            value = item.get(sort)
+            return (value is not None, value if value is not None else 0, item["id"])
+
+        # Keyset pagination: the cursor is the sort key of the last item served.
+        items.sort(key=key, reverse=descending)
+        cursor = (query.get("cursor") or [None])[0]
+        if cursor:
+            last = tuple(json.loads(base64.urlsafe_b64decode(cursor.encode())))
+            items = [i for i in items if (key(i) < last if descending else key(i) > last)]
+        page, rest = items[:limit], items[limit:]
+        headers = {}
+        if rest:
+            nxt = base64.urlsafe_b64encode(json.dumps(list(key(page[-1]))).encode()).decode()
+            params = [(k, v) for k, vs in query.items() if k != "cursor" for v in vs] + [("cursor", nxt)]
+            headers["Link"] = f'<{self.url}/api/models?{urlencode(params, quote_via=quote)}>; rel="next"'
+        return 200, [self._shape(i, expand) for i in page], headers
+
+    def _model(self, model_id: str, query: dict[str, list[str]]):
+        with self._lock:
+            item = self.items.get(model_id.lower())
+        if item is None:
+            return 404, {"error": "Repository not found"}, {"X-Error-Code": "RepoNotFound"}
+        expand = query.get("expand[]", []) + query.get("expand", [])
+        return 200, self._shape(item, expand or None), {}
+
+    @staticmethod
+    def _shape(item: dict, expand: list[str] | None) -> dict:
+        if expand is None:  # model_info without expand: everything
+            return dict(item)
+        wanted = set(expand) if expand else set(DEFAULT_FIELDS)
+        return {k: v for k, v in item.items() if k in ("_id", "id") or k in wanted}
