@@ -140,9 +140,13 @@ class FakeHub:
     # -- data --------------------------------------------------------------------
     @classmethod
     def from_records(cls, records: list[dict], **kw) -> "FakeHub":
+        return cls.from_items([api_item(rec) for rec in records], **kw)
+
+    @classmethod
+    def from_items(cls, items: list[dict], **kw) -> "FakeHub":
         hub = cls(**kw)
-        for rec in records:
-            hub.put(api_item(rec))
+        for item in items:
+            hub.put(item)
         return hub
 
     def put(self, item: dict) -> None:
@@ -194,7 +198,11 @@ class FakeHub:
             def do_GET(self):  # noqa: N802
                 hub._handle(self)
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(ThreadingHTTPServer):
+            def handle_error(self, request, client_address):  # a client killed mid-request is expected
+                pass
+
+        self._server = Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self

@@ -210,8 +210,9 @@ class Crawler:
             items = page.items
             stop = ""
             if since is not None:
+                # a model last modified at or before the checkpoint was listed by that crawl
                 keep = [i for i in items if not ((t := _parse_time(i.get("lastModified") if isinstance(i, dict) else None))
-                                                and t < since)]
+                                                and t <= since)]
                 if len(keep) < len(items):
                     stop = "checkpoint"
                 # older models on the fetched page are stored too (they cost nothing more)

@@ -1,0 +1,433 @@
+"""`crawl` against a fake Hub on 127.0.0.1 serving the real sample records.
+
+Nothing here reaches beyond 127.0.0.1 (a socket guard fails any other connection), and
+nothing sleeps: huggingface_hub's backoff and the crawler's own waits are recorded instead.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import threading
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import SAMPLE
+from fakehub import FakeHub, api_item, load_records
+from licensegraph.crawl_flow import crawl, ingest_run
+from licensegraph.sources.hub_client import EXPAND, HubClient
+from licensegraph.sources.hub_crawl import CrawlError, CrawlOptions
+from licensegraph.store import runs as run_store
+from licensegraph.store.db import Store
+
+TOKEN = "hf_fake_token_for_tests"
+# What the store needs of each model, as the Hub API names it (issue: card data, tags,
+# created/last modified, downloads, likes, library, pipeline tag, gated, sha; and the
+# author, private and disabled flags the models table keeps).
+STORE_FIELDS = {"cardData", "tags", "createdAt", "lastModified", "downloads", "likes", "library_name",
+                "pipeline_tag", "gated", "sha", "author", "private", "disabled"}
+TABLES = {  # what a store holds that matters, and the columns that name where a row came from
+    "models": "EXCLUDE (record_hash, record_source)",
+    "edges": "",
+    "model_licenses": "",
+    "lineage_issues": "",
+    "finding_rows": "",
+    "rule_counts": "",
+}
+
+_RECORDS: list[dict] = []
+_ITEMS: list[str] = []
+
+
+def sample_records() -> list[dict]:
+    if not _RECORDS:
+        _RECORDS.extend(load_records(SAMPLE))
+    return _RECORDS
+
+
+def sample_items() -> list[dict]:
+    """The sample as the Hub API shows it (converted once; a fresh copy per call)."""
+    if not _ITEMS:
+        _ITEMS.extend(json.dumps(api_item(r)) for r in sample_records())
+    return [json.loads(i) for i in _ITEMS]
+
+
+def tables(store: Store) -> dict[str, list]:
+    out = {t: sorted(map(repr, store.execute(f"SELECT * {excl} FROM {t}").fetchall())) for t, excl in TABLES.items()}
+    out["rejects"] = sorted(map(repr, store.execute("SELECT model_id, part, reason FROM rejects").fetchall()))
+    return out
+
+
+def assert_same(a: dict, b: dict) -> None:
+    for table in a:
+        assert len(a[table]) == len(b[table]), table
+        assert a[table] == b[table], table
+
+
+@pytest.fixture(autouse=True)
+def only_localhost(monkeypatch):
+    """Fail any connection to a host other than 127.0.0.1 (telemetry, the real Hub, DNS)."""
+    real_connect = socket.socket.connect
+
+    def guarded(self, address):
+        host = address[0] if isinstance(address, tuple) else address
+        if self.family in (socket.AF_INET, socket.AF_INET6) and host not in ("127.0.0.1", "::1"):
+            raise AssertionError(f"a test tried to reach {address}")
+        return real_connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+    monkeypatch.setattr(socket, "getaddrinfo", _local_getaddrinfo(socket.getaddrinfo))
+
+
+def _local_getaddrinfo(real):
+    def resolve(host, *args, **kw):
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            raise AssertionError(f"a test tried to resolve {host}")
+        return real(host, *args, **kw)
+    return resolve
+
+
+class Clock:
+    """Records the waits huggingface_hub's backoff and the crawler ask for, without waiting."""
+
+    def __init__(self):
+        self.waits: list[float] = []
+
+    def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+    def time(self):
+        import time
+
+        return time.time()
+
+
+@pytest.fixture
+def clock(monkeypatch) -> Clock:
+    from huggingface_hub.utils import _http
+
+    c = Clock()
+    monkeypatch.setattr(_http, "time", c)
+    return c
+
+
+@pytest.fixture
+def hub(monkeypatch):
+    from huggingface_hub import constants
+
+    with FakeHub.from_items(sample_items()) as fake:
+        monkeypatch.setenv("HF_ENDPOINT", fake.url)
+        monkeypatch.setenv("HF_TOKEN", TOKEN)
+        monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
+        monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+        monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+        yield fake
+
+
+def client(clock: Clock, **kw) -> HubClient:
+    kw.setdefault("page_size", 100)
+    kw.setdefault("timeout", 0.5)
+    return HubClient(sleep=clock.sleep, **kw)
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory) -> dict:
+    """What `ingest` of the sample stores, as a run (rebuilt and audited)."""
+    store = Store(tmp_path_factory.mktemp("ref") / "ref.duckdb")
+    ingest_run(store, [SAMPLE])
+    out = tables(store)
+    store.close()
+    return out
+
+
+# --------------------------------------------------------------------------- the fake Hub itself
+
+
+def test_fake_hub_speaks_what_huggingface_hub_reads(hub, clock):
+    from huggingface_hub import HfApi
+    from huggingface_hub.errors import RepositoryNotFoundError
+
+    api = HfApi(endpoint=hub.url)
+    infos = list(api.list_models(expand=list(EXPAND), sort="last_modified"))
+    assert len(infos) == len(sample_records()) == 1982
+    assert hub.count("list") == 2  # 1,000 per page, followed through the Link header
+    by_id = {i.id: i for i in infos}
+    rec = next(r for r in sample_records() if r["id"] == "epfl-llm/meditron-7b")
+    info = by_id[rec["id"]]
+    assert info.sha == rec["sha"] and info.tags == rec["tags"]
+    assert info.last_modified.isoformat() == rec["last_modified"].replace(" ", "T")
+    assert info.card_data.to_dict() == {k: v for k, v in yaml.safe_load(rec["card_data"]).items() if v is not None}
+    times = [i.last_modified for i in infos]
+    assert times == sorted(times, reverse=True)  # newest-modified first
+    assert api.model_info(rec["id"]).sha == rec["sha"]
+    with pytest.raises(RepositoryNotFoundError):
+        api.model_info("nobody/no-such-model")
+    assert {r.headers.get("authorization") for r in hub.requests} == {f"Bearer {TOKEN}"}
+
+
+def test_fake_hub_filters_like_the_hub(hub, clock):
+    from huggingface_hub import HfApi
+
+    api = HfApi(endpoint=hub.url)
+    author = [m.id for m in api.list_models(author="microsoft")]
+    assert author and all(m.lower().startswith("microsoft/") for m in author)
+    search = [m.id for m in api.list_models(search="gguf")]
+    assert search and all("gguf" in m.lower() for m in search)
+    children = [m.id for m in api.list_models(filter="base_model:microsoft/phi-2")]
+    expected = [r["id"] for r in sample_records() if "base_model:microsoft/phi-2" in r["tags"]]
+    assert sorted(children) == sorted(expected) and len(children) > 50
+
+
+# --------------------------------------------------------------------------- full crawl = ingest
+
+
+def test_full_crawl_stores_what_ingest_stores(hub, clock, tmp_path, reference):
+    store = Store(tmp_path / "crawl.duckdb")
+    result = crawl(store, client=client(clock))
+    assert (result.records, result.stored, result.pages, result.stop_reason) == (1982, 1982, 20, "end of listing")
+    assert_same(tables(store), reference)
+    lists = [r for r in hub.requests if r.endpoint == "list"]
+    assert len(lists) == result.requests == 20
+    first = lists[0].query
+    assert set(first["expand[]"]) == set(EXPAND) == STORE_FIELDS
+    assert (first["sort"], first["direction"], first["limit"]) == (["lastModified"], ["-1"], ["100"])
+    assert all("cursor" in r.query for r in lists[1:])  # followed the Link cursor
+    assert {r.headers.get("authorization") for r in hub.requests} == {f"Bearer {TOKEN}"}
+    assert clock.waits == []
+    run = run_store.get_run(store, result.run_id)
+    assert (run.kind, run.status, run.listing_done, run.cursor) == ("crawl", "complete", True, None)
+    assert run.checkpoint.isoformat() == max(r["last_modified"] for r in sample_records()).replace(" ", "T")
+
+
+def test_every_scripted_fault_is_survived(hub, clock, tmp_path, reference):
+    hub.stall_seconds = 2.0
+    hub.script("429", nth=2, retry_after=7)
+    hub.script("500", nth=4, times=2)
+    hub.script("stall", nth=7)
+    hub.script("truncate", nth=9)
+    hub.script("malformed", nth=12)
+    hub.script("malformed", nth=14, times=2)
+    store = Store(tmp_path / "faults.duckdb")
+    c = client(clock, timeout=0.3)
+    result = crawl(store, client=c)
+    assert result.records == 1982
+    assert_same(tables(store), reference)
+    fired = [f.kind for f in hub.faults for _ in range(f.fired)]
+    assert fired == ["429", "500", "500", "stall", "truncate", "malformed", "malformed", "malformed"]
+    # huggingface_hub's backoff honoured Retry-After (7 s + its 1 s margin) and backed off
+    # on 5xx, timeouts and the cut connection; the crawler's own retry took the bad JSON.
+    assert 8 in clock.waits
+    assert c.retried_pages == 3
+    assert hub.count("list", fault=False) == 20  # each page served well exactly once
+
+
+def test_bounded_attempts_then_a_clear_error_and_a_resume(hub, clock, tmp_path, reference):
+    store = Store(tmp_path / "down.duckdb")
+    fault = hub.script("500", nth=6, times=100)  # the Hub goes down at page 6
+    with pytest.raises(CrawlError) as err:
+        crawl(store, client=client(clock, max_retries=3))
+    message = str(err.value)
+    assert "HTTP 500 after 4 attempts" in message
+    assert "Stored so far by crawl run 1: 500 models over 5 pages" in message
+    assert "again to resume" in message
+    assert store.scalar("SELECT count(*) FROM models") == 500
+    assert run_store.get_run(store, 1).status == "running"
+    fault.times = 0  # the Hub is back
+    served_before = hub.count("list", fault=False)
+    result = crawl(store, client=client(clock))
+    assert result.resumed and result.run_id == 1
+    assert hub.count("list", fault=False) - served_before == 15  # pages 6..20 only
+    assert_same(tables(store), reference)
+
+
+def test_a_page_that_stays_malformed_ends_with_the_error(hub, clock, tmp_path):
+    hub.script("malformed", nth=3, times=100)
+    store = Store(tmp_path / "bad.duckdb")
+    with pytest.raises(CrawlError, match="was not valid JSON after 6 attempts"):
+        crawl(store, client=client(clock))
+    assert store.scalar("SELECT count(*) FROM models") == 200
+    assert len([w for w in clock.waits]) == 5
+
+
+def test_offline_mode_is_a_clear_error(hub, clock, tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(Exception, match="HF_HUB_OFFLINE is set"):
+        crawl(Store(tmp_path / "off.duckdb"), client=client(clock))
+    assert hub.requests == []
+
+
+# --------------------------------------------------------------------------- killed and resumed
+
+CHILD = textwrap.dedent("""
+    import sys
+    from licensegraph.crawl_flow import crawl
+    from licensegraph.sources.hub_client import HubClient
+    from licensegraph.store.db import Store
+    result = crawl(Store(sys.argv[1]), client=HubClient(page_size=100, timeout=10))
+    print(result.run_id, result.resumed, result.records)
+""")
+
+
+def _run_child(db: Path, hub: FakeHub, kill_at_request: int | None = None, kill_after: float | None = None):
+    env = {**os.environ, "HF_ENDPOINT": hub.url, "HF_TOKEN": TOKEN, "HF_HUB_DISABLE_TELEMETRY": "1"}
+    env.pop("HF_HUB_OFFLINE", None)
+    proc = subprocess.Popen([sys.executable, "-c", CHILD, str(db)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    seen = {"n": 0}
+
+    def on_request(req):
+        if req.endpoint != "list":
+            return
+        seen["n"] += 1
+        if kill_at_request is not None and seen["n"] == kill_at_request:
+            if kill_after is None:
+                proc.send_signal(signal.SIGKILL)
+            else:
+                threading.Timer(kill_after, lambda: proc.poll() is None and proc.send_signal(signal.SIGKILL)).start()
+
+    hub.on_request = on_request
+    out, errors = proc.communicate(timeout=120)
+    hub.on_request = None
+    return proc.returncode, out, errors
+
+
+def test_sigkill_at_several_moments_then_resume_equals_an_uninterrupted_crawl(hub, tmp_path, reference):
+    db = tmp_path / "killed.duckdb"
+    # killed while waiting for page 3, for page 11, and just after the last page was
+    # served (in its commit, or in the rebuild and audit that end the run)
+    for kill_at, after in ((3, None), (11, None), (20, 0.15)):
+        code, _, errors = _run_child(db, hub, kill_at, after)
+        assert code in (-signal.SIGKILL, 0), errors
+    code, out, errors = _run_child(db, hub)
+    assert code == 0, errors
+    run_id, resumed, records = out.split()
+    if run_id == "1":  # the last kill landed before the run was finished
+        assert (resumed, records) == ("True", "1982")
+    else:  # it came too late: the run was complete, this is a new, incremental one
+        assert (run_id, resumed) == ("2", "False")
+    served = [r for r in hub.requests if r.endpoint == "list"]
+    # every page fetched once, plus the pages whose answer a kill cut off (and at most
+    # one page of a later incremental run)
+    assert len(served) <= 20 + 3
+    store = Store(db)
+    assert_same(tables(store), reference)
+    assert store.scalar("SELECT count(*) FROM crawl_seen WHERE run_id = 1") == 1982
+    assert run_store.get_run(store, 1).status == "complete"
+
+
+# --------------------------------------------------------------------------- incremental, changes, deletions
+
+
+def _license_of(store: Store, model_id: str) -> str:
+    return store.scalar("SELECT license FROM model_licenses WHERE model_key = ?", [model_id.lower()])
+
+
+def _finding_keys(store: Store) -> set:
+    return set(store.execute("SELECT DISTINCT view, rule_id, label, model_id FROM finding_rows").fetchall())
+
+
+def test_incremental_crawl_asks_only_for_the_new_pages_and_changes_says_what_moved(hub, clock, tmp_path):
+    store = Store(tmp_path / "incr.duckdb")
+    crawl(store, client=client(clock))
+    before = _finding_keys(store)
+    # a llama2 finetune relicensed mit (drops Llama's license), a mit model relicensed
+    # cc-by-nc-4.0, and one whose license is unchanged but whose card moved
+    changed = {
+        "AGBonnet/medinote-7b": "mit",
+        "epfl-llm/meditron-7b": "llama2",
+        "microsoft/phi-2": None,
+    }
+    old = {m: _license_of(store, m) for m in changed}
+    for i, (model_id, lic) in enumerate(changed.items()):
+        hub.modify(model_id, f"2025-06-0{i + 1}T00:00:00.000Z", card={"license": lic} if lic else None)
+    hub.requests.clear()
+    result = crawl(store, client=client(clock, page_size=2))
+    assert result.stop_reason == "checkpoint"
+    assert hub.count("list") == 2  # [c, c] and [c, older]: the two pages that hold them
+    assert result.updated == 3 and result.stored == 0
+
+    report = run_store.net_changes(store, (result.run_id,))
+    relicensed = {(c["model_id"], c["before_value"], c["after_value"]) for c in report if c["change"] == "relicensed"}
+    assert relicensed == {(m, old[m], _license_of(store, m)) for m, lic in changed.items() if lic}
+    assert all(c["entity"] != "edge" for c in report)
+    assert not [c for c in report if c["entity"] == "model" and c["change"] != "relicensed"]
+    after = _finding_keys(store)
+    appeared = {(c["view"], c["rule_id"], c["label"], c["model_id"]) for c in report if c["change"] == "appeared"}
+    resolved = {(c["view"], c["rule_id"], c["label"], c["model_id"]) for c in report if c["change"] == "resolved"}
+    assert appeared == after - before and resolved == before - after
+    assert appeared  # the relicensing creates findings
+
+
+def test_full_crawl_marks_a_removed_model_deleted_only_after_its_404(hub, clock, tmp_path):
+    store = Store(tmp_path / "full.duckdb")
+    crawl(store, client=client(clock))
+    gone = "AGBonnet/medinote-7b"
+    hub.remove(gone)
+    moved = "0x6e676e/generate-context"
+
+    def move_during_crawl(req):  # modified while the crawl is half way: it jumps to the top
+        if req.endpoint == "list" and "cursor" in req.query and hub.on_request is not None:
+            hub.on_request = None
+            hub.modify(moved, "2025-07-01T00:00:00.000Z")
+
+    hub.requests.clear()
+    hub.on_request = move_during_crawl
+    result = crawl(store, opts=CrawlOptions(full=True), client=client(clock))
+    asked = sorted(r.path for r in hub.requests if r.endpoint == "model")
+    assert asked == sorted([f"/api/models/{gone}", f"/api/models/{moved}"])
+    assert result.deleted == 1 and result.confirmed_present == 1
+    assert store.scalar("SELECT deleted FROM models WHERE model_key = ?", [gone.lower()]) is True
+    assert store.scalar("SELECT deleted FROM models WHERE model_key = ?", [moved.lower()]) is False
+    report = run_store.net_changes(store, (result.run_id,))
+    models = [(c["change"], c["model_id"]) for c in report if c["entity"] == "model"]
+    assert models == [("deleted", gone)]
+    assert {c["change"] for c in report if c["entity"] == "edge"} == {"removed"} or not [
+        c for c in report if c["entity"] == "edge"]
+
+
+def test_crawl_model_with_ancestors_stores_the_chain_and_nothing_else(hub, clock, tmp_path):
+    store = Store(tmp_path / "chain.duckdb")
+    chain = ["AGBonnet/medinote-7b", "epfl-llm/meditron-7b", "meta-llama/Llama-2-7b"]
+    result = crawl(store, client=client(clock), models=[chain[0]], ancestors=True)
+    assert sorted(r[0] for r in store.execute("SELECT id FROM models").fetchall()) == sorted(chain)
+    assert [r.path for r in hub.requests] == [f"/api/models/{m}" for m in chain]
+    edges = store.execute("SELECT child_id, parent_id FROM edges ORDER BY child_id").fetchall()
+    assert edges == [(chain[0], chain[1]), (chain[1], chain[2])]
+    assert result.missing == ()
+
+
+def test_crawl_model_descendants_and_a_404(hub, clock, tmp_path):
+    store = Store(tmp_path / "desc.duckdb")
+    result = crawl(store, client=client(clock), models=["microsoft/phi-2"], descendants=1)
+    children = {r["id"] for r in sample_records() if "base_model:microsoft/phi-2" in r["tags"]}
+    stored = {r[0] for r in store.execute("SELECT id FROM models").fetchall()}
+    assert stored == children | {"microsoft/phi-2"}
+    assert all(r.query.get("filter") == ["base_model:microsoft/phi-2"] for r in hub.requests if r.endpoint == "list")
+    hub.remove("microsoft/phi-2")
+    result = crawl(store, client=client(clock), models=["microsoft/phi-2"])
+    assert result.missing == ("microsoft/phi-2",) and result.deleted == 1
+    assert store.scalar("SELECT deleted FROM models WHERE model_key = 'microsoft/phi-2'") is True
+
+
+def test_audit_as_of_a_run(hub, clock, tmp_path):
+    store = Store(tmp_path / "asof.duckdb")
+    first = crawl(store, client=client(clock))
+    counts_first = sorted(store.execute("SELECT * FROM rule_counts").fetchall())
+    hub.modify("AGBonnet/medinote-7b", "2025-06-01T00:00:00.000Z", card={"license": "mit"})
+    crawl(store, client=client(clock))
+    assert sorted(run_store.rule_counts_as_of(store, first.run_id)) == counts_first
+    assert sorted(store.execute("SELECT * FROM rule_counts").fetchall()) != counts_first
+
+
+def test_api_item_keeps_every_field_the_store_reads():
+    rec = next(r for r in sample_records() if r["gated"] == "manual")
+    item = api_item(rec)
+    assert set(EXPAND) <= set(item) | {"library_name", "pipeline_tag"}
+    assert json.loads(json.dumps(item)) == item
