@@ -110,3 +110,95 @@ def full_store(tmp_path_factory) -> Store:
     ingest(s, [SAMPLE, LINEAGE])
     yield s
     s.close()
+
+
+# --------------------------------------------------------------------------- a fake Hub on 127.0.0.1
+
+HUB_TOKEN = "hf_fake_token_for_tests"
+_HUB_ITEMS: list[str] = []
+
+
+def sample_hub_items() -> list[dict]:
+    """The sample as the Hub API shows it (converted once; a fresh copy per call)."""
+    from fakehub import api_item
+
+    if not _HUB_ITEMS:
+        _HUB_ITEMS.extend(json.dumps(api_item(r)) for r in load_sample().values())
+    return [json.loads(i) for i in _HUB_ITEMS]
+
+
+@pytest.fixture
+def only_localhost(monkeypatch):
+    """Fail any connection to, or name lookup of, a host other than 127.0.0.1 (the real Hub, telemetry)."""
+    import socket
+
+    real_connect, real_getaddrinfo = socket.socket.connect, socket.getaddrinfo
+
+    def connect(self, address):
+        host = address[0] if isinstance(address, tuple) else address
+        if self.family in (socket.AF_INET, socket.AF_INET6) and host not in ("127.0.0.1", "::1"):
+            raise AssertionError(f"a test tried to reach {address}")
+        return real_connect(self, address)
+
+    def getaddrinfo(host, *args, **kw):
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            raise AssertionError(f"a test tried to resolve {host}")
+        return real_getaddrinfo(host, *args, **kw)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+
+
+class Clock:
+    """Stands in for the `time` module of huggingface_hub's backoff: records waits, never waits."""
+
+    def __init__(self):
+        self.waits: list[float] = []
+
+    def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+    @staticmethod
+    def time() -> float:
+        import time
+
+        return time.time()
+
+
+@pytest.fixture
+def clock(monkeypatch) -> Clock:
+    from huggingface_hub.utils import _http
+
+    c = Clock()
+    monkeypatch.setattr(_http, "time", c)
+    return c
+
+
+def _hub_env(monkeypatch, url: str) -> None:
+    from huggingface_hub import constants
+
+    monkeypatch.setenv("HF_ENDPOINT", url)
+    monkeypatch.setenv("HF_TOKEN", HUB_TOKEN)
+    monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+
+
+@pytest.fixture
+def hub(monkeypatch, only_localhost):
+    """The fake Hub serving the sample, with HF_ENDPOINT and HF_TOKEN pointing at it."""
+    from fakehub import FakeHub
+
+    with FakeHub.from_items(sample_hub_items()) as fake:
+        _hub_env(monkeypatch, fake.url)
+        yield fake
+
+
+@pytest.fixture
+def empty_hub(monkeypatch, only_localhost):
+    """The fake Hub with no models (a test puts its own), HF_ENDPOINT pointing at it."""
+    from fakehub import FakeHub
+
+    with FakeHub() as fake:
+        _hub_env(monkeypatch, fake.url)
+        yield fake

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 import yaml
@@ -220,37 +219,30 @@ def test_root_card_and_unused_parent_license(tmp_path):
 # --------------------------------------------------------------------------- --online
 
 
-class FakeHub:
-    """Stands in for huggingface_hub.HfApi: no network in tests."""
+def test_online_lookup_follows_ancestors(tmp_path, empty_hub, clock):
+    """--online fetches parents and their ancestors the way `crawl --model --ancestors` does,
+    from the Hub at $HF_ENDPOINT (here the fake Hub on 127.0.0.1)."""
+    from licensegraph.sources.hub_client import HubClient
 
-    def __init__(self, models: dict[str, dict]):
-        self.models = models
-        self.calls = []
-
-    def model_info(self, repo_id):
-        self.calls.append(repo_id)
-        if repo_id not in self.models:
-            raise LookupError(f"404 {repo_id}")
-        return SimpleNamespace(id=repo_id, author=repo_id.split("/")[0], sha=None, created_at=None, last_modified=None,
-                               library_name="transformers", pipeline_tag=None, tags=[],
-                               card_data=self.models[repo_id])
-
-
-def test_online_lookup_follows_ancestors(tmp_path):
-    hub = FakeHub({
-        "org/relabelled": {"license": "apache-2.0", "base_model": "meta-llama/Llama-3.1-8B"},
-        "meta-llama/Llama-3.1-8B": {"license": "llama3.1"},
-    })
+    empty_hub.put({"id": "org/relabelled", "author": "org", "tags": ["base_model:meta-llama/Llama-3.1-8B"],
+                   "library_name": "transformers",
+                   "cardData": {"license": "apache-2.0", "base_model": "meta-llama/Llama-3.1-8B"}})
+    empty_hub.put({"id": "meta-llama/Llama-3.1-8B", "author": "meta-llama", "tags": [],
+                   "cardData": {"license": "llama3.1"}})
     card = write_card(tmp_path, "Llama-online", {"license": "apache-2.0", "base_model": "org/relabelled"})
-    res = check_card(card, kb=KB, online=True, hub_api=hub)
-    assert hub.calls == ["org/relabelled", "meta-llama/Llama-3.1-8B"]
+    res = check_card(card, kb=KB, online=True)
+    assert [r.path for r in empty_hub.requests] == ["/api/models/org/relabelled", "/api/models/meta-llama/Llama-3.1-8B"]
     assert res.parents[0].found_in == "online"
     assert "copyleft-style-dropped" in rules_of(res, "violation")
     assert res.fix.suggested_license == "llama3.1"
 
-    with pytest.raises(CheckError, match="online lookup of org/missing failed: LookupError"):
+    with pytest.raises(CheckError, match=r"online lookup of org/missing failed: not found on the Hub \(404\)"):
         check_card(write_card(tmp_path, "m", {"license": "mit", "base_model": "org/missing"}),
-                   kb=KB, online=True, hub_api=FakeHub({}))
+                   kb=KB, online=True, hub_api=HubClient(sleep=clock.sleep))
+    empty_hub.script("500", on="model", times=100)
+    with pytest.raises(CheckError, match="online lookup of org/down failed: the Hub answered HTTP 500 after 2 attempts"):
+        check_card(write_card(tmp_path, "m", {"license": "mit", "base_model": "org/down"}),
+                   kb=KB, online=True, hub_api=HubClient(sleep=clock.sleep, max_retries=1))
 
 
 # --------------------------------------------------------------------------- CLI

@@ -7,6 +7,8 @@ it is the only entry into the engine (sources, store, lineage, licenses, rules).
 """
 
 from licensegraph.api.check import CheckError
+from licensegraph.sources.hub_crawl import CrawlError
+from licensegraph.store.runs import RunError
 from licensegraph.api.explain import ModelNotFound
 from licensegraph.api.export_results import AuditFindings, ModelLineage, ReportData
 from licensegraph.api.graph import EmptyStore, LicenseGraph, NoStore
@@ -15,9 +17,11 @@ from licensegraph.api.results import (
     Ancestor,
     AuditResult,
     AuditRow,
+    ChangesResult,
     CheckFailure,
     CheckResult,
     Choice,
+    CrawlReport,
     EffectiveDuty,
     Explanation,
     FileReport,
@@ -30,6 +34,7 @@ from licensegraph.api.results import (
     Result,
     RuleCatalogue,
     RuleInfo,
+    RunInfo,
     StatsResult,
 )
 from licensegraph.licenses.choose import ParentError
@@ -38,7 +43,8 @@ from licensegraph.sources.ingest import IngestError
 from licensegraph.store.db import StoreError
 
 __all__ = [
-    "Ancestor", "AuditResult", "AuditRow", "CheckError", "CheckFailure", "CheckResult", "Choice",
+    "Ancestor", "AuditResult", "AuditRow", "ChangesResult", "CheckError", "CheckFailure", "CheckResult", "Choice",
+    "CrawlError", "CrawlReport", "RunError", "RunInfo",
     "EffectiveDuty", "EmptyStore", "Explanation", "FileReport", "Finding", "FindingsPage", "IngestError",
     "IngestReport", "LicenseGraph", "ModelLicense", "ModelNotFound", "NoStore", "PairAnswer", "PairError",
     "ParentError", "Reject",

@@ -17,17 +17,27 @@ INFERRED_FINDINGS_SHOWN = 50  # findings through inferred edges listed with an a
 def audit_table(store: Store, view: str = "local", hub_labels: bool = False,
                 rule_ids: Sequence[str] | None = None,
                 notes: Mapping[str, Sequence[str]] | None = None,
-                run: AuditRunInfo | None = None) -> AuditResult:
+                run: AuditRunInfo | None = None, as_of: int | None = None) -> AuditResult:
     """The table of one view from the stored counts (run `run_audit` first); rows of
-    study labels first in the study's order, then the other rules in catalogue order."""
+    study labels first in the study's order, then the other rules in catalogue order.
+    `as_of`: the table as it stood at the end of that run (RunError if it is not a completed run)."""
     rel_col = "hub_relation" if hub_labels else "relation"
+    counts = "rule_counts"
+    if as_of is not None:
+        from licensegraph.store.runs import RunError
+
+        if not store.scalar("SELECT count(*) FROM runs WHERE run_id = ? AND status = 'complete'", [int(as_of)]):
+            last = store.scalar("SELECT max(run_id) FROM runs WHERE status = 'complete'")
+            known = f"completed runs go up to {last}" if last else "the store has no completed run"
+            raise RunError(f"--as-of {as_of}: no completed run {as_of} in the store ({known})")
+        counts = f"(SELECT * EXCLUDE (run_id) FROM run_rule_counts WHERE run_id = {int(as_of)})"
     rows = store.con.execute(
         f"""
         SELECT c.rule_id, c.label, any_value(c.view),
                sum(qualifying), sum(noncompliant),
                sum(excluded_none), sum(excluded_unknown), sum(excluded_unresolved), sum(excluded_absent),
                {", ".join(f"sum(noncompliant) FILTER (WHERE {rel_col} = '{r}')" for r in BREAKDOWN)}
-        FROM rule_counts c WHERE view = ?
+        FROM {counts} c WHERE view = ?
         GROUP BY c.rule_id, c.label
         """,
         [view],

@@ -223,46 +223,24 @@ def parse_parent_licenses(kb: KnowledgeBase, values: list[str] | None) -> dict[s
 # --------------------------------------------------------------------------- the temporary store
 
 
-def _fetch_online(pids: list[str], have: set[str], hub_api: Any = None,
-                  max_models: int = 64) -> tuple[list[dict[str, Any]], dict[str, str]]:
-    """Hub records for `pids` and their ancestors (breadth-first); {id: error} for failures."""
-    if hub_api is None:
-        from huggingface_hub import HfApi
+def _fetch_online(pids: list[str], have: set[str], hub_api=None, max_models: int = 64) -> tuple[list[dict], dict[str, str]]:
+    """Hub records for `pids` and their ancestors (breadth-first), fetched the way `crawl --model
+    --ancestors` fetches them (same client, retries, `$HF_ENDPOINT`, `$HF_TOKEN`); {id: error} for failures.
+    `hub_api`: a `HubClient` (default: one on `$HF_ENDPOINT`)."""
+    from licensegraph.sources.hub_client import HubClient, HubError, snake_record
+    from licensegraph.sources.hub_crawl import walk_ancestors
 
-        hub_api = HfApi()
-    records: list[dict[str, Any]] = []
-    errors: dict[str, str] = {}
-    queue = list(pids)
-    seen = set(have)
-    while queue and len(records) < max_models:
-        pid = queue.pop(0)
-        if pid.lower() in seen:
-            continue
-        seen.add(pid.lower())
-        try:
-            info = hub_api.model_info(pid)
-        except Exception as exc:  # noqa: BLE001 - network, gated, missing: all reported
-            errors[pid] = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}".rstrip(": ")
-            continue
-        card = getattr(info, "card_data", None) or getattr(info, "cardData", None)
-        if card is not None and hasattr(card, "to_dict"):
-            card = card.to_dict()
-        rec = {
-            "id": getattr(info, "id", None) or pid,
-            "author": getattr(info, "author", None),
-            "sha": getattr(info, "sha", None),
-            "created_at": str(info.created_at) if getattr(info, "created_at", None) else None,
-            "last_modified": str(info.last_modified) if getattr(info, "last_modified", None) else None,
-            "library_name": getattr(info, "library_name", None),
-            "pipeline_tag": getattr(info, "pipeline_tag", None),
-            "tags": list(getattr(info, "tags", None) or []),
-            "card_data": card if isinstance(card, dict) else None,
-        }
-        records.append(rec)
-        for raw in _as_list((card or {}).get("base_model") if isinstance(card, dict) else None):
-            parent = normalize_model_id(raw)
-            if parent and parent.lower() not in seen:
-                queue.append(parent)
+    client = hub_api if hub_api is not None else HubClient()
+    try:
+        client.check_online()
+    except HubError as exc:
+        return [], {pid: str(exc) for pid in pids}
+    records, errors = [], {}
+    for model_id, item, problem in walk_ancestors(client, pids, have, max_models=max_models):
+        if item is None:
+            errors[model_id] = problem or "not found"
+        else:
+            records.append(snake_record(item))
     return records, errors
 
 

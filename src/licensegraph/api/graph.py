@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +30,16 @@ from licensegraph.api.choose import why as why_verb
 from licensegraph.api.explain import explain as explain_verb
 from licensegraph.api.export_results import AuditFindings, ModelLineage, ReportData
 from licensegraph.api.findings import findings_page
-from licensegraph.api.ingest import ingest as ingest_verb
+from licensegraph.api.changes import changes as changes_verb
+from licensegraph.api.changes import run_info
+from licensegraph.api.crawl import crawl as crawl_verb
+from licensegraph.api.crawl import ingest_run
 from licensegraph.api.ingest import rebuild_derived
 from licensegraph.api.results import (
     AuditResult,
+    ChangesResult,
+    CrawlReport,
+    RunInfo,
     AuditRunInfo,
     CheckResult,
     ChildrenPage,
@@ -60,9 +67,13 @@ from licensegraph.rules.base import Rule
 from licensegraph.rules.data_base import DataRule
 from licensegraph.rules.data_engine import all_data_rules
 from licensegraph.rules.engine import run_audit
+from licensegraph.sources.hub_client import HubClient
+from licensegraph.sources.hub_crawl import CrawlOptions
+from licensegraph.sources.hub_crawl import ProgressFn as CrawlProgressFn
 from licensegraph.sources.ingest import ProgressCallback
 from licensegraph.store.db import Store, StoreError, StoreMissing, check_store_file, default_db_path
 from licensegraph.store.session import open_for_reading, write_store
+from licensegraph.store.runs import list_runs
 from licensegraph.vocab import ALL_VIEWS, VIEWS, base_view, inferred_view
 
 
@@ -182,11 +193,43 @@ class LicenseGraph:
     # ------------------------------------------------------------------ verbs
 
     def ingest(self, paths: Iterable[Path | str], progress: ProgressCallback | None = None) -> IngestReport:
-        """Read model records (.jsonl[.gz], .parquet) and lineage CSVs, then rebuild lineage and licenses.
+        """Read model records (.jsonl[.gz], .parquet) and lineage CSVs, then rebuild lineage and
+        licenses and audit; recorded as a numbered run (see `changes`).
 
         `progress(label, done, total)` is called while files are read."""
         with self.writing(create=True) as store:
-            return ingest_verb(store, paths, progress=progress)
+            return ingest_run(store, paths, progress=progress)
+
+    def crawl(self, *, author: str | None = None, search: str | None = None, limit: int | None = None,
+              since: datetime | None = None, full: bool = False, models: Sequence[str] | None = None,
+              ancestors: bool = False, descendants: int = 0, client: HubClient | None = None,
+              progress: CrawlProgressFn | None = None) -> CrawlReport:
+        """Crawl the live Hub (`$HF_ENDPOINT`, token from `$HF_TOKEN`) into the store as a numbered run.
+
+        Incremental unless `full`: the listing (newest-modified first) stops at the last
+        complete crawl's checkpoint or at `since`. `full` also marks the models it no longer
+        lists deleted, once the Hub answers 404 for them. `models`: fetch those (with
+        `ancestors`, and `descendants` levels down) instead of listing. An interrupted run
+        with the same options is resumed. `progress(phase, done, total or None)`.
+        CrawlError (what was stored, how to resume) when the Hub cannot be read."""
+        opts = CrawlOptions(author=author, search=search, limit=limit, since=since, full=full)
+        if self.read_only:
+            raise StoreError(f"{self.path} was opened read-only")
+        return crawl_verb(lambda: self.writing(create=True), opts, client=client,
+                          models=list(models) if models else None, ancestors=ancestors, descendants=descendants,
+                          progress=progress)
+
+    def changes(self, since: str | int | None = None, view: str | None = None) -> ChangesResult:
+        """What moved over the completed runs after `since` (a run number or a date; default:
+        the latest run): models added, deleted, relicensed; edges added, removed; findings
+        appeared, resolved, per rule; with totals. RunError when there is no such run."""
+        if view is not None and view not in VIEWS:
+            raise ValueError(f"--view must be local or effective, not {view!r}")
+        return changes_verb(self.store, None if since is None else str(since), view=view)
+
+    def runs(self) -> tuple[RunInfo, ...]:
+        """Every ingest and crawl run recorded in the store, oldest first."""
+        return tuple(run_info(r) for r in list_runs(self.store))
 
     def stats(self, top: int = 15) -> StatsResult:
         """Models, edges by relation, licenses, dangling parents and cycles in the store."""
@@ -239,9 +282,12 @@ class LicenseGraph:
                                          notes=run.notes, run=info)
 
     def audit_table(self, view: str = "local", hub_labels: bool = False,
-                    rule_ids: Sequence[str] | None = None) -> AuditResult:
-        """The table of the last audit, without running the rules."""
-        return audit_mod.audit_table(self.store, view=view, hub_labels=hub_labels, rule_ids=rule_ids)
+                    rule_ids: Sequence[str] | None = None, as_of: int | None = None) -> AuditResult:
+        """The table of the last audit (or, `as_of` a run, as it stood at the end of that run),
+        without running the rules. RunError when `as_of` names no completed run."""
+        if view not in VIEWS:
+            raise ValueError(f"--view must be local or effective, not {view!r}")
+        return audit_mod.audit_table(self.store, view=view, hub_labels=hub_labels, rule_ids=rule_ids, as_of=as_of)
 
     def findings(self, *, view: str | None = None, rule_id: str | None = None, severity: str | None = None,
                  model_id: str | None = None, ancestor_id: str | None = None, relation: str | None = None,

@@ -127,6 +127,7 @@ class IngestReport(Result):
     """The result of `LicenseGraph.ingest`: one report per file, and totals."""
 
     files: tuple[FileReport, ...]
+    run_id: int | None = None  # the run this ingest was recorded as (`licensegraph changes`)
 
     def total(self, name: str) -> int:
         """The sum of one count (`read`, `stored`, ...) over the files."""
@@ -137,7 +138,120 @@ class IngestReport(Result):
         return {k: self.total(k) for k in INGEST_COUNTS}
 
     def to_dict(self) -> dict[str, Any]:
-        return {"files": [f.to_dict() for f in self.files], "totals": self.totals}
+        out: dict[str, Any] = {"files": [f.to_dict() for f in self.files], "totals": self.totals}
+        if self.run_id is not None:
+            out["run_id"] = self.run_id
+        return out
+
+
+# --------------------------------------------------------------------------- runs, crawl, changes
+
+
+@dataclass(frozen=True)
+class RunInfo(Result):
+    """One numbered run (an ingest or a crawl) as the store records it."""
+
+    run_id: int
+    kind: str  # ingest or crawl
+    status: str  # running, complete, failed, abandoned
+    started_at: str
+    finished_at: str | None
+    source: str | None  # the files, or the Hub endpoint
+    params: Mapping[str, Any]
+    records: int
+    stored: int
+    updated: int
+    unchanged: int
+    rejected: int
+    deleted: int
+    pages: int
+    requests: int
+    error: str | None
+
+
+@dataclass(frozen=True)
+class CrawlReport(Result):
+    """The result of `LicenseGraph.crawl`."""
+
+    run_id: int
+    resumed: bool  # this call finished a run an earlier (interrupted) call started
+    mode: str  # listing or models
+    endpoint: str
+    stop_reason: str  # end of listing, checkpoint, limit, done
+    stop_at: str | None  # the checkpoint an incremental listing stopped at (ISO time)
+    pages: int
+    records: int  # models listed or fetched (over the whole run, resumes included)
+    stored: int  # new
+    updated: int
+    unchanged: int
+    rejected: int
+    deleted: int  # marked deleted after the Hub answered 404
+    confirmed_present: int  # --full: missed by the listing, but the Hub still has them
+    requests: int
+    missing: tuple[str, ...]  # --model ids (or ancestors) the Hub does not have
+    abandoned_runs: tuple[int, ...]  # interrupted runs with other options, given up
+    seconds: float = field(default=0.0, compare=False, metadata=RUN_METADATA)
+
+
+@dataclass(frozen=True)
+class ModelChange(Result):
+    """A model added, deleted or relicensed (`license_before` -> `license`)."""
+
+    change: str  # added, deleted, relicensed
+    model_id: str
+    license_before: str | None
+    license: str | None
+    run_id: int  # the last run that changed it
+
+
+@dataclass(frozen=True)
+class EdgeChange(Result):
+    """A lineage edge child -> parent added or removed."""
+
+    change: str  # added, removed
+    model_id: str  # the child
+    parent_id: str
+    relation: str
+    run_id: int
+
+
+@dataclass(frozen=True)
+class FindingChange(Result):
+    """A finding (view, rule row, model) that appeared or was resolved."""
+
+    change: str  # appeared, resolved
+    view: str
+    rule_id: str
+    label: str
+    severity: str | None
+    model_id: str
+    ancestor_id: str | None
+    run_id: int
+
+
+@dataclass(frozen=True)
+class RuleChangeCount(Result):
+    """Per rule row and view: findings that appeared and were resolved."""
+
+    view: str
+    rule_id: str
+    label: str
+    appeared: int
+    resolved: int
+
+
+@dataclass(frozen=True)
+class ChangesResult(Result):
+    """What moved over a range of runs: net changes (a model relicensed and back is no change)."""
+
+    since_run: int  # the runs after this one ...
+    last_run: int  # ... up to this one
+    runs: tuple[RunInfo, ...]
+    models: tuple[ModelChange, ...]
+    edges: tuple[EdgeChange, ...]
+    findings: tuple[FindingChange, ...]
+    by_rule: tuple[RuleChangeCount, ...]
+    totals: Mapping[str, int]  # models_added, models_deleted, models_relicensed, edges_added, ...
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from licensegraph.api import LicenseGraph, StoreError
+from licensegraph.api import LicenseGraph, RunError, StoreError
 from licensegraph.api.baseline import BaselineError, GateResult
 from licensegraph.cli.app import EXIT_VIOLATIONS, DbOption, app, console, err, fail, graph
 from licensegraph.cli.progress import phase_progress
@@ -43,6 +43,8 @@ def audit(
     baseline_write: Optional[Path] = typer.Option(
         None, "--baseline-write", metavar="FILE",
         help="Write today's findings of this view (at or above --fail-on, default all) as a starting baseline."),
+    as_of: Optional[int] = typer.Option(None, "--as-of", metavar="RUN",
+                                        help="The table as it stood at the end of run RUN (an ingest or crawl); runs no rule."),
 ) -> None:
     """Run every rule over the store and print the study-style noncompliance table.
 
@@ -61,12 +63,15 @@ def audit(
         rule = [LicenseGraph.resolve_rule(r) for r in rule] if rule else rule
     except ValueError as exc:
         fail(exc)
-    lg = graph(db)
+    lg = graph(db, read_only=as_of is not None)
     accepted = None
     try:
-        with phase_progress(quiet=quiet or fmt != "table", verbose=verbose) as progress:
-            result = lg.audit(view=view, rule_ids=rule or None, hub_labels=hub_labels, full=full,
-                              progress=progress, with_inferred=with_inferred)
+        if as_of is not None:
+            result = lg.audit_table(view=view, hub_labels=hub_labels, rule_ids=rule or None, as_of=as_of)
+        else:
+            with phase_progress(quiet=quiet or fmt != "table", verbose=verbose) as progress:
+                result = lg.audit(view=view, rule_ids=rule or None, hub_labels=hub_labels, full=full,
+                                  progress=progress, with_inferred=with_inferred)
         view = result.view  # the gate, the baseline and SARIF judge the view printed
         findings = (lg.audit_findings(view, rule_ids=rule or None, include_findings=False)
                     if fmt == "sarif" else None)
@@ -84,7 +89,7 @@ def audit(
             baseline_write.write_text(baseline_toml(found), encoding="utf-8")
     except BaselineError as exc:
         fail(exc)
-    except (ValueError, StoreError) as exc:
+    except (ValueError, StoreError, RunError) as exc:
         fail(exc)
     except OSError as exc:
         fail(f"--baseline-write {baseline_write}: {exc.strerror or exc}")

@@ -5,7 +5,15 @@ from __future__ import annotations
 from rich.console import Console
 from rich.text import Text
 
-from licensegraph.api.results import AuditResult, Explanation, IngestReport, Reject, StatsResult
+from licensegraph.api.results import (
+    AuditResult,
+    ChangesResult,
+    CrawlReport,
+    Explanation,
+    IngestReport,
+    Reject,
+    StatsResult,
+)
 from licensegraph.cli.layout import Grid, hanging, print_grid
 from licensegraph.formats.table import (
     AUDIT_HEADERS,
@@ -275,3 +283,62 @@ def render_explain(console: Console, data: Explanation) -> None:
     for reading in data.readings:
         hanging(console, Text(f"note: {reading}", style="dim"))
     hanging(console, Text(data.disclaimer, style="dim"))
+
+
+def render_crawl(console: Console, report: CrawlReport) -> None:
+    """The crawl's counts, and what to do next."""
+    what = "fetched" if report.mode == "models" else "listed"
+    stop = f", stopped at {report.stop_reason}" + (f" ({report.stop_at})" if report.stop_reason == "checkpoint" else "")
+    console.print(f"crawl run {report.run_id}{' (resumed)' if report.resumed else ''}: {report.records:,} models "
+                  f"{what} from {report.endpoint} in {report.pages:,} pages, {report.requests:,} requests{stop}",
+                  highlight=False)
+    table = Table()
+    counts = ("stored", "updated", "unchanged", "rejected", "deleted")
+    for col in counts:
+        table.add_column(col, justify="right")
+    table.add_row(*(f"{getattr(report, c):,}" for c in counts))
+    console.print(table)
+    if report.confirmed_present:
+        console.print(f"{report.confirmed_present:,} models missing from the listing are still on the Hub "
+                      "(modified during the crawl): stored", highlight=False)
+    if report.missing:
+        console.print(f"not on the Hub (404): {', '.join(report.missing)}", highlight=False)
+    for run_id in report.abandoned_runs:
+        console.print(f"[dim]interrupted crawl run {run_id} had other options: abandoned (what it stored is kept)[/dim]")
+    if report.rejected:
+        console.print("Rejected records are listed with their reasons by `licensegraph rejects`.")
+    console.print("[dim]What this run changed: `licensegraph changes`[/dim]")
+
+
+def render_changes(console: Console, result: ChangesResult, limit: int = 50) -> None:
+    """Totals, findings per rule, then the models and lineage edges that moved."""
+    from licensegraph.formats.table import (
+        CHANGE_TOTALS,
+        changes_edge_cells,
+        changes_model_cells,
+        changes_rule_cells,
+        changes_title,
+    )
+
+    totals = Table(title=changes_title(result), show_header=False)
+    totals.add_column("what")
+    totals.add_column("count", justify="right")
+    for key, label in CHANGE_TOTALS:
+        totals.add_row(label, f"{result.totals[key]:,}")
+    console.print(totals)
+    sections = (
+        ("Findings per rule", ("view", "rule", "rule id", "appeared", "resolved"), changes_rule_cells(result)),
+        ("Models", ("change", "model", "license", "run"), changes_model_cells(result)),
+        ("Lineage edges", ("change", "child", "relation", "parent", "run"), changes_edge_cells(result)),
+    )
+    for title, headers, cells in sections:
+        if not cells:
+            continue
+        table = Table(title=title)
+        for h in headers:
+            table.add_column(h)
+        for row in cells[:limit]:
+            table.add_row(*row)
+        console.print(table)
+        if len(cells) > limit:
+            console.print(f"[dim]... and {len(cells) - limit:,} more (--limit N, or --format csv for all)[/dim]")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from licensegraph.api.results import AuditResult
+from licensegraph.api.results import AuditResult, ChangesResult
 from licensegraph.vocab import BREAKDOWN, UNDECIDABLE
 
 AUDIT_COLUMNS = (
@@ -31,4 +31,25 @@ def audit_csv(result: AuditResult) -> str:
     for data in result.data_rows:
         writer.writerow(["data-and-outputs", data.rule_id, data.label, data.severity, data.noncompliant,
                          data.noncompliant_pct, data.qualifying, *blanks])
+    return buf.getvalue()
+
+
+CHANGES_COLUMNS = ("entity", "change", "model_id", "related_id", "relation", "license_before", "license",
+                   "view", "rule_id", "label", "severity", "run_id")
+
+
+def changes_csv(result: ChangesResult) -> str:
+    """What moved, one line per model, edge or finding change, with the header `CHANGES_COLUMNS`
+    (`related_id`: an edge's parent, a finding's ancestor)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(CHANGES_COLUMNS)
+    for m in result.models:
+        writer.writerow(["model", m.change, m.model_id, "", "", m.license_before or "", m.license or "",
+                         "", "", "", "", m.run_id])
+    for e in result.edges:
+        writer.writerow(["edge", e.change, e.model_id, e.parent_id, e.relation, "", "", "", "", "", "", e.run_id])
+    for f in result.findings:
+        writer.writerow(["finding", f.change, f.model_id, f.ancestor_id or "", "", "", "", f.view, f.rule_id,
+                         f.label, f.severity or "", f.run_id])
     return buf.getvalue()

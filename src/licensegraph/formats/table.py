@@ -5,7 +5,7 @@ The CLI draws these cells with rich; `markdown` and `to_text` here write them as
 
 from __future__ import annotations
 
-from licensegraph.api.results import AuditResult, AuditRow, DataAuditRow
+from licensegraph.api.results import AuditResult, AuditRow, ChangesResult, DataAuditRow
 from licensegraph.vocab import BREAKDOWN
 
 AUDIT_HEADERS = ("Rule", "Noncompliant", "Qualifying", "Finetune", "Merge", "Quantization", "Adapter")
@@ -85,3 +85,51 @@ def inferred_lines(result: AuditResult) -> list[str]:
         lines.append(f"  {f.model_id}: {f.label} ({f.severity}) via {' -> '.join(f.path) or f.model_id}")
         lines.append(f"    evidence: {f.inferred_evidence}")
     return lines
+
+
+# --------------------------------------------------------------------------- changes
+
+CHANGE_TOTALS = (("models_added", "models added"), ("models_deleted", "models deleted"),
+                 ("models_relicensed", "models relicensed"), ("edges_added", "lineage edges added"),
+                 ("edges_removed", "lineage edges removed"), ("findings_appeared", "findings appeared"),
+                 ("findings_resolved", "findings resolved"))
+
+
+def changes_title(result: ChangesResult) -> str:
+    runs = [r.run_id for r in result.runs]
+    if not runs:
+        return f"Changes after run {result.since_run}: no completed run since"
+    span = f"run {runs[0]}" if len(runs) == 1 else f"runs {runs[0]}-{runs[-1]}"
+    return f"Changes in {span} (since run {result.since_run})"
+
+
+def changes_model_cells(result: ChangesResult) -> list[list[str]]:
+    """Models added / deleted / relicensed: change, model, license (old -> new for a relicensing)."""
+    out = []
+    for m in result.models:
+        lic = f"{m.license_before} -> {m.license}" if m.change == "relicensed" else (m.license or "")
+        out.append([m.change, m.model_id, lic, str(m.run_id)])
+    return out
+
+
+def changes_edge_cells(result: ChangesResult) -> list[list[str]]:
+    return [[e.change, e.model_id, e.relation, e.parent_id, str(e.run_id)] for e in result.edges]
+
+
+def changes_rule_cells(result: ChangesResult) -> list[list[str]]:
+    return [[r.view, r.label, r.rule_id, f"+{r.appeared:,}", f"-{r.resolved:,}"] for r in result.by_rule]
+
+
+def changes_text(result: ChangesResult, limit: int = 50) -> str:
+    """The changes as plain text: totals, findings per rule, then the models and edges (first `limit` of each)."""
+    lines = [changes_title(result), ""]
+    lines += [f"  {label:<24} {result.totals[key]:>8,}" for key, label in CHANGE_TOTALS]
+    if result.by_rule:
+        lines += ["", "Findings per rule (appeared / resolved):"]
+        lines += [f"  {v:<9} {label} [{rule}]: {a} / {b}" for v, label, rule, a, b in changes_rule_cells(result)]
+    for title, cells in (("Models", changes_model_cells(result)), ("Lineage edges", changes_edge_cells(result))):
+        if cells:
+            lines += ["", f"{title}:"] + ["  " + "  ".join(c[:-1]) for c in cells[:limit]]
+            if len(cells) > limit:
+                lines.append(f"  ... and {len(cells) - limit:,} more (--format csv lists all)")
+    return "\n".join(lines) + "\n"

@@ -169,3 +169,16 @@ class HubClient:
         url = f"{self.endpoint}/api/models/{quote(model_id, safe='/')}"
         data, _ = self._get_json(url, [("expand[]", e) for e in EXPAND], dict, allow_404=True)
         return data
+
+
+_SNAKE = {"createdAt": "created_at", "lastModified": "last_modified", "cardData": "card_data", "modelId": None, "_id": None}
+
+
+def snake_record(item: dict) -> dict:
+    """A Hub API record -> the field names of `huggingface_hub`'s ModelInfo (as snapshot files have them)."""
+    out = {}
+    for key, value in item.items():
+        name = _SNAKE.get(key, key)
+        if name is not None:
+            out[name] = value
+    return out

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -28,6 +29,7 @@ from licensegraph.sources.card import normalize_model_id
 from licensegraph.sources.hub_client import HubClient, HubError
 from licensegraph.sources.ingest import FileSummary, read_records
 from licensegraph.store.db import Store
+from licensegraph.store.killpoints import kill_point
 
 ProgressFn = Callable[[str, int, int | None], None]  # phase, done, total (None: unknown)
 CONFIRM_BATCH = 50
@@ -65,6 +67,21 @@ class CrawlProgress:
     confirmed_present: int = 0
     missing: list[str] = field(default_factory=list)  # --model ids (or ancestors) the Hub does not have
     stop: str = ""  # why the listing ended: end of listing, checkpoint, limit
+
+
+@dataclass
+class StepDone:
+    """The budget of one write step: so many pages, or so many seconds, whichever comes first."""
+
+    max_pages: int = 50
+    max_seconds: float = 60.0
+    pages: int = 0
+    started: float = field(default_factory=time.monotonic)
+
+    def tick(self) -> bool:
+        """Count a page; True when the step should end."""
+        self.pages += 1
+        return self.pages >= self.max_pages or time.monotonic() - self.started >= self.max_seconds
 
 
 def _parse_time(value) -> dt.datetime | None:
@@ -126,12 +143,13 @@ def previous_checkpoint(store: Store, opts: CrawlOptions) -> dt.datetime | None:
 class Crawler:
     """Writes what `client` reads into `store`, as run `run_id`."""
 
-    def __init__(self, store: Store, client: HubClient, run_id: int, progress: ProgressFn | None = None):
+    def __init__(self, store: Store, client: HubClient, run_id: int, progress: ProgressFn | None = None,
+                 done: CrawlProgress | None = None):
         self.store = store
         self.client = client
         self.run_id = run_id
         self.progress = progress
-        self.done = CrawlProgress()
+        self.done = done or CrawlProgress()  # carried over the steps of one invocation
         self._requests_committed = client.requests
 
     # -- writing -------------------------------------------------------------------
@@ -177,6 +195,7 @@ class Crawler:
             )
 
         result = read_records(self.store, [json.dumps(i) for i in items], label, first_line, before_commit)
+        kill_point("crawl-page-committed")
         self._requests_committed = self.client.requests
         d = self.done
         d.records += len(items)
@@ -192,15 +211,15 @@ class Crawler:
             self.progress(phase, done, total)
 
     # -- the listing -----------------------------------------------------------------
-    def crawl_listing(self, opts: CrawlOptions, since: dt.datetime | None) -> CrawlProgress:
-        """List newest-modified first from the run's cursor; each page committed with it."""
+    def crawl_listing(self, opts: CrawlOptions, since: dt.datetime | None, step: StepDone | None = None) -> bool:
+        """List newest-modified first from the run's cursor, each page committed with it.
+        True when the listing is complete; False when `step`'s budget ran out first."""
         from licensegraph.store.runs import get_run
 
         run = get_run(self.store, self.run_id)
         assert run is not None
         if run.listing_done:
-            self.done.stop = "listing already complete"
-            return self.done
+            return True
         params = self.client.list_params(author=opts.author, search=opts.search)
         listed = run.records
         page_no = run.pages
@@ -210,12 +229,11 @@ class Crawler:
             items = page.items
             stop = ""
             if since is not None:
-                # a model last modified at or before the checkpoint was listed by that crawl
-                keep = [i for i in items if not ((t := _parse_time(i.get("lastModified") if isinstance(i, dict) else None))
-                                                and t <= since)]
-                if len(keep) < len(items):
-                    stop = "checkpoint"
+                # a model last modified at or before the checkpoint was listed by that crawl;
                 # older models on the fetched page are stored too (they cost nothing more)
+                if any((t := _parse_time(i.get("lastModified") if isinstance(i, dict) else None)) and t <= since
+                       for i in items):
+                    stop = "checkpoint"
             if opts.limit is not None and listed + len(items) >= opts.limit:
                 items = items[: opts.limit - listed]
                 stop = stop or "limit"
@@ -230,12 +248,14 @@ class Crawler:
             self._tick("listing", listed, total)
             if stop:
                 self.done.stop = stop
-                break
-        else:  # an empty listing
-            self._commit([], f"{self.client.first_page_url()} (crawl run {self.run_id})", listed + 1,
-                         {"cursor": None, "listing_done": True, "stop_reason": "end of listing"})
-            self.done.stop = "end of listing"
-        return self.done
+                return True
+            if step is not None and step.tick():
+                return False
+        # an empty listing
+        self._commit([], f"{self.client.first_page_url()} (crawl run {self.run_id})", listed + 1,
+                     {"cursor": None, "listing_done": True, "stop_reason": "end of listing"})
+        self.done.stop = "end of listing"
+        return True
 
     # -- deletions (--full) --------------------------------------------------------------
     def deletion_candidates(self, opts: CrawlOptions) -> list[tuple[str, str]]:
@@ -260,8 +280,9 @@ class Crawler:
         ).fetchall()
         return [(k, i) for k, i in rows]
 
-    def confirm_deletions(self, opts: CrawlOptions) -> CrawlProgress:
-        """Ask the Hub for each model the full listing missed: 404 -> deleted, else store it."""
+    def confirm_deletions(self, opts: CrawlOptions, step: StepDone | None = None) -> bool:
+        """Ask the Hub for each model the full listing missed: 404 -> deleted, else store it.
+        True when every candidate was asked about; False when `step`'s budget ran out first."""
         candidates = self.deletion_candidates(opts)
         total = len(candidates)
         self._tick("confirming deletions", 0, total)
@@ -280,7 +301,9 @@ class Crawler:
                          0, {"_page": False}, deleted_keys=gone, checked=checked)
             self.done.confirmed_present += len(found)
             self._tick("confirming deletions", start + len(batch), total)
-        return self.done
+            if step is not None and step.tick() and start + len(batch) < total:
+                return False
+        return True
 
     # -- single models -------------------------------------------------------------------
     def crawl_models(self, ids: list[str], ancestors: bool = False, descendants: int = 0) -> CrawlProgress:

@@ -401,7 +401,13 @@ class HubRecordStager:
         con.execute(
             f"""
             INSERT INTO stage_records BY NAME
-            SELECT * EXCLUDE (tag_licenses, tag_parents),
+            SELECT * EXCLUDE (tag_licenses, tag_parents, record_hash),
+                   -- What the store keeps of the record, however it was spelled (snapshot
+                   -- snake_case, Hub API camelCase, card as YAML text or as a mapping): the
+                   -- same model read from a file and from the Hub hashes alike.
+                   hash(id, author, sha, created_at, last_modified, private, gated, disabled, downloads, likes,
+                        library_name, pipeline_tag, tags, card_license, license_name, license_link, card_parents,
+                        base_model_relation, datasets, model_name, card_error, card_text, configs) AS record_hash,
                    -- Tags: license:<id>, base_model:<parent>, base_model:<relation>:<parent>.
                    list_transform(list_filter(tags, lambda t: starts_with(t, 'license:')),
                                   lambda t: substr(t, 9)) AS tag_licenses,
@@ -430,7 +436,7 @@ class HubRecordStager:
                    k.card_error,
                    NULL AS tag_licenses,
                    NULL AS tag_parents,
-                   t.record_hash,
+                   NULL AS record_hash,
                    t.card_text,
                    t.configs,
                    -- fields not kept as given (their stored values survive a replacement)

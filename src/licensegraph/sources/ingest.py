@@ -132,6 +132,15 @@ def ingest(
     Lineage and licenses are not rebuilt here: `licensegraph.api.ingest` does that after
     reading (sources sit below lineage and licenses)."""
     paths = [Path(p) for p in paths]
+    kinds = check_paths(paths)
+    summary = IngestSummary()
+    for path, kind in zip(paths, kinds):
+        summary.files.append(_ingest_file(store, path, kind, progress))
+    return summary
+
+
+def check_paths(paths: list[Path]) -> list[str]:
+    """The kind of each path; IngestError for a missing, directory or unsupported one."""
     kinds = []
     for path in paths:
         if not path.exists():
@@ -139,10 +148,7 @@ def ingest(
         if path.is_dir():
             raise IngestError(f"{path}: is a directory, expected a file")
         kinds.append(file_kind(path))
-    summary = IngestSummary()
-    for path, kind in zip(paths, kinds):
-        summary.files.append(_ingest_file(store, path, kind, progress))
-    return summary
+    return kinds
 
 
 def _ingest_file(store: Store, path: Path, kind: str, progress: ProgressCallback | None) -> FileSummary:

@@ -6,10 +6,10 @@ nothing sleeps: huggingface_hub's backoff and the crawler's own waits are record
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import textwrap
@@ -19,15 +19,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import SAMPLE
-from fakehub import FakeHub, api_item, load_records
-from licensegraph.crawl_flow import crawl, ingest_run
+from conftest import HUB_TOKEN as TOKEN
+from conftest import SAMPLE, load_sample, sample_hub_items
+from fakehub import FakeHub, api_item
+from licensegraph.api.crawl import crawl, ingest_run
 from licensegraph.sources.hub_client import EXPAND, HubClient
 from licensegraph.sources.hub_crawl import CrawlError, CrawlOptions
 from licensegraph.store import runs as run_store
 from licensegraph.store.db import Store
 
-TOKEN = "hf_fake_token_for_tests"
 # What the store needs of each model, as the Hub API names it (issue: card data, tags,
 # created/last modified, downloads, likes, library, pipeline tag, gated, sha; and the
 # author, private and disabled flags the models table keeps).
@@ -42,21 +42,13 @@ TABLES = {  # what a store holds that matters, and the columns that name where a
     "rule_counts": "",
 }
 
-_RECORDS: list[dict] = []
-_ITEMS: list[str] = []
+@functools.lru_cache(maxsize=1)
+def _sample() -> tuple[dict, ...]:
+    return tuple(load_sample().values())
 
 
 def sample_records() -> list[dict]:
-    if not _RECORDS:
-        _RECORDS.extend(load_records(SAMPLE))
-    return _RECORDS
-
-
-def sample_items() -> list[dict]:
-    """The sample as the Hub API shows it (converted once; a fresh copy per call)."""
-    if not _ITEMS:
-        _ITEMS.extend(json.dumps(api_item(r)) for r in sample_records())
-    return [json.loads(i) for i in _ITEMS]
+    return list(_sample())
 
 
 def tables(store: Store) -> dict[str, list]:
@@ -71,67 +63,7 @@ def assert_same(a: dict, b: dict) -> None:
         assert a[table] == b[table], table
 
 
-@pytest.fixture(autouse=True)
-def only_localhost(monkeypatch):
-    """Fail any connection to a host other than 127.0.0.1 (telemetry, the real Hub, DNS)."""
-    real_connect = socket.socket.connect
-
-    def guarded(self, address):
-        host = address[0] if isinstance(address, tuple) else address
-        if self.family in (socket.AF_INET, socket.AF_INET6) and host not in ("127.0.0.1", "::1"):
-            raise AssertionError(f"a test tried to reach {address}")
-        return real_connect(self, address)
-
-    monkeypatch.setattr(socket.socket, "connect", guarded)
-    monkeypatch.setattr(socket, "getaddrinfo", _local_getaddrinfo(socket.getaddrinfo))
-
-
-def _local_getaddrinfo(real):
-    def resolve(host, *args, **kw):
-        if host not in ("127.0.0.1", "localhost", "::1"):
-            raise AssertionError(f"a test tried to resolve {host}")
-        return real(host, *args, **kw)
-    return resolve
-
-
-class Clock:
-    """Records the waits huggingface_hub's backoff and the crawler ask for, without waiting."""
-
-    def __init__(self):
-        self.waits: list[float] = []
-
-    def sleep(self, seconds: float) -> None:
-        self.waits.append(seconds)
-
-    def time(self):
-        import time
-
-        return time.time()
-
-
-@pytest.fixture
-def clock(monkeypatch) -> Clock:
-    from huggingface_hub.utils import _http
-
-    c = Clock()
-    monkeypatch.setattr(_http, "time", c)
-    return c
-
-
-@pytest.fixture
-def hub(monkeypatch):
-    from huggingface_hub import constants
-
-    with FakeHub.from_items(sample_items()) as fake:
-        monkeypatch.setenv("HF_ENDPOINT", fake.url)
-        monkeypatch.setenv("HF_TOKEN", TOKEN)
-        monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
-        monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
-        monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
-        yield fake
-
-
-def client(clock: Clock, **kw) -> HubClient:
+def client(clock, **kw) -> HubClient:
     kw.setdefault("page_size", 100)
     kw.setdefault("timeout", 0.5)
     return HubClient(sleep=clock.sleep, **kw)
@@ -145,6 +77,39 @@ def reference(tmp_path_factory) -> dict:
     out = tables(store)
     store.close()
     return out
+
+
+@pytest.fixture(scope="module")
+def first_crawl(tmp_path_factory):
+    """A full crawl of the fake Hub (pages of 100) into a store: (db path, report, requests)."""
+    import shutil  # noqa: F401 - used by crawled_copy
+
+    from huggingface_hub.utils import _http
+
+    from conftest import Clock
+
+    path = tmp_path_factory.mktemp("first") / "crawl.duckdb"
+    clock = Clock()
+    with pytest.MonkeyPatch.context() as mp, FakeHub.from_items(sample_hub_items()) as fake:
+        mp.setattr(_http, "time", clock)
+        mp.setenv("HF_TOKEN", TOKEN)
+        mp.delenv("HF_HUB_OFFLINE", raising=False)
+        store = Store(path)
+        report = crawl(store, client=HubClient(endpoint=fake.url, page_size=100, sleep=clock.sleep))
+        store.close()
+        return path, report, list(fake.requests), clock.waits
+
+
+@pytest.fixture
+def crawled(first_crawl, tmp_path) -> Store:
+    """A writable copy of the first crawl's store."""
+    import shutil
+
+    copy = tmp_path / "crawled.duckdb"
+    shutil.copyfile(first_crawl[0], copy)
+    store = Store(copy)
+    yield store
+    store.close()
 
 
 # --------------------------------------------------------------------------- the fake Hub itself
@@ -188,22 +153,23 @@ def test_fake_hub_filters_like_the_hub(hub, clock):
 # --------------------------------------------------------------------------- full crawl = ingest
 
 
-def test_full_crawl_stores_what_ingest_stores(hub, clock, tmp_path, reference):
-    store = Store(tmp_path / "crawl.duckdb")
-    result = crawl(store, client=client(clock))
+def test_full_crawl_stores_what_ingest_stores(first_crawl, reference):
+    path, result, requests, waits = first_crawl
     assert (result.records, result.stored, result.pages, result.stop_reason) == (1982, 1982, 20, "end of listing")
+    store = Store(path, read_only=True)
     assert_same(tables(store), reference)
-    lists = [r for r in hub.requests if r.endpoint == "list"]
-    assert len(lists) == result.requests == 20
+    lists = [r for r in requests if r.endpoint == "list"]
+    assert len(lists) == len(requests) == result.requests == 20
     first = lists[0].query
     assert set(first["expand[]"]) == set(EXPAND) == STORE_FIELDS
     assert (first["sort"], first["direction"], first["limit"]) == (["lastModified"], ["-1"], ["100"])
     assert all("cursor" in r.query for r in lists[1:])  # followed the Link cursor
-    assert {r.headers.get("authorization") for r in hub.requests} == {f"Bearer {TOKEN}"}
-    assert clock.waits == []
+    assert {r.headers.get("authorization") for r in requests} == {f"Bearer {TOKEN}"}
+    assert waits == []
     run = run_store.get_run(store, result.run_id)
     assert (run.kind, run.status, run.listing_done, run.cursor) == ("crawl", "complete", True, None)
     assert run.checkpoint.isoformat() == max(r["last_modified"] for r in sample_records()).replace(" ", "T")
+    store.close()
 
 
 def test_every_scripted_fault_is_survived(hub, clock, tmp_path, reference):
@@ -230,20 +196,20 @@ def test_every_scripted_fault_is_survived(hub, clock, tmp_path, reference):
 
 def test_bounded_attempts_then_a_clear_error_and_a_resume(hub, clock, tmp_path, reference):
     store = Store(tmp_path / "down.duckdb")
-    fault = hub.script("500", nth=6, times=100)  # the Hub goes down at page 6
+    fault = hub.script("500", nth=4, times=100)  # the Hub goes down at page 4
     with pytest.raises(CrawlError) as err:
-        crawl(store, client=client(clock, max_retries=3))
+        crawl(store, client=client(clock, max_retries=3, page_size=200))
     message = str(err.value)
     assert "HTTP 500 after 4 attempts" in message
-    assert "Stored so far by crawl run 1: 500 models over 5 pages" in message
+    assert "Stored so far by crawl run 1: 600 models over 3 pages" in message
     assert "again to resume" in message
-    assert store.scalar("SELECT count(*) FROM models") == 500
+    assert store.scalar("SELECT count(*) FROM models") == 600
     assert run_store.get_run(store, 1).status == "running"
     fault.times = 0  # the Hub is back
     served_before = hub.count("list", fault=False)
-    result = crawl(store, client=client(clock))
+    result = crawl(store, client=client(clock, page_size=200))
     assert result.resumed and result.run_id == 1
-    assert hub.count("list", fault=False) - served_before == 15  # pages 6..20 only
+    assert hub.count("list", fault=False) - served_before == 7  # pages 4..10 only
     assert_same(tables(store), reference)
 
 
@@ -267,10 +233,10 @@ def test_offline_mode_is_a_clear_error(hub, clock, tmp_path, monkeypatch):
 
 CHILD = textwrap.dedent("""
     import sys
-    from licensegraph.crawl_flow import crawl
+    from licensegraph.api.crawl import crawl
     from licensegraph.sources.hub_client import HubClient
     from licensegraph.store.db import Store
-    result = crawl(Store(sys.argv[1]), client=HubClient(page_size=100, timeout=10))
+    result = crawl(Store(sys.argv[1]), client=HubClient(page_size=200, timeout=10))
     print(result.run_id, result.resumed, result.records)
 """)
 
@@ -300,9 +266,9 @@ def _run_child(db: Path, hub: FakeHub, kill_at_request: int | None = None, kill_
 
 def test_sigkill_at_several_moments_then_resume_equals_an_uninterrupted_crawl(hub, tmp_path, reference):
     db = tmp_path / "killed.duckdb"
-    # killed while waiting for page 3, for page 11, and just after the last page was
+    # killed while waiting for page 2, for page 6, and just after the last page was
     # served (in its commit, or in the rebuild and audit that end the run)
-    for kill_at, after in ((3, None), (11, None), (20, 0.15)):
+    for kill_at, after in ((2, None), (6, None), (10, 0.15)):
         code, _, errors = _run_child(db, hub, kill_at, after)
         assert code in (-signal.SIGKILL, 0), errors
     code, out, errors = _run_child(db, hub)
@@ -315,7 +281,7 @@ def test_sigkill_at_several_moments_then_resume_equals_an_uninterrupted_crawl(hu
     served = [r for r in hub.requests if r.endpoint == "list"]
     # every page fetched once, plus the pages whose answer a kill cut off (and at most
     # one page of a later incremental run)
-    assert len(served) <= 20 + 3
+    assert len(served) <= 10 + 3
     store = Store(db)
     assert_same(tables(store), reference)
     assert store.scalar("SELECT count(*) FROM crawl_seen WHERE run_id = 1") == 1982
@@ -333,15 +299,14 @@ def _finding_keys(store: Store) -> set:
     return set(store.execute("SELECT DISTINCT view, rule_id, label, model_id FROM finding_rows").fetchall())
 
 
-def test_incremental_crawl_asks_only_for_the_new_pages_and_changes_says_what_moved(hub, clock, tmp_path):
-    store = Store(tmp_path / "incr.duckdb")
-    crawl(store, client=client(clock))
+def test_incremental_crawl_asks_only_for_the_new_pages_and_changes_says_what_moved(hub, clock, crawled):
+    store = crawled
     before = _finding_keys(store)
     # a llama2 finetune relicensed mit (drops Llama's license), a mit model relicensed
     # cc-by-nc-4.0, and one whose license is unchanged but whose card moved
     changed = {
         "AGBonnet/medinote-7b": "mit",
-        "epfl-llm/meditron-7b": "llama2",
+        "epfl-llm/meditron-7b": "cc-by-nc-4.0",
         "microsoft/phi-2": None,
     }
     old = {m: _license_of(store, m) for m in changed}
@@ -365,9 +330,8 @@ def test_incremental_crawl_asks_only_for_the_new_pages_and_changes_says_what_mov
     assert appeared  # the relicensing creates findings
 
 
-def test_full_crawl_marks_a_removed_model_deleted_only_after_its_404(hub, clock, tmp_path):
-    store = Store(tmp_path / "full.duckdb")
-    crawl(store, client=client(clock))
+def test_full_crawl_marks_a_removed_model_deleted_only_after_its_404(hub, clock, crawled):
+    store = crawled
     gone = "AGBonnet/medinote-7b"
     hub.remove(gone)
     moved = "0x6e676e/generate-context"
@@ -379,7 +343,7 @@ def test_full_crawl_marks_a_removed_model_deleted_only_after_its_404(hub, clock,
 
     hub.requests.clear()
     hub.on_request = move_during_crawl
-    result = crawl(store, opts=CrawlOptions(full=True), client=client(clock))
+    result = crawl(store, opts=CrawlOptions(full=True), client=client(clock, page_size=500))
     asked = sorted(r.path for r in hub.requests if r.endpoint == "model")
     assert asked == sorted([f"/api/models/{gone}", f"/api/models/{moved}"])
     assert result.deleted == 1 and result.confirmed_present == 1
@@ -416,14 +380,14 @@ def test_crawl_model_descendants_and_a_404(hub, clock, tmp_path):
     assert store.scalar("SELECT deleted FROM models WHERE model_key = 'microsoft/phi-2'") is True
 
 
-def test_audit_as_of_a_run(hub, clock, tmp_path):
-    store = Store(tmp_path / "asof.duckdb")
-    first = crawl(store, client=client(clock))
-    counts_first = sorted(store.execute("SELECT * FROM rule_counts").fetchall())
+def test_audit_as_of_a_run(hub, clock, crawled, first_crawl):
+    store = crawled
+    first = first_crawl[1]
+    counts_first = sorted(map(repr, store.execute("SELECT * FROM rule_counts").fetchall()))
     hub.modify("AGBonnet/medinote-7b", "2025-06-01T00:00:00.000Z", card={"license": "mit"})
     crawl(store, client=client(clock))
-    assert sorted(run_store.rule_counts_as_of(store, first.run_id)) == counts_first
-    assert sorted(store.execute("SELECT * FROM rule_counts").fetchall()) != counts_first
+    assert sorted(map(repr, run_store.rule_counts_as_of(store, first.run_id))) == counts_first
+    assert sorted(map(repr, store.execute("SELECT * FROM rule_counts").fetchall())) != counts_first
 
 
 def test_api_item_keeps_every_field_the_store_reads():

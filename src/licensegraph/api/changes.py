@@ -1,0 +1,67 @@
+"""`changes`: what moved over a range of runs (models, lineage edges, findings), with totals."""
+
+from __future__ import annotations
+
+from licensegraph.api.results import (
+    ChangesResult,
+    EdgeChange,
+    FindingChange,
+    ModelChange,
+    RuleChangeCount,
+    RunInfo,
+)
+from licensegraph.store import runs as run_store
+from licensegraph.store.db import Store
+
+RunError = run_store.RunError
+TOTAL_KEYS = ("models_added", "models_deleted", "models_relicensed", "edges_added", "edges_removed",
+              "findings_appeared", "findings_resolved")
+
+
+def run_info(run: run_store.Run) -> RunInfo:
+    """A stored run as a result."""
+    return RunInfo(
+        run_id=run.run_id, kind=run.kind, status=run.status, started_at=run.started_at.isoformat(),
+        finished_at=run.finished_at.isoformat() if run.finished_at else None, source=run.source,
+        params=dict(run.params), records=run.records, stored=run.stored, updated=run.updated,
+        unchanged=run.unchanged, rejected=run.rejected, deleted=run.deleted, pages=run.pages,
+        requests=run.requests, error=run.error,
+    )
+
+
+def changes(store: Store, since: str | None = None, view: str | None = None) -> ChangesResult:
+    """Net changes of the completed runs after `since` (a run number or a date; default:
+    the latest run alone). `view` keeps the findings of one view (default: both).
+    RunError when the store has no completed run or `since` names none."""
+    span = run_store.resolve_since(store, since)
+    rows = run_store.net_changes(store, span.runs)
+    models, edges, findings = [], [], []
+    for r in rows:
+        if r["entity"] == "model":
+            models.append(ModelChange(change=r["change"], model_id=r["model_id"], license_before=r["before_value"],
+                                      license=r["after_value"], run_id=r["run_id"]))
+        elif r["entity"] == "edge":
+            edges.append(EdgeChange(change=r["change"], model_id=r["model_id"], parent_id=r["related_id"],
+                                    relation=r["relation"], run_id=r["run_id"]))
+        elif view is None or r["view"] == view:
+            findings.append(FindingChange(change=r["change"], view=r["view"], rule_id=r["rule_id"], label=r["label"],
+                                          severity=r["severity"], model_id=r["model_id"],
+                                          ancestor_id=r["related_id"], run_id=r["run_id"]))
+    per_rule: dict[tuple[str, str, str], list[int]] = {}
+    for f in findings:
+        counts = per_rule.setdefault((f.view, f.rule_id, f.label), [0, 0])
+        counts[0 if f.change == "appeared" else 1] += 1
+    by_rule = tuple(RuleChangeCount(view=v, rule_id=r, label=label, appeared=a, resolved=b)
+                    for (v, r, label), (a, b) in sorted(per_rule.items()))
+    totals = {
+        "models_added": sum(m.change == "added" for m in models),
+        "models_deleted": sum(m.change == "deleted" for m in models),
+        "models_relicensed": sum(m.change == "relicensed" for m in models),
+        "edges_added": sum(e.change == "added" for e in edges),
+        "edges_removed": sum(e.change == "removed" for e in edges),
+        "findings_appeared": sum(f.change == "appeared" for f in findings),
+        "findings_resolved": sum(f.change == "resolved" for f in findings),
+    }
+    runs = tuple(run_info(r) for r in run_store.list_runs(store) if r.run_id in span.runs)
+    return ChangesResult(since_run=span.after, last_run=span.last, runs=runs, models=tuple(models),
+                         edges=tuple(edges), findings=tuple(findings), by_rule=by_rule, totals=totals)
