@@ -13,7 +13,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import threading
 from pathlib import Path
 
 import pytest
@@ -233,59 +232,57 @@ def test_offline_mode_is_a_clear_error(hub, clock, tmp_path, monkeypatch):
 
 CHILD = textwrap.dedent("""
     import sys
-    from licensegraph.api.crawl import crawl
+    from licensegraph.api import LicenseGraph
     from licensegraph.sources.hub_client import HubClient
-    from licensegraph.store.db import Store
-    result = crawl(Store(sys.argv[1]), client=HubClient(page_size=200, timeout=10))
+    with LicenseGraph(sys.argv[1]) as lg:
+        result = lg.crawl(client=HubClient(page_size=200, timeout=10), step_pages=3)
     print(result.run_id, result.resumed, result.records)
 """)
 
 
-def _run_child(db: Path, hub: FakeHub, kill_at_request: int | None = None, kill_after: float | None = None):
+def _run_child(db: Path, hub: FakeHub, kill_point: str | None = None, kill_at_request: int | None = None):
     env = {**os.environ, "HF_ENDPOINT": hub.url, "HF_TOKEN": TOKEN, "HF_HUB_DISABLE_TELEMETRY": "1"}
     env.pop("HF_HUB_OFFLINE", None)
+    env.pop("LICENSEGRAPH_KILL_AT", None)
+    if kill_point:
+        env["LICENSEGRAPH_KILL_AT"] = kill_point
     proc = subprocess.Popen([sys.executable, "-c", CHILD, str(db)], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     seen = {"n": 0}
 
     def on_request(req):
-        if req.endpoint != "list":
-            return
-        seen["n"] += 1
-        if kill_at_request is not None and seen["n"] == kill_at_request:
-            if kill_after is None:
-                proc.send_signal(signal.SIGKILL)
-            else:
-                threading.Timer(kill_after, lambda: proc.poll() is None and proc.send_signal(signal.SIGKILL)).start()
+        if req.endpoint == "list":
+            seen["n"] += 1
+            if seen["n"] == kill_at_request:
+                proc.send_signal(signal.SIGKILL)  # while it waits for this page
 
     hub.on_request = on_request
-    out, errors = proc.communicate(timeout=120)
+    out, errors = proc.communicate(timeout=180)
     hub.on_request = None
     return proc.returncode, out, errors
 
 
 def test_sigkill_at_several_moments_then_resume_equals_an_uninterrupted_crawl(hub, tmp_path, reference):
+    """Pages of 200 (10 in all), written in steps of 3 pages. Killed: after page 4 was
+    committed in a step not yet renamed; while waiting for a page; just after a step was
+    renamed; inside the final audit. Then resumed to the end."""
     db = tmp_path / "killed.duckdb"
-    # killed while waiting for page 2, for page 6, and just after the last page was
-    # served (in its commit, or in the rebuild and audit that end the run)
-    for kill_at, after in ((2, None), (6, None), (10, 0.15)):
-        code, _, errors = _run_child(db, hub, kill_at, after)
-        assert code in (-signal.SIGKILL, 0), errors
+    for point, request in (("crawl-page-committed:4", None), (None, 3), ("renamed:1", None), ("audit-evaluated", None)):
+        code, _, errors = _run_child(db, hub, point, request)
+        assert code == -signal.SIGKILL, errors
     code, out, errors = _run_child(db, hub)
     assert code == 0, errors
-    run_id, resumed, records = out.split()
-    if run_id == "1":  # the last kill landed before the run was finished
-        assert (resumed, records) == ("True", "1982")
-    else:  # it came too late: the run was complete, this is a new, incremental one
-        assert (run_id, resumed) == ("2", "False")
+    assert out.split() == ["1", "True", "1982"]
     served = [r for r in hub.requests if r.endpoint == "list"]
-    # every page fetched once, plus the pages whose answer a kill cut off (and at most
-    # one page of a later incremental run)
-    assert len(served) <= 10 + 3
-    store = Store(db)
+    # pages of durable steps were never asked for again: 10 pages, plus those of the 4 lost steps
+    assert len(served) == 15
+    store = Store(db, read_only=True)
     assert_same(tables(store), reference)
-    assert store.scalar("SELECT count(*) FROM crawl_seen WHERE run_id = 1") == 1982
-    assert run_store.get_run(store, 1).status == "complete"
+    assert store.scalar("SELECT count(*) FROM crawl_seen WHERE run_id = 1") == 1982  # each model stored once
+    run = run_store.get_run(store, 1)
+    assert (run.status, run.pages, run.records) == ("complete", 10, 1982)
+    store.close()
+    assert not list(tmp_path.glob("killed.duckdb.writing-*"))
 
 
 # --------------------------------------------------------------------------- incremental, changes, deletions

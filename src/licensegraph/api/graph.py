@@ -32,6 +32,7 @@ from licensegraph.api.export_results import AuditFindings, ModelLineage, ReportD
 from licensegraph.api.findings import findings_page
 from licensegraph.api.changes import changes as changes_verb
 from licensegraph.api.changes import run_info
+from licensegraph.api.crawl import STEP_PAGES
 from licensegraph.api.crawl import crawl as crawl_verb
 from licensegraph.api.crawl import ingest_run
 from licensegraph.api.ingest import rebuild_derived
@@ -203,7 +204,7 @@ class LicenseGraph:
     def crawl(self, *, author: str | None = None, search: str | None = None, limit: int | None = None,
               since: datetime | None = None, full: bool = False, models: Sequence[str] | None = None,
               ancestors: bool = False, descendants: int = 0, client: HubClient | None = None,
-              progress: CrawlProgressFn | None = None) -> CrawlReport:
+              progress: CrawlProgressFn | None = None, step_pages: int = STEP_PAGES) -> CrawlReport:
         """Crawl the live Hub (`$HF_ENDPOINT`, token from `$HF_TOKEN`) into the store as a numbered run.
 
         Incremental unless `full`: the listing (newest-modified first) stops at the last
@@ -211,13 +212,15 @@ class LicenseGraph:
         lists deleted, once the Hub answers 404 for them. `models`: fetch those (with
         `ancestors`, and `descendants` levels down) instead of listing. An interrupted run
         with the same options is resumed. `progress(phase, done, total or None)`.
+        The store is written in atomic steps of at most `step_pages` pages (each step
+        costs one copy of the store; a kill loses at most the step in progress).
         CrawlError (what was stored, how to resume) when the Hub cannot be read."""
         opts = CrawlOptions(author=author, search=search, limit=limit, since=since, full=full)
         if self.read_only:
             raise StoreError(f"{self.path} was opened read-only")
         return crawl_verb(lambda: self.writing(create=True), opts, client=client,
                           models=list(models) if models else None, ancestors=ancestors, descendants=descendants,
-                          progress=progress)
+                          progress=progress, step_pages=step_pages)
 
     def changes(self, since: str | int | None = None, view: str | None = None) -> ChangesResult:
         """What moved over the completed runs after `since` (a run number or a date; default:

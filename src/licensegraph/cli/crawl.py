@@ -74,7 +74,7 @@ def crawl(
             tasks[phase] = progress.add_task(phase, total=total)
         progress.update(tasks[phase], completed=done, total=total)
 
-    lg = graph(db)
+    lg = graph(db, create=True)
     try:
         with progress:
             report = lg.crawl(author=author, search=search, limit=limit, since=when, full=full,
