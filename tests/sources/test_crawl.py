@@ -392,3 +392,50 @@ def test_api_item_keeps_every_field_the_store_reads():
     item = api_item(rec)
     assert set(EXPAND) <= set(item) | {"library_name", "pipeline_tag"}
     assert json.loads(json.dumps(item)) == item
+
+
+def test_author_search_limit_and_since(hub, clock, tmp_path):
+    store = Store(tmp_path / "scoped.duckdb")
+    result = crawl(store, CrawlOptions(author="microsoft"), client=client(clock))
+    ids = [r[0] for r in store.execute("SELECT id FROM models").fetchall()]
+    expected = {r["id"] for r in sample_records() if r["author"] == "microsoft"}
+    assert set(ids) == expected and result.records == len(expected)
+    assert all(r.query.get("author") == ["microsoft"] for r in hub.requests if "cursor" not in r.query)
+
+    result = crawl(store, CrawlOptions(search="llama", limit=30), client=client(clock, page_size=20))
+    assert (result.records, result.stop_reason, result.pages) == (30, "limit", 2)
+    assert run_store.get_run(store, result.run_id).checkpoint is None  # a cut-short listing is no checkpoint
+    assert all("llama" in i.lower() for (i,) in store.execute(
+        "SELECT id FROM models WHERE model_key IN (SELECT model_key FROM crawl_seen WHERE run_id = ?)",
+        [result.run_id]).fetchall())
+
+    hub.requests.clear()
+    newest = sorted((r["last_modified"] for r in sample_records()), reverse=True)
+    since = newest[25]  # 25 models are newer than this
+    import datetime as dt
+
+    result = crawl(store, CrawlOptions(since=dt.datetime.fromisoformat(since)), client=client(clock, page_size=10))
+    assert result.stop_reason == "checkpoint" and hub.count("list") == 3 and result.records == 30
+
+
+def test_ctrl_c_keeps_what_was_stored_and_the_crawl_resumes(hub, clock, tmp_path, reference):
+    from licensegraph.api import LicenseGraph
+
+    db = tmp_path / "interrupted.duckdb"
+
+    def interrupt(phase, done, total):
+        if phase == "listing" and done >= 1000:
+            raise KeyboardInterrupt
+
+    with LicenseGraph(db) as lg, pytest.raises(KeyboardInterrupt):
+        lg.crawl(client=client(clock, page_size=200), progress=interrupt, step_pages=100)
+    store = Store(db, read_only=True)
+    assert store.scalar("SELECT count(*) FROM models") == 1000  # the pages before Ctrl-C are kept
+    store.close()
+    hub.requests.clear()
+    with LicenseGraph(db) as lg:
+        result = lg.crawl(client=client(clock, page_size=200))
+    assert result.resumed and hub.count("list") == 5
+    store = Store(db, read_only=True)
+    assert_same(tables(store), reference)
+    store.close()

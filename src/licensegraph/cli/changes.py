@@ -9,7 +9,7 @@ from typing import Optional
 import typer
 
 from licensegraph.api import RunError, StoreError
-from licensegraph.cli.app import DbOption, app, console, fail, graph, say
+from licensegraph.cli.app import DbOption, app, console, fail, graph
 from licensegraph.formats import csv as csv_format
 from licensegraph.formats import json as json_format
 
@@ -42,7 +42,7 @@ def changes(
     finally:
         lg.close()
     if fmt == "json":
-        say(json_format.render(result))
+        print(json_format.render(result))
     elif fmt == "csv":
         sys.stdout.write(csv_format.changes_csv(result))
     else:

@@ -9,7 +9,7 @@ from typing import Optional
 import typer
 
 from licensegraph.api import CrawlError, StoreError
-from licensegraph.cli.app import DbOption, app, console, err, fail, graph, say
+from licensegraph.cli.app import DbOption, app, console, err, fail, graph
 from licensegraph.formats import json as json_format
 
 #: The Hub could not be read (after bounded retries); what was stored is kept and the run resumes.
@@ -90,6 +90,6 @@ def crawl(
     finally:
         lg.close()
     if as_json:
-        say(json_format.render(report))
+        print(json_format.render(report))
     elif not quiet:
         render_crawl(console, report)
