@@ -142,8 +142,13 @@ def test_the_effective_view_report(lg, tmp_path):
 
 
 def test_report_before_any_audit_says_so(tmp_path):
+    # LicenseGraph.ingest audits as the end of its run; the library's bare ingest does not
+    from licensegraph.api.ingest import ingest
+    from licensegraph.store.db import Store
+
+    with Store(tmp_path / "fresh.duckdb") as store:
+        ingest(store, [SAMPLE])
     with LicenseGraph(tmp_path / "fresh.duckdb") as graph:
-        graph.ingest([SAMPLE])
         data = graph.report_data("local")
         assert not data.audited and not data.study_rows and data.models_with_violation == 0
         files = write_report(data, graph.audit_findings("local"), tmp_path / "out")
