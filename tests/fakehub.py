@@ -40,7 +40,7 @@ def _hub_time(value: str | None) -> str | None:
     """'2025-01-29 08:35:53+00:00' -> '2025-01-29T08:35:53.000Z', as the Hub API writes times."""
     if not value:
         return None
-    t = dt.datetime.fromisoformat(value).astimezone(dt.timezone.utc)
+    t = dt.datetime.fromisoformat(value).astimezone(dt.UTC)
     return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
 
 
@@ -139,11 +139,11 @@ class FakeHub:
 
     # -- data --------------------------------------------------------------------
     @classmethod
-    def from_records(cls, records: list[dict], **kw) -> "FakeHub":
+    def from_records(cls, records: list[dict], **kw) -> FakeHub:
         return cls.from_items([api_item(rec) for rec in records], **kw)
 
     @classmethod
-    def from_items(cls, items: list[dict], **kw) -> "FakeHub":
+    def from_items(cls, items: list[dict], **kw) -> FakeHub:
         hub = cls(**kw)
         for item in items:
             hub.put(item)
@@ -186,7 +186,7 @@ class FakeHub:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
 
-    def start(self) -> "FakeHub":
+    def start(self) -> FakeHub:
         hub = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -213,7 +213,7 @@ class FakeHub:
             self._server.shutdown()
             self._server.server_close()
 
-    def __enter__(self) -> "FakeHub":
+    def __enter__(self) -> FakeHub:
         return self.start()
 
     def __exit__(self, *exc) -> None:

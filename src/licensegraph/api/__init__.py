@@ -7,8 +7,6 @@ it is the only entry into the engine (sources, store, lineage, licenses, rules).
 """
 
 from licensegraph.api.check import CheckError
-from licensegraph.sources.hub_crawl import CrawlError
-from licensegraph.store.runs import RunError
 from licensegraph.api.explain import ModelNotFound
 from licensegraph.api.export_results import AuditFindings, ModelLineage, ReportData
 from licensegraph.api.graph import EmptyStore, LicenseGraph, NoStore
@@ -39,8 +37,10 @@ from licensegraph.api.results import (
 )
 from licensegraph.licenses.choose import ParentError
 from licensegraph.licenses.pair import PairError
+from licensegraph.sources.hub_crawl import CrawlError
 from licensegraph.sources.ingest import IngestError
 from licensegraph.store.db import StoreError
+from licensegraph.store.runs import RunError
 
 __all__ = [
     "Ancestor", "AuditResult", "AuditRow", "ChangesResult", "CheckError", "CheckFailure", "CheckResult", "Choice",

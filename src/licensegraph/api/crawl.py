@@ -26,8 +26,8 @@ from licensegraph.api.results import CrawlReport, IngestReport
 from licensegraph.rules.engine import run_audit
 from licensegraph.sources.hub_client import HubClient, HubError
 from licensegraph.sources.hub_crawl import (
-    CrawlError,
     Crawler,
+    CrawlError,
     CrawlOptions,
     ProgressFn,
     StepDone,

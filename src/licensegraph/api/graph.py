@@ -25,26 +25,24 @@ from licensegraph.api import audit as audit_mod
 from licensegraph.api import check as check_mod
 from licensegraph.api import exports as exports_mod
 from licensegraph.api.baseline import GateResult
+from licensegraph.api.changes import changes as changes_verb
+from licensegraph.api.changes import run_info
 from licensegraph.api.choose import choose as choose_verb
 from licensegraph.api.choose import why as why_verb
+from licensegraph.api.crawl import STEP_PAGES, ingest_run
+from licensegraph.api.crawl import crawl as crawl_verb
 from licensegraph.api.explain import explain as explain_verb
 from licensegraph.api.export_results import AuditFindings, ModelLineage, ReportData
 from licensegraph.api.findings import findings_page
-from licensegraph.api.changes import changes as changes_verb
-from licensegraph.api.changes import run_info
-from licensegraph.api.crawl import STEP_PAGES
-from licensegraph.api.crawl import crawl as crawl_verb
-from licensegraph.api.crawl import ingest_run
 from licensegraph.api.ingest import rebuild_derived
 from licensegraph.api.results import (
     AuditResult,
-    ChangesResult,
-    CrawlReport,
-    RunInfo,
     AuditRunInfo,
+    ChangesResult,
     CheckResult,
     ChildrenPage,
     Choice,
+    CrawlReport,
     Explanation,
     Finding,
     FindingsPage,
@@ -58,6 +56,7 @@ from licensegraph.api.results import (
     Reject,
     RuleCatalogue,
     RuleStanding,
+    RunInfo,
     StatsResult,
 )
 from licensegraph.api.stats import stats as stats_verb
@@ -73,7 +72,6 @@ from licensegraph.sources.hub_crawl import CrawlOptions
 from licensegraph.sources.hub_crawl import ProgressFn as CrawlProgressFn
 from licensegraph.sources.ingest import ProgressCallback
 from licensegraph.store.db import Store, StoreError, StoreMissing, check_store_file, default_db_path
-from licensegraph.store.session import open_for_reading, write_store
 from licensegraph.store.runs import list_runs
 from licensegraph.vocab import ALL_VIEWS, VIEWS, base_view, inferred_view
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Optional
 
@@ -23,7 +23,7 @@ def _since(value: Optional[str]) -> Optional[datetime]:
         when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
         fail(f"--since {value!r}: expected a date, YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS]")
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 @app.command()
@@ -86,7 +86,7 @@ def crawl(
         fail(exc)
     except KeyboardInterrupt:
         err.print("interrupted: what was stored is kept; run the same command again to resume")
-        raise typer.Exit(130)
+        raise typer.Exit(130) from None
     finally:
         lg.close()
     if as_json:

@@ -206,7 +206,7 @@ def resolve_since(store: Store, since: str | None) -> RunRange:
         except ValueError:
             raise RunError(f"--since {since!r}: expected a run number or a date (YYYY-MM-DD[THH:MM[:SS]])") from None
         if when.tzinfo is None:
-            when = when.replace(tzinfo=dt.timezone.utc)
+            when = when.replace(tzinfo=dt.UTC)
         later = [r for r, finished in complete if finished is not None and finished >= when]
         after = (later[0] - 1) if later else last
     runs = tuple(r for r, _ in complete if r > after)
