@@ -73,6 +73,7 @@ from licensegraph.sources.hub_crawl import ProgressFn as CrawlProgressFn
 from licensegraph.sources.ingest import ProgressCallback
 from licensegraph.store.db import Store, StoreError, StoreMissing, check_store_file, default_db_path
 from licensegraph.store.runs import list_runs
+from licensegraph.store.session import open_for_reading, write_store
 from licensegraph.vocab import ALL_VIEWS, VIEWS, base_view, inferred_view
 
 
