@@ -45,7 +45,8 @@ def test_the_product_through_the_api(tmp_path):
         assert mismatch.qualifying > 1000 and 0 < mismatch.noncompliant < mismatch.qualifying
         assert sum(b.count for b in mismatch.by_relation.values()) <= mismatch.noncompliant
         assert mismatch.excluded["none"] == 731
-        assert table.run is not None and table.run.models == 1982 and not table.run.incremental
+        # ingest ran the rules as the end of its run: this audit has nothing left to re-evaluate
+        assert table.run is not None and table.run.incremental and table.run.affected == 0
         again = lg.audit(view=EFFECTIVE)  # nothing changed since: an incremental run with nobody to redo
         assert again.run is not None and again.run.incremental and again.run.affected == 0
 
