@@ -100,6 +100,10 @@ def test_every_readme_example_runs(tmp_path, hub):
            "LICENSEGRAPH_DB": str(tmp_path / "default.duckdb"), "COLUMNS": "100"}
     ran = []
     for command in readme_commands(README.read_text(encoding="utf-8")):
+        if command.startswith("licensegraph serve"):
+            assert_serves(command, work, env)
+            ran.append(command)
+            continue
         proc = subprocess.run(command, shell=True, executable="/bin/bash", cwd=work, env=env,
                               capture_output=True, text=True, timeout=600)
         allowed = {0, 1} if MAY_FIND.match(command) else {0}
@@ -107,3 +111,29 @@ def test_every_readme_example_runs(tmp_path, hub):
         assert "Traceback" not in proc.stderr, f"{command!r}:\n{proc.stderr[-2000:]}"
         ran.append(command)
     assert len(ran) >= 8, ran
+
+
+def assert_serves(command: str, cwd: Path, env: dict[str, str]) -> None:
+    """`serve` runs until stopped: it must print its URL on 127.0.0.1 and answer there."""
+    import urllib.request
+
+    if "--port" not in command:
+        command += " --port 0"  # the README's default port may be taken on a test machine
+    proc = subprocess.Popen(command, shell=True, executable="/bin/bash", cwd=cwd, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        url = None
+        for _ in range(200):
+            line = proc.stdout.readline() if proc.stdout else ""
+            if not line:
+                break
+            found = re.search(r"http://127\.0\.0\.1:\d+/?", line)
+            if found:
+                url = found.group(0)
+                break
+        assert url, f"{command!r} printed no URL"
+        with urllib.request.urlopen(url, timeout=60) as response:
+            assert response.status == 200
+    finally:
+        os.killpg(proc.pid, 15)
+        proc.wait(timeout=60)
