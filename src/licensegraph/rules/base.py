@@ -12,13 +12,28 @@ from __future__ import annotations
 
 import inspect
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from licensegraph.licenses.kb import KnowledgeBase
+from licensegraph.licenses.kb import Duty, KnowledgeBase, License
 from licensegraph.rules.context import AuditContext
 from licensegraph.vocab import STUDY_LABELS, UNDECIDABLE
+
+
+def rule_clauses(kb: KnowledgeBase, source: tuple[str, str],
+                 wanted: Callable[[License, Duty], bool]) -> list[tuple[str, str, str]]:
+    """(license id, clause, source URL): the rule's own `source` (url, clause) if any, then
+    each duty `wanted(license, duty)` accepts of the knowledge base's concrete licenses."""
+    out = []
+    if any(source):
+        out.append(("", source[1], source[0]))
+    for lic in kb:
+        if lic.is_family or lic.is_special:
+            continue
+        out.extend((lic.id, d.source.clause, d.source.url) for d in lic.duties if wanted(lic, d))
+    return list(dict.fromkeys(out))
 
 
 @dataclass
@@ -84,16 +99,8 @@ class Rule:
     def clauses(self, kb: KnowledgeBase) -> list[tuple[str, str, str]]:
         """(license id, clause, source URL) for every knowledge-base license that carries one of
         the rule's duties, plus the rule's own source; the clauses the rule rests on."""
-        out = []
-        if any(self.source):
-            out.append(("", self.source[1], self.source[0]))
-        for lic in kb:
-            if lic.is_family or lic.is_special:
-                continue
-            for d in lic.duties:
-                if d.kind in self.duties and (not self.duty_tags or d.tag in self.duty_tags):
-                    out.append((lic.id, d.source.clause, d.source.url))
-        return list(dict.fromkeys(out))
+        return rule_clauses(kb, self.source, lambda lic, d: d.kind in self.duties
+                            and (not self.duty_tags or d.tag in self.duty_tags))
 
     def evaluate(self, ctx: AuditContext, view: str) -> list[RowResult]:
         raise NotImplementedError

@@ -13,6 +13,8 @@ each is one SQL query over the prepared tables of `rules.data_engine`:
 
 A rule's `findings_sql` returns the columns of `FINDING_COLUMNS`; `qualifying_sql` the
 models the rule looks at (the denominator of its row in the "data and outputs" table).
+The rules over outputs share one path, model -> dataset -> generating model: they are
+`OutputRule`s and state only which generators qualify and which models break the clause.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import inspect
 import sys
 
 from licensegraph.licenses.kb import KnowledgeBase
+from licensegraph.rules.base import rule_clauses
 
 FINDING_COLUMNS = ("model_key", "model_id", "model_license", "ancestor_id", "ancestor_license", "path", "duty",
                    "detail")
@@ -59,20 +62,9 @@ class DataRule:
     def clauses(self, kb: KnowledgeBase) -> list[tuple[str, str, str]]:
         """(license id, clause, source URL) of every knowledge-base license carrying one of the
         rule's duties, plus the rule's own source: the clauses the rule rests on."""
-        out = []
-        if any(self.source):
-            out.append(("", self.source[1], self.source[0]))
-        for lic in kb:
-            if lic.is_family or lic.is_special:
-                continue
-            if self.clause_licenses and lic.id not in self.clause_licenses:
-                continue
-            if self.clause_lineage and lic.lineage_tag != self.clause_lineage:
-                continue
-            for d in lic.duties:
-                if d.kind in self.duties:
-                    out.append((lic.id, d.source.clause, d.source.url))
-        return list(dict.fromkeys(out))
+        return rule_clauses(kb, self.source, lambda lic, d: d.kind in self.duties
+                            and (not self.clause_licenses or lic.id in self.clause_licenses)
+                            and (not self.clause_lineage or lic.lineage_tag == self.clause_lineage))
 
     @property
     def help(self) -> str:
@@ -85,3 +77,40 @@ class DataRule:
 
     def qualifying_sql(self) -> str:
         raise NotImplementedError
+
+
+class OutputRule(DataRule):
+    """A rule over the path model -trained-on-> dataset -generated-by-> generating model.
+
+    The join is shared: `_dtrained t`, `_dmodels m`, `_dgen g` and the generator license's
+    facts `_dlic gl` (NULL columns when the knowledge base has no such license). A rule
+    file states the rest: `qualifies` (SQL over t, m, g, gl: the generators whose clause
+    applies), `breaks` (SQL: the models that break it), `joins` (more tables it reads,
+    e.g. the model license's facts), and owns its clause, message and remedy."""
+
+    relation = "generated-by"
+    qualifies: str = "true"
+    breaks: str = "true"
+    joins: str = ""
+
+    def _path_sql(self) -> str:
+        return f"""
+            FROM _dtrained t
+            JOIN _dmodels m USING (model_key)
+            JOIN _dgen g ON g.dataset_key = t.dataset_key
+            LEFT JOIN _dlic gl ON gl.license = g.gen_license
+            {self.joins}
+            WHERE NOT t.dangling AND ({self.qualifies})
+        """
+
+    def qualifying_sql(self) -> str:
+        return f"SELECT DISTINCT t.model_key {self._path_sql()}"
+
+    def findings_sql(self) -> str:
+        duty = self.duties[0].replace("'", "''")
+        return f"""
+            SELECT t.model_key, m.model_id, m.license AS model_license, g.gen_id AS ancestor_id,
+                   g.gen_license AS ancestor_license, [m.model_id, t.dataset_id, g.gen_id] AS path,
+                   '{duty}' AS duty, t.dataset_id AS detail
+            {self._path_sql()} AND ({self.breaks})
+        """

@@ -11,18 +11,17 @@ such model is a warning to check, not a violation. Path: model -> dataset -> Qwe
 
 from __future__ import annotations
 
-from licensegraph.rules.data_base import DataRule
+from licensegraph.rules.data_base import OutputRule
 
 # Licenses whose display clause names outputs (licenses.md, Qwen).
 OUTPUT_DISPLAY_LICENSES = ("qwen", "qwen-research")
 
 
-class OutputBuiltWith(DataRule):
+class OutputBuiltWith(OutputRule):
     id = "output-built-with"
     label = "output-built-with"
     severity = "warning"
     order = 540
-    relation = "generated-by"
     card_field = "datasets"
     applies_to = "models trained on outputs of Qwen models"
     clause_licenses = OUTPUT_DISPLAY_LICENSES
@@ -32,19 +31,7 @@ class OutputBuiltWith(DataRule):
                "metadata: check the card)', model_id, detail, ancestor_id, ancestor_license)")
     remedy = "'Display \"Built with Qwen\" or \"Improved using Qwen\" prominently on the model card'"
 
-    def qualifying_sql(self) -> str:
-        return f"SELECT DISTINCT model_key FROM ({self.findings_sql()})"
-
-    def findings_sql(self) -> str:
-        return f"""
-            SELECT t.model_key, m.model_id, m.license AS model_license, g.gen_id AS ancestor_id,
-                   g.gen_license AS ancestor_license, [m.model_id, t.dataset_id, g.gen_id] AS path,
-                   'display' AS duty, t.dataset_id AS detail
-            FROM _dtrained t
-            JOIN _dmodels m USING (model_key)
-            JOIN _dgen g ON g.dataset_key = t.dataset_key
-            WHERE NOT t.dangling AND g.gen_license IN {OUTPUT_DISPLAY_LICENSES!r}
-        """
+    qualifies = f"g.gen_license IN {OUTPUT_DISPLAY_LICENSES!r}"
 
 
 DATA_RULE = OutputBuiltWith()

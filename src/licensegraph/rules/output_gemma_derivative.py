@@ -14,15 +14,14 @@ does not carry Gemma's restrictions (a license of the Gemma lineage does).
 
 from __future__ import annotations
 
-from licensegraph.rules.data_base import DataRule
+from licensegraph.rules.data_base import OutputRule
 
 
-class OutputGemmaDerivative(DataRule):
+class OutputGemmaDerivative(OutputRule):
     id = "output-gemma-derivative"
     label = "output-gemma-derivative"
     severity = "warning"
     order = 550
-    relation = "generated-by"
     card_field = "license"
     applies_to = "models trained on outputs of Gemma models"
     clause_lineage = "gemma"
@@ -33,25 +32,10 @@ class OutputGemmaDerivative(DataRule):
     remedy = ("'Distribute the model under the Gemma terms (use restrictions of §3.2 as an enforceable provision, '"
               "|| 'a copy of the terms and a notice), or train without the Gemma outputs'")
 
-    _BASE = """
-        FROM _dtrained t
-        JOIN _dmodels m USING (model_key)
-        JOIN _dgen g ON g.dataset_key = t.dataset_key
-        JOIN _dlic gl ON gl.license = g.gen_license
-        LEFT JOIN _dlic ml ON ml.license = m.license
-        WHERE NOT t.dangling AND gl.lineage_tag = 'gemma'
-    """
-
-    def qualifying_sql(self) -> str:
-        return f"SELECT DISTINCT t.model_key {self._BASE}"
-
-    def findings_sql(self) -> str:
-        return f"""
-            SELECT t.model_key, m.model_id, m.license AS model_license, g.gen_id AS ancestor_id,
-                   g.gen_license AS ancestor_license, [m.model_id, t.dataset_id, g.gen_id] AS path,
-                   'use-restrictions' AS duty, t.dataset_id AS detail
-            {self._BASE} AND ml.lineage_tag IS DISTINCT FROM 'gemma'
-        """
+    qualifies = "gl.lineage_tag = 'gemma'"
+    # a model whose own license is of the Gemma lineage carries the restrictions
+    joins = "LEFT JOIN _dlic ml ON ml.license = m.license"
+    breaks = "ml.lineage_tag IS DISTINCT FROM 'gemma'"
 
 
 DATA_RULE = OutputGemmaDerivative()

@@ -11,18 +11,17 @@ when it does not begin with the prefix. Path: model -> dataset -> the generating
 
 from __future__ import annotations
 
-from licensegraph.rules.data_base import DataRule
+from licensegraph.rules.data_base import OutputRule
 
 # Licenses whose name-prefix clause names outputs (licenses.md, Llama table, "Naming").
 OUTPUT_PREFIX_LICENSES = ("llama3.1", "llama3.2", "llama3.3", "llama4")
 
 
-class OutputNamePrefix(DataRule):
+class OutputNamePrefix(OutputRule):
     id = "output-name-prefix"
     label = "output-name-prefix"
     severity = "violation"
     order = 530
-    relation = "generated-by"
     card_field = "model_name"
     applies_to = "models trained on outputs of Llama 3.1+ models"
     clause_licenses = OUTPUT_PREFIX_LICENSES
@@ -33,26 +32,10 @@ class OutputNamePrefix(DataRule):
     remedy = ("format('Rename the model so that its name begins with \"Llama\" (e.g. Llama-{}), or train without {}', "
               "split_part(model_id, '/', -1), detail)")
 
-    _BASE = f"""
-        FROM _dtrained t
-        JOIN _dmodels m USING (model_key)
-        JOIN _dgen g ON g.dataset_key = t.dataset_key
-        JOIN _dlic gl ON gl.license = g.gen_license
-        WHERE NOT t.dangling AND g.gen_license IN {OUTPUT_PREFIX_LICENSES!r} AND gl.name_prefix IS NOT NULL
-    """
-
-    def qualifying_sql(self) -> str:
-        return f"SELECT DISTINCT t.model_key {self._BASE}"
-
-    def findings_sql(self) -> str:
-        return f"""
-            SELECT t.model_key, m.model_id, m.license AS model_license, g.gen_id AS ancestor_id,
-                   g.gen_license AS ancestor_license, [m.model_id, t.dataset_id, g.gen_id] AS path,
-                   'name-prefix' AS duty, t.dataset_id AS detail
-            {self._BASE}
-              AND NOT starts_with(lower(regexp_replace(split_part(m.model_id, '/', -1), '[-_ .]+', ' ', 'g')),
-                                  lower(regexp_replace(gl.name_prefix, '[-_ .]+', ' ', 'g')))
-        """
+    qualifies = f"g.gen_license IN {OUTPUT_PREFIX_LICENSES!r} AND gl.name_prefix IS NOT NULL"
+    # the repo name, separators folded, begins with the KB duty's prefix
+    breaks = ("NOT starts_with(lower(regexp_replace(split_part(m.model_id, '/', -1), '[-_ .]+', ' ', 'g')), "
+              "lower(regexp_replace(gl.name_prefix, '[-_ .]+', ' ', 'g')))")
 
 
 DATA_RULE = OutputNamePrefix()
