@@ -1,13 +1,18 @@
-"""Dashboard speed: response times of model pages (and the graph, search and overview
-endpoints) from a real `licensegraph serve` on 127.0.0.1, over HTTP, on a store built from
-the real sample + lineage file (or --db). Target: model pages under 200 ms.
+"""Dashboard speed: response times of model pages (and the graph, children, search, overview
+and changes endpoints) from a real `licensegraph serve` on 127.0.0.1, over HTTP, on a store
+built from the real sample + lineage file (or --db). Target: model pages under 200 ms.
 
     .venv/bin/python bench/web.py [--db STORE] [--repeat 5]
 
-Models measured: 20 sample models (fixed seed), the sample's most reused noncompliant
-models, and the largest families of the lineage file (FLUX.1-dev: 11k children), which
-exercise the aggregation. Each page is requested once cold (first request for it) and
-then `--repeat` times; the figures are per request, wall time at the client.
+Models measured: 20 sample models (fixed seed), the 5 most reused noncompliant models (the
+report's list), the 5 parents outside the store with the most children (FLUX.1-dev: 11k
+children) and the 5 roots with the most descendants, which exercise the aggregation. Each
+page is requested once cold (first request for it) and then `--repeat` times; the figures
+are per request, wall time at the client. A model page is complete in one request (the
+graph's data is inside it); its graph and children also have JSON endpoints, measured apart.
+
+The server runs `licensegraph.cli` as this interpreter imports it, so PYTHONPATH can point
+the benchmark at another checkout (e.g. the code before a change) over the same store.
 """
 
 from __future__ import annotations
@@ -47,9 +52,12 @@ def pick_models(db: Path) -> dict[str, list[str]]:
     with gzip.open(SHARED / "hub-sample-2025.jsonl.gz", "rt") as fh:
         ids = sorted(json.loads(line)["id"] for line in fh)
     with LicenseGraph(db, read_only=True) as lg:
-        reused = [m.model_id for m in lg.most_reused_noncompliant(view="effective", limit=5).models]
-        families = [d.parent for d in lg.stats(top=5).dangling.top]
-    return {"sample": random.Random(12).sample(ids, 20), "reused noncompliant": reused, "largest families": families}
+        report = lg.report_data(view="effective", top=5)
+        reused = [m.model_id for m in report.most_reused]
+        dangling = [d.parent for d in lg.stats(top=5).dangling.top]
+        roots = [f.root_id for f in report.families]
+    return {"sample": random.Random(12).sample(ids, 20), "reused noncompliant": reused,
+            "largest families (parents not in the store)": dangling, "largest families (roots)": roots}
 
 
 class Client:
@@ -86,8 +94,8 @@ def main() -> None:
             db = Path(tmp) / "bench.duckdb"
             build_store(db)
         groups = pick_models(db)
-        exe = Path(sys.executable).with_name("licensegraph")
-        server = subprocess.Popen([str(exe), "serve", "--db", str(db), "--port", "0"], stdout=subprocess.PIPE, text=True)
+        server = subprocess.Popen([sys.executable, "-c", "from licensegraph.cli import main; main()",
+                                   "serve", "--db", str(db), "--port", "0"], stdout=subprocess.PIPE, text=True)
         try:
             line = server.stdout.readline()
             url = line[line.index("http://"):].split()[0]
@@ -96,20 +104,29 @@ def main() -> None:
             print(f"server: {url}  (2-core machine shared with other jobs: figures include their load)")
             everything: list[float] = []
             for name, ids in groups.items():
-                cold, warm, graph = [], [], []
+                cold, warm, graph, children = [], [], [], []
                 for model_id in ids:
                     path = "/models/" + quote(model_id, safe="/")
                     cold.append(client.get(path))
                     warm += [client.get(path) for _ in range(args.repeat)]
                     graph += [client.get("/api" + path + "/graph") for _ in range(max(1, args.repeat // 2))]
+                    children += [client.get("/api" + path + "/children?limit=25")
+                                 for _ in range(max(1, args.repeat // 2))]
                 everything += cold + warm
                 print(f"\nmodel pages, {name} ({len(ids)} models)")
                 print(f"  first request  {figures(cold)}")
                 print(f"  warm           {figures(warm)}")
                 print(f"  graph JSON     {figures(graph)}")
-            for label, path in (("overview", "/"), ("search (autocomplete)", "/api/search?q=llama"),
-                                ("rule page", "/rules/llama-exclusive-license"), ("license page", "/licenses/llama2")):
-                print(f"\n{label:22s} {figures([client.get(path) for _ in range(args.repeat)])}")
+                print(f"  children JSON  {figures(children)}")
+            others = [("overview", "/"), ("search (autocomplete)", "/api/search?q=llama"),
+                      ("rule page", "/rules/llama-exclusive-license"), ("license page", "/licenses/llama2"),
+                      ("changes (overview panel)", "/changes?part=1&view=local"),
+                      ("changes JSON", "/api/changes?view=local&limit=50")]
+            for label, path in others:
+                try:
+                    print(f"\n{label:26s} {figures([client.get(path) for _ in range(args.repeat)])}")
+                except RuntimeError as exc:  # an older checkout without the endpoint
+                    print(f"\n{label:26s} not served: {exc}")
             print(f"\nall model pages: {figures(everything)}")
         finally:
             server.terminate()

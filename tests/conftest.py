@@ -93,6 +93,36 @@ def sample_store(sample_db) -> Store:
     s.close()
 
 
+#: The real mit model of the sample (a Phi-2 finetune with 8 children) that the second
+#: run of `runs_db` relicenses.
+RELICENSED = "BramVanroy/fietje-2"
+RELICENSED_FROM = "mit"
+RELICENSED_TO = "cc-by-nc-4.0"
+
+
+@pytest.fixture(scope="session")
+def runs_db(sample_db, tmp_path_factory) -> Path:
+    """The sample as two recorded runs: run 1 ingests it whole (everything is new), run 2
+    relicenses RELICENSED from mit to cc-by-nc-4.0 (its derivatives now drop an NC term).
+    Read only, like sample_db."""
+    from licensegraph.api.crawl import ingest_run
+
+    rec = real_record(RELICENSED)
+    assert f"license: {RELICENSED_FROM}" in rec["card_data"]
+    rec["card_data"] = rec["card_data"].replace(f"license: {RELICENSED_FROM}", f"license: {RELICENSED_TO}")
+    rec["tags"] = [f"license:{RELICENSED_TO}" if t == f"license:{RELICENSED_FROM}" else t for t in rec["tags"]]
+    rec["last_modified"] = "2025-05-01 00:00:00+00:00"
+    root = tmp_path_factory.mktemp("runs")
+    path = root / "runs.duckdb"
+    shutil.copyfile(sample_db, path)
+    path.chmod(0o644)
+    with Store(path) as s:
+        ingest_run(s, [SAMPLE])
+        ingest_run(s, [write_jsonl(root / "relicensed.jsonl", [rec])])
+    path.chmod(0o444)
+    return path
+
+
 @pytest.fixture
 def sample_copy(sample_db, tmp_path) -> Path:
     """A writable copy of the shared sample store file, for tests that change it."""

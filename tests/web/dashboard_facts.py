@@ -47,3 +47,6 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+
+#: The model the second recorded run of `runs_db` (tests/conftest.py) relicenses.
+from conftest import RELICENSED, RELICENSED_FROM, RELICENSED_TO  # noqa: E402, F401

@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 from urllib.parse import quote
 
 import pytest
-from dashboard_facts import FOCUS, FOCUS_CHILDREN, FOCUS_PARENT, FOCUS_ROOT
+from dashboard_facts import FOCUS, FOCUS_CHILDREN, FOCUS_PARENT, FOCUS_ROOT, RELICENSED, RELICENSED_TO
 from fastapi.testclient import TestClient
 
 from licensegraph.api import LicenseGraph
@@ -58,14 +58,20 @@ def test_audit_table_of_either_view(client):
     assert problem(client, "/api/audit?view=global", 422)["detail"][0]["loc"] == ["query", "view"]
 
 
-def test_most_reused_noncompliant_models_paginate(client):
+def test_most_reused_noncompliant_models_paginate(client, sample_db):
     first = ok(client, "/api/reused?view=effective&limit=3")
-    # the Llama 2 adapter whose 15 derivatives inherit its violations tops the sample
-    assert first["models"][0]["model_id"] == FOCUS
-    assert first["models"][0]["children"] == FOCUS_CHILDREN
-    assert "llama-exclusive-license" in first["models"][0]["rule_ids"]
-    children = [m["children"] for m in first["models"]]
-    assert children == sorted(children, reverse=True)
+    # ranked by all derivatives: the Llama 2 adapter, then its chat model whose 15
+    # derivatives inherit its violations
+    top, focus = first["models"][:2]
+    assert (top["model_id"], focus["model_id"]) == (FOCUS_PARENT, FOCUS)
+    assert focus["children"] == focus["descendants"] == FOCUS_CHILDREN
+    assert top["descendants"] > FOCUS_CHILDREN >= top["children"]
+    assert "llama-exclusive-license" in focus["rule_ids"] and "La2E-license" in focus["labels"]
+    ranks = [(m["descendants"], m["children"]) for m in first["models"]]
+    assert ranks == sorted(ranks, reverse=True)
+    # one list for the dashboard and the report
+    with LicenseGraph(sample_db, read_only=True) as lg:
+        assert [m.to_dict() for m in lg.report_data("effective", top=3).most_reused] == first["models"]
     second = ok(client, "/api/reused?view=effective&limit=3&offset=1")
     assert second["models"][0] == first["models"][1]
     assert second["total"] == first["total"] > 3
@@ -73,6 +79,72 @@ def test_most_reused_noncompliant_models_paginate(client):
     assert past["models"] == [] and past["total"] == first["total"]
     for bad in ("limit=0", "limit=501", "offset=-1", "view=x", "limit=ten"):
         problem(client, f"/api/reused?{bad}", 422)
+
+
+# --------------------------------------------------------------------------- changes
+
+
+@pytest.fixture(scope="module")
+def runs_client(runs_db) -> TestClient:
+    """The dashboard over the sample recorded as two runs (the second relicenses one model)."""
+    with TestClient(create_app(runs_db)) as c:
+        yield c
+
+
+def test_changes_since_the_last_run(runs_client, runs_db):
+    data = ok(runs_client, "/api/changes?limit=5")
+    assert (data["since_run"], data["last_run"], [r["run_id"] for r in data["runs"]]) == (1, 2, [2])
+    assert data["totals"]["models_relicensed"] == 1 and data["totals"]["models_added"] == 0
+    assert [(m["change"], m["model_id"], m["license_before"], m["license"], m["url"]) for m in data["models"]] == [
+        ("relicensed", RELICENSED, "mit", RELICENSED_TO, f"/models/{RELICENSED}")]
+    # the relicensed model's derivatives now drop its NC term: findings appeared, with links
+    appeared = [f for f in data["findings"] if f["change"] == "appeared"]
+    assert appeared and all(f["url"] == f"/models/{f['model_id']}" for f in appeared)
+    assert any(f["rule_id"] == "nc-dropped" and f["ancestor_id"] == RELICENSED for f in appeared)
+    assert {(lic["license"], lic["gained"], lic["lost"], lic["url"]) for lic in data["licenses"]} == {
+        ("mit", 0, 1, "/licenses/mit"), (RELICENSED_TO, 1, 0, f"/licenses/{RELICENSED_TO}")}
+    # the lists are capped, the totals and per-rule counts are not; the whole answer agrees
+    with LicenseGraph(runs_db, read_only=True) as lg:
+        whole = lg.changes()
+    assert data["totals"] == dict(whole.totals)
+    assert data["by_rule"] == [r.to_dict() for r in whole.by_rule]
+    assert len(data["findings"]) <= 10 and sum(r["appeared"] for r in data["by_rule"]) == data["totals"][
+        "findings_appeared"] == len([f for f in whole.findings if f.change == "appeared"])
+    assert [f["model_id"] for f in appeared] == [f.model_id for f in whole.findings if f.change == "appeared"][:5]
+
+
+def test_changes_since_a_run_a_view_and_bad_parameters(runs_client):
+    since_start = ok(runs_client, "/api/changes?since=0&view=local&limit=3")
+    assert since_start["since_run"] == 0 and [r["run_id"] for r in since_start["runs"]] == [1, 2]
+    assert since_start["totals"]["models_added"] >= 1982 and len(since_start["models"]) == 3
+    assert {f["view"] for f in since_start["findings"]} == {"local"}
+    assert all(r["view"] == "local" for r in since_start["by_rule"])
+    assert "no run 7" in problem(runs_client, "/api/changes?since=7", 400)["detail"]
+    assert "expected a run number or a date" in problem(runs_client, "/api/changes?since=yesterday", 400)["detail"]
+    for bad in ("view=global", "limit=0", "limit=501", f"since={'1' * 41}"):
+        problem(runs_client, f"/api/changes?{bad}", 422)
+
+
+def test_a_store_without_runs_says_so(client):
+    assert "no completed run" in problem(client, "/api/changes", 400)["detail"]
+    r = client.get("/changes?part=1")
+    assert r.status_code == 200 and "no completed run" in r.text
+
+
+def test_the_overview_loads_what_changed_after_the_page(runs_client):
+    overview = runs_client.get("/")
+    assert 'data-src="/changes?part=1&amp;view=local"' in overview.text
+    assert '<script src="/static/js/overview.js"></script>' in overview.text
+    part = runs_client.get("/changes?part=1&view=local")
+    assert part.status_code == 200 and "<html" not in part.text
+    tags = parse(part.text)  # inserted into the overview as it is: nothing in it may run
+    assert tags.scripts == [] and tags.handlers == [] and tags.styles == []
+    assert f'href="/models/{RELICENSED}"' in part.text and f'href="/licenses/{RELICENSED_TO}"' in part.text
+    assert 'id="changes-by-rule"' in part.text and 'href="/rules/nc-dropped?view=local"' in part.text
+    whole = runs_client.get("/changes?since=0")
+    assert whole.status_code == 200 and "Runs 1–2" in whole.text
+    bad = runs_client.get("/changes?since=nonsense")
+    assert bad.status_code == 400 and "expected a run number or a date" in bad.text
 
 
 # --------------------------------------------------------------------------- search
@@ -302,7 +374,7 @@ def test_choose(client):
 def test_openapi_lists_every_endpoint_and_docs_are_off(client):
     schema = ok(client, "/openapi.json")
     paths = set(schema["paths"])
-    for path in ("/api/stats", "/api/audit", "/api/reused", "/api/search", "/api/findings", "/api/rules",
+    for path in ("/api/stats", "/api/audit", "/api/reused", "/api/changes", "/api/search", "/api/findings", "/api/rules",
                  "/api/rules/{rule_id}", "/api/licenses", "/api/licenses/{license_id}", "/api/check",
                  "/api/choose", "/api/models/{model_id}", "/api/models/{model_id}/graph",
                  "/api/models/{model_id}/children", "/api/models/{model_id}/choose"):
@@ -314,7 +386,7 @@ def test_openapi_lists_every_endpoint_and_docs_are_off(client):
 
 PAGES = ("/", "/?view=effective", "/search?q=jais", f"/models/{FOCUS}", f"/models/{FOCUS}?depth=1&view=local",
          "/rules", "/rules/llama-exclusive-license", "/rules/llama-exclusive-license?relation=adapter&view=effective",
-         "/licenses", "/licenses/llama2", "/check", "/choose", "/choose?parent=llama2&parent=apache-2.0")
+         "/licenses", "/licenses/llama2", "/check", "/choose", "/choose?parent=llama2&parent=apache-2.0", "/changes")
 
 
 class _Tags(HTMLParser):

@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 import pytest
-from dashboard_facts import ARTIFACTS, FOCUS, FOCUS_CHILDREN, FOCUS_PARENT, Server
+from dashboard_facts import ARTIFACTS, FOCUS, FOCUS_CHILDREN, FOCUS_PARENT, RELICENSED, RELICENSED_TO, Server
 
 CHROMIUM = Path(os.environ.get("LICENSEGRAPH_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -25,9 +25,10 @@ sync_api = pytest.importorskip("playwright.sync_api")
 
 
 @pytest.fixture(scope="module")
-def live_server(sample_db):
-    """`licensegraph serve` over the shared sample store, in a subprocess."""
-    server = Server(sample_db)
+def live_server(runs_db):
+    """`licensegraph serve` over the sample recorded as two runs (the second relicenses one
+    model), in a subprocess."""
+    server = Server(runs_db)
     yield server
     server.stop()
 
@@ -78,7 +79,17 @@ def test_overview_search_model_graph_parent_and_check(live_server, page):
     assert page.locator("h1").inner_text() == "Overview"
     assert page.locator("#study-table tbody tr").count() >= 10
     assert FOCUS_PARENT in page.locator("#reused").inner_text()  # local view: its own parent is Llama 2
+    # what changed since the last run, loaded after the page: the relicensed model, the
+    # findings that appeared on its derivatives, the licenses it moved between
+    page.wait_for_selector('#changes[data-loaded="true"] #changes-body', timeout=15_000)
+    changes = page.locator("#changes")
+    assert changes.locator("#changes-models a").first.get_attribute("href") == f"/models/{RELICENSED}"
+    assert int(changes.locator("#changes-findings-appeared").inner_text().lstrip("+").replace(",", "")) > 0
+    assert changes.locator('#changes-by-rule a[href^="/rules/nc-dropped"]').count() == 1
+    assert changes.locator(f'#changes-licenses a[href="/licenses/{RELICENSED_TO}"]').count() == 1
     shot(page, "01-overview")
+    changes.scroll_into_view_if_needed()
+    changes.screenshot(path=str(ARTIFACTS / "08-overview-changes.png"))
 
     # search with autocomplete: type part of a real id, pick the suggestion
     page.fill("#q", "jais-adapted-7b-c")

@@ -113,7 +113,8 @@ def test_every_page_renders_the_hostile_strings_inert(client, hostile):
              f"/models/{quote(FOCUS_PARENT)}", "/licenses", "/licenses/other-unresolved",
              f"/licenses/{quote(SCRIPT, safe='')}", "/rules", "/rules/license-unresolved",
              f"/models/{quote(HOSTILE_ID)}", f"/choose?parent={quote(HOSTILE_ID)}",
-             f"/choose?parent={quote(CLEAN_ID)}", f"/search?q={quote(SQL)}"]
+             f"/choose?parent={quote(CLEAN_ID)}", f"/search?q={quote(SQL)}", "/changes", "/changes?part=1",
+             f"/changes?since={quote(SCRIPT[:40])}"]
     seen_escaped = False
     for url in pages:
         r = client.get(url)

@@ -6,6 +6,7 @@ from licensegraph.api.results import (
     ChangesResult,
     EdgeChange,
     FindingChange,
+    LicenseChange,
     ModelChange,
     RuleChangeCount,
     RunInfo,
@@ -29,12 +30,17 @@ def run_info(run: run_store.Run) -> RunInfo:
     )
 
 
-def changes(store: Store, since: str | None = None, view: str | None = None) -> ChangesResult:
+def changes(store: Store, since: str | None = None, view: str | None = None, limit: int | None = None) -> ChangesResult:
     """Net changes of the completed runs after `since` (a run number or a date; default:
-    the latest run alone). `view` keeps the findings of one view (default: both).
-    RunError when the store has no completed run or `since` names none."""
+    the latest run alone). `view` keeps the findings of one view (default: both). `limit`:
+    list at most that many of each kind of change (models added, findings resolved, ...),
+    the totals and per-rule counts still counting every one. RunError when the store has
+    no completed run or `since` names none."""
+    if limit is not None and limit < 1:
+        raise ValueError(f"limit must be 1 or more, not {limit}")
     span = run_store.resolve_since(store, since)
-    rows = run_store.net_changes(store, span.runs)
+    rows = (run_store.net_changes(store, span.runs) if limit is None
+            else run_store.first_net_changes(store, span.runs, view, limit))
     models, edges, findings = [], [], []
     for r in rows:
         if r["entity"] == "model":
@@ -47,21 +53,22 @@ def changes(store: Store, since: str | None = None, view: str | None = None) -> 
             findings.append(FindingChange(change=r["change"], view=r["view"], rule_id=r["rule_id"], label=r["label"],
                                           severity=r["severity"], model_id=r["model_id"],
                                           ancestor_id=r["related_id"], run_id=r["run_id"]))
+    # counted in SQL over every change, whatever the lists hold
+    counted: dict[tuple[str, str], int] = {}
     per_rule: dict[tuple[str, str, str], list[int]] = {}
-    for f in findings:
-        counts = per_rule.setdefault((f.view, f.rule_id, f.label), [0, 0])
-        counts[0 if f.change == "appeared" else 1] += 1
+    for entity, change, row_view, rule_id, label, n in run_store.net_change_counts(store, span.runs):
+        if entity == "finding":
+            if view is not None and row_view != view:
+                continue
+            counts = per_rule.setdefault((row_view, rule_id, label), [0, 0])
+            counts[0 if change == "appeared" else 1] += n
+        counted[(entity, change)] = counted.get((entity, change), 0) + n
     by_rule = tuple(RuleChangeCount(view=v, rule_id=r, label=label, appeared=a, resolved=b)
                     for (v, r, label), (a, b) in sorted(per_rule.items()))
-    totals = {
-        "models_added": sum(m.change == "added" for m in models),
-        "models_deleted": sum(m.change == "deleted" for m in models),
-        "models_relicensed": sum(m.change == "relicensed" for m in models),
-        "edges_added": sum(e.change == "added" for e in edges),
-        "edges_removed": sum(e.change == "removed" for e in edges),
-        "findings_appeared": sum(f.change == "appeared" for f in findings),
-        "findings_resolved": sum(f.change == "resolved" for f in findings),
-    }
+    totals = {key: counted.get(kind, 0) for key, kind in zip(TOTAL_KEYS, run_store.CHANGE_KINDS, strict=True)}
+    licenses = tuple(LicenseChange(license=lic, gained=int(g), lost=int(lo), models=int(n))
+                     for lic, g, lo, n in run_store.license_changes(store, span.runs))
     runs = tuple(run_info(r) for r in run_store.list_runs(store) if r.run_id in span.runs)
     return ChangesResult(since_run=span.after, last_run=span.last, runs=runs, models=tuple(models),
-                         edges=tuple(edges), findings=tuple(findings), by_rule=by_rule, totals=totals)
+                         edges=tuple(edges), findings=tuple(findings), by_rule=by_rule, totals=totals,
+                         licenses=licenses, limit=limit)

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from licensegraph.api.results import AuditRow, Finding, Result, RuleInfo
+from licensegraph.api.results import AuditRow, Finding, Result, ReusedModel, RuleInfo
 from licensegraph.vocab import NOT_LEGAL_ADVICE
 
 
@@ -122,17 +122,6 @@ class MonthCount(Result):
     models: int
     with_violation: int
     with_warning_only: int  # warnings or risks, no violation
-
-
-@dataclass(frozen=True)
-class ReusedModel(Result):
-    """A model with a violation that others build on."""
-
-    model_id: str
-    license: str
-    children: int
-    descendants: int
-    labels: tuple[str, ...]  # the rule labels of its violations
 
 
 @dataclass(frozen=True)

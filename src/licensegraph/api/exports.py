@@ -21,9 +21,9 @@ from licensegraph.api.export_results import (
     MonthCount,
     RelationComparison,
     ReportData,
-    ReusedModel,
 )
 from licensegraph.api.findings import finding_from_row
+from licensegraph.api.model_lists import most_reused_noncompliant
 from licensegraph.api.results import Finding, RuleCatalogue, RuleClause, RuleInfo
 from licensegraph.licenses.kb import KnowledgeBase, load_kb
 from licensegraph.store.db import Store
@@ -327,7 +327,8 @@ def report_data(store: Store, view: str = "local", top: int = 15, flow_licenses:
         view=view, view_description=VIEW_DESCRIPTIONS[view], models=models, audited_models=audited_models,
         derived_models=derived, edges=total_c, hub_unlabelled_edges=hub_unlabelled,
         models_with_violation=with_violation, relation_shares=shares, study_rows=tuple(study), license_flows=flows,
-        months=months, undated_models=undated, most_reused=_most_reused(store, view, top),
+        months=months, undated_models=undated,
+        most_reused=most_reused_noncompliant(store, view=view, limit=top).models if top else (),
         families=_families(store, top), audited=audited,
     )
 
@@ -367,49 +368,6 @@ def _fill_months(rows: list[tuple]) -> list[tuple]:
         out.append(have.get(key, (key, 0, 0, 0)))
         y, m = (y + 1, 1) if m == 12 else (y, m + 1)
     return out
-
-
-def _most_reused(store: Store, view: str, top: int) -> tuple[ReusedModel, ...]:
-    """Models with a violation in `view` ranked by all their descendants, then by direct
-    derivatives; descendants are counted for the 5 x `top` with the most direct ones, so
-    the recursive count stays small at Hub scale."""
-    rows = store.con.execute(
-        f"""
-        WITH bad AS (
-          SELECT model_key, any_value(model_id) AS model_id, list(DISTINCT label ORDER BY label) AS labels
-          FROM finding_rows WHERE {_in_view(view)} AND severity = '{VIOLATION}' GROUP BY model_key
-        ), kids AS (
-          SELECT parent_key AS model_key, count(DISTINCT child_key) AS children
-          FROM edges WHERE NOT self_loop AND parent_key IN (SELECT model_key FROM bad) GROUP BY 1
-        )
-        SELECT b.model_key, b.model_id, l.license, k.children, b.labels
-        FROM bad b JOIN kids k USING (model_key) JOIN model_licenses l USING (model_key)
-        ORDER BY k.children DESC, b.model_key LIMIT {5 * int(top)}
-        """
-    ).fetchall()
-    if not rows:
-        return ()
-    descendants = _descendants(store, [r[0] for r in rows])
-    ranked = sorted(rows, key=lambda r: (-descendants.get(r[0], 0), -r[3], r[0]))[:top]
-    return tuple(ReusedModel(model_id=mid, license=lic, children=n, descendants=descendants.get(k, 0),
-                             labels=tuple(labels))
-                 for k, mid, lic, n, labels in ranked)
-
-
-def _descendants(store: Store, keys: list[str]) -> dict[str, int]:
-    if not keys:
-        return {}
-    rows = store.con.execute(
-        """
-        WITH RECURSIVE down(root, node) AS (
-          SELECT k, k FROM unnest($keys) t(k)
-          UNION
-          SELECT d.root, e.child_key FROM down d JOIN edges e ON e.parent_key = d.node WHERE NOT e.self_loop
-        ) SELECT root, count(*) - 1 FROM down GROUP BY root
-        """,
-        {"keys": keys},
-    ).fetchall()
-    return dict(rows)
 
 
 def _families(store: Store, top: int) -> tuple[Family, ...]:

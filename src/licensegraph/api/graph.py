@@ -51,9 +51,9 @@ from licensegraph.api.results import (
     LicenseSummary,
     LineageGraph,
     ModelMatches,
-    ModelsPage,
     PairAnswer,
     Reject,
+    ReusedPage,
     RuleCatalogue,
     RuleStanding,
     RunInfo,
@@ -221,13 +221,16 @@ class LicenseGraph:
                           models=list(models) if models else None, ancestors=ancestors, descendants=descendants,
                           progress=progress, step_pages=step_pages)
 
-    def changes(self, since: str | int | None = None, view: str | None = None) -> ChangesResult:
+    def changes(self, since: str | int | None = None, view: str | None = None,
+                limit: int | None = None) -> ChangesResult:
         """What moved over the completed runs after `since` (a run number or a date; default:
         the latest run): models added, deleted, relicensed; edges added, removed; findings
-        appeared, resolved, per rule; with totals. RunError when there is no such run."""
+        appeared, resolved, per rule; licenses models came to carry or stopped carrying; with
+        totals. `limit`: list at most that many of each kind of change (totals count all).
+        RunError when there is no such run."""
         if view is not None and view not in VIEWS:
             raise ValueError(f"--view must be local or effective, not {view!r}")
-        return changes_verb(self.store, None if since is None else str(since), view=view)
+        return changes_verb(self.store, None if since is None else str(since), view=view, limit=limit)
 
     def runs(self) -> tuple[RunInfo, ...]:
         """Every ingest and crawl run recorded in the store, oldest first."""
@@ -446,8 +449,9 @@ class LicenseGraph:
 
         return search(self.store, query, limit=limit)
 
-    def most_reused_noncompliant(self, view: str = "local", offset: int = 0, limit: int = 20) -> ModelsPage:
-        """Models with a violation in `view` that others are built on, by number of direct derivatives."""
+    def most_reused_noncompliant(self, view: str = "local", offset: int = 0, limit: int = 20) -> ReusedPage:
+        """Models with a violation in `view` that others are built on, by all their derivatives
+        (transitively), then direct ones: the list the report and the dashboard show."""
         from licensegraph.api.model_lists import most_reused_noncompliant
 
         return most_reused_noncompliant(self.store, view=view, offset=offset, limit=limit)

@@ -15,8 +15,11 @@ from typing import Any
 
 from licensegraph.api.model_lists import (
     check_view,
+    first_children,
     key_filter,
     known_model,
+    reach_rows,
+    relation_counts,
     worst_severities,
 )
 from licensegraph.api.results import GraphEdge, GraphNode, LevelCount, LineageGraph
@@ -77,80 +80,42 @@ def _ancestors(store: Store, key: str, depth: int, budget: int, nodes: dict[str,
 
 Rows = list[tuple[Any, ...]]
 
-#: Past this many edges out of one level, the levels below it are counted in SQL (one
-#: recursive query) instead of by reading each level's keys into Python.
-MANY_EDGES = 2000
+
+def _descendant_levels(reach: tuple[Any, ...] | None, depth: int) -> dict[int, int]:
+    """Exact number of distinct descendants at each (shortest) distance up to `depth`,
+    counted at lineage time (lineage.reach)."""
+    if reach is None:
+        return {}
+    return {d: int(n) for d, n in enumerate(reach[-1][:depth], start=1) if n}
 
 
-def _descendant_levels(store: Store, key: str, depth: int) -> dict[int, int]:
-    """Exact number of distinct descendants at each (shortest) distance.
-
-    Breadth-first through the index on parent_key while levels are small; a level with many
-    edges out (a popular base model has thousands of children) is left to one recursive
-    query that never brings its keys into Python."""
-    seen = {key}
-    frontier = [key]
-    levels: dict[int, int] = {}
-    for d in range(1, depth + 1):
-        if not frontier:
-            break
-        where, params = key_filter("parent_key", frontier)
-        fanout = store.con.execute(f"SELECT count(*) FROM edges WHERE {where}", params).fetchone()
-        if fanout and fanout[0] > MANY_EDGES:
-            levels.update(_levels_in_sql(store, frontier, d - 1, depth, seen))
-            break
-        frontier = sorted({r[0] for r in edges_of(store, "parent_key", frontier, "child_key")} - seen)
-        seen.update(frontier)
-        if frontier:
-            levels[d] = len(frontier)
-    return levels
-
-
-def _levels_in_sql(store: Store, frontier: list[str], at: int, depth: int, seen: set[str]) -> dict[int, int]:
-    """Distinct descendants of `frontier` (at distance `at`) per distance up to `depth`, not in `seen`."""
-    rows = store.con.execute(
-        """
-        WITH RECURSIVE d(k, lvl) AS (
-            SELECT unnest(?::VARCHAR[]), ?::INTEGER
-            UNION
-            SELECT e.child_key, d.lvl + 1 FROM edges e JOIN d ON e.parent_key = d.k
-            WHERE d.lvl < ? AND NOT e.self_loop
-        )
-        SELECT lvl, count(*) FROM (SELECT k, min(lvl) AS lvl FROM d GROUP BY k)
-        WHERE lvl > ? AND k NOT IN (SELECT unnest(?::VARCHAR[])) GROUP BY lvl
-        """,
-        [frontier, at, depth, at, sorted(seen)],
-    ).fetchall()
-    return {int(lvl): int(n) for lvl, n in rows}
-
-
-def _children_shown(store: Store, frontier: list[str], limit: int) -> tuple[Rows, list[tuple[str, str, int]]]:
-    """For each model of `frontier`: its first `limit` children (those with a violation
-    first, then by id), and its children counted by relation; all in SQL, so that a model
-    with thousands of children costs no more rows than it shows."""
-    where, params = key_filter("parent_key", frontier)
-    # row_number() keeps DuckDB from pushing the other conditions into the bare filter,
-    # which is what lets the index on parent_key serve it
-    kids = (f"SELECT parent_key, child_key, child_id, relation, self_loop, row_number() OVER () AS fence "
-            f"FROM edges WHERE {where}")
-    counts = store.con.execute(
-        f"SELECT parent_key, relation, count(*) FROM ({kids}) WHERE NOT self_loop GROUP BY 1, 2", params
-    ).fetchall()
-    shown = store.con.execute(
-        f"""
-        WITH kids AS ({kids}),
-        v AS (SELECT DISTINCT model_key FROM finding_rows
-              WHERE severity = ? AND model_key IN (SELECT child_key FROM kids))
-        SELECT rn, parent_key, child_key, child_id, relation FROM (
-            SELECT k.parent_key, k.child_key, k.child_id, k.relation,
-                   row_number() OVER (PARTITION BY k.parent_key ORDER BY v.model_key IS NULL, k.child_key) AS rn
-            FROM kids k LEFT JOIN v ON v.model_key = k.child_key
-            WHERE NOT k.self_loop
-        ) WHERE rn <= ?
-        """,
-        [*params, VIOLATION, limit],
-    ).fetchall()
-    return shown, [(pk, rel, int(n)) for pk, rel, n in counts]
+def _children_shown(store: Store, frontier: list[str], limit: int, view: str,
+                    reach: dict[str, tuple[Any, ...]]) -> tuple[Rows, list[tuple[str, str, int]]]:
+    """For each model of `frontier`: its first `limit` children (those with a violation in
+    `view` first, then by id), and its children counted by relation. Counts, the
+    noncompliant children and the first children in id order were computed at lineage and
+    audit time, so a model with thousands of children costs no more rows than it shows."""
+    parents = [k for k in frontier if k in reach]
+    counts = [(pk, rel, n) for pk in parents for rel, n in relation_counts(reach[pk]).items()]
+    if not parents:
+        return [], counts
+    where, params = key_filter("parent_key", parents)
+    bad: dict[str, list[tuple[str, str, str]]] = {}
+    for pk, row_view, ck, cid, rel in store.con.execute(
+            f"SELECT parent_key, view, child_key, child_id, relation FROM noncompliant_children WHERE {where}",
+            params).fetchall():
+        if row_view == view:
+            bad.setdefault(pk, []).append((ck, cid, rel))
+    # the first `limit` children in id order hold enough of the others, however many are bad
+    need = [pk for pk in parents if len(bad.get(pk, ())) < limit]
+    first = first_children(store, need, None, 0, limit)
+    shown: Rows = []
+    for pk in parents:
+        rows = sorted(bad.get(pk, []))[:limit]
+        taken = {r[0] for r in rows}
+        rows += [(ck, cid, rel) for _, ck, cid, rel in first.get(pk, []) if ck not in taken][:limit - len(rows)]
+        shown += [(rn, pk, ck, cid, rel) for rn, (ck, cid, rel) in enumerate(rows, start=1)]
+    return shown, counts
 
 
 def lineage_graph(store: Store, kb: KnowledgeBase, model_id: str, depth: int = 2, view: str = "effective",
@@ -164,13 +129,16 @@ def lineage_graph(store: Store, kb: KnowledgeBase, model_id: str, depth: int = 2
     boxes: list[GraphNode] = []
     box_edges: list[GraphEdge] = []
     up = _ancestors(store, key, depth, budget, nodes, edges)
-    down = _descendant_levels(store, key, depth)
+    reach = reach_rows(store, [key])
+    down = _descendant_levels(reach.get(key), depth)
 
     frontier = [key]
     for d in range(1, depth + 1):
         if not frontier or len(nodes) >= budget:
             break
-        ranked, counts = _children_shown(store, frontier, limit)
+        if d > 1:
+            reach = reach_rows(store, frontier)
+        ranked, counts = _children_shown(store, frontier, limit, view, reach)
         per_relation = {(pk, rel): n for pk, rel, n in counts}
         shown: dict[tuple[str, str], int] = {}
         nxt = []

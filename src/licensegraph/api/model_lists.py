@@ -16,16 +16,18 @@ from licensegraph.api.results import (
     ModelRow,
     ModelsPage,
     RelationTotal,
+    ReusedModel,
+    ReusedPage,
 )
+from licensegraph.lineage.reach import SEP, block_key
 from licensegraph.store.db import Store
+from licensegraph.store.schema import PAGE_BLOCK
 from licensegraph.vocab import ABSENT, RELATIONS, SEVERITIES, VIEWS, VIOLATION
 
 #: Longest search query taken (Hub ids are at most 96 characters).
 MAX_QUERY = 200
 #: Most rows one page may hold.
 MAX_PAGE = 500
-#: Up to this many children, a model's children are read and paged in Python; past it, in SQL.
-MANY_CHILDREN = 2000
 
 
 def _count(store: Store, sql: str, params: list[Any]) -> int:
@@ -73,8 +75,8 @@ def known_model(store: Store, model_id: str) -> tuple[str, str, bool]:
     row = store.con.execute("SELECT id FROM model_licenses WHERE model_key = ?", [key]).fetchone()
     if row is not None:
         return key, row[0], True
-    row = store.con.execute("SELECT parent_id FROM edges WHERE parent_key = ? LIMIT 1", [key]).fetchone()
-    if row is not None:
+    row = store.con.execute("SELECT model_id FROM lineage_reach WHERE model_key = ?", [key]).fetchone()
+    if row is not None:  # a parent known only from its children's cards
         return key, row[0], False
     raise ModelNotFound(f"{model_id}: not in the store (ids are matched case-insensitively)")
 
@@ -109,6 +111,44 @@ def worst_severities(store: Store, keys: Iterable[str], view: str) -> dict[str, 
     return out
 
 
+def reach_rows(store: Store, keys: Sequence[str]) -> dict[str, tuple[Any, ...]]:
+    """model key -> (children, finetune, adapter, quantization, merge, descendants, levels)
+    from `lineage_reach`, for the keys that have children."""
+    if not keys:
+        return {}
+    where, params = key_filter("model_key", keys)
+    rows = store.con.execute(
+        f"SELECT model_key, children, {', '.join(RELATIONS)}, descendants, levels FROM lineage_reach WHERE {where}",
+        params).fetchall()
+    return {r[0]: r[1:] for r in rows}
+
+
+def relation_counts(reach: tuple[Any, ...] | None) -> dict[str, int]:
+    """relation -> children of that relation, from a `reach_rows` row (relations with none left out)."""
+    if reach is None:
+        return {}
+    return {rel: int(n) for rel, n in zip(RELATIONS, reach[1:1 + len(RELATIONS)], strict=True) if n}
+
+
+def first_children(store: Store, keys: Sequence[str], relation: str | None, offset: int,
+                   limit: int) -> dict[str, list[tuple[int, str, str, str]]]:
+    """parent key -> its children at positions offset..offset+limit-1 in id order (of one
+    relation, or all): (position, child key, child id, relation). Read from `child_pages`
+    by block key, which the index serves at any offset."""
+    blocks = range(offset // PAGE_BLOCK, (offset + limit - 1) // PAGE_BLOCK + 1)
+    wanted = [block_key(k, relation, b) for k in keys for b in blocks]
+    out: dict[str, list[tuple[int, str, str, str]]] = {}
+    for i in range(0, len(wanted), INDEXED_KEYS):
+        where, params = key_filter("block", wanted[i:i + INDEXED_KEYS])
+        for block, pos, ck, cid, rel in store.con.execute(
+                f"SELECT block, pos, child_key, child_id, relation FROM child_pages WHERE {where}", params).fetchall():
+            if offset <= pos < offset + limit:
+                out.setdefault(block.split(SEP, 1)[0], []).append((pos, ck, cid, rel))
+    for rows in out.values():
+        rows.sort()
+    return out
+
+
 def children(store: Store, model_id: str, relation: str | None = None, view: str = "effective",
              offset: int = 0, limit: int = 50) -> ChildrenPage:
     """A page of the model's direct derivatives (in id order), with every child counted by relation."""
@@ -116,27 +156,13 @@ def children(store: Store, model_id: str, relation: str | None = None, view: str
     check_relation(relation)
     check_page(offset, limit)
     key, display_id, _ = known_model(store, model_id)
-    # row_number() keeps DuckDB from pushing the other conditions into the bare filter on
-    # parent_key, which is what lets the index serve it; counting and paging stay in SQL,
-    # so a model with thousands of children costs one page of rows
-    kids = ("SELECT child_key, child_id, relation, self_loop, row_number() OVER () AS fence "
-            "FROM edges WHERE parent_key = ?")
-    by_relation = [(rel, int(n)) for rel, n in store.con.execute(
-        f"SELECT relation, count(*) FROM ({kids}) WHERE NOT self_loop GROUP BY 1 ORDER BY 2 DESC, 1", [key]
-    ).fetchall()]
+    # counts and pages were computed at lineage time (lineage.reach): a model with
+    # thousands of children costs one page of rows
+    counts = relation_counts(reach_rows(store, [key]).get(key))
+    by_relation = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     total = sum(n for rel, n in by_relation if relation is None or rel == relation)
-    if sum(n for _, n in by_relation) <= MANY_CHILDREN:
-        # few: read them through the index and page here (ORDER BY ... LIMIT makes DuckDB scan)
-        kept = sorted((ck, cid, rel) for ck, cid, rel, loop in store.con.execute(
-            "SELECT child_key, child_id, relation, self_loop FROM edges WHERE parent_key = ?", [key]).fetchall()
-            if not loop and (relation is None or rel == relation))
-        page_rows = kept[offset:offset + limit]
-    else:  # thousands: one scan that keeps a page, rather than a row per child in Python
-        page_rows = store.con.execute(
-            f"SELECT child_key, child_id, relation FROM ({kids}) WHERE NOT self_loop "
-            "AND (?::VARCHAR IS NULL OR relation = ?) ORDER BY child_key LIMIT ? OFFSET ?",
-            [key, relation, relation, limit, offset],
-        ).fetchall()
+    page_rows = [r[1:] for r in first_children(store, [key], relation, offset, limit).get(key, [])] \
+        if offset < total else []
     licenses: dict[str, str] = {}
     if page_rows:
         where, params = key_filter("model_key", [k[0] for k in page_rows])
@@ -180,33 +206,31 @@ def search(store: Store, query: str, limit: int = 10) -> ModelMatches:
     return ModelMatches(query=query, matches=tuple(ModelMatch(model_id=i, license=lic) for i, lic, _ in rows))
 
 
-def most_reused_noncompliant(store: Store, view: str = "effective", offset: int = 0, limit: int = 20) -> ModelsPage:
+def most_reused_noncompliant(store: Store, view: str = "effective", offset: int = 0, limit: int = 20) -> ReusedPage:
     """Models with at least one violation in `view` that other models are built on, by how
-    many direct derivatives they have (their duties reach those derivatives)."""
+    many models derive from them in all (transitively; their duties reach every one), then
+    by direct derivatives. The report's and the dashboard's list."""
     check_view(view)
     check_page(offset, limit)
-    base = f"""
+    nc = f"""
         WITH nc AS (
-            SELECT f.model_key, list(DISTINCT f.rule_id ORDER BY f.rule_id) AS rule_ids
+            SELECT f.model_key, list(DISTINCT f.rule_id ORDER BY f.rule_id) AS rule_ids,
+                   list(DISTINCT f.label ORDER BY f.label) AS labels
             FROM finding_rows f WHERE f.severity = ? AND {_IN_VIEW} GROUP BY 1
-        ), kids AS (
-            SELECT parent_key, count(*) AS n FROM edges
-            WHERE NOT self_loop AND parent_key IN (SELECT model_key FROM nc) GROUP BY 1
         )
     """
-    total = _count(store, f"{base} SELECT count(*) FROM kids", [VIOLATION, view])
+    total = _count(store, f"{nc} SELECT count(*) FROM nc JOIN lineage_reach r USING (model_key)", [VIOLATION, view])
     rows = store.con.execute(
-        f"""{base}
-        SELECT l.id, l.license, kids.n, nc.rule_ids
-        FROM kids JOIN nc ON nc.model_key = kids.parent_key
-        JOIN model_licenses l ON l.model_key = kids.parent_key
-        ORDER BY kids.n DESC, l.model_key LIMIT ? OFFSET ?
+        f"""{nc}
+        SELECT l.id, l.license, r.children, r.descendants, nc.labels, nc.rule_ids
+        FROM nc JOIN lineage_reach r USING (model_key) JOIN model_licenses l USING (model_key)
+        ORDER BY r.descendants DESC, r.children DESC, l.model_key LIMIT ? OFFSET ?
         """,
         [VIOLATION, view, limit, offset],
     ).fetchall()
-    models = tuple(ModelRow(model_id=i, license=lic, relation=None, severity=VIOLATION,
-                            children=int(n), rule_ids=tuple(rules)) for i, lic, n, rules in rows)
-    return ModelsPage(models=models, total=int(total), offset=offset, limit=limit)
+    models = tuple(ReusedModel(model_id=i, license=lic, children=int(n), descendants=int(d), labels=tuple(labels),
+                               rule_ids=tuple(rules)) for i, lic, n, d, labels, rules in rows)
+    return ReusedPage(view=view, models=models, total=int(total), offset=offset, limit=limit)
 
 
 def models_with_license(store: Store, license_id: str, view: str = "effective", offset: int = 0,

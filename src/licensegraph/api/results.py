@@ -241,6 +241,26 @@ class RuleChangeCount(Result):
 
 
 @dataclass(frozen=True)
+class LicenseChange(Result):
+    """A license that models came to carry or stopped carrying over a range of runs."""
+
+    license: str
+    gained: int  # models added with it, or relicensed to it
+    lost: int  # models deleted, or relicensed away from it
+    models: int  # models carrying it now (deleted ones left out)
+
+    @property
+    def new(self) -> bool:
+        """No model carried it before the range."""
+        return self.models - self.gained + self.lost == 0
+
+    @property
+    def gone(self) -> bool:
+        """No model carries it any more."""
+        return self.models == 0
+
+
+@dataclass(frozen=True)
 class ChangesResult(Result):
     """What moved over a range of runs: net changes (a model relicensed and back is no change)."""
 
@@ -252,6 +272,8 @@ class ChangesResult(Result):
     findings: tuple[FindingChange, ...]
     by_rule: tuple[RuleChangeCount, ...]
     totals: Mapping[str, int]  # models_added, models_deleted, models_relicensed, edges_added, ...
+    licenses: tuple[LicenseChange, ...] = ()  # licenses gained or lost by models, most moved first
+    limit: int | None = None  # the lists hold at most this many of each kind of change (totals count all)
 
 
 @dataclass(frozen=True)
@@ -1100,6 +1122,36 @@ class ModelsPage(Result):
     """One page of a list of models, and how many there are in all."""
 
     models: tuple[ModelRow, ...]
+    total: int
+    offset: int
+    limit: int
+
+    @property
+    def next_offset(self) -> int | None:
+        """The offset of the next page, or None on the last page."""
+        nxt = self.offset + len(self.models)
+        return nxt if nxt < self.total else None
+
+
+@dataclass(frozen=True)
+class ReusedModel(Result):
+    """A model with a violation in the list's view that others build on (the report's and
+    the dashboard's "most reused noncompliant models")."""
+
+    model_id: str
+    license: str
+    children: int  # direct derivatives
+    descendants: int  # all derivatives, transitively, each once
+    labels: tuple[str, ...]  # the table labels of the rules it violates
+    rule_ids: tuple[str, ...] = ()  # the ids of those rules
+
+
+@dataclass(frozen=True)
+class ReusedPage(Result):
+    """One page of `LicenseGraph.most_reused_noncompliant`, and how many such models there are."""
+
+    view: str
+    models: tuple[ReusedModel, ...]
     total: int
     offset: int
     limit: int

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from licensegraph.lineage.cycles import find_cycles
+from licensegraph.lineage.reach import build_reach
 from licensegraph.lineage.relations import CONVERSION_EVIDENCE, evidence_sql, normalize_relation_sql, same_name_sql
 from licensegraph.store.db import Store
 from licensegraph.store.schema import EDGES_DDL, LINEAGE_ISSUES_DDL
@@ -32,6 +33,8 @@ def build_lineage(store: Store, incremental: bool = True) -> None:
             con.execute("CREATE INDEX edges_child ON edges (child_key)")
             # the dashboard walks it downward (a model's children, its descendants' graph)
             con.execute("CREATE INDEX edges_parent ON edges (parent_key)")
+        # what the dashboard reads for big families: counts, levels and pages of children
+        build_reach(store)
         store.set_meta("lineage_built", "1")
         con.execute("COMMIT")
     except Exception:

@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 from licensegraph.licenses.choose import card_lines
 from licensegraph.licenses.fingerprint import kb_fingerprint
 from licensegraph.licenses.kb import KnowledgeBase
+from licensegraph.lineage.reach import build_noncompliant_children
 from licensegraph.rules import all_rules, get_rule
 from licensegraph.rules.base import RowResult, Rule
 from licensegraph.rules.context import AuditContext, any_and, bits_of
@@ -336,6 +337,7 @@ def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str]
             con.execute("CREATE INDEX finding_rows_model ON finding_rows (model_key)")
         _write_counts(con, layout, counts, replace_all=complete)
         refresh_findings_view(con)
+        build_noncompliant_children(store)
         if complete:
             con.execute("DELETE FROM dirty_models")
             store.set_meta("outcome_layout", json.dumps(layout))

@@ -213,10 +213,11 @@ def resolve_since(store: Store, since: str | None) -> RunRange:
     return RunRange(after=after, last=last, runs=runs)
 
 
-NET_CHANGES_SQL = """
+_RANGED = """
     WITH ranged AS (
       SELECT * FROM run_changes WHERE run_id IN (SELECT unnest(?::INTEGER[]))
-    ), net AS (
+    """
+_NET_GROUPED = """), net AS (
       SELECT entity, key,
              arg_min(before_present, run_id) AS before_present, arg_max(after_present, run_id) AS after_present,
              arg_min(before_value, run_id) AS before_value, arg_max(after_value, run_id) AS after_value,
@@ -226,6 +227,11 @@ NET_CHANGES_SQL = """
              max(run_id) AS run_id
       FROM ranged GROUP BY entity, key
     )
+"""
+# Within one run a key changes at most once: its rows are already net.
+_NET_ONE_RUN = """), net AS (SELECT * FROM ranged)
+"""
+_CLASSIFIED = """
     SELECT entity, model_id, related_id, relation, view, rule_id, label, severity, before_value, after_value, run_id,
            CASE
              WHEN entity = 'model' AND NOT before_present AND after_present THEN 'added'
@@ -239,6 +245,8 @@ NET_CHANGES_SQL = """
            END AS change
     FROM net
 """
+NET_CHANGES_SQL = _RANGED + _NET_GROUPED + _CLASSIFIED
+
 
 
 def net_changes(store: Store, runs: tuple[int, ...]) -> list[dict]:
@@ -260,4 +268,61 @@ def rule_counts_as_of(store: Store, run_id: int) -> list[tuple]:
         raise RunError(f"--as-of {run_id}: no completed run {run_id} in the store")
     return store.execute(
         "SELECT * EXCLUDE (run_id) FROM run_rule_counts WHERE run_id = ?", [run_id]
+    ).fetchall()
+
+
+def _net_sql(runs: tuple[int, ...]) -> str:
+    return _RANGED + (_NET_ONE_RUN if len(runs) == 1 else _NET_GROUPED) + _CLASSIFIED
+
+
+def net_change_counts(store: Store, runs: tuple[int, ...]) -> list[tuple]:
+    """(entity, change, view, rule_id, label, count) of the net changes over `runs`."""
+    return store.execute(
+        f"SELECT entity, change, view, rule_id, label, count(*) FROM ({_net_sql(runs)}) "
+        "WHERE change IS NOT NULL GROUP BY ALL ORDER BY ALL", [list(runs)]
+    ).fetchall()
+
+
+#: The kinds of net change, per entity.
+CHANGE_KINDS = (("model", "added"), ("model", "deleted"), ("model", "relicensed"), ("edge", "added"),
+                ("edge", "removed"), ("finding", "appeared"), ("finding", "resolved"))
+
+
+def first_net_changes(store: Store, runs: tuple[int, ...], view: str | None, limit: int) -> list[dict]:
+    """Like `net_changes`, with at most `limit` rows of each kind of change (findings of
+    `view` only, unless None): what a page shows of a run that changed a million rows."""
+    cols = ("entity", "model_id", "related_id", "relation", "view", "rule_id", "label", "severity",
+            "before_value", "after_value", "run_id", "change")
+    order = "rule_id NULLS FIRST, view NULLS FIRST, lower(model_id), related_id"
+    parts = [f"(SELECT * FROM changed WHERE entity = '{entity}' AND change = '{change}'"
+             f"{' AND ($view IS NULL OR view = $view)' if entity == 'finding' else ''} ORDER BY {order} LIMIT $limit)"
+             for entity, change in CHANGE_KINDS]
+    rows = store.execute(
+        f"WITH changed AS MATERIALIZED ({_net_sql(runs).replace('?::INTEGER[]', '$runs::INTEGER[]')}) "
+        f"SELECT * FROM ({' UNION ALL '.join(parts)}) ORDER BY entity, change, {order}",
+        {"runs": list(runs), "view": view, "limit": limit},
+    ).fetchall()
+    return [dict(zip(cols, r, strict=True)) for r in rows]
+
+
+def license_changes(store: Store, runs: tuple[int, ...]) -> list[tuple[str, int, int, int]]:
+    """(license, models that came to carry it, models that stopped, models carrying it now)
+    over `runs`, from the models added, deleted and relicensed."""
+    return store.execute(
+        f"""
+        WITH changed AS ({_net_sql(runs)}),
+        moved AS (
+            SELECT after_value AS license, 1 AS gained, 0 AS lost FROM changed
+            WHERE entity = 'model' AND change IN ('added', 'relicensed')
+            UNION ALL
+            SELECT before_value, 0, 1 FROM changed WHERE entity = 'model' AND change IN ('deleted', 'relicensed')
+        ), now AS (
+            SELECT license, count(*) AS models FROM model_licenses WHERE NOT coalesce(deleted, false)
+            AND license IN (SELECT license FROM moved) GROUP BY 1
+        )
+        SELECT m.license, sum(m.gained)::BIGINT, sum(m.lost)::BIGINT, coalesce(any_value(now.models), 0)
+        FROM moved m LEFT JOIN now USING (license) WHERE m.license IS NOT NULL
+        GROUP BY m.license ORDER BY sum(m.gained) + sum(m.lost) DESC, m.license
+        """,
+        [list(runs)],
     ).fetchall()

@@ -7,7 +7,14 @@ upgraded in place and a failed upgrade leaves it as it was.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
+
+#: Distances below a model whose descendants `lineage_reach` counts level by level (the
+#: deepest lineage graph the dashboard draws).
+REACH_LEVELS = 6
+#: Children per block of `child_pages`.
+PAGE_BLOCK = 64
+_RELATION_COUNTS = ", ".join(f"{r} INTEGER NOT NULL" for r in ("finetune", "adapter", "quantization", "merge"))
 
 FINDING_ROWS_DDL = """
     CREATE TABLE IF NOT EXISTS finding_rows (
@@ -362,4 +369,38 @@ _V6 = [
 ]
 
 
-MIGRATIONS: dict[int, list[str]] = {1: _V1, 2: _V2, 3: _V3, 4: _V4, 5: _V5, 6: _V6}
+# Reach of each model down the lineage graph, its children in pages, and the children with
+# a violation (lineage.reach): the dashboard reads big families from them.
+LINEAGE_REACH_DDL = f"""
+    CREATE TABLE IF NOT EXISTS lineage_reach (
+        model_key VARCHAR NOT NULL,
+        model_id VARCHAR NOT NULL,
+        children INTEGER NOT NULL,
+        {_RELATION_COUNTS},
+        descendants BIGINT NOT NULL,
+        levels INTEGER[] NOT NULL  -- levels[i]: distinct descendants at shortest distance i
+    )
+"""
+CHILD_PAGES_DDL = """
+    CREATE TABLE IF NOT EXISTS child_pages (
+        block VARCHAR NOT NULL,
+        pos INTEGER NOT NULL,        -- 0-based position among the parent's children (of the relation)
+        child_key VARCHAR NOT NULL,
+        child_id VARCHAR NOT NULL,
+        relation VARCHAR NOT NULL
+    )
+"""
+NONCOMPLIANT_CHILDREN_DDL = """
+    CREATE TABLE IF NOT EXISTS noncompliant_children (
+        view VARCHAR NOT NULL,
+        parent_key VARCHAR NOT NULL,
+        child_key VARCHAR NOT NULL,
+        child_id VARCHAR NOT NULL,
+        relation VARCHAR NOT NULL
+    )
+"""
+
+_V7 = [LINEAGE_REACH_DDL, CHILD_PAGES_DDL, NONCOMPLIANT_CHILDREN_DDL,
+       "INSERT OR REPLACE INTO meta SELECT 'derived_state', 'stale' WHERE EXISTS (SELECT 1 FROM models)"]
+
+MIGRATIONS: dict[int, list[str]] = {1: _V1, 2: _V2, 3: _V3, 4: _V4, 5: _V5, 6: _V6, 7: _V7}

@@ -16,6 +16,7 @@ import json
 import math
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, asynccontextmanager
+from html import escape as html_escape
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import parse_qs, quote, urlencode
@@ -36,6 +37,7 @@ from licensegraph.api import (
     ModelNotFound,
     NoStore,
     ParentError,
+    RunError,
     SharedReader,
     StoreError,
 )
@@ -58,6 +60,10 @@ MAX_BODY_BYTES = 1_048_576
 MAX_PARENTS = 20
 #: Children listed per page on the model page.
 CHILDREN_PER_PAGE = 25
+#: Changes of each kind (models added, findings resolved, ...) the overview lists; the
+#: changes page lists CHANGES_LISTED.
+CHANGES_ON_OVERVIEW = 10
+CHANGES_LISTED = 100
 DEPTHS = (1, 2, 3, 4, 5, 6)
 
 GraphOpener = Callable[[], AbstractContextManager[LicenseGraph]]
@@ -66,6 +72,8 @@ View = Literal["local", "effective"]
 Relation = Literal["finetune", "adapter", "quantization", "merge"]
 Offset = Annotated[int, Query(ge=0, le=10**9, description="How many results to skip.")]
 Limit = Annotated[int, Query(ge=1, le=500, description="How many results to return (at most 500).")]
+Since = Annotated[str | None, Query(max_length=40, description="A run number, or a date (YYYY-MM-DD[THH:MM[:SS]]): "
+                                    "the runs after it (default: the last run alone).")]
 
 
 class NotFound(LookupError):
@@ -275,6 +283,22 @@ def _api_routes() -> APIRouter:
         """Models with a violation in `view`, by how many models are built directly on them."""
         return _json(lg.most_reused_noncompliant(view=view, offset=offset, limit=limit))
 
+    @api.get("/changes", summary="What changed since the previous run (or a given run or date)")
+    def changes(lg: Graph, since: Since = None, view: View | None = None, limit: Limit = 50) -> JSONResponse:
+        """Net changes over the completed runs after `since`: totals, findings appeared and
+        resolved per rule, licenses models gained or lost, and up to `limit` models, edges
+        and findings of each kind of change. 400 when there is no such run."""
+        try:
+            result = lg.changes(since=since or None, view=view, limit=limit)
+        except RunError as exc:
+            return JSONResponse({"detail": str(exc)}, status_code=400)
+        data = result.to_dict()
+        for lic in data["licenses"]:
+            lic["url"] = license_url(lic["license"])
+        for row in (*data["models"], *data["findings"]):
+            row["url"] = model_url(row["model_id"])
+        return _json(data)
+
     @api.get("/search", summary="Model ids containing a query (autocomplete)")
     def search(lg: Graph, q: Annotated[str, Query(max_length=200)], limit: Limit = 10) -> JSONResponse:
         """Exact id first, then ids and names starting with the query, then the rest."""
@@ -400,6 +424,25 @@ def _page_routes(page: Callable[..., HTMLResponse]) -> APIRouter:
     def overview(request: Request, lg: Graph, view: View = "local", offset: Offset = 0) -> HTMLResponse:
         return page(request, "overview.html", view=view, stats=lg.stats(top=15), table=lg.audit_table(view=view),
                     reused=lg.most_reused_noncompliant(view=view, offset=offset, limit=15))
+
+    @pages.get("/changes", response_class=HTMLResponse)
+    def changes(request: Request, lg: Graph, since: Since = None, view: str = "",
+                part: bool = False) -> HTMLResponse:
+        """What changed; `part`: only the changes themselves, which the overview loads after the page."""
+        if view and view not in V.VIEWS:
+            raise ValueError(f"view must be one of {', '.join(V.VIEWS)}, not {view!r}")
+        limit = CHANGES_ON_OVERVIEW if part else CHANGES_LISTED
+        json_url = "/api/changes?" + urlencode({k: v for k, v in (("since", since), ("view", view)) if v})
+        context: dict[str, Any] = {"since": since, "view": view or None, "limit": limit, "json_url": json_url}
+        try:
+            context["changes"] = lg.changes(since=since or None, view=view or None, limit=limit)
+        except RunError as exc:
+            context["error"] = str(exc)
+        if part:
+            if "error" in context:
+                return HTMLResponse(f'<p class="muted">{html_escape(context["error"])}</p>')
+            return page(request, "_changes.html", **context)
+        return page(request, "changes.html", status_code=400 if "error" in context and since else 200, **context)
 
     @pages.get("/search", response_class=HTMLResponse)
     def search(request: Request, lg: Graph, q: Annotated[str, Query(max_length=200)] = "") -> HTMLResponse:
