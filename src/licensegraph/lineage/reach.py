@@ -108,7 +108,6 @@ def build_reach(store: Store) -> None:
         FROM (SELECT *, (row_number() OVER (PARTITION BY parent_key, relation ORDER BY child_key) - 1)::INTEGER
                         AS pos
               FROM _kids)
-        ORDER BY 1, 2
         """
     )
     con.execute("CREATE INDEX lineage_reach_key ON lineage_reach (model_key)")
