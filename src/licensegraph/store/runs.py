@@ -231,17 +231,21 @@ _NET_GROUPED = """), net AS (
 # Within one run a key changes at most once: its rows are already net.
 _NET_ONE_RUN = """), net AS (SELECT * FROM ranged)
 """
-_CLASSIFIED = """
-    SELECT entity, model_id, related_id, relation, view, rule_id, label, severity, before_value, after_value, run_id,
+#: What makes a net change of each kind (entity, change): its state before and after.
+CHANGE_CONDITIONS = {
+    ("model", "added"): "NOT before_present AND after_present",
+    ("model", "deleted"): "before_present AND NOT after_present",
+    ("model", "relicensed"): "before_present AND after_present AND before_value IS DISTINCT FROM after_value",
+    ("edge", "added"): "NOT before_present AND after_present",
+    ("edge", "removed"): "before_present AND NOT after_present",
+    ("finding", "appeared"): "NOT before_present AND after_present",
+    ("finding", "resolved"): "before_present AND NOT after_present",
+}
+_CHANGE_COLUMNS = "entity, model_id, related_id, relation, view, rule_id, label, severity, before_value, after_value, run_id"
+_CLASSIFIED = f"""
+    SELECT {_CHANGE_COLUMNS},
            CASE
-             WHEN entity = 'model' AND NOT before_present AND after_present THEN 'added'
-             WHEN entity = 'model' AND before_present AND NOT after_present THEN 'deleted'
-             WHEN entity = 'model' AND before_present AND after_present
-                  AND before_value IS DISTINCT FROM after_value THEN 'relicensed'
-             WHEN entity = 'edge' AND NOT before_present AND after_present THEN 'added'
-             WHEN entity = 'edge' AND before_present AND NOT after_present THEN 'removed'
-             WHEN entity = 'finding' AND NOT before_present AND after_present THEN 'appeared'
-             WHEN entity = 'finding' AND before_present AND NOT after_present THEN 'resolved'
+             {" ".join(f"WHEN entity = '{e}' AND {cond} THEN '{c}'" for (e, c), cond in CHANGE_CONDITIONS.items())}
            END AS change
     FROM net
 """
@@ -284,8 +288,7 @@ def net_change_counts(store: Store, runs: tuple[int, ...]) -> list[tuple]:
 
 
 #: The kinds of net change, per entity.
-CHANGE_KINDS = (("model", "added"), ("model", "deleted"), ("model", "relicensed"), ("edge", "added"),
-                ("edge", "removed"), ("finding", "appeared"), ("finding", "resolved"))
+CHANGE_KINDS = tuple(CHANGE_CONDITIONS)
 
 
 def first_net_changes(store: Store, runs: tuple[int, ...], view: str | None, limit: int) -> list[dict]:
@@ -294,12 +297,18 @@ def first_net_changes(store: Store, runs: tuple[int, ...], view: str | None, lim
     cols = ("entity", "model_id", "related_id", "relation", "view", "rule_id", "label", "severity",
             "before_value", "after_value", "run_id", "change")
     order = "rule_id NULLS FIRST, view NULLS FIRST, lower(model_id), related_id"
-    parts = [f"(SELECT * FROM changed WHERE entity = '{entity}' AND change = '{change}'"
-             f"{' AND ($view IS NULL OR view = $view)' if entity == 'finding' else ''} ORDER BY {order} LIMIT $limit)"
-             for entity, change in CHANGE_KINDS]
+    one_run = len(runs) == 1  # its rows are net already: each kind is a filter on run_changes
+    parts = []
+    for (entity, change), condition in CHANGE_CONDITIONS.items():
+        of_view = " AND ($view IS NULL OR view = $view)" if entity == "finding" else ""
+        source = (f"SELECT {_CHANGE_COLUMNS}, '{change}' AS change FROM run_changes "
+                  f"WHERE run_id = $runs[1] AND entity = '{entity}' AND {condition}" if one_run else
+                  f"SELECT * FROM changed WHERE entity = '{entity}' AND change = '{change}'")
+        parts.append(f"({source}{of_view} ORDER BY {order} LIMIT $limit)")
+    with_changed = ("" if one_run else
+                    f"WITH changed AS MATERIALIZED ({_net_sql(runs).replace('?::INTEGER[]', '$runs::INTEGER[]')}) ")
     rows = store.execute(
-        f"WITH changed AS MATERIALIZED ({_net_sql(runs).replace('?::INTEGER[]', '$runs::INTEGER[]')}) "
-        f"SELECT * FROM ({' UNION ALL '.join(parts)}) ORDER BY entity, change, {order}",
+        f"{with_changed}SELECT * FROM ({' UNION ALL '.join(parts)}) ORDER BY entity, change, {order}",
         {"runs": list(runs), "view": view, "limit": limit},
     ).fetchall()
     return [dict(zip(cols, r, strict=True)) for r in rows]
