@@ -57,6 +57,9 @@ MIRROR_OWNERS = (
     "cortexso", "qwen-community", "mlx-community-staging", "bullerwins", "gaianet",
 )
 MAX_STRIPS = 6
+# GGUF/GGML files: the formats whose tools (llama.cpp's converters, GGUF-my-repo, the big
+# quantizing accounts) write the repo they quantized as the card's base_model.
+_GGUF_FAMILY = "[-.](?:gguf|ggml)(?:[-.]|$)"
 
 
 def normalize_name_sql(expr: str) -> str:
@@ -73,11 +76,43 @@ CONFIDENCE = {
     "only original": 0.85,
     "popularity": 0.8,
     "oldest": 0.9,
+    "siblings": 0.95,
 }
 # Key kinds a stem can match, strongest first: `owner-name` spelled out in the child's
 # name (tensorblock/deepseek-ai_deepseek-coder-1.3b-base-GGUF), the name itself, the name
 # without a conversion tail (meta-llama/Llama-2-7b-chat-hf is also `llama-2-7b-chat`).
 _KEY_KINDS = ("full", "name", "alias")
+
+
+def _stems_sql(con: duckdb.DuckDBPyConnection, source: str, out: str) -> None:
+    """Temp table `out` (model_key, id, created, owner, level, stem, stripped): a model's
+    normalized name (level 0) and the stems left by stripping one trailing format token
+    per level, with the tokens stripped so far."""
+    name = normalize_name_sql("split_part(id, '/', -1)")
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {out}_0 AS
+        SELECT model_key, id, created, lower(split_part(id, '/', 1)) AS owner,
+               0 AS level, {name} AS stem, '' AS stripped
+        FROM ({source})
+        """
+    )
+    union = [f"SELECT * FROM {out}_0"]
+    for level in range(1, MAX_STRIPS + 1):
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE {out}_{level} AS
+            SELECT model_key, id, created, owner, {level} AS level,
+                   regexp_replace(stem, '{_TRAILING}', '') AS stem,
+                   regexp_extract(stem, '{_TRAILING}', 0) || stripped AS stripped
+            FROM {out}_{level - 1}
+            WHERE regexp_matches(stem, '{_TRAILING}') AND length(regexp_replace(stem, '{_TRAILING}', '')) >= 2
+            """
+        )
+        union.append(f"SELECT * FROM {out}_{level}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {out} AS {' UNION ALL '.join(union)}")
+    for level in range(MAX_STRIPS + 1):
+        con.execute(f"DROP TABLE {out}_{level}")
 
 
 def infer_parents_sql(con: duckdb.DuckDBPyConnection, children: str, known: str, declared: str | None = None,
@@ -94,39 +129,15 @@ def infer_parents_sql(con: duckdb.DuckDBPyConnection, children: str, known: str,
     or 'conversion'), stem, stripped (the suffix removed), matched ('full', 'name' or
     'alias'), decided_by, candidates, confidence, pattern (the evidence in words). Children with several candidates and no
     decision go to `{out}_refused` (child_key, child_id, stem, candidates, candidate_ids)."""
-    name = normalize_name_sql("split_part(id, '/', -1)")
     mirrors = "[" + ", ".join(f"'{o}'" for o in MIRROR_OWNERS) + "]"
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE _nm_stems0 AS
-        SELECT model_key, id, created, lower(split_part(id, '/', 1)) AS owner,
-               0 AS level, {name} AS stem, '' AS stripped
-        FROM {children} WHERE id IS NOT NULL
-        """
-    )
-    # Stems: strip one trailing token per level. Level 0 is the whole name, matched only
-    # for mirror owners (mlx-community/Qwen2.5-7B-Instruct is a copy of Qwen's).
-    union = ["SELECT * FROM _nm_stems0"]
-    for level in range(1, MAX_STRIPS + 1):
-        con.execute(
-            f"""
-            CREATE OR REPLACE TEMP TABLE _nm_stems{level} AS
-            SELECT model_key, id, created, owner, {level} AS level,
-                   regexp_replace(stem, '{_TRAILING}', '') AS stem,
-                   regexp_extract(stem, '{_TRAILING}', 0) || stripped AS stripped
-            FROM _nm_stems{level - 1}
-            WHERE regexp_matches(stem, '{_TRAILING}') AND length(regexp_replace(stem, '{_TRAILING}', '')) >= 2
-            """
-        )
-        union.append(f"SELECT * FROM _nm_stems{level}")
+    _stems_sql(con, f"SELECT model_key, id, created FROM {children} WHERE id IS NOT NULL", "_nm_stems0_all")
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _nm_stems AS
-        SELECT s.*, list_contains({mirrors}, s.owner) AS mirror_owner FROM ({' UNION ALL '.join(union)}) s
+        SELECT s.*, list_contains({mirrors}, s.owner) AS mirror_owner FROM _nm_stems0_all s
         """
     )
-    for level in range(MAX_STRIPS + 1):
-        con.execute(f"DROP TABLE _nm_stems{level}")
+    con.execute("DROP TABLE _nm_stems0_all")
     kname = normalize_name_sql("split_part(id, '/', -1)")
     kowner = normalize_name_sql("split_part(id, '/', 1)")
     con.execute(
@@ -221,6 +232,27 @@ def infer_parents_sql(con: duckdb.DuckDBPyConnection, children: str, known: str,
         FROM _nm_ranked r JOIN _nm_second s USING (child_key)
         """
     )
+    _sibling_evidence(con, known, declared)
+    derivative = (f"""NOT regexp_matches(n.stripped, '{_GGUF_FAMILY}')
+                      AND EXISTS (SELECT 1 FROM {declared} d WHERE d.child_key = n.parent_key)"""
+                  if declared else "false")
+    # One answer per child: the siblings' unanimous parent, else the name's decision unless
+    # it rests on a derivative converted outside the GGUF tools (see SIBLINGS/DERIVATIVE).
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _nm_answers AS
+        SELECT s.child_key, s.child_id, s.parents[1] AS parent_key, coalesce(k.id, s.parents[1]) AS parent_id,
+               s.stem, s.stripped, 'siblings' AS matched, 'siblings' AS decided_by,
+               len(s.sib_ids) AS candidates, s.sib_ids
+        FROM _nm_sib s LEFT JOIN _nm_known_ids k ON k.model_key = s.parents[1]
+        WHERE len(s.parents) = 1
+        UNION ALL
+        SELECT n.child_key, n.child_id, n.parent_key, n.parent_id, n.stem, n.stripped, n.matched, n.decided_by,
+               n.n, NULL
+        FROM _nm_decided n
+        WHERE n.decided_by IS NOT NULL AND n.child_key NOT IN (SELECT child_key FROM _nm_sib) AND NOT ({derivative})
+        """
+    )
     conf = "CASE decided_by " + " ".join(f"WHEN '{k}' THEN {v}" for k, v in CONFIDENCE.items()) + " END"
     con.execute(
         f"""
@@ -228,25 +260,86 @@ def infer_parents_sql(con: duckdb.DuckDBPyConnection, children: str, known: str,
         SELECT child_key, child_id, parent_key, parent_id,
                CASE WHEN regexp_matches(stripped, '[-.](?:{QUANT_TOKENS})(?:[-.]|$)') OR stripped = ''
                     THEN 'quantization' ELSE 'conversion' END AS relation,
-               stem, stripped, matched, decided_by, n AS candidates, ({conf})::DOUBLE AS confidence,
+               stem, stripped, matched, decided_by, candidates, ({conf})::DOUBLE AS confidence,
                'suffix ' || CASE WHEN stripped = '' THEN '(none: mirror account)' ELSE stripped END || ' stripped; '
-               || CASE WHEN matched = 'full' THEN 'owner and name spelled out in the name' ELSE 'known model named' END
-               || ' ' || chr(39) || stem || chr(39)
-               || CASE WHEN n > 1 THEN '; ' || decided_by || ' among ' || n || ' candidates' ELSE '' END AS pattern
-        FROM _nm_decided WHERE decided_by IS NOT NULL
+               || CASE WHEN matched = 'siblings'
+                       THEN candidates || ' model' || CASE WHEN candidates > 1 THEN 's' ELSE '' END
+                            || ' of the same account named ' || chr(39) || stem || chr(39) || ' plus a format suffix ('
+                            || array_to_string(sib_ids[1:3], ', ') || CASE WHEN candidates > 3 THEN ', ...' ELSE '' END
+                            || ') declare ' || parent_id
+                       WHEN matched = 'full' THEN 'owner and name spelled out in the name ' || chr(39) || stem || chr(39)
+                       ELSE 'known model named ' || chr(39) || stem || chr(39) END
+               || CASE WHEN matched <> 'siblings' AND candidates > 1
+                       THEN '; ' || decided_by || ' among ' || candidates || ' candidates' ELSE '' END AS pattern
+        FROM _nm_answers
         """
     )
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {out}_refused AS
         SELECT child_key, any_value(child_id) AS child_id, any_value(stem) AS stem, count(*) AS candidates,
-               list(parent_id ORDER BY popularity DESC, parent_id)[1:5] AS candidate_ids
-        FROM _nm_decided GROUP BY child_key HAVING count(decided_by) = 0
+               list(parent_id ORDER BY popularity DESC, parent_id)[1:5] AS candidate_ids,
+               'ambiguous name' AS reason
+        FROM _nm_decided WHERE child_key NOT IN (SELECT child_key FROM _nm_sib)
+        GROUP BY child_key HAVING count(decided_by) = 0
+        UNION ALL
+        SELECT s.child_key, any_value(s.child_id), any_value(s.stem), count(*),
+               list(coalesce(k.id, s.parent_key) ORDER BY s.parent_key)[1:5], 'siblings disagree'
+        FROM (SELECT child_key, child_id, stem, unnest(parents) AS parent_key FROM _nm_sib WHERE len(parents) > 1) s
+        LEFT JOIN _nm_known_ids k ON k.model_key = s.parent_key
+        GROUP BY s.child_key
+        UNION ALL
+        SELECT n.child_key, n.child_id, n.stem, 2, [n.parent_id] || (
+                 SELECT list(DISTINCT d.parent_key ORDER BY d.parent_key) FROM {declared or '_nm_no_edges'} d
+                 WHERE d.child_key = n.parent_key)[1:4],
+               'candidate is a derivative'
+        FROM _nm_decided n
+        WHERE n.decided_by IS NOT NULL AND n.child_key NOT IN (SELECT child_key FROM _nm_sib) AND ({derivative})
         """
     )
     for table in () if keep_work else ("_nm_stems", "_nm_known", "_nm_cands", "_nm_best", "_nm_ranked",
-                                       "_nm_second", "_nm_decided", "_nm_declared_children"):
-        con.execute(f"DROP TABLE {table}")
+                                       "_nm_second", "_nm_decided", "_nm_declared_children", "_nm_sib",
+                                       "_nm_known_ids", "_nm_answers", "_nm_no_edges"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def _sibling_evidence(con: duckdb.DuckDBPyConnection, known: str, declared: str | None) -> None:
+    """Temp table `_nm_sib` (child_key, child_id, stem, stripped, parents, sib_ids): for each
+    child in `_nm_stems`, the parents that other models of the same account, named like it
+    up to format tokens (`owner/X-Q8_0-GGUF` beside `owner/X-Q4_K_M-GGUF`, `owner/X-4bit`
+    beside `owner/X-8bit`), declare, at the longest stem where any sibling declares one.
+    A sibling's edge to the child itself (a quantization of it) does not count."""
+    con.execute("CREATE OR REPLACE TEMP TABLE _nm_known_ids AS SELECT model_key, any_value(id) AS id "
+                f"FROM {known} WHERE id IS NOT NULL GROUP BY model_key")
+    con.execute("CREATE OR REPLACE TEMP TABLE _nm_no_edges (child_key VARCHAR, parent_key VARCHAR)")
+    edges = declared or "_nm_no_edges"
+    _stems_sql(
+        con,
+        f"""
+        SELECT DISTINCT d.child_key AS model_key, coalesce(k.id, d.child_key) AS id, NULL::TIMESTAMPTZ AS created
+        FROM {edges} d LEFT JOIN _nm_known_ids k ON k.model_key = d.child_key
+        WHERE split_part(d.child_key, '/', 1) IN (SELECT DISTINCT owner FROM _nm_stems)
+        """,
+        "_nm_sib_stems",
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _nm_sib AS
+        WITH pairs AS (
+          SELECT c.model_key AS child_key, c.id AS child_id, c.level, c.stem, c.stripped, s.id AS sib_id,
+                 d.parent_key
+          FROM _nm_stems c
+          JOIN _nm_sib_stems s ON s.owner = c.owner AND s.stem = c.stem AND s.level >= 1 AND s.model_key <> c.model_key
+          JOIN {edges} d ON d.child_key = s.model_key
+          WHERE c.level >= 1 AND d.parent_key <> c.model_key
+          QUALIFY dense_rank() OVER (PARTITION BY c.model_key ORDER BY c.level) = 1
+        )
+        SELECT child_key, any_value(child_id) AS child_id, any_value(stem) AS stem, any_value(stripped) AS stripped,
+               list(DISTINCT parent_key ORDER BY parent_key) AS parents, list(DISTINCT sib_id ORDER BY sib_id) AS sib_ids
+        FROM pairs GROUP BY child_key
+        """
+    )
+    con.execute("DROP TABLE _nm_sib_stems")
 
 
 def infer_names(model_ids: Iterable[str], known: Iterable[tuple[str, str | None, int | None]] | pa.Table,
