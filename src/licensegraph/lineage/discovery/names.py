@@ -60,6 +60,18 @@ MAX_STRIPS = 6
 # GGUF/GGML files: the formats whose tools (llama.cpp's converters, GGUF-my-repo, the big
 # quantizing accounts) write the repo they quantized as the card's base_model.
 _GGUF_FAMILY = "[-.](?:gguf|ggml)(?:[-.]|$)"
+# A suffix that only says "full precision" (`-16bit`, `-fp16`, `-hf`): beside the same
+# account's `X` it is the merged export of a LoRA/4-bit training run (Unsloth's
+# `save_pretrained_merged` names it so), made from X's base, not a conversion of X.
+_FULL_PRECISION = "^(?:[-.](?:hf|fp16|bf16|f16|fp32|f32|16bit|32bit|safetensors))+$"
+# `unsloth` in the name of another account's repo: trained with Unsloth from Unsloth's
+# upload (its notebooks save under the base's name); the stem names the original, which
+# is not the parent the card declares.
+_UNSLOTH_TOKEN = "[-_.]unsloth(?:[-_.]|$)"
+# An account whose names agree with its cards for fewer than 1 in 3 of at least 3 judged
+# models gives no name evidence (see _account_habit).
+HABIT_MIN_JUDGED = 3
+HABIT_MIN_SHARE_INV = 3
 
 
 def normalize_name_sql(expr: str) -> str:
@@ -85,14 +97,14 @@ _KEY_KINDS = ("full", "name", "alias")
 
 
 def _stems_sql(con: duckdb.DuckDBPyConnection, source: str, out: str) -> None:
-    """Temp table `out` (model_key, id, created, owner, level, stem, stripped): a model's
+    """Temp table `out` (model_key, id, created, target, owner, level, stem, stripped): a model's
     normalized name (level 0) and the stems left by stripping one trailing format token
     per level, with the tokens stripped so far."""
     name = normalize_name_sql("split_part(id, '/', -1)")
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {out}_0 AS
-        SELECT model_key, id, created, lower(split_part(id, '/', 1)) AS owner,
+        SELECT model_key, id, created, target, lower(split_part(id, '/', 1)) AS owner,
                0 AS level, {name} AS stem, '' AS stripped
         FROM ({source})
         """
@@ -102,7 +114,7 @@ def _stems_sql(con: duckdb.DuckDBPyConnection, source: str, out: str) -> None:
         con.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE {out}_{level} AS
-            SELECT model_key, id, created, owner, {level} AS level,
+            SELECT model_key, id, created, target, owner, {level} AS level,
                    regexp_replace(stem, '{_TRAILING}', '') AS stem,
                    regexp_extract(stem, '{_TRAILING}', 0) || stripped AS stripped
             FROM {out}_{level - 1}
@@ -130,7 +142,25 @@ def infer_parents_sql(con: duckdb.DuckDBPyConnection, children: str, known: str,
     'alias'), decided_by, candidates, confidence, pattern (the evidence in words). Children with several candidates and no
     decision go to `{out}_refused` (child_key, child_id, stem, candidates, candidate_ids)."""
     mirrors = "[" + ", ".join(f"'{o}'" for o in MIRROR_OWNERS) + "]"
-    _stems_sql(con, f"SELECT model_key, id, created FROM {children} WHERE id IS NOT NULL", "_nm_stems0_all")
+    con.execute("CREATE OR REPLACE TEMP TABLE _nm_no_edges (child_key VARCHAR, parent_key VARCHAR)")
+    edges = declared or "_nm_no_edges"
+    con.execute("CREATE OR REPLACE TEMP TABLE _nm_known_ids AS SELECT model_key, any_value(id) AS id, "
+                f"min(created) AS created FROM {known} WHERE id IS NOT NULL GROUP BY model_key")
+    # The subjects: the children, plus the models of the same accounts that declare a
+    # parent (not answered: their names and cards are the siblings' and the account's
+    # evidence below).
+    _stems_sql(
+        con,
+        f"""
+        SELECT model_key, id, created, true AS target FROM {children} WHERE id IS NOT NULL
+        UNION ALL
+        SELECT d.child_key, coalesce(k.id, d.child_key), k.created, false
+        FROM (SELECT DISTINCT child_key FROM {edges}) d LEFT JOIN _nm_known_ids k ON k.model_key = d.child_key
+        WHERE d.child_key NOT IN (SELECT model_key FROM {children})
+          AND split_part(d.child_key, '/', 1) IN (SELECT DISTINCT lower(split_part(id, '/', 1)) FROM {children})
+        """,
+        "_nm_stems0_all",
+    )
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _nm_stems AS
@@ -174,8 +204,8 @@ def infer_parents_sql(con: duckdb.DuckDBPyConnection, children: str, known: str,
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _nm_cands AS
-        SELECT s.model_key AS child_key, s.id AS child_id, s.owner AS child_owner, s.mirror_owner AS child_mirror,
-               s.level, s.stem, s.stripped, k.kind AS matched, {kind_rank} AS kind_rank,
+        SELECT s.model_key AS child_key, s.id AS child_id, s.target, s.owner AS child_owner,
+               s.mirror_owner AS child_mirror, s.level, s.stem, s.stripped, k.kind AS matched, {kind_rank} AS kind_rank,
                k.model_key AS parent_key, k.id AS parent_id, k.owner AS parent_owner, k.created AS parent_created,
                k.popularity, k.mirror_owner AS parent_mirror
         FROM _nm_stems s JOIN _nm_known k ON k.key = s.stem
@@ -232,25 +262,41 @@ def infer_parents_sql(con: duckdb.DuckDBPyConnection, children: str, known: str,
         FROM _nm_ranked r JOIN _nm_second s USING (child_key)
         """
     )
-    _sibling_evidence(con, known, declared)
-    derivative = (f"""NOT regexp_matches(n.stripped, '{_GGUF_FAMILY}')
-                      AND EXISTS (SELECT 1 FROM {declared} d WHERE d.child_key = n.parent_key)"""
-                  if declared else "false")
-    # One answer per child: the siblings' unanimous parent, else the name's decision unless
-    # it rests on a derivative converted outside the GGUF tools (see SIBLINGS/DERIVATIVE).
+    _sibling_evidence(con, edges)
+    _account_habit(con, edges)
+    same_owner = "split_part({c}.child_key, '/', 1) = split_part({c}.parent_key, '/', 1)"
+    # Why an answer is withheld, first reason wins (each is explained at its constant).
+    refusal = f"""CASE
+        WHEN {same_owner.format(c='n')} AND regexp_matches(n.stripped, '{_FULL_PRECISION}')
+          THEN 'full-precision export beside the same account''s model'
+        WHEN n.matched = 'siblings' THEN NULL
+        WHEN regexp_matches(split_part(n.child_key, '/', 2), '{_UNSLOTH_TOKEN}') AND split_part(n.child_key, '/', 1) <> 'unsloth'
+          THEN 'made with unsloth from unsloth''s copy'
+        WHEN NOT regexp_matches(n.stripped, '{_GGUF_FAMILY}')
+             AND EXISTS (SELECT 1 FROM {edges} d WHERE d.child_key = n.parent_key)
+          THEN 'candidate is a derivative'
+        WHEN h.judged - coalesce(hm.judged, 0) >= {HABIT_MIN_JUDGED}
+             AND (h.agreed - coalesce(hm.agreed, 0)) * {HABIT_MIN_SHARE_INV} < h.judged - coalesce(hm.judged, 0)
+          THEN 'the account''s names disagree with its cards'
+      END"""
+    # One proposal per child: the siblings' unanimous parent, else the name's decision.
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE _nm_answers AS
-        SELECT s.child_key, s.child_id, s.parents[1] AS parent_key, coalesce(k.id, s.parents[1]) AS parent_id,
-               s.stem, s.stripped, 'siblings' AS matched, 'siblings' AS decided_by,
-               len(s.sib_ids) AS candidates, s.sib_ids
-        FROM _nm_sib s LEFT JOIN _nm_known_ids k ON k.model_key = s.parents[1]
-        WHERE len(s.parents) = 1
-        UNION ALL
-        SELECT n.child_key, n.child_id, n.parent_key, n.parent_id, n.stem, n.stripped, n.matched, n.decided_by,
-               n.n, NULL
-        FROM _nm_decided n
-        WHERE n.decided_by IS NOT NULL AND n.child_key NOT IN (SELECT child_key FROM _nm_sib) AND NOT ({derivative})
+        CREATE OR REPLACE TEMP TABLE _nm_proposals AS
+        WITH p AS (
+          SELECT s.child_key, s.child_id, s.parents[1] AS parent_key, coalesce(k.id, s.parents[1]) AS parent_id,
+                 s.stem, s.stripped, 'siblings' AS matched, 'siblings' AS decided_by,
+                 len(s.sib_ids) AS candidates, s.sib_ids
+          FROM _nm_sib s LEFT JOIN _nm_known_ids k ON k.model_key = s.parents[1]
+          WHERE len(s.parents) = 1
+          UNION ALL
+          SELECT child_key, child_id, parent_key, parent_id, stem, stripped, matched, decided_by, n, NULL
+          FROM _nm_decided
+          WHERE target AND decided_by IS NOT NULL AND child_key NOT IN (SELECT child_key FROM _nm_sib)
+        )
+        SELECT n.*, {refusal} AS refusal
+        FROM p n LEFT JOIN _nm_habit h ON h.owner = split_part(n.child_key, '/', 1)
+        LEFT JOIN _nm_habit_models hm ON hm.model_key = n.child_key
         """
     )
     conf = "CASE decided_by " + " ".join(f"WHEN '{k}' THEN {v}" for k, v in CONFIDENCE.items()) + " END"
@@ -271,7 +317,7 @@ def infer_parents_sql(con: duckdb.DuckDBPyConnection, children: str, known: str,
                        ELSE 'known model named ' || chr(39) || stem || chr(39) END
                || CASE WHEN matched <> 'siblings' AND candidates > 1
                        THEN '; ' || decided_by || ' among ' || candidates || ' candidates' ELSE '' END AS pattern
-        FROM _nm_answers
+        FROM _nm_proposals WHERE refusal IS NULL
         """
     )
     con.execute(
@@ -280,7 +326,7 @@ def infer_parents_sql(con: duckdb.DuckDBPyConnection, children: str, known: str,
         SELECT child_key, any_value(child_id) AS child_id, any_value(stem) AS stem, count(*) AS candidates,
                list(parent_id ORDER BY popularity DESC, parent_id)[1:5] AS candidate_ids,
                'ambiguous name' AS reason
-        FROM _nm_decided WHERE child_key NOT IN (SELECT child_key FROM _nm_sib)
+        FROM _nm_decided WHERE target AND child_key NOT IN (SELECT child_key FROM _nm_sib)
         GROUP BY child_key HAVING count(decided_by) = 0
         UNION ALL
         SELECT s.child_key, any_value(s.child_id), any_value(s.stem), count(*),
@@ -289,39 +335,24 @@ def infer_parents_sql(con: duckdb.DuckDBPyConnection, children: str, known: str,
         LEFT JOIN _nm_known_ids k ON k.model_key = s.parent_key
         GROUP BY s.child_key
         UNION ALL
-        SELECT n.child_key, n.child_id, n.stem, 2, [n.parent_id] || (
-                 SELECT list(DISTINCT d.parent_key ORDER BY d.parent_key) FROM {declared or '_nm_no_edges'} d
-                 WHERE d.child_key = n.parent_key)[1:4],
-               'candidate is a derivative'
-        FROM _nm_decided n
-        WHERE n.decided_by IS NOT NULL AND n.child_key NOT IN (SELECT child_key FROM _nm_sib) AND ({derivative})
+        SELECT child_key, child_id, stem, 1, [parent_id], refusal FROM _nm_proposals WHERE refusal IS NOT NULL
         """
     )
     for table in () if keep_work else ("_nm_stems", "_nm_known", "_nm_cands", "_nm_best", "_nm_ranked",
                                        "_nm_second", "_nm_decided", "_nm_declared_children", "_nm_sib",
-                                       "_nm_known_ids", "_nm_answers", "_nm_no_edges"):
+                                       "_nm_known_ids", "_nm_proposals", "_nm_no_edges", "_nm_habit",
+                                       "_nm_habit_models"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
 
 
-def _sibling_evidence(con: duckdb.DuckDBPyConnection, known: str, declared: str | None) -> None:
+def _sibling_evidence(con: duckdb.DuckDBPyConnection, edges: str) -> None:
     """Temp table `_nm_sib` (child_key, child_id, stem, stripped, parents, sib_ids): for each
-    child in `_nm_stems`, the parents that other models of the same account, named like it
-    up to format tokens (`owner/X-Q8_0-GGUF` beside `owner/X-Q4_K_M-GGUF`, `owner/X-4bit`
-    beside `owner/X-8bit`), declare, at the longest stem where any sibling declares one.
-    A sibling's edge to the child itself (a quantization of it) does not count."""
-    con.execute("CREATE OR REPLACE TEMP TABLE _nm_known_ids AS SELECT model_key, any_value(id) AS id "
-                f"FROM {known} WHERE id IS NOT NULL GROUP BY model_key")
-    con.execute("CREATE OR REPLACE TEMP TABLE _nm_no_edges (child_key VARCHAR, parent_key VARCHAR)")
-    edges = declared or "_nm_no_edges"
-    _stems_sql(
-        con,
-        f"""
-        SELECT DISTINCT d.child_key AS model_key, coalesce(k.id, d.child_key) AS id, NULL::TIMESTAMPTZ AS created
-        FROM {edges} d LEFT JOIN _nm_known_ids k ON k.model_key = d.child_key
-        WHERE split_part(d.child_key, '/', 1) IN (SELECT DISTINCT owner FROM _nm_stems)
-        """,
-        "_nm_sib_stems",
-    )
+    child, the parents that other models of the same account, named like it up to format
+    tokens (`owner/X-Q8_0-GGUF` beside `owner/X-Q4_K_M-GGUF`, `owner/X-4bit` beside
+    `owner/X-8bit`), declare, at the longest stem where any sibling declares one. A quantizer
+    makes one model's set of files in one go, from one source, with one card: what the others
+    declare is what this one's card would. A sibling's edge to the child itself (a
+    quantization of it) does not count."""
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _nm_sib AS
@@ -329,9 +360,9 @@ def _sibling_evidence(con: duckdb.DuckDBPyConnection, known: str, declared: str 
           SELECT c.model_key AS child_key, c.id AS child_id, c.level, c.stem, c.stripped, s.id AS sib_id,
                  d.parent_key
           FROM _nm_stems c
-          JOIN _nm_sib_stems s ON s.owner = c.owner AND s.stem = c.stem AND s.level >= 1 AND s.model_key <> c.model_key
+          JOIN _nm_stems s ON s.owner = c.owner AND s.stem = c.stem AND s.level >= 1 AND s.model_key <> c.model_key
           JOIN {edges} d ON d.child_key = s.model_key
-          WHERE c.level >= 1 AND d.parent_key <> c.model_key
+          WHERE c.target AND c.level >= 1 AND d.parent_key <> c.model_key
           QUALIFY dense_rank() OVER (PARTITION BY c.model_key ORDER BY c.level) = 1
         )
         SELECT child_key, any_value(child_id) AS child_id, any_value(stem) AS stem, any_value(stripped) AS stripped,
@@ -339,7 +370,31 @@ def _sibling_evidence(con: duckdb.DuckDBPyConnection, known: str, declared: str 
         FROM pairs GROUP BY child_key
         """
     )
-    con.execute("DROP TABLE _nm_sib_stems")
+
+
+def _account_habit(con: duckdb.DuckDBPyConnection, edges: str) -> None:
+    """Temp tables `_nm_habit` (owner, judged, agreed) and `_nm_habit_models` (model_key,
+    owner, judged, agreed): over an account's models that declare a parent and whose name
+    alone decides one, how many declare the parent the name decides. Accounts that copy the
+    original's card into their quantizations (so the card names the original's base), or
+    quantize from another copy than the name says, show it here; their names are then no
+    evidence of what they would declare."""
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _nm_habit_models AS
+        SELECT n.child_key AS model_key, split_part(n.child_key, '/', 1) AS owner, 1 AS judged,
+               max(CASE WHEN d.parent_key = n.parent_key THEN 1 ELSE 0 END) AS agreed
+        FROM _nm_decided n JOIN {edges} d ON d.child_key = n.child_key
+        WHERE n.decided_by IS NOT NULL
+        GROUP BY n.child_key
+        """
+    )
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _nm_habit AS
+        SELECT owner, sum(judged) AS judged, sum(agreed) AS agreed FROM _nm_habit_models GROUP BY owner
+        """
+    )
 
 
 def infer_names(model_ids: Iterable[str], known: Iterable[tuple[str, str | None, int | None]] | pa.Table,
