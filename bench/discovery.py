@@ -2,10 +2,13 @@
 
 Every child in ../shared/data/hub-lineage-2025.csv.gz that declares exactly one parent
 and carries a Hub label quantized / finetune / adapter has that parent masked; name
-inference then runs over every model id of the file (children and parents alike, with
-nothing from the declared edges: no popularity, no graph) and its answers are compared
-with the masked parents. Prints precision and recall per Hub label, the same per deciding
-step, and how long inference took.
+inference then runs over every model id of the file (children and parents alike) and its
+answers are compared with the masked parents. What inference may read of the declared
+graph is what a store holds about *other* models: how many models declare a candidate
+(popularity), what the same account's sibling quantizations declare, how often the
+account's names agree with its cards, whether a candidate itself declares a parent; the
+child's own edge is left out of each. Prints precision and recall per Hub label, the same
+per deciding step and per reason for refusing, and how long inference took.
 
     .venv/bin/python bench/discovery.py [--lineage PATH] [--examples N]
 """
@@ -102,7 +105,7 @@ def main() -> None:
     print(f"loaded in {loaded:.1f} s; name inference over {n_children:,} model ids against {n_known:,} known ids "
           f"in {elapsed:.2f} s ({n_children / elapsed:,.0f} ids/s)")
     inferred, refused = con.execute("SELECT (SELECT count(*) FROM inferred), (SELECT count(*) FROM inferred_refused)").fetchone()
-    print(f"parents inferred: {inferred:,}; refused as ambiguous: {refused:,}\n")
+    print(f"parents inferred: {inferred:,}; refused: {refused:,}\n")
     con.execute(
         """
         CREATE TABLE scored AS
@@ -162,15 +165,26 @@ def main() -> None:
     print("unjudgeable: wrong by the first measure, but the answer declares no parent, so the declared graph")
     print("cannot say whether the card named the grandparent; judged prec.: on-lineage over the judgeable answers.")
     print("\nby deciding step (all labels):")
-    for step, answered, correct, on_lineage in con.execute(
+    for step, answered, correct, on_lineage, q_answered, q_correct in con.execute(
         """
         SELECT decided_by, count(*), count(*) FILTER (WHERE correct),
-               count(*) FILTER (WHERE correct OR child_key IN (SELECT child_key FROM consistent))
+               count(*) FILTER (WHERE correct OR child_key IN (SELECT child_key FROM consistent)),
+               count(*) FILTER (WHERE label = 'quantized'), count(*) FILTER (WHERE label = 'quantized' AND correct)
         FROM scored WHERE answered GROUP BY 1 ORDER BY 2 DESC
         """
     ).fetchall():
+        quantized = f"{q_correct / q_answered:.3f}" if q_answered else "-"
         print(f"  {step:<15} {answered:>8,} answered, precision {correct / answered:.3f}, "
-              f"on-lineage {on_lineage / answered:.3f}")
+              f"on-lineage {on_lineage / answered:.3f}; quantized children {q_answered:,}, precision {quantized}")
+    print("\nrefused, by reason (children of each label):")
+    for reason, q, f, a, total in con.execute(
+        """
+        SELECT r.reason, count(*) FILTER (WHERE t.label = 'quantized'), count(*) FILTER (WHERE t.label = 'finetune'),
+               count(*) FILTER (WHERE t.label = 'adapter'), count(*)
+        FROM inferred_refused r LEFT JOIN truth t USING (child_key) GROUP BY 1 ORDER BY 5 DESC
+        """
+    ).fetchall():
+        print(f"  {reason:<54} quantized {q:>6,}  finetune {f:>5,}  adapter {a:>4,}  (all models {total:,})")
     unlabelled = con.execute(
         "SELECT count(*) FROM inferred WHERE child_key NOT IN (SELECT lower(id) FROM rows WHERE len(parents) > 0)"
     ).fetchone()[0]

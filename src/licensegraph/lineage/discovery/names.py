@@ -1,14 +1,25 @@
-"""Parents from repo names: quantization and conversion suffixes, mirror owners.
+"""Parents from repo names: quantization and conversion suffixes, mirror owners, siblings.
 
 A quantizer names its repo after the model it quantized and appends the format
 (`Llama-2-7B-Chat-GGUF`, `Qwen2.5-7B-Instruct-Q4_K_M-GGUF`, `...-6.5bpw-exl2`,
 `mlx-community/...-4bit`, `RichardErkhov/owner_-_name-4bits`). Stripping those trailing
-tokens one at a time gives stems; a known model whose normalized name equals a stem is a
-candidate parent. The longest stem with a candidate wins, and among several candidates
-the tie-break is: the owner the name spells out (RichardErkhov style), the child's own
-owner, then the only candidate not created after the child, then clear popularity, then
-the clearly oldest. Anything still ambiguous is refused: a wrong parent is worse than
-none, because rules would then judge the model against a stranger's license.
+tokens one at a time gives stems. The decision, in order:
+
+1. Siblings: other repos of the same account named like this one up to format tokens
+   (`X-Q8_0-GGUF` beside `X-Q4_K_M-GGUF`) that declare a parent: one parent among them is
+   the answer; several are refused (they disagree).
+2. Otherwise a known model whose normalized name equals a stem is a candidate; the longest
+   stem with a candidate wins. Among several: the owner the name spells out, then dropping
+   candidates created after the child, then originals over mirror accounts' copies, then
+   clear popularity (how many others declare it). Anything still ambiguous is refused.
+3. A name's answer is withheld (refused, with the reason) when the evidence is weak: a
+   full-precision export beside the same account's model, a name saying it was made with
+   Unsloth, a candidate that is itself a derivative converted outside the GGUF tools (the
+   converter copied its card, naming its base), or an account whose other names disagree
+   with its cards.
+
+A wrong parent is worse than none: rules would judge the model against a stranger's
+license. Each rule's precision on the real lineage file is printed by bench/discovery.py.
 
 Everything runs as DuckDB SQL over whole tables (hundreds of thousands of ids at once);
 `infer_names` wraps the same SQL for a handful of ids (tests, `check`, the crawler).
@@ -84,11 +95,9 @@ def normalize_name_sql(expr: str) -> str:
 CONFIDENCE = {
     "owner in name": 0.95,
     "unique": 0.95,
-    "same owner": 0.75,
-    "only original": 0.85,
-    "popularity": 0.8,
-    "oldest": 0.9,
     "siblings": 0.95,
+    "only original": 0.95,
+    "popularity": 0.9,
 }
 # Key kinds a stem can match, strongest first: `owner-name` spelled out in the child's
 # name (tensorblock/deepseek-ai_deepseek-coder-1.3b-base-GGUF), the name itself, the name
@@ -134,13 +143,15 @@ def infer_parents_sql(con: duckdb.DuckDBPyConnection, children: str, known: str,
     `children`: a table or view with columns (model_key, id, created TIMESTAMPTZ or NULL).
     `known`: (model_key, id, created, popularity BIGINT or NULL): every model a parent may
     be; NULL `created` means unknown (never counted as newer than a child).
-    `declared`: optional (child_key, parent_key) edges that others declare: a candidate's
-    popularity adds the models that declare it as a parent, leaving out the child being
-    decided (so a benchmark that masks a child's own edge cannot see it here).
+    `declared`: optional (child_key, parent_key) edges that models declare: a candidate's
+    popularity (how many declare it), the siblings' parents, the account's habit and
+    whether a candidate is itself a derivative come from them, always leaving out the
+    child being decided (so a benchmark that masks a child's own edge cannot see it).
     Output columns: child_key, child_id, parent_key, parent_id, relation ('quantization'
-    or 'conversion'), stem, stripped (the suffix removed), matched ('full', 'name' or
-    'alias'), decided_by, candidates, confidence, pattern (the evidence in words). Children with several candidates and no
-    decision go to `{out}_refused` (child_key, child_id, stem, candidates, candidate_ids)."""
+    or 'conversion'), stem, stripped (the suffix removed), matched ('full', 'name',
+    'alias' or 'siblings'), decided_by, candidates (for siblings: how many declare),
+    confidence, pattern (the evidence in words). Children refused go to `{out}_refused`
+    (child_key, child_id, stem, candidates, candidate_ids, reason)."""
     mirrors = "[" + ", ".join(f"'{o}'" for o in MIRROR_OWNERS) + "]"
     con.execute("CREATE OR REPLACE TEMP TABLE _nm_no_edges (child_key VARCHAR, parent_key VARCHAR)")
     edges = declared or "_nm_no_edges"
