@@ -5,7 +5,9 @@ It serves real records (the sample file) in the Hub API's JSON shape: camelCase 
 card reader), timestamps as the Hub writes them. Listing follows the Hub's keyset cursor
 pagination through `Link: <...>; rel="next"` headers and honours the `author`, `search`,
 `filter`, `sort`, `direction`, `limit` and `expand` parameters; `GET /api/models/{id}`
-answers a record or a 404 as the Hub does (`X-Error-Code: RepoNotFound`).
+answers a record or a 404 as the Hub does (`X-Error-Code: RepoNotFound`). Repo files
+(`GET /{id}/resolve/{revision}/{filename}`, what `hf_hub_url` names) come from `files`:
+404 `EntryNotFound` for a file the repo lacks, 403 for a gated repo's files.
 
 Faults are scripted per request: 429 with `Retry-After`, 500, a stalled response (longer
 than the client's timeout), a truncated body (the connection closes before
@@ -95,7 +97,7 @@ class Fault:
     """One scripted misbehaviour, applied to the `nth` matching request (1-based) and `times` in a row."""
 
     kind: str  # "429", "500", "stall", "truncate", "malformed"
-    on: str = "list"  # "list", "model" or "any"
+    on: str = "list"  # "list", "model", "file" or "any"
     nth: int = 1
     times: int = 1
     retry_after: int = 0
@@ -118,7 +120,7 @@ class Request:
     path: str
     query: dict[str, list[str]]
     headers: dict[str, str]
-    endpoint: str  # "list", "model" or "other"
+    endpoint: str  # "list", "model", "file" or "other"
     fault: str | None = None
 
 
@@ -127,6 +129,8 @@ class FakeHub:
     """The server and its data; start() binds a free port on 127.0.0.1."""
 
     items: dict[str, dict] = field(default_factory=dict)  # lower-case id -> API item
+    files: dict[tuple[str, str], bytes] = field(default_factory=dict)  # (lower-case id, filename) -> content
+    gated_files: set[str] = field(default_factory=set)  # lower-case ids whose files answer 403
     faults: list[Fault] = field(default_factory=list)
     requests: list[Request] = field(default_factory=list)
     stall_seconds: float = 2.0
@@ -224,7 +228,8 @@ class FakeHub:
         parts = urlsplit(h.path)
         path = unquote(parts.path)
         query = parse_qs(parts.query, keep_blank_values=True)
-        endpoint = "list" if path.rstrip("/") == "/api/models" else "model" if path.startswith("/api/models/") else "other"
+        endpoint = ("list" if path.rstrip("/") == "/api/models" else "model" if path.startswith("/api/models/")
+                    else "file" if "/resolve/" in path else "other")
         req = Request("GET", path, query, {k.lower(): v for k, v in h.headers.items()}, endpoint)
         with self._lock:
             self.requests.append(req)
@@ -241,6 +246,8 @@ class FakeHub:
             status, body, headers = self._list(query)
         elif endpoint == "model":
             status, body, headers = self._model(path[len("/api/models/"):], query)
+        elif endpoint == "file":
+            return self._file(h, path)
         else:
             status, body, headers = 404, {"error": "Not Found"}, {}
         if fault is not None and fault.kind in ("truncate", "malformed"):
@@ -269,6 +276,21 @@ class FakeHub:
             h.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
             h.close_connection = True
+
+    def _file(self, h, path: str) -> None:
+        repo, _, rest = path.lstrip("/").partition("/resolve/")
+        _revision, _, filename = rest.partition("/")
+        key = repo.lower()
+        with self._lock:
+            exists = key in self.items
+            content = self.files.get((key, filename))
+        if not exists:
+            return self._send(h, 404, {"error": "Repository not found"}, {"X-Error-Code": "RepoNotFound"})
+        if key in self.gated_files:
+            return self._send(h, 403, {"error": "Access to this model is restricted"}, {"X-Error-Code": "GatedRepo"})
+        if content is None:
+            return self._send(h, 404, {"error": "Entry not found"}, {"X-Error-Code": "EntryNotFound"})
+        self._send_raw(h, 200, content, {})
 
     def _select(self, query: dict[str, list[str]]) -> list[dict]:
         items = list(self.items.values())

@@ -75,14 +75,18 @@ def _resume_or_start(store: Store, params: dict, source: str) -> tuple[int, bool
 def crawl(target: Store | Writer, opts: CrawlOptions = CrawlOptions(), client: HubClient | None = None,
           models: list[str] | None = None, ancestors: bool = False, descendants: int = 0,
           progress: ProgressFn | None = None, step_pages: int = STEP_PAGES,
-          step_seconds: float = STEP_SECONDS) -> CrawlReport:
+          step_seconds: float = STEP_SECONDS, card_text: bool = False) -> CrawlReport:
     """Crawl the Hub into the store as a numbered run (resuming an interrupted one with
     the same options), then rebuild lineage and licenses, audit, and record the changes.
 
     `target`: a Store written in place, or a writer (a callable returning a context
     manager that yields the store for one atomic step, as `LicenseGraph.writing`).
     Raises CrawlError (what was stored, how to resume) when the Hub cannot be read; a
-    KeyboardInterrupt keeps every page stored before it."""
+    KeyboardInterrupt keeps every page stored before it.
+
+    `card_text`: also read the README (and a PEFT repo's adapter_config.json) of each
+    listed or fetched model that declares no base model, at the client's `file_rate`, and
+    store them for hidden-lineage discovery (counted in the report)."""
     writer: Writer = (lambda: in_place(target)) if isinstance(target, Store) else target
     began = time.perf_counter()
     client = client or HubClient()
@@ -96,6 +100,8 @@ def crawl(target: Store | Writer, opts: CrawlOptions = CrawlOptions(), client: H
     else:
         mode = "listing"
         params = {"mode": mode, **opts.params(), "endpoint": client.endpoint}
+    if card_text:
+        params["card_text"] = True  # a run with README bodies is not resumed by one without
 
     run_id = 0
     resumed, abandoned = False, ()
@@ -108,7 +114,7 @@ def crawl(target: Store | Writer, opts: CrawlOptions = CrawlOptions(), client: H
             if not run_id:
                 run_id, resumed, abandoned = _resume_or_start(store, params, client.endpoint)
                 stop_at = _stop_at(store, run_id, opts, mode)
-            crawler = Crawler(store, client, run_id, progress, done=done)
+            crawler = Crawler(store, client, run_id, progress, done=done, card_text=card_text)
             step = StepDone(max_pages=step_pages, max_seconds=step_seconds)
             try:
                 if mode == "models":
@@ -148,6 +154,10 @@ def crawl(target: Store | Writer, opts: CrawlOptions = CrawlOptions(), client: H
         rejected=run.rejected, deleted=run.deleted, confirmed_present=done.confirmed_present,
         requests=run.requests, missing=tuple(done.missing), abandoned_runs=abandoned,
         seconds=time.perf_counter() - began,
+        card_text=card_text, card_texts=done.card_texts, card_texts_unavailable=done.card_texts_unavailable,
+        card_texts_truncated=done.card_texts_truncated, card_texts_kept=done.card_texts_kept,
+        adapter_configs=done.adapter_configs, adapter_configs_unavailable=done.adapter_configs_unavailable,
+        file_wait_seconds=client.file_wait,
     )
 
 

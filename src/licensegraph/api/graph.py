@@ -85,6 +85,15 @@ class EmptyStore(StoreError):
     """The store holds no models."""
 
 
+
+def _rated(client: HubClient | None, rate: float | None) -> HubClient:
+    """The crawl's client, reading repo files at `rate` per second when given."""
+    client = client or HubClient()
+    if rate is not None:
+        client.file_rate = rate
+    return client
+
+
 class LicenseGraph:
     """A licensegraph store and the product's verbs over it.
 
@@ -203,7 +212,8 @@ class LicenseGraph:
     def crawl(self, *, author: str | None = None, search: str | None = None, limit: int | None = None,
               since: datetime | None = None, full: bool = False, models: Sequence[str] | None = None,
               ancestors: bool = False, descendants: int = 0, client: HubClient | None = None,
-              progress: CrawlProgressFn | None = None, step_pages: int = STEP_PAGES) -> CrawlReport:
+              progress: CrawlProgressFn | None = None, step_pages: int = STEP_PAGES,
+              card_text: bool = False, card_text_rate: float | None = None) -> CrawlReport:
         """Crawl the live Hub (`$HF_ENDPOINT`, token from `$HF_TOKEN`) into the store as a numbered run.
 
         Incremental unless `full`: the listing (newest-modified first) stops at the last
@@ -213,13 +223,19 @@ class LicenseGraph:
         with the same options is resumed. `progress(phase, done, total or None)`.
         The store is written in atomic steps of at most `step_pages` pages (each step
         costs one copy of the store; a kill loses at most the step in progress).
+        `card_text`: also store the README (and a PEFT repo's adapter_config.json) of each
+        model that declares no base model, for hidden-lineage discovery, reading at most
+        `card_text_rate` files per second (default the client's, 10).
         CrawlError (what was stored, how to resume) when the Hub cannot be read."""
+        if card_text_rate is not None and card_text_rate <= 0:
+            raise ValueError(f"--card-text-rate must be more than 0 files per second, not {card_text_rate:g}")
         opts = CrawlOptions(author=author, search=search, limit=limit, since=since, full=full)
         if self.read_only:
             raise StoreError(f"{self.path} was opened read-only")
-        return crawl_verb(lambda: self.writing(create=True), opts, client=client,
+        return crawl_verb(lambda: self.writing(create=True), opts,
                           models=list(models) if models else None, ancestors=ancestors, descendants=descendants,
-                          progress=progress, step_pages=step_pages)
+                          progress=progress, step_pages=step_pages, card_text=card_text,
+                          client=_rated(client, card_text_rate))
 
     def changes(self, since: str | int | None = None, view: str | None = None,
                 limit: int | None = None) -> ChangesResult:

@@ -191,6 +191,16 @@ class CrawlReport(Result):
     missing: tuple[str, ...]  # --model ids (or ancestors) the Hub does not have
     abandoned_runs: tuple[int, ...]  # interrupted runs with other options, given up
     seconds: float = field(default=0.0, compare=False, metadata=RUN_METADATA)
+    # --card-text (counts of this invocation): README bodies and PEFT adapter configs of
+    # models that declare no base model, for hidden-lineage discovery
+    card_text: bool = False
+    card_texts: int = 0  # READMEs stored
+    card_texts_unavailable: int = 0  # no README or not readable (404, gated/private 401/403)
+    card_texts_truncated: int = 0  # longer than 1 MB: the start kept
+    card_texts_kept: int = 0  # same sha as stored: the stored text kept without a request
+    adapter_configs: int = 0
+    adapter_configs_unavailable: int = 0
+    file_wait_seconds: float = field(default=0.0, compare=False, metadata=RUN_METADATA)  # waited for the rate limit
 
 
 @dataclass(frozen=True)

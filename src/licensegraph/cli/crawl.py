@@ -37,6 +37,8 @@ def crawl(
     model: Optional[list[str]] = typer.Option(None, "--model", help="Fetch this model (repeatable) instead of listing."),
     ancestors: bool = typer.Option(False, "--ancestors", help="With --model: also every ancestor its card and tags name, recursively."),
     descendants: int = typer.Option(0, "--descendants", min=0, metavar="DEPTH", help="With --model: also its descendants, DEPTH levels down."),
+    card_text: bool = typer.Option(False, "--card-text", help="Also store the README (and a PEFT repo's adapter_config.json) of every model that declares no base model, so hidden parents named there are found (audit --with-inferred)."),
+    card_text_rate: float = typer.Option(10.0, "--card-text-rate", min=0.01, metavar="FILES_PER_S", help="With --card-text: read at most this many files per second."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar and no summary (errors still go to stderr)."),
 ) -> None:
@@ -54,6 +56,8 @@ def crawl(
 
     if (ancestors or descendants) and not model:
         fail("--ancestors and --descendants go with --model ID")
+    if card_text_rate != 10.0 and not card_text:
+        fail("--card-text-rate goes with --card-text")
     if model and (author or search or limit or since or full):
         fail("--model fetches given models; --author, --search, --limit, --since and --full are for listings")
     when = _since(since)
@@ -79,7 +83,8 @@ def crawl(
         with progress:
             report = lg.crawl(author=author, search=search, limit=limit, since=when, full=full,
                               models=model or None, ancestors=ancestors, descendants=descendants,
-                              progress=on_progress)
+                              progress=on_progress, card_text=card_text,
+                              card_text_rate=card_text_rate if card_text else None)
     except CrawlError as exc:
         fail(exc, code=EXIT_HUB)
     except (StoreError, ValueError) as exc:

@@ -286,6 +286,21 @@ def render_explain(console: Console, data: Explanation) -> None:
     hanging(console, Text(data.disclaimer, style="dim"))
 
 
+def card_text_line(report: CrawlReport) -> str:
+    """What --card-text read: READMEs and adapter configs of models that declare no base."""
+    parts = [f"{report.card_texts:,} READMEs stored"]
+    if report.card_texts_unavailable:
+        parts.append(f"{report.card_texts_unavailable:,} without a readable README (404, gated or private)")
+    if report.card_texts_truncated:
+        parts.append(f"{report.card_texts_truncated:,} cut at 1 MB")
+    parts.append(f"{report.adapter_configs:,} adapter configs"
+                 + (f" ({report.adapter_configs_unavailable:,} not found)" if report.adapter_configs_unavailable else ""))
+    if report.card_texts_kept:
+        parts.append(f"{report.card_texts_kept:,} unchanged (same sha): stored text kept")
+    wait = f"; {report.file_wait_seconds:.1f} s waited for the rate limit" if report.file_wait_seconds >= 0.05 else ""
+    return "card text (models declaring no base model): " + ", ".join(parts) + wait
+
+
 def render_crawl(console: Console, report: CrawlReport) -> None:
     """The crawl's counts, and what to do next."""
     what = "fetched" if report.mode == "models" else "listed"
@@ -299,6 +314,8 @@ def render_crawl(console: Console, report: CrawlReport) -> None:
         table.add_column(col, justify="right")
     table.add_row(*(f"{getattr(report, c):,}" for c in counts))
     console.print(table)
+    if report.card_text or report.card_texts_kept:
+        console.print(card_text_line(report), highlight=False)
     if report.confirmed_present:
         console.print(f"{report.confirmed_present:,} models missing from the listing are still on the Hub "
                       "(modified during the crawl): stored", highlight=False)

@@ -28,6 +28,10 @@ EXPAND = (
     "downloads", "likes", "library_name", "pipeline_tag", "sha", "tags",
 )
 PAGE_SIZE = 1000  # the Hub's largest page
+# `crawl --card-text`: repo files are read at most this many per second by default, and a
+# README is kept up to this many bytes (longer ones are cut there and counted).
+FILE_RATE = 10.0
+MAX_FILE_BYTES = 1_000_000
 
 
 class HubError(RuntimeError):
@@ -62,9 +66,13 @@ class HubClient:
     max_wait: float = 8.0
     page_size: int = PAGE_SIZE
     sleep: Callable[[float], None] = time.sleep
+    monotonic: Callable[[], float] = time.monotonic
+    file_rate: float = FILE_RATE  # repo files per second (0: no limit)
     requests: int = 0
     retried_pages: int = 0
+    file_wait: float = 0.0  # seconds waited by the file rate limit
     log: list[str] = field(default_factory=list)
+    _next_file: float = 0.0
 
     def __post_init__(self):
         if not self.endpoint:
@@ -163,6 +171,32 @@ class HubClient:
             page = self.page(url, query)
             yield page
             url, query = page.next_url, None
+
+    def file(self, model_id: str, filename: str, revision: str | None = None) -> tuple[bytes | None, int]:
+        """(content or None, HTTP status) of one file of a model repo (`hf_hub_url`), at most
+        `file_rate` files per second. None when the Hub will not give it: 404 (no such file),
+        401/403 (gated or private). HubError after the bounded retries (429, 5xx, timeouts)."""
+        from huggingface_hub import hf_hub_url
+        from huggingface_hub.errors import HfHubHTTPError
+        from huggingface_hub.utils import hf_raise_for_status
+
+        if self.file_rate > 0:
+            now = self.monotonic()
+            wait = self._next_file - now
+            if wait > 0:
+                self.file_wait += wait
+                self.sleep(wait)
+            self._next_file = max(now, self._next_file) + 1.0 / self.file_rate
+        url = hf_hub_url(model_id, filename, revision=revision or None, endpoint=self.endpoint)
+        response = self._get(url, None)
+        if response.status_code in (401, 403, 404):
+            return None, response.status_code
+        try:
+            hf_raise_for_status(response)
+        except HfHubHTTPError as exc:
+            raise HubError(f"the Hub answered HTTP {response.status_code} for {url}: {str(exc).splitlines()[0]}",
+                           url, response.status_code) from exc
+        return response.content, response.status_code
 
     def model(self, model_id: str) -> dict | None:
         """GET /api/models/{id} with the expand fields; None when the Hub answers 404."""

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from licensegraph.sources.card import normalize_model_id
-from licensegraph.sources.hub_client import HubClient, HubError
+from licensegraph.sources.hub_client import MAX_FILE_BYTES, HubClient, HubError
 from licensegraph.sources.ingest import FileSummary, read_records
 from licensegraph.store.db import Store
 from licensegraph.store.killpoints import kill_point
@@ -67,6 +67,13 @@ class CrawlProgress:
     confirmed_present: int = 0
     missing: list[str] = field(default_factory=list)  # --model ids (or ancestors) the Hub does not have
     stop: str = ""  # why the listing ended: end of listing, checkpoint, limit
+    # --card-text: files read for models that declare no base model
+    card_texts: int = 0  # READMEs stored
+    card_texts_unavailable: int = 0  # no README, or not readable (gated, private): 404/401/403
+    card_texts_truncated: int = 0  # longer than MAX_FILE_BYTES: the start kept
+    card_texts_kept: int = 0  # unchanged since stored (same sha): the stored text kept, not fetched
+    adapter_configs: int = 0  # adapter_config.json of PEFT repos stored
+    adapter_configs_unavailable: int = 0
 
 
 @dataclass
@@ -144,13 +151,66 @@ class Crawler:
     """Writes what `client` reads into `store`, as run `run_id`."""
 
     def __init__(self, store: Store, client: HubClient, run_id: int, progress: ProgressFn | None = None,
-                 done: CrawlProgress | None = None):
+                 done: CrawlProgress | None = None, card_text: bool = False):
         self.store = store
         self.client = client
         self.run_id = run_id
         self.progress = progress
         self.done = done or CrawlProgress()  # carried over the steps of one invocation
+        self.card_text = card_text
         self._requests_committed = client.requests
+
+    # -- card text (--card-text) -----------------------------------------------------
+    def _add_card_text(self, items: list) -> None:
+        """Give each record the README and adapter config the store needs for hidden-lineage
+        discovery, in place. A record the store holds at the same sha keeps the stored text
+        and configs (a crawl never drops them silently). With `card_text`, a model that
+        declares no base model and has none stored gets its README.md, and a PEFT repo its
+        adapter_config.json, read at the client's file rate."""
+        keyed = [(k, i) for i in items if (k := _key(i)) and isinstance(i, dict)]
+        if not keyed:
+            return
+        stored = {k: (sha, text, configs) for k, sha, text, configs in self.store.execute(
+            "SELECT model_key, sha, card_text, CAST(configs AS VARCHAR) FROM models "
+            "WHERE model_key IN (SELECT unnest(?::VARCHAR[])) AND (card_text IS NOT NULL OR configs IS NOT NULL)",
+            [[k for k, _ in keyed]]).fetchall()}
+        for key, item in keyed:
+            if "card_text" in item or "cardText" in item or "configs" in item:
+                continue  # the record brings its own
+            old = stored.get(key)
+            if old is not None and old[0] is not None and old[0] == item.get("sha"):
+                if old[1] is not None:
+                    item["card_text"] = old[1]
+                if old[2] is not None:
+                    item["configs"] = json.loads(old[2])
+                self.done.card_texts_kept += 1
+                continue
+            if not self.card_text or item_parents(item):
+                continue
+            model_id, revision = item["id"].strip(), item.get("sha") if isinstance(item.get("sha"), str) else None
+            content, _status = self.client.file(model_id, "README.md", revision)
+            if content is None:
+                self.done.card_texts_unavailable += 1
+            else:
+                if len(content) > MAX_FILE_BYTES:
+                    content = content[:MAX_FILE_BYTES]
+                    self.done.card_texts_truncated += 1
+                item["card_text"] = content.decode("utf-8", errors="replace")
+                self.done.card_texts += 1
+            tags = {t.lower() for t in item.get("tags") or [] if isinstance(t, str)}
+            if str(item.get("library_name") or "").lower() == "peft" or "peft" in tags:
+                content, _status = self.client.file(model_id, "adapter_config.json", revision)
+                if content is None:
+                    self.done.adapter_configs_unavailable += 1
+                else:
+                    try:
+                        config = json.loads(content)
+                    except ValueError:
+                        # kept as text: ingest reports it (configs.adapter_config.json is not a JSON object)
+                        config = content[:MAX_FILE_BYTES].decode("utf-8", errors="replace")
+                    item["configs"] = {"adapter_config.json": config}
+                    self.done.adapter_configs += 1
+            self._tick("card text", self.done.card_texts + self.done.card_texts_unavailable, None)
 
     # -- writing -------------------------------------------------------------------
     def _commit(self, items: list, label: str, first_line: int, run_updates: dict,
@@ -158,6 +218,7 @@ class Crawler:
         """Store `items` through ingest's path and, in the same transaction, mark them seen,
         apply deletions, and move the run's checkpoint."""
         con = self.store.con
+        self._add_card_text(items)
         keys = sorted({k for k in map(_key, items) if k})
         newest = max((t for t in (_parse_time(i.get("lastModified")) for i in items if isinstance(i, dict)) if t),
                      default=None)
