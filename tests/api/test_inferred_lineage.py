@@ -208,3 +208,17 @@ def test_check_names_the_parent_a_quantization_is_named_after(tmp_path):
     # without a store there is nothing to match the name against
     with LicenseGraph(tmp_path / "none.duckdb") as graph:
         assert graph.check(folder).discovered == ()
+
+
+def test_cli_check_prints_the_base_model_lines_to_add(tmp_path):
+    folder = tmp_path / "chatty"
+    folder.mkdir()
+    (folder / "README.md").write_text(GGUF_CARD)
+    runner = CliRunner(env={"LICENSEGRAPH_DB": str(tmp_path / "none.duckdb")})  # no store: the card alone
+    out = runner.invoke(app, ["check", str(folder)])
+    assert out.exit_code == 0, out.output
+    text = out.output
+    assert "Base model named but not declared; add to the front matter:" in text
+    assert f"  base_model: {LLAMA2}\n  base_model_relation: quantized\n" in text
+    as_json = json.loads(runner.invoke(app, ["check", str(folder), "--format", "json"]).output)
+    assert json.dumps(as_json).count(f"base_model: {LLAMA2}") >= 1
