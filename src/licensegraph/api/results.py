@@ -395,7 +395,7 @@ class InferredStats(Result):
     by_source: tuple[InferredSource, ...]
     children: int  # models with at least one used inferred parent
     dangling: int  # used inferred edges whose parent is not in the store
-    refused: int  # names with several candidate parents and no safe tie-break
+    refused: int  # names refused: several candidates and no safe tie-break, or weak evidence (names.py)
 
 
 @dataclass(frozen=True)

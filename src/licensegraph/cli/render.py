@@ -123,7 +123,7 @@ def render_stats(console: Console, data: StatsResult) -> None:
               for s in inferred.by_source),
             ("models with an inferred parent in use", f"{inferred.children:,}"),
             ("inferred parents not in the store", f"{inferred.dangling:,}"),
-            ("names refused as ambiguous", f"{inferred.refused:,}"),
+            ("names refused (ambiguous or weak evidence)", f"{inferred.refused:,}"),
         ])
     if data.data is not None:
         ds = data.data
