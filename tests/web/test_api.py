@@ -119,6 +119,10 @@ def test_changes_since_a_run_a_view_and_bad_parameters(runs_client):
     assert since_start["totals"]["models_added"] >= 1982 and len(since_start["models"]) == 3
     assert {f["view"] for f in since_start["findings"]} == {"local"}
     assert all(r["view"] == "local" for r in since_start["by_rule"])
+    # over both runs every model is new: each license gained all the models it has, lost none
+    assert since_start["licenses"] and all(
+        (lic["gained"], lic["lost"]) == (lic["models"], 0) for lic in since_start["licenses"])
+    assert {"mit", RELICENSED_TO} <= {lic["license"] for lic in since_start["licenses"]}
     assert "no run 7" in problem(runs_client, "/api/changes?since=7", 400)["detail"]
     assert "expected a run number or a date" in problem(runs_client, "/api/changes?since=yesterday", 400)["detail"]
     for bad in ("view=global", "limit=0", "limit=501", f"since={'1' * 41}"):

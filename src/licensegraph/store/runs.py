@@ -317,14 +317,21 @@ def first_net_changes(store: Store, runs: tuple[int, ...], view: str | None, lim
 def license_changes(store: Store, runs: tuple[int, ...]) -> list[tuple[str, int, int, int]]:
     """(license, models that came to carry it, models that stopped, models carrying it now)
     over `runs`, from the models added, deleted and relicensed."""
+    net = ("SELECT before_present, after_present, before_value, after_value FROM ranged" if len(runs) == 1 else
+           "SELECT arg_min(before_present, run_id) AS before_present, arg_max(after_present, run_id) AS after_present, "
+           "arg_min(before_value, run_id) AS before_value, arg_max(after_value, run_id) AS after_value "
+           "FROM ranged GROUP BY key")
     return store.execute(
         f"""
-        WITH changed AS ({_net_sql(runs)}),
-        moved AS (
-            SELECT after_value AS license, 1 AS gained, 0 AS lost FROM changed
-            WHERE entity = 'model' AND change IN ('added', 'relicensed')
+        WITH ranged AS (
+            SELECT * FROM run_changes WHERE run_id IN (SELECT unnest(?::INTEGER[])) AND entity = 'model'
+        ), net AS ({net}),
+        moved AS (  -- added or relicensed to it; deleted or relicensed away from it
+            SELECT after_value AS license, 1 AS gained, 0 AS lost FROM net
+            WHERE after_present AND (NOT before_present OR before_value IS DISTINCT FROM after_value)
             UNION ALL
-            SELECT before_value, 0, 1 FROM changed WHERE entity = 'model' AND change IN ('deleted', 'relicensed')
+            SELECT before_value, 0, 1 FROM net
+            WHERE before_present AND (NOT after_present OR before_value IS DISTINCT FROM after_value)
         ), now AS (
             SELECT license, count(*) AS models FROM model_licenses WHERE NOT coalesce(deleted, false)
             AND license IN (SELECT license FROM moved) GROUP BY 1
