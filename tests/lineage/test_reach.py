@@ -113,6 +113,16 @@ def test_pages_across_blocks_and_relations(store):
     page = children(store, "big/base", relation="adapter", offset=40, limit=50)
     assert [m.model_id for m in page.page.models] == adapters[40:] and page.page.total == len(adapters)
     assert children(store, "big/base", offset=n, limit=10).page.models == ()
+    # the graph: exact level counts, the first 25 children in id order, the rest as boxes
+    from licensegraph.api.lineage_graph import lineage_graph
+    from licensegraph.licenses.kb import load_kb
+
+    graph = lineage_graph(store, load_kb(), "big/base", depth=2, limit=25)
+    assert [(lvl.depth, lvl.models, lvl.shown) for lvl in graph.levels] == [(1, n, 25)]
+    assert sorted(nd.model_id for nd in graph.nodes if nd.kind == "model" and nd.depth == 1) == ids[:25]
+    boxes = {nd.relation: nd.hidden for nd in graph.nodes if nd.kind == "more"}
+    shown_adapters = sum(1 for i in ids[:25] if int(i[-3:]) % 3 == 0)
+    assert boxes == {"adapter": 45 - shown_adapters, "finetune": n - 45 - (25 - shown_adapters)}
 
 
 def test_an_incremental_ingest_keeps_reach_current(sample_copy):
