@@ -15,6 +15,7 @@ import argparse
 import json
 import random
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -47,12 +48,93 @@ def change_batch(snapshot: Path, out: Path, share: float, seed: int) -> int:
     return n
 
 
+def integer_graph(db: Path, scratch: Path) -> Path:
+    """The file the propagation floor reads: the store itself when it keeps integer ids
+    (schema 7 on: `model_licenses.uid`, `edges.child_uid/parent_uid`); for an older store, a
+    scratch file with the same integer tables, prepared here (not timed)."""
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        cols = {c for (c,) in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'edges'").fetchall()}
+        if "child_uid" in cols:
+            return db
+        out = duckdb.connect(str(scratch))
+        codes = {lic: i for i, (lic,) in enumerate(con.execute(
+            "SELECT DISTINCT license FROM model_licenses ORDER BY 1").fetchall())}
+        out.execute("CREATE TABLE _codes (license VARCHAR, code SMALLINT)")
+        out.executemany("INSERT INTO _codes VALUES (?, ?)", list(codes.items()))
+        out.execute(f"ATTACH '{db}' AS s (READ_ONLY)")
+        out.execute("""CREATE TABLE model_ids AS SELECT (row_number() OVER (ORDER BY model_key) - 1)::INTEGER AS uid,
+                       model_key FROM (SELECT model_key FROM s.model_licenses UNION SELECT parent_key FROM s.edges)""")
+        out.execute("""CREATE TABLE model_licenses AS SELECT i.uid, c.code FROM s.model_licenses m
+                       JOIN model_ids i USING (model_key) JOIN _codes c USING (license)""")
+        out.execute("""CREATE TABLE edges AS SELECT c.uid AS child_uid, p.uid AS parent_uid FROM s.edges e
+                       JOIN model_ids c ON c.model_key = e.child_key JOIN model_ids p ON p.model_key = e.parent_key
+                       WHERE NOT e.self_loop""")
+        out.close()
+        return scratch
+    finally:
+        con.close()
+
+
+def propagation_floor(db: Path) -> dict:
+    """The least work a full audit does: read each model's license and its parents from the
+    store as integers, then propagate 64-bit license masks to a fixed point with NumPy."""
+    import duckdb
+    import numpy as np
+
+    con = duckdb.connect(str(db), read_only=True)
+    start = time.perf_counter()
+    if "code" in {c for (c,) in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'model_licenses'").fetchall()}:
+        nodes = con.execute("SELECT uid, code FROM model_licenses").fetchnumpy()
+    else:  # a licensegraph store: the license's code is its rank among the store's licenses
+        nodes = con.execute("SELECT uid, (dense_rank() OVER (ORDER BY license))::SMALLINT AS code "
+                            "FROM model_licenses").fetchnumpy()
+    edges = con.execute("SELECT child_uid, parent_uid FROM edges WHERE child_uid <> parent_uid").fetchnumpy()
+    read = time.perf_counter() - start
+    uid, code = np.asarray(nodes["uid"]), np.asarray(nodes["code"]).astype(np.uint64)
+    child, parent = np.asarray(edges["child_uid"]), np.asarray(edges["parent_uid"])
+    n = int(max(uid.max(initial=0), child.max(initial=0), parent.max(initial=0))) + 1
+    own = np.zeros(n, dtype=np.uint64)
+    own[uid] = np.uint64(1) << (code % np.uint64(64))
+    order = np.argsort(child, kind="stable")
+    child, parent = child[order], parent[order]
+    starts = np.flatnonzero(np.r_[True, child[1:] != child[:-1]])
+    heads = child[starts]
+    anc = np.zeros(n, dtype=np.uint64)
+    rounds = 0
+    while len(child):
+        rounds += 1
+        up = own[parent] | anc[parent]
+        new = anc.copy()
+        new[heads] |= np.bitwise_or.reduceat(up, starts)
+        if np.array_equal(new, anc):
+            break
+        anc = new
+    con.close()
+    return {"seconds": time.perf_counter() - start, "read": read, "rounds": rounds, "nodes": n,
+            "edges": len(child)}
+
+
+def median_of(k: int, fn) -> tuple[float, float, object, list[float]]:
+    """Median wall time and peak RSS of `k` forked runs of fn (and the last result)."""
+    walls, rsss, res = [], [], None
+    for _ in range(k):
+        wall, rss, res = measure(fn)
+        walls.append(wall)
+        rsss.append(rss)
+    return statistics.median(walls), statistics.median(rsss), res, walls
+
+
 def row(name: str, seconds: float, rss: float, models: int, floor: float, extra: str = "") -> None:
     per = seconds / models * 1e6
     print(f"  {name:<34} {seconds:8.2f} s  {rss:7.0f} MiB  {per:7.2f} us/model  {seconds / floor:6.1f}x floor  {extra}")
 
 
-def run(size: int, seed: int, card_yaml: bool, keep: Path | None) -> None:
+def run(size: int, seed: int, card_yaml: bool, keep: Path | None, repeat: int = 3) -> None:
     from hubsynth.generator import generate
 
     tmp = Path(tempfile.mkdtemp(prefix="lg-bench-", dir=keep))
@@ -99,10 +181,27 @@ def run(size: int, seed: int, card_yaml: bool, keep: Path | None) -> None:
                 run = run_audit(store, incremental=False)
                 return {"findings": store.scalar("SELECT count(*) FROM finding_rows"), "timings": run.timings}
 
-        wall, rss, res = measure(audit)
+        wall, rss, res, walls = median_of(repeat, audit)
         phases = ", ".join(f"{k} {v:.1f}" for k, v in res["timings"].items())
-        row("audit, every rule, both views", wall, rss, size, floor, f"{res['findings']:,} finding rows")
+        prop = integer_graph(db, tmp / "floor.duckdb")
+        pfloor, _, pres, pwalls = median_of(repeat, lambda: propagation_floor(prop))
+        print(f"  {'floor: read ints + propagate masks':<34} {pfloor:8.2f} s  (read {pres['read']:.2f} s, "
+              f"{pres['rounds']} rounds, {pres['nodes']:,} nodes, {pres['edges']:,} edges; runs "
+              + ", ".join(f"{w:.2f}" for w in pwalls) + ")")
+        row("audit, every rule, both views", wall, rss, size, pfloor,
+            f"{res['findings']:,} finding rows; runs " + ", ".join(f"{w:.2f}" for w in walls))
         print(f"      phases (s): {phases}")
+
+        def no_change():
+            from licensegraph.api import LicenseGraph
+
+            with LicenseGraph(db) as lg:  # what `licensegraph audit --db DB` does
+                result = lg.audit("local")
+                return {"incremental": result.run.incremental if result.run else None}
+
+        wall, rss, res, walls = median_of(repeat, no_change)
+        row("no-change audit (API, as the CLI)", wall, rss, size, pfloor,
+            "runs " + ", ".join(f"{w:.2f}" for w in walls))
 
         def explain_lib():
             from licensegraph.api.explain import explain
@@ -127,24 +226,36 @@ def run(size: int, seed: int, card_yaml: bool, keep: Path | None) -> None:
 
         batch = tmp / "batch.jsonl"
         changed = change_batch(snapshot, batch, 0.01, seed)
+        base = tmp / "base.duckdb"
+        shutil.copyfile(db, base)
 
         def incremental():
+            from licensegraph.api import LicenseGraph
             from licensegraph.api.ingest import ingest
-            from licensegraph.rules.engine import run_audit
             from licensegraph.store.db import Store
 
+            shutil.copyfile(base, db)
             with Store(db) as store:
                 t0 = time.perf_counter()
                 ingest(store, [batch])
                 t1 = time.perf_counter()
-                run = run_audit(store)
+            with LicenseGraph(db) as lg:  # the re-audit as `licensegraph audit` runs it (store mechanism included)
                 t2 = time.perf_counter()
-                return {"ingest": t1 - t0, "audit": t2 - t1, "affected": run.affected, "incremental": run.incremental}
+                result = lg.audit("local")
+                t3 = time.perf_counter()
+            run = result.run
+            return {"ingest": t1 - t0, "audit": t3 - t2, "affected": run.affected if run else 0,
+                    "incremental": bool(run and run.incremental)}
 
-        wall, rss, res = measure(incremental)
-        row("1% change: ingest + re-audit", wall, rss, size, floor,
-            f"{changed:,} changed; ingest {res['ingest']:.1f} s, re-audit {res['audit']:.1f} s "
-            f"({'incremental' if res['incremental'] else 'FULL'}, {res['affected']:,} affected)")
+        audits, ingests = [], []
+        for _ in range(repeat):
+            wall, rss, res = measure(incremental)
+            audits.append(res["audit"])
+            ingests.append(res["ingest"])
+        row("1% change: re-audit", statistics.median(audits), rss, size, pfloor,
+            f"{changed:,} changed; ingest {statistics.median(ingests):.1f} s, "
+            f"({'incremental' if res['incremental'] else 'FULL'}, {res['affected']:,} affected); runs "
+            + ", ".join(f"{w:.2f}" for w in audits))
     finally:
         if keep is None:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -155,10 +266,11 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 500_000, 2_000_000])
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--card-yaml", action="store_true", help="card data as YAML text instead of a JSON mapping")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each audit step (the median is printed)")
     parser.add_argument("--tmp", type=Path, default=None, help="where to write snapshots and stores (kept)")
     args = parser.parse_args()
     for size in args.sizes:
-        run(size, args.seed, args.card_yaml, args.tmp)
+        run(size, args.seed, args.card_yaml, args.tmp, args.repeat)
 
 
 if __name__ == "__main__":
