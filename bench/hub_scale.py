@@ -134,44 +134,63 @@ def row(name: str, seconds: float, rss: float, models: int, floor: float, extra:
     print(f"  {name:<34} {seconds:8.2f} s  {rss:7.0f} MiB  {per:7.2f} us/model  {seconds / floor:6.1f}x floor  {extra}")
 
 
-def run(size: int, seed: int, card_yaml: bool, keep: Path | None, repeat: int = 3) -> None:
+def ingest_steps(snapshot: Path, db: Path, size: int) -> None:
+    """Ingest the snapshot and build lineage and licenses, each beside the read floor."""
+    floor = duckdb_floor(snapshot, "json")
+    print(f"  {'floor: DuckDB reads the file':<34} {floor:8.2f} s")
+
+    def ingest_only():
+        from licensegraph.sources.ingest import ingest
+        from licensegraph.store.db import Store
+
+        with Store(db) as store:
+            s = ingest(store, [snapshot])
+            return {"stored": s.total("stored"), "timings": s.files[0].timings}
+
+    wall, rss, res = measure(ingest_only)
+    row("ingest", wall, rss, size, floor, f"{res['stored'] / wall:,.0f} records/s")
+    print("      phases (s): " + ", ".join(f"{k} {v:.1f}" for k, v in res["timings"].items()))
+
+    def rebuild():
+        from licensegraph.licenses.normalize import normalize_licenses
+        from licensegraph.lineage.build import build_lineage
+        from licensegraph.store.db import Store
+
+        with Store(db) as store:
+            build_lineage(store)
+            normalize_licenses(store)
+            return store.scalar("SELECT count(*) FROM edges")
+
+    wall, rss, edges = measure(rebuild)
+    row("lineage build + licenses", wall, rss, size, floor, f"{edges:,} edges")
+
+
+def run(size: int, seed: int, card_yaml: bool, keep: Path | None, repeat: int = 3,
+        reuse: Path | None = None) -> None:
     from hubsynth.generator import generate
 
     tmp = Path(tempfile.mkdtemp(prefix="lg-bench-", dir=keep))
     try:
-        snapshot = tmp / "snapshot.jsonl"
-        start = time.perf_counter()
-        generate(size, seed, snapshot, card_yaml=card_yaml)
-        print(f"\n{size:,} synthetic models ({'YAML' if card_yaml else 'JSON'} cards), "
-              f"{snapshot.stat().st_size / 2**20:,.0f} MiB, generated in {time.perf_counter() - start:.1f} s")
         db = tmp / "store.duckdb"
-        floor = duckdb_floor(snapshot, "json")
-        print(f"  {'floor: DuckDB reads the file':<34} {floor:8.2f} s")
+        if reuse is not None:  # a snapshot and its ingested store from an earlier run (--tmp)
+            snapshot = reuse / "snapshot.jsonl"
+            shutil.copyfile(reuse / "store.duckdb", db)
+            print(f"\n{size:,} synthetic models, reusing {reuse} (ingest and lineage build not measured)")
 
-        def ingest_only():
-            from licensegraph.sources.ingest import ingest
-            from licensegraph.store.db import Store
+            def migrate():
+                from licensegraph.store.db import Store
 
-            with Store(db) as store:
-                s = ingest(store, [snapshot])
-                return {"stored": s.total("stored"), "timings": s.files[0].timings}
+                Store(db).close()  # a store of an older schema is migrated in place
 
-        wall, rss, res = measure(ingest_only)
-        row("ingest", wall, rss, size, floor, f"{res['stored'] / wall:,.0f} records/s")
-        print("      phases (s): " + ", ".join(f"{k} {v:.1f}" for k, v in res["timings"].items()))
-
-        def rebuild():
-            from licensegraph.licenses.normalize import normalize_licenses
-            from licensegraph.lineage.build import build_lineage
-            from licensegraph.store.db import Store
-
-            with Store(db) as store:
-                build_lineage(store)
-                normalize_licenses(store)
-                return store.scalar("SELECT count(*) FROM edges")
-
-        wall, rss, edges = measure(rebuild)
-        row("lineage build + licenses", wall, rss, size, floor, f"{edges:,} edges")
+            wall, rss, _ = measure(migrate)
+            print(f"  {'open read-write (migrates if old)':<34} {wall:8.2f} s  {rss:7.0f} MiB")
+        else:
+            snapshot = tmp / "snapshot.jsonl"
+            start = time.perf_counter()
+            generate(size, seed, snapshot, card_yaml=card_yaml)
+            print(f"\n{size:,} synthetic models ({'YAML' if card_yaml else 'JSON'} cards), "
+                  f"{snapshot.stat().st_size / 2**20:,.0f} MiB, generated in {time.perf_counter() - start:.1f} s")
+            ingest_steps(snapshot, db, size)
 
         def audit():
             from licensegraph.rules.engine import run_audit
@@ -267,10 +286,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--card-yaml", action="store_true", help="card data as YAML text instead of a JSON mapping")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each audit step (the median is printed)")
+    parser.add_argument("--reuse", type=Path, default=None,
+                        help="a folder of an earlier --tmp run (snapshot.jsonl, store.duckdb): audit steps only")
     parser.add_argument("--tmp", type=Path, default=None, help="where to write snapshots and stores (kept)")
     args = parser.parse_args()
     for size in args.sizes:
-        run(size, args.seed, args.card_yaml, args.tmp, args.repeat)
+        run(size, args.seed, args.card_yaml, args.tmp, args.repeat, args.reuse)
 
 
 if __name__ == "__main__":

@@ -126,7 +126,9 @@ def scenario(tmp_path_factory):
     return {"root": root, "base": base, "ingested": ingested, "expected": expected, "ingest_seconds": ingest_seconds,
             "audit_seconds": audit_seconds,
             "ingest": ["ingest", "-q", str(root / "v2.jsonl"), str(root / "lineage.csv")],
-            "audit": ["audit", "-q"]}
+            # `ingest` audits too, so a plain `audit` after it has nothing to do (it answers
+            # read-only); --full makes the killed audits rewrite every result
+            "audit": ["audit", "--full", "-q"]}
 
 
 class Tally:
@@ -233,4 +235,119 @@ def test_stats_during_a_write_answers_from_the_last_consistent_state(scenario, t
 def _stats_to_file(db: Path, out: Path) -> None:
     with LicenseGraph(db, read_only=True) as lg:
         out.write_text(json.dumps(lg.stats(top=3).to_dict()))
+    os._exit(0)
+
+
+# -- small writes in place (issue 14): an incremental audit of a few changed models writes
+# the store file itself, in one DuckDB transaction, without copying it.
+
+IN_PLACE_POINTS = ["opened-in-place", "audit-evaluated", "audit-committed", "closed-in-place"]
+
+
+@pytest.fixture(scope="module")
+def small_change(scenario):
+    """The base store plus v2 of two records (a small change) stored by the library without
+    an audit (`ingest` would audit them itself), and the reference audit of it."""
+    from licensegraph.api.ingest import ingest
+
+    root = scenario["root"]
+    two = (root / "v2.jsonl").read_text().splitlines()[:2]
+    (root / "v2-small.jsonl").write_text("\n".join(two) + "\n")
+    ingested = root / "small-ingested.duckdb"
+    shutil.copyfile(scenario["base"], ingested)
+    with Store(ingested) as store:
+        ingest(store, [root / "v2-small.jsonl"])
+        assert store.scalar("SELECT count(*) FROM dirty_models") == 2
+    reference = root / "small-reference.duckdb"
+    shutil.copyfile(ingested, reference)
+    start = time.perf_counter()
+    assert run_forked(["audit", "--db", str(reference), "-q"]) == 0
+    seconds = time.perf_counter() - start
+    expected = audit_rows(reference)
+    assert expected["dirty"] == [(0,)] and expected != audit_rows(scenario["base"])
+    return {"ingested": ingested, "expected": expected, "seconds": seconds}
+
+
+def test_a_small_audit_writes_in_place_and_a_kill_at_any_instant_is_rolled_back_or_kept(small_change, tmp_path):
+    killed_inside = 0
+    trials = [(p, None) for p in IN_PLACE_POINTS] + [(None, small_change["seconds"] * (i + 0.5) / 4) for i in range(4)]
+    for i, (point, after) in enumerate(trials):
+        db = tmp_path / f"small-{i}.duckdb"
+        shutil.copyfile(small_change["ingested"], db)
+        code = run_forked(["audit", "--db", str(db), "-q"], kill_at=point, kill_after=after)
+        assert code in (0, -signal.SIGKILL)
+        if point is not None:  # every in-place kill point is reached: the write went in place
+            assert code == -signal.SIGKILL, f"{point} was never reached"
+        assert not work_files(db), "an in-place write made a copy of the store"
+        if code == -signal.SIGKILL and point in ("opened-in-place", "audit-evaluated"):
+            killed_inside += 1
+            # a reader sees the state before the write: the uncommitted transaction is gone
+            with Store(db, read_only=True) as s:
+                assert s.scalar("SELECT count(*) FROM dirty_models") > 0
+        with LicenseGraph(db) as lg:
+            lg.audit()
+        assert audit_rows(db) == small_change["expected"], f"trial {i} ({point or after}) differs"
+    assert killed_inside == 2
+
+
+READER = """
+import json, sys, time
+from pathlib import Path
+from licensegraph.store.session import read_store
+Path(sys.argv[2]).write_text("trying")
+with read_store(sys.argv[1]) as store:
+    opened = time.time()
+    print(json.dumps({"opened": opened, "dirty": store.scalar("SELECT count(*) FROM dirty_models")}))
+"""
+
+
+def test_a_reader_waits_for_an_in_place_write_and_sees_its_result(small_change, tmp_path):
+    import subprocess
+
+    from licensegraph.store.session import write_store
+
+    db = tmp_path / "in-place.duckdb"
+    shutil.copyfile(small_change["ingested"], db)
+    trying = tmp_path / "trying"
+    with write_store(db, in_place=True) as store:  # holds the store file itself
+        assert not work_files(db)
+        store.execute("DELETE FROM dirty_models")
+        # another process (not forked: it must not share this one's open database)
+        reader = subprocess.Popen([sys.executable, "-c", READER, str(db), str(trying)], stdout=subprocess.PIPE,
+                                  text=True)
+        deadline = time.time() + 120
+        while not trying.exists() and time.time() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.5)  # the reader meets the writer's lock and retries
+        released = time.time()
+    out, _ = reader.communicate(timeout=120)
+    assert reader.returncode == 0
+    seen = json.loads(out)
+    assert seen["opened"] >= released and seen["dirty"] == 0  # it waited, then read the write's result
+
+
+def test_an_in_place_writer_falls_back_to_a_copy_while_readers_hold_the_file(small_change, tmp_path):
+    from licensegraph.store.session import write_store
+
+    db = tmp_path / "held.duckdb"
+    shutil.copyfile(small_change["ingested"], db)
+    ready = tmp_path / "ready"
+    reader = multiprocessing.get_context("fork").Process(target=_hold_open, args=(db, ready, 4.0))
+    reader.start()  # another process keeps the file open for reading
+    while not ready.exists():
+        time.sleep(0.05)
+    with write_store(db, in_place=True) as store:
+        assert work_files(db)  # it writes a copy instead of waiting for the reader
+        store.execute("DELETE FROM dirty_models")
+    reader.join(60)
+    assert reader.exitcode == 0
+    with Store(db, read_only=True) as s:
+        assert s.scalar("SELECT count(*) FROM dirty_models") == 0
+
+
+def _hold_open(db: Path, ready: Path, seconds: float) -> None:
+    with Store(db, read_only=True) as s:
+        s.scalar("SELECT count(*) FROM models")
+        ready.write_text("open")
+        time.sleep(seconds)
     os._exit(0)

@@ -66,14 +66,14 @@ from licensegraph.rules import all_rules
 from licensegraph.rules.base import Rule
 from licensegraph.rules.data_base import DataRule
 from licensegraph.rules.data_engine import all_data_rules
-from licensegraph.rules.engine import run_audit
+from licensegraph.rules.engine import audit_is_current, audit_is_small, run_audit
 from licensegraph.sources.hub_client import HubClient
 from licensegraph.sources.hub_crawl import CrawlOptions
 from licensegraph.sources.hub_crawl import ProgressFn as CrawlProgressFn
 from licensegraph.sources.ingest import ProgressCallback
 from licensegraph.store.db import Store, StoreError, StoreMissing, check_store_file, default_db_path
 from licensegraph.store.runs import list_runs
-from licensegraph.store.session import open_for_reading, write_store
+from licensegraph.store.session import open_for_reading, work_files, write_store
 from licensegraph.vocab import ALL_VIEWS, VIEWS, base_view, inferred_view
 
 
@@ -159,7 +159,7 @@ class LicenseGraph:
             raise NoStore(str(exc)) from None
 
     @contextmanager
-    def writing(self, create: bool = False) -> Iterator[Store]:
+    def writing(self, create: bool = False, in_place: bool = False) -> Iterator[Store]:
         """The store, writable, for one atomic step: inside the block `self.store` is a copy
         that replaces the store when the block ends (an exception discards it). Waits for
         another writer. `create`: make the store if there is none (ingest, crawl). A store
@@ -171,7 +171,8 @@ class LicenseGraph:
             return
         self.close()  # a read connection would keep showing the old file
         try:
-            with write_store(self.path, create=create, timeout=self.lock_timeout, on_wait=self.on_wait) as store:
+            with write_store(self.path, create=create, timeout=self.lock_timeout, on_wait=self.on_wait,
+                             in_place=in_place) as store:
                 self._store = store
                 try:
                     if store.derived_stale():
@@ -287,7 +288,12 @@ class LicenseGraph:
         for rule_id in rule_ids or ():
             if rule_id not in known:
                 raise ValueError(f"unknown rule {rule_id!r}; known rules: {', '.join(sorted(known))}")
-        with self.writing() as store:
+        in_place = False
+        if not (full or rule_ids or with_inferred):
+            unchanged, in_place = self._audit_probe(view, hub_labels)
+            if unchanged is not None:
+                return unchanged
+        with self.writing(in_place=in_place) as store:
             if not store.scalar("SELECT count(*) FROM models"):
                 raise EmptyStore(f"the store {self.path} holds no models: run `licensegraph ingest` first")
             run = run_audit(store, self.kb, rule_ids=list(rule_ids) if rule_ids else None,
@@ -301,6 +307,31 @@ class LicenseGraph:
             info = AuditRunInfo(incremental=run.incremental, affected=run.affected, models=run.models)
             return audit_mod.audit_table(store, view=view, hub_labels=hub_labels, rule_ids=rule_ids,
                                          notes=run.notes, run=info)
+
+    def _audit_probe(self, view: str, hub_labels: bool) -> tuple[AuditResult | None, bool]:
+        """Before a default audit, read-only: (the table of `view`, False) when the audit would
+        change nothing (see `audit_is_current`): answered with no writer lock and no store
+        copy; else (None, whether the audit is a small incremental one that may write the
+        store in place, see `write_store(in_place=True)`)."""
+        if self.read_only or self._in_memory or work_files(Path(self.path)):
+            return None, False  # (a killed writer's copy is left: the writer path removes it)
+        self.close()
+        try:
+            store = open_for_reading(self.path)
+        except StoreError:  # missing, stale, an older schema: the writer says or repairs it
+            return None, False
+        try:
+            models = store.scalar("SELECT count(*) FROM models")
+            if not (models and audit_is_current(store, self.kb)):
+                small = bool(models) and audit_is_small(store, self.kb, models)
+                store.close()
+                return None, small
+        except BaseException:
+            store.close()
+            raise
+        self._store = store  # later reads of this command (findings, the gate) use it
+        return audit_mod.audit_table(store, view=view, hub_labels=hub_labels, notes={},
+                                     run=AuditRunInfo(incremental=True, affected=0, models=0)), False
 
     def audit_table(self, view: str = "local", hub_labels: bool = False,
                     rule_ids: Sequence[str] | None = None, as_of: int | None = None) -> AuditResult:

@@ -1011,6 +1011,9 @@ def _cached_default() -> KnowledgeBase | None:
     except Exception:  # noqa: BLE001 - any unreadable cache is rebuilt, never fatal
         pass
     kb = _validated_default()
+    from licensegraph.licenses.fingerprint import kb_fingerprint
+
+    kb_fingerprint(kb)  # kept on the object, so pickled with it
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache.with_suffix(f".{os.getpid()}.tmp")  # concurrent first runs must not share it

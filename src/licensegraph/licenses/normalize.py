@@ -14,6 +14,7 @@ import pyarrow as pa
 from licensegraph.licenses.fingerprint import kb_fingerprint
 from licensegraph.licenses.kb import KnowledgeBase, load_kb
 from licensegraph.store.db import Store
+from licensegraph.store.ids import assign_ids
 from licensegraph.store.schema import MODEL_LICENSES_DDL
 from licensegraph.vocab import NONE, UNDECIDABLE, UNKNOWN, UNRESOLVED
 
@@ -142,6 +143,7 @@ def normalize_licenses(store: Store, kb: KnowledgeBase | None = None, incrementa
     )
     con.execute("BEGIN TRANSACTION")
     try:
+        assign_ids(con, "SELECT model_key FROM _declared")  # normally done by lineage.build
         if partial:
             con.execute("DELETE FROM model_licenses WHERE model_key IN (SELECT model_key FROM _declared)")
         else:
@@ -155,11 +157,13 @@ def normalize_licenses(store: Store, kb: KnowledgeBase | None = None, incrementa
                    CASE WHEN d.has_record THEN r.license ELSE 'absent' END AS license,
                    CASE WHEN d.has_record THEN r.resolution ELSE 'no-record' END AS resolution,
                    array_to_string(d.raw, ', ') AS license_raw, d.license_name, d.license_link,
-                   CASE WHEN d.has_record THEN r.licenses ELSE ['absent'] END AS licenses
+                   CASE WHEN d.has_record THEN r.licenses ELSE ['absent'] END AS licenses,
+                   i.uid
             FROM _declared d JOIN _resolved r
               ON d.raw IS NOT DISTINCT FROM r.raw
              AND d.license_name IS NOT DISTINCT FROM r.license_name
              AND d.license_link IS NOT DISTINCT FROM r.license_link
+            JOIN model_ids i ON i.model_key = d.model_key
             """
         )
         if not partial:

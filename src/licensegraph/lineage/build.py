@@ -13,6 +13,7 @@ from licensegraph.lineage.cycles import find_cycles
 from licensegraph.lineage.reach import build_reach
 from licensegraph.lineage.relations import CONVERSION_EVIDENCE, evidence_sql, normalize_relation_sql, same_name_sql
 from licensegraph.store.db import Store
+from licensegraph.store.ids import assign_ids
 from licensegraph.store.schema import EDGES_DDL, LINEAGE_ISSUES_DDL
 
 
@@ -103,6 +104,9 @@ def _build_edges(store: Store, partial: bool) -> None:
         FROM _children c
         """
     )
+    # every model and every parent it names gets its integer id before edges are stored
+    models = "SELECT model_key FROM dirty_models" if partial else "SELECT model_key FROM models"
+    assign_ids(con, f"{models} UNION ALL SELECT parent_key FROM _pairs")
     if partial:
         con.execute("DELETE FROM edges WHERE child_key IN (SELECT model_key FROM dirty_models)")
         # a changed model may be someone's parent: it may have arrived (no longer
@@ -136,8 +140,11 @@ def _build_edges(store: Store, partial: bool) -> None:
                p.in_card, p.in_tags, p.in_lineage,
                pm.model_key IS NULL AS dangling,
                p.parent_key = p.child_key AS self_loop,
-               false AS in_cycle
+               false AS in_cycle,
+               ci.uid AS child_uid, pi.uid AS parent_uid
         FROM _pairs p
+        JOIN model_ids ci ON ci.model_key = p.child_key
+        JOIN model_ids pi ON pi.model_key = p.parent_key
         JOIN _children c ON c.model_key = p.child_key
         JOIN _child_rel r ON r.model_key = p.child_key
         -- The Hub labels an adapter from its files: a conversion read from the name alone

@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 
 from licensegraph.licenses.kb import KnowledgeBase, License, load_kb
 from licensegraph.store.db import Store
+from licensegraph.store.ids import assign_ids, next_uid
 from licensegraph.vocab import RELATIONS, UNDECIDABLE, UNLABELLED
 
 
@@ -70,9 +71,9 @@ def bits_of(codes: np.ndarray, words: int) -> np.ndarray:
 class AuditContext:
     """Everything the rules need, loaded once from the store."""
 
-    def __init__(self, store: Store, kb: KnowledgeBase | None = None, scope: str | None = None,
+    def __init__(self, store: Store, kb: KnowledgeBase | None = None, scope: np.ndarray | None = None,
                  with_inferred: bool = False):
-        """`scope`: a table of model_key to restrict the graph to (an incremental audit's
+        """`scope`: the sorted uids to restrict the graph to (an incremental audit's
         affected models plus all their ancestors); None loads every model.
         `with_inferred`: the graph holds the inferred edges in use beside the declared ones."""
         self.store = store
@@ -85,94 +86,92 @@ class AuditContext:
 
     # -- loading ------------------------------------------------------------------
     def _load(self) -> None:
+        """Nodes are numbered by their integer ids (store.ids): node i is uid `uids[i]`. The
+        graph is read as integers; no join on model keys (names are read only to print)."""
         con = self.store.con
-        edges = "edges"
-        if self.with_inferred:
-            edges = "audit_edges"
-            con.execute(
-                """
-                CREATE OR REPLACE TEMP VIEW audit_edges AS
-                SELECT child_key, parent_key, parent_id, relation, hub_relation, dangling, self_loop FROM edges
-                UNION ALL
-                SELECT child_key, parent_key, parent_id, relation, NULL, dangling, false
-                FROM inferred_edges WHERE used
-                """
-            )
-        scope_models = f"WHERE m.model_key IN (SELECT model_key FROM {self.scope})" if self.scope else ""
-        scope_edges = f"AND child_key IN (SELECT model_key FROM {self.scope})" if self.scope else ""
-        con.register("_codes", pa.table({"license": self.table.ids, "code": list(range(len(self.table)))}))
         unresolved = self.table.code["other-unresolved"]
-        # Node numbers are arbitrary; ties (which edge comes first, which ancestor is
-        # reached first) are broken by a hash of the parent's key instead, so that full
-        # and incremental audits agree.
-        con.execute(
-            f"""
-            CREATE OR REPLACE TEMP TABLE audit_nodes AS
-            SELECT (row_number() OVER () - 1)::INTEGER AS idx, * FROM (
-              SELECT m.model_key, m.id, coalesce(c.code, {unresolved})::SMALLINT AS code,
-                     m.deleted, m.has_record
-              FROM model_licenses m  -- one row per model, written by normalize_licenses
-              LEFT JOIN _codes c ON c.license = m.license
-              {scope_models}
-              UNION ALL
-              SELECT parent_key, any_value(parent_id), {self.table.code["absent"]}::SMALLINT, false, false
-              FROM {edges} WHERE dangling {scope_edges}
-              GROUP BY parent_key
-            )
-            """
-        )
-        # A model that declares several licenses carries all of them (licenses.normalize
-        # .resolve_all): `lic` holds the one it is judged under, these the others too.
-        extra = con.sql(
-            f"""
-            SELECT n.idx, coalesce(c.code, {unresolved})::SMALLINT AS code
-            FROM (SELECT model_key, unnest(licenses) AS license FROM model_licenses m
-                  WHERE len(licenses) > 1 {scope_models.replace("WHERE", "AND")}) l
-            JOIN audit_nodes n USING (model_key)
-            LEFT JOIN _codes c ON c.license = l.license
-            """
-        ).fetchnumpy()
-        self.extra_idx = np.asarray(extra["idx"], dtype=np.int64)
-        self.extra_code = np.asarray(extra["code"], dtype=np.int64)
+        if self.with_inferred:  # parents found by discovery may be new to model_ids
+            assign_ids(con, "SELECT parent_key FROM inferred_edges WHERE used")
+        n_all = max(next_uid(con), int(con.execute("SELECT coalesce(max(uid) + 1, 0) FROM model_ids").fetchall()[0][0]))
+        self.uids = np.arange(n_all, dtype=np.int64) if self.scope is None else np.asarray(self.scope, np.int64)
+        self.n = len(self.uids)
+        in_scope = ""
+        if self.scope is not None:
+            con.register("_scope_uids", pa.table({"uid": pa.array(self.uids, pa.int32())}))
+            in_scope = "WHERE m.uid IN (SELECT uid FROM _scope_uids)"
+        con.register("_codes", pa.table({"license": self.table.ids, "code": list(range(len(self.table)))}))
+        try:
+            nodes = con.sql(
+                f"""
+                SELECT m.uid, coalesce(c.code, {unresolved})::SMALLINT AS code, m.deleted, m.has_record,
+                       len(m.licenses) > 1 AS several
+                FROM model_licenses m LEFT JOIN _codes c ON c.license = m.license {in_scope}
+                """
+            ).fetchnumpy()
+            # A model that declares several licenses carries all of them (licenses.normalize
+            # .resolve_all): `lic` holds the one it is judged under, these the others too.
+            extra = con.sql(
+                f"""
+                SELECT l.uid, coalesce(c.code, {unresolved})::SMALLINT AS code
+                FROM (SELECT uid, unnest(licenses) AS license FROM model_licenses m
+                      WHERE len(licenses) > 1 {in_scope.replace("WHERE", "AND")}) l
+                LEFT JOIN _codes c ON c.license = l.license
+                """
+            ).fetchnumpy()
+        finally:
+            con.unregister("_codes")
+        at = self.index_of_uid(np.asarray(nodes["uid"], dtype=np.int64))
+        # nodes without a model_licenses row are parents that are not stored (dangling)
+        self.lic = np.full(self.n, self.table.code["absent"], dtype=np.int32)
+        self.lic[at] = np.asarray(nodes["code"], dtype=np.int32)
+        self.deleted = np.zeros(self.n, dtype=bool)
+        self.deleted[at] = np.asarray(nodes["deleted"], dtype=bool)
+        self.has_record = np.zeros(self.n, dtype=bool)
+        self.has_record[at] = np.asarray(nodes["has_record"], dtype=bool)
+        extra_idx = self.index_of_uid(np.asarray(extra["uid"], dtype=np.int64))
+        # in the order the old string-keyed load gave them: by node, then as listed
+        order = np.argsort(extra_idx, kind="stable")
+        self.extra_idx = extra_idx[order]
+        self.extra_code = np.asarray(extra["code"], dtype=np.int64)[order]
         self.licenses_of_node: dict[int, list[int]] = {}  # only models listing several licenses
         for node, code in zip(self.extra_idx.tolist(), self.extra_code.tolist()):
             self.licenses_of_node.setdefault(node, []).append(code)
-        con.unregister("_codes")
-        nodes = con.sql("SELECT idx, model_key, id, code, deleted, has_record FROM audit_nodes").to_arrow_table()
-        order = nodes.column("idx").to_numpy()
-        if len(order) and not (np.diff(order) > 0).all():
-            nodes = nodes.take(pa.array(np.argsort(order)))
-        self.n = nodes.num_rows
-        # Strings stay in Arrow; only the few that reach findings become Python objects.
-        self.keys = nodes.column("model_key").combine_chunks()
-        self.ids = nodes.column("id").combine_chunks()
+        self._ids: pa.Array | None = None
+        self._keys: pa.Array | None = None
         self._cache: dict = {}
-        self.lic = nodes.column("code").to_numpy().astype(np.int32)
-        self.deleted = nodes.column("deleted").to_numpy(zero_copy_only=False).astype(bool)
-        self.has_record = nodes.column("has_record").to_numpy(zero_copy_only=False).astype(bool)
         rel_names = (*RELATIONS, UNLABELLED)
         self.relation_names = rel_names
         code_sql = lambda col: "CASE " + " ".join(  # noqa: E731
             f"WHEN {col} = '{r}' THEN {i}" for i, r in enumerate(rel_names[:4])) + " ELSE 4 END"
+        inferred = ""
+        if self.with_inferred:
+            inferred = f"""
+                UNION ALL
+                SELECT ci.uid, pi.uid, ({code_sql('e.relation')})::TINYINT, 4::TINYINT, hash(e.parent_key)
+                FROM inferred_edges e JOIN model_ids ci ON ci.model_key = e.child_key
+                JOIN model_ids pi ON pi.model_key = e.parent_key WHERE e.used"""
+        # Ties (which edge comes first, which ancestor is reached first) are broken by a
+        # hash of the parent's key, so that full and incremental audits agree.
         edges = con.sql(
             f"""
-            SELECT c.idx AS child, p.idx AS parent,
-                   ({code_sql('e.relation')})::TINYINT AS relation,
-                   ({code_sql("replace(e.hub_relation, 'quantized', 'quantization')")})::TINYINT AS hub_relation,
-                   hash(e.parent_key) AS parent_hash
-            FROM {edges} e
-            JOIN audit_nodes c ON c.model_key = e.child_key
-            JOIN audit_nodes p ON p.model_key = e.parent_key
-            WHERE NOT e.self_loop
+            SELECT child_uid AS child, parent_uid AS parent,
+                   ({code_sql('relation')})::TINYINT AS relation,
+                   ({code_sql("replace(hub_relation, 'quantized', 'quantization')")})::TINYINT AS hub_relation,
+                   hash(parent_key) AS parent_hash
+            FROM edges WHERE NOT self_loop {inferred}
             """
-        ).to_arrow_table()
-        child = edges.column("child").to_numpy().astype(np.int64)
-        parent = edges.column("parent").to_numpy().astype(np.int64)
-        by_child = np.lexsort((edges.column("parent_hash").to_numpy(), child))
+        ).fetchnumpy()
+        child = np.asarray(edges["child"], dtype=np.int64)
+        keep = np.ones(len(child), dtype=bool)
+        if self.scope is not None:  # the scope holds every ancestor of the models in it
+            keep = self.contains_uid(child)
+        child = self.index_of_uid(child[keep])
+        parent = self.index_of_uid(np.asarray(edges["parent"], dtype=np.int64)[keep])
+        by_child = np.lexsort((np.asarray(edges["parent_hash"])[keep], child))
         self.child = child[by_child]
         self.parent = parent[by_child]
-        self.edge_relation = edges.column("relation").to_numpy().astype(np.int8)[by_child]
-        self.edge_hub = edges.column("hub_relation").to_numpy().astype(np.int8)[by_child]
+        self.edge_relation = np.asarray(edges["relation"], dtype=np.int8)[keep][by_child]
+        self.edge_hub = np.asarray(edges["hub_relation"], dtype=np.int8)[keep][by_child]
         # the edge that names a model's relation: its first parent in that order
         self.edge_first = np.ones(len(self.child), dtype=bool)
         self.edge_first[1:] = self.child[1:] != self.child[:-1]
@@ -187,6 +186,45 @@ class AuditContext:
         # Models without a Hub record (lineage rows only, dangling parents) are graph
         # nodes but have no declared license to judge; deleted models are off the Hub.
         self.audited = ~self.deleted & self.has_record
+        if self.scope is not None:
+            con.unregister("_scope_uids")
+
+    def index_of_uid(self, uids: np.ndarray) -> np.ndarray:
+        """Node numbers of uids (which must be nodes of this context)."""
+        if self.scope is None:
+            return np.asarray(uids, dtype=np.int64)
+        return np.searchsorted(self.uids, uids).astype(np.int64)
+
+    def contains_uid(self, uids: np.ndarray) -> np.ndarray:
+        at = np.minimum(np.searchsorted(self.uids, uids), max(self.n - 1, 0))
+        return (self.uids[at] == uids) if self.n else np.zeros(len(uids), dtype=bool)
+
+    def _names(self, sql: str) -> pa.Array:
+        """A string per node from `sql` (uid, text), null where it has none."""
+        table = self.store.con.sql(sql).to_arrow_table()
+        uids = table.column(0).to_numpy().astype(np.int64)
+        ok = self.contains_uid(uids)
+        src = np.full(self.n, -1, dtype=np.int64)
+        src[self.index_of_uid(uids[ok])] = np.flatnonzero(ok)
+        return table.column(1).combine_chunks().take(pa.array(src, pa.int64(), mask=src < 0))
+
+    @property
+    def ids(self) -> pa.Array:
+        """Display ids per node (looked up only to print them)."""
+        if self._ids is None:
+            inferred = (" UNION ALL SELECT pi.uid, e.parent_id FROM inferred_edges e JOIN model_ids pi "
+                        "ON pi.model_key = e.parent_key WHERE e.used AND e.dangling") if self.with_inferred else ""
+            self._ids = self._names(
+                "SELECT uid, id FROM model_licenses UNION ALL SELECT uid, any_value(id) FROM ("
+                f"SELECT parent_uid AS uid, parent_id AS id FROM edges WHERE dangling {inferred}) GROUP BY uid")
+        return self._ids
+
+    @property
+    def keys(self) -> pa.Array:
+        """Model keys per node."""
+        if self._keys is None:
+            self._keys = self._names("SELECT uid, model_key FROM model_ids")
+        return self._keys
 
     def _model_relation(self, edge_rel: np.ndarray) -> np.ndarray:
         rel = np.full(self.n, -1, dtype=np.int8)
@@ -210,17 +248,25 @@ class AuditContext:
         self.has_several = np.zeros(self.n, dtype=bool)
         self.has_several[self.extra_idx] = True
         self.own_bits = own
-        parent_bits = np.zeros((self.n, words), dtype=np.uint64)
-        if len(self.child):
-            np.bitwise_or.at(parent_bits, self.child, own[self.parent])
+        # Edges are sorted by child: OR each child's run of parent rows with reduceat, far
+        # cheaper than an unbuffered np.bitwise_or.at.
+        starts = np.flatnonzero(self.edge_first)
+        heads = self.child[starts]
+
+        def gather(bits: np.ndarray) -> np.ndarray:
+            out = np.zeros((self.n, words), dtype=np.uint64)
+            if len(self.child):
+                out[heads] = np.bitwise_or.reduceat(bits[self.parent], starts, axis=0)
+            return out
+
+        parent_bits = gather(own)
         self.parent_bits = np.asfortranarray(parent_bits)
         # Ancestors: iterate to a fixed point; the number of rounds is the graph's depth,
         # and cycles end it too because OR is monotone.
         anc = parent_bits.copy()
         self.depth_rounds = 0
         while len(self.child):
-            upd = anc.copy()
-            np.bitwise_or.at(upd, self.child, anc[self.parent])
+            upd = anc | gather(anc)
             self.depth_rounds += 1
             if np.array_equal(upd, anc):
                 break

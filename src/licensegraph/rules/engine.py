@@ -181,6 +181,41 @@ def _can_run_incrementally(store: Store, layout, fingerprint: str) -> bool:
             and store.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = 'model_outcomes'") == 1)
 
 
+def audit_is_current(store: Store, kb: KnowledgeBase) -> bool:
+    """Whether a full audit (every rule, both declared views) would change nothing: the last
+    one covered every rule with this knowledge base, no model changed since, and no results
+    over inferred edges wait to be dropped. Reads only (a no-change `audit` answers from it
+    without writing the store)."""
+    from licensegraph.rules.data_engine import all_data_rules
+
+    rules = all_rules()
+    if store.derived_stale() or store.get_meta("audited_rules") != ",".join(r.id for r in rules):
+        return False
+    if store.scalar("SELECT count(*) FROM (SELECT 1 FROM dirty_models LIMIT 1)"):
+        return False
+    if not _can_run_incrementally(store, _layout(rules, VIEWS), kb_fingerprint(kb)):
+        return False
+    if store.scalar(f"SELECT count(*) FROM (SELECT 1 FROM finding_rows WHERE view LIKE '%{INFERRED_SUFFIX}' LIMIT 1)"):
+        return False
+    data_rules = store.scalar("SELECT count(DISTINCT rule_id) FROM data_rule_counts")
+    return data_rules == len(all_data_rules())
+
+
+#: Share of the models whose change still counts as a small write: the incremental audit
+#: then changes the store in place, in one transaction (see store.session.write_store).
+IN_PLACE_SHARE = 0.05
+
+
+def audit_is_small(store: Store, kb: KnowledgeBase, models: int) -> bool:
+    """Whether the next default audit is incremental over at most IN_PLACE_SHARE of the models."""
+    if store.derived_stale():
+        return False
+    if not _can_run_incrementally(store, _layout(all_rules(), VIEWS), kb_fingerprint(kb)):
+        return False
+    changed = store.scalar("SELECT count(*) FROM dirty_models")
+    return changed <= IN_PLACE_SHARE * models
+
+
 def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str] | None = None,
               views: tuple[str, ...] = VIEWS, incremental: bool | None = None,
               progress: Callable[[str, int, int], None] | None = None, with_inferred: bool = False) -> AuditRun:
@@ -219,33 +254,15 @@ def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str]
     incremental = bool(incremental and possible)
     affected_n = 0
     if incremental:
-        con.execute(
-            """
-            CREATE OR REPLACE TEMP TABLE _affected AS
-            WITH RECURSIVE down(model_key) AS (
-              SELECT DISTINCT model_key FROM dirty_models
-              UNION
-              SELECT e.child_key FROM edges e JOIN down ON e.parent_key = down.model_key WHERE NOT e.self_loop
-            ) SELECT model_key FROM down
-            """
-        )
-        con.execute(
-            """
-            CREATE OR REPLACE TEMP TABLE _scope AS
-            WITH RECURSIVE up(model_key) AS (
-              SELECT model_key FROM _affected
-              UNION
-              SELECT e.parent_key FROM edges e JOIN up ON e.child_key = up.model_key WHERE NOT e.self_loop
-            ) SELECT model_key FROM up
-            """
-        )
-        affected_n = con.execute("SELECT count(*) FROM _affected").fetchall()[0][0]
-        ctx = AuditContext(store, kb, scope="_scope")
-        hit = con.sql(
-            "SELECT idx FROM audit_nodes WHERE model_key IN (SELECT model_key FROM _affected)"
-        ).to_arrow_table().column("idx").to_numpy()
+        affected, scope = _incremental_scope(con)
+        affected_n = len(affected)
+        con.register("_affected_uids", pa.table({"uid": pa.array(affected, pa.int32())}))
+        con.execute("CREATE OR REPLACE TEMP TABLE _affected AS "
+                    "SELECT model_key FROM model_ids WHERE uid IN (SELECT uid FROM _affected_uids)")
+        con.unregister("_affected_uids")
+        ctx = AuditContext(store, kb, scope=scope)
         write = np.zeros(ctx.n, dtype=bool)
-        write[hit] = True
+        write[ctx.index_of_uid(affected)] = True
     else:
         ctx = AuditContext(store, kb, with_inferred=with_inferred)
         write = np.ones(ctx.n, dtype=bool)
@@ -356,6 +373,38 @@ def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str]
     return AuditRun(rules=rules, views=tuple(views), notes=notes, models=int((ctx.audited & write).sum()),
                     depth_rounds=ctx.depth_rounds, incremental=incremental, affected=affected_n,
                     timings=timer.seconds)
+
+
+def _closure(start: np.ndarray, src: np.ndarray, dst: np.ndarray, n: int) -> np.ndarray:
+    """Every node reachable from `start` along edges src -> dst (start included), sorted."""
+    order = np.argsort(src, kind="stable")
+    src, dst = src[order], dst[order]
+    indptr = np.searchsorted(src, np.arange(n + 1))
+    seen = np.zeros(n, dtype=bool)
+    front = np.unique(start)
+    seen[front] = True
+    while len(front):
+        counts = indptr[front + 1] - indptr[front]
+        if not counts.sum():
+            break
+        pos = np.repeat(indptr[front], counts) + (np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts))
+        nxt = np.unique(dst[pos])
+        front = nxt[~seen[nxt]]
+        seen[front] = True
+    return np.flatnonzero(seen)
+
+
+def _incremental_scope(con) -> tuple[np.ndarray, np.ndarray]:
+    """(affected, scope) uids: the models changed since the last audit and all their
+    descendants; those plus all their ancestors. Over the integer edges, in NumPy."""
+    dirty = con.execute("SELECT i.uid FROM dirty_models d JOIN model_ids i USING (model_key)").fetchnumpy()["uid"]
+    edges = con.execute("SELECT child_uid, parent_uid FROM edges WHERE NOT self_loop").fetchnumpy()
+    child = np.asarray(edges["child_uid"], dtype=np.int64)
+    parent = np.asarray(edges["parent_uid"], dtype=np.int64)
+    dirty = np.asarray(dirty, dtype=np.int64)
+    n = int(max(child.max(initial=-1), parent.max(initial=-1), dirty.max(initial=-1))) + 1
+    affected = _closure(dirty, parent, child, n)
+    return affected, _closure(affected, child, parent, n)
 
 
 def _count(combo: np.ndarray, outcomes: np.ndarray) -> np.ndarray:

@@ -6,6 +6,7 @@ Every later stage reads from here; nothing else is a source of truth.
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import duckdb
@@ -67,22 +68,63 @@ def default_db_path() -> Path:
     return Path(platformdirs.user_data_dir("licensegraph")) / "licensegraph.duckdb"
 
 
+class StoreLocked(StoreError):
+    """Another process holds the store file open for writing in place (or, for a writer,
+    for reading) and did not let go within the wait."""
+
+
+#: Seconds a reader waits for a writer that changes the store in place (a small write,
+#: such as an incremental audit, takes about a second); $LICENSEGRAPH_READ_WAIT overrides.
+READ_WAIT = 30.0
+
+
+def read_wait() -> float:
+    raw = os.environ.get("LICENSEGRAPH_READ_WAIT")
+    try:
+        return float(raw) if raw else READ_WAIT
+    except ValueError:
+        return READ_WAIT
+
+
+def _connect(path: Path, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection:
+    """duckdb.connect, retrying for up to `wait` s while another process holds the file's lock."""
+    deadline = time.monotonic() + wait
+    delay = 0.01
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise
+            if time.monotonic() >= deadline:
+                raise StoreLocked(f"store {path} is held by another process: "
+                                  f"{str(exc).splitlines()[0][:300]}") from None
+            time.sleep(delay)
+            delay = min(delay * 2, 0.1)
+
+
 class Store:
     """A DuckDB connection with the licensegraph schema applied."""
 
-    def __init__(self, path: Path | str | None = None, *, read_only: bool = False):
+    def __init__(self, path: Path | str | None = None, *, read_only: bool = False, lock_wait: float | None = None):
         """Open (read-write: create or migrate) the store at `path`.
 
         This opens the file in place; commands go through `store.session` instead, which
-        adds the writer lock and the atomic replacement that make writes crash-safe."""
+        adds the writer lock and the atomic replacement that make writes crash-safe.
+        `lock_wait`: seconds to wait while another process holds the file (default: a
+        reader waits `read_wait()` for an in-place writer to finish; a writer does not wait)."""
         self.path = Path(path) if path is not None else default_db_path()
         self.read_only = read_only
         check_store_file(self.path, must_exist=read_only)
         if str(self.path) != ":memory:" and not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+        if lock_wait is None:
+            lock_wait = read_wait() if read_only else 0.0
         try:
-            self.con = duckdb.connect(str(self.path), read_only=read_only)
-        except duckdb.Error as exc:  # corrupt file, held lock
+            self.con = _connect(self.path, read_only, lock_wait)
+        except StoreLocked:
+            raise
+        except duckdb.Error as exc:  # corrupt file
             raise StoreError(f"cannot open store {self.path}: {str(exc).splitlines()[0][:300]}") from None
         try:
             # Hub timestamps carry offsets; compare them in UTC whatever the machine's zone.

@@ -7,7 +7,9 @@ upgraded in place and a failed upgrade leaves it as it was.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 7
+from licensegraph.store.ids import MODEL_IDS_DDL
+
+SCHEMA_VERSION = 8
 
 #: Distances below a model whose descendants `lineage_reach` counts level by level (the
 #: deepest lineage graph the dashboard draws).
@@ -54,7 +56,10 @@ EDGES_DDL = """
         in_lineage BOOLEAN,
         dangling BOOLEAN,
         self_loop BOOLEAN,
-        in_cycle BOOLEAN DEFAULT false
+        in_cycle BOOLEAN DEFAULT false,
+        -- the audit reads the graph as these integer pairs (store.ids)
+        child_uid INTEGER,
+        parent_uid INTEGER
     )
     """
 
@@ -70,7 +75,8 @@ MODEL_LICENSES_DDL = """
         license_name VARCHAR,
         license_link VARCHAR,
         -- every declared entry, normalized (a card may list several licenses)
-        licenses VARCHAR[]
+        licenses VARCHAR[],
+        uid INTEGER  -- the model's integer id (store.ids)
     )
     """
 
@@ -403,4 +409,22 @@ NONCOMPLIANT_CHILDREN_DDL = """
 _V7 = [LINEAGE_REACH_DDL, CHILD_PAGES_DDL, NONCOMPLIANT_CHILDREN_DDL,
        "INSERT OR REPLACE INTO meta SELECT 'derived_state', 'stale' WHERE EXISTS (SELECT 1 FROM models)"]
 
-MIGRATIONS: dict[int, list[str]] = {1: _V1, 2: _V2, 3: _V3, 4: _V4, 5: _V5, 6: _V6, 7: _V7}
+# Integer identity (issue 14): a dense uid per model key ever met, numbered here by key for
+# a store that predates it; the audit reads licenses and edges by uid (store.ids).
+_V8 = [
+    MODEL_IDS_DDL,
+    """INSERT INTO model_ids
+       SELECT (row_number() OVER (ORDER BY model_key) - 1)::INTEGER, model_key FROM (
+         SELECT model_key FROM models UNION SELECT parent_key FROM edges
+         UNION SELECT parent_key FROM inferred_edges) k
+       WHERE NOT EXISTS (SELECT 1 FROM model_ids)""",
+    "INSERT OR REPLACE INTO meta SELECT 'next_uid', (SELECT count(*) FROM model_ids)::VARCHAR",
+    "ALTER TABLE model_licenses ADD COLUMN IF NOT EXISTS uid INTEGER",
+    "UPDATE model_licenses SET uid = i.uid FROM model_ids i WHERE i.model_key = model_licenses.model_key",
+    "ALTER TABLE edges ADD COLUMN IF NOT EXISTS child_uid INTEGER",
+    "ALTER TABLE edges ADD COLUMN IF NOT EXISTS parent_uid INTEGER",
+    "UPDATE edges SET child_uid = i.uid FROM model_ids i WHERE i.model_key = edges.child_key",
+    "UPDATE edges SET parent_uid = i.uid FROM model_ids i WHERE i.model_key = edges.parent_key",
+]
+
+MIGRATIONS: dict[int, list[str]] = {1: _V1, 2: _V2, 3: _V3, 4: _V4, 5: _V5, 6: _V6, 7: _V7, 8: _V8}

@@ -15,6 +15,12 @@ copy is deleted by the next writer); after it, the new one is complete. Readers 
 store read-only for the duration of one command or request: they see the state of the
 last completed write, never block a writer (which writes another file), and a reader that
 opened the old file keeps reading it after the rename. The copy costs about 1 s per GB.
+
+Small writes made in one transaction (an incremental audit of a few changed models) skip
+the copy: `write_store(in_place=True)` opens the store file itself under the same writer
+lock; DuckDB's write-ahead log makes the commit atomic (a kill before it is rolled back on
+the next open, after it replayed), and readers meanwhile wait for the file (`Store`,
+$LICENSEGRAPH_READ_WAIT). A writer that finds readers holding the file writes a copy.
 """
 
 from __future__ import annotations
@@ -25,7 +31,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from licensegraph.store.db import Store, StoreError, StoreMissing, StoreStale, check_store_file, default_db_path
+from licensegraph.store.db import (
+    Store,
+    StoreError,
+    StoreLocked,
+    StoreMissing,
+    StoreStale,
+    check_store_file,
+    default_db_path,
+)
 from licensegraph.store.killpoints import kill_point
 from licensegraph.store.lock import WriterLock, writer_active
 
@@ -89,15 +103,28 @@ def _recover_wal(path: Path) -> None:
         Store(path).close()  # opening read-write replays the WAL; closing checkpoints it
 
 
+#: Seconds an in-place writer waits for readers to let go of the file before it falls
+#: back to writing a copy.
+IN_PLACE_WAIT = 2.0
+
+
 @contextmanager
 def write_store(path: Path | str | None = None, *, create: bool = False, timeout: float | None = None,
-                on_wait: Callable[[str], None] | None = None, command: str | None = None) -> Iterator[Store]:
+                on_wait: Callable[[str], None] | None = None, command: str | None = None,
+                in_place: bool = False) -> Iterator[Store]:
     """A writable copy of the store that replaces it atomically when the block ends
     without an exception (an exception discards it: the store stays as it was).
 
     `create`: make a new store when there is none (ingest, crawl); otherwise a missing
     store raises StoreMissing. Waits up to `timeout` s for another writer
-    ($LICENSEGRAPH_LOCK_TIMEOUT, default 600), calling `on_wait(message)` once."""
+    ($LICENSEGRAPH_LOCK_TIMEOUT, default 600), calling `on_wait(message)` once.
+
+    `in_place`: for a small write made in ONE transaction (an incremental audit): the
+    store file itself is opened and changed, with no copy. DuckDB's write-ahead log makes
+    the commit atomic: a writer killed before it is rolled back when the file is next
+    opened, one killed after it is replayed. Readers that open the file meanwhile wait
+    for it (`Store`, up to $LICENSEGRAPH_READ_WAIT s); if readers hold the file for more
+    than IN_PLACE_WAIT s, the write falls back to a copy."""
     path = store_path(path)
     check_store_file(path, must_exist=not create)
     if create:
@@ -107,6 +134,20 @@ def write_store(path: Path | str | None = None, *, create: bool = False, timeout
         for stale in work_files(path):
             stale.unlink(missing_ok=True)
         check_store_file(path, must_exist=not create)  # another writer may have changed it
+        if in_place and path.exists() and os.access(path, os.W_OK):
+            try:
+                store = Store(path, lock_wait=IN_PLACE_WAIT)
+            except StoreLocked:
+                store = None  # readers are busy with the file: write a copy instead
+            if store is not None:
+                kill_point("opened-in-place")
+                try:
+                    yield store
+                    store.con.execute("CHECKPOINT")
+                finally:
+                    store.close()  # an open transaction is rolled back
+                kill_point("closed-in-place")
+                return
         work = path.with_name(f"{path.name}{WORK_INFIX}{os.getpid()}")
         if path.exists():
             if not os.access(path, os.W_OK):
