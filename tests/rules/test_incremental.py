@@ -118,3 +118,38 @@ def test_knowledge_base_change_forces_full_audit(synthetic, monkeypatch):
     store.set_meta("audit_kb", "different")
     assert not run_audit(store).incremental
     store.close()
+
+
+def test_incremental_audit_keeps_or_redoes_the_rules_over_data(tmp_path):
+    """The rules over data and outputs are redone when a change reaches a model trained on
+    data (or a dataset), and kept when it does not; either way as a full audit has them."""
+    from conftest import DATASETS, SAMPLE, load_sample
+
+    data_findings = ("SELECT rule_id, model_key, ancestor_id, path, severity FROM finding_rows "
+                     "WHERE rule_id LIKE 'data-%' OR rule_id LIKE 'output-%' ORDER BY ALL")
+    data_counts = "SELECT * FROM data_rule_counts ORDER BY ALL"
+    sample = load_sample()
+    trained = json.loads(json.dumps(sample["Duckets/Duckbot1"]))
+    trained["last_modified"] = "2026-06-01 00:00:00+00:00"
+    trained["card_data"] = "license: cc-by-nc-4.0\ndatasets:\n- facebook/natural_reasoning\n"
+    other = json.loads(json.dumps(sample["microsoft/phi-2"]))
+    other["last_modified"] = "2026-06-01 00:00:00+00:00"
+    other["card_data"] = "license: apache-2.0\n"
+    for name, batch in (("unrelated", [other]), ("trained", [trained])):
+        path = tmp_path / f"{name}.jsonl"
+        path.write_text("".join(json.dumps(r) + "\n" for r in batch))
+        incremental = Store(tmp_path / f"{name}-incremental.duckdb")
+        ingest(incremental, [SAMPLE, DATASETS])
+        run_audit(incremental)
+        before = incremental.execute(data_findings).fetchall()
+        ingest(incremental, [path])
+        assert run_audit(incremental).incremental
+        full = Store(tmp_path / f"{name}-full.duckdb")
+        ingest(full, [SAMPLE, DATASETS, path])
+        run_audit(full, incremental=False)
+        assert incremental.execute(data_findings).fetchall() == full.execute(data_findings).fetchall()
+        assert incremental.execute(data_counts).fetchall() == full.execute(data_counts).fetchall()
+        changed = incremental.execute(data_findings).fetchall() != before
+        assert changed == (name == "trained")  # Duckbot1 under CC-BY-NC keeps the data's NC term
+        incremental.close()
+        full.close()

@@ -201,7 +201,15 @@ class AuditContext:
 
     def _names(self, sql: str) -> pa.Array:
         """A string per node from `sql` (uid, text), null where it has none."""
-        table = self.store.con.sql(sql).to_arrow_table()
+        con = self.store.con
+        if self.scope is not None:  # only the scope's names, not the store's
+            con.register("_name_uids", pa.table({"uid": pa.array(self.uids, pa.int32())}))
+            try:
+                table = con.sql(f"SELECT * FROM ({sql}) n WHERE n.uid IN (SELECT uid FROM _name_uids)").to_arrow_table()
+            finally:
+                con.unregister("_name_uids")
+        else:
+            table = con.sql(sql).to_arrow_table()
         uids = table.column(0).to_numpy().astype(np.int64)
         ok = self.contains_uid(uids)
         src = np.full(self.n, -1, dtype=np.int64)

@@ -347,8 +347,13 @@ def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str]
         if with_inferred:
             _mark_inferred(con, [stored(v) for v in views])
         if run_data:
-            # rules over data and outputs: SQL over the trained-on / generated-by edges
-            run_data_rules(con, ctx.kb)
+            # rules over data and outputs: SQL over the trained-on / generated-by edges;
+            # an incremental audit whose changes reach none of them keeps their results
+            data_state = _data_state(con)
+            if not (incremental and store.get_meta("audit_data_state") == data_state
+                    and not _touches_data(con)):
+                run_data_rules(con, ctx.kb)
+            store.set_meta("audit_data_state", data_state)
             lap("data and outputs")
         if not incremental:
             con.execute("CREATE INDEX finding_rows_model ON finding_rows (model_key)")
@@ -373,6 +378,26 @@ def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str]
     return AuditRun(rules=rules, views=tuple(views), notes=notes, models=int((ctx.audited & write).sum()),
                     depth_rounds=ctx.depth_rounds, incremental=incremental, affected=affected_n,
                     timings=timer.seconds)
+
+
+def _data_state(con) -> str:
+    """A fingerprint of what the rules over data read besides model licenses: the data
+    edges and the datasets' licenses."""
+    edges = con.execute(
+        "SELECT count(*), coalesce(sum(hash(child_key, child_kind, parent_key, parent_id, parent_kind, relation, "
+        "source, pattern, evidence, line, dangling)), 0) FROM data_edges").fetchall()[0]
+    licenses = con.execute(
+        "SELECT count(*), coalesce(sum(hash(dataset_key, id, license, resolution, licenses, synthetic)), 0) "
+        "FROM dataset_licenses").fetchall()[0]
+    return ":".join(str(v) for v in (*edges, *licenses))
+
+
+def _touches_data(con) -> bool:
+    """Whether a model re-judged by an incremental audit (`_affected`: the changed models and
+    their descendants) trained on data or generated it."""
+    return bool(con.execute(
+        "SELECT count(*) FROM (SELECT 1 FROM data_edges WHERE child_key IN (SELECT model_key FROM _affected) "
+        "OR parent_key IN (SELECT model_key FROM _affected) LIMIT 1)").fetchall()[0][0])
 
 
 def _closure(start: np.ndarray, src: np.ndarray, dst: np.ndarray, n: int) -> np.ndarray:
