@@ -49,34 +49,38 @@ def change_batch(snapshot: Path, out: Path, share: float, seed: int) -> int:
 
 
 def integer_graph(db: Path, scratch: Path) -> Path:
-    """The file the propagation floor reads: the store itself when it keeps integer ids
-    (schema 7 on: `model_licenses.uid`, `edges.child_uid/parent_uid`); for an older store, a
-    scratch file with the same integer tables, prepared here (not timed)."""
+    """The file the propagation floor reads: each model's license code and its parents as
+    integer tables (`model_licenses(uid, code)`, `edges(child_uid, parent_uid)`), prepared
+    here (not timed) from the store's integer ids (schema 7 on) or, for an older store, from
+    ids numbered here; license codes are the licenses' ranks. The same for every version, so
+    floors of different versions compare."""
     import duckdb
 
     con = duckdb.connect(str(db), read_only=True)
     try:
         cols = {c for (c,) in con.execute(
             "SELECT column_name FROM information_schema.columns WHERE table_name = 'edges'").fetchall()}
-        if "child_uid" in cols:
-            return db
-        out = duckdb.connect(str(scratch))
-        codes = {lic: i for i, (lic,) in enumerate(con.execute(
-            "SELECT DISTINCT license FROM model_licenses ORDER BY 1").fetchall())}
-        out.execute("CREATE TABLE _codes (license VARCHAR, code SMALLINT)")
-        out.executemany("INSERT INTO _codes VALUES (?, ?)", list(codes.items()))
-        out.execute(f"ATTACH '{db}' AS s (READ_ONLY)")
+    finally:
+        con.close()
+    out = duckdb.connect(str(scratch))
+    out.execute(f"ATTACH '{db}' AS s (READ_ONLY)")
+    out.execute("CREATE TABLE _codes AS SELECT license, (row_number() OVER (ORDER BY license) - 1)::SMALLINT AS code "
+                "FROM (SELECT DISTINCT license FROM s.model_licenses)")
+    if "child_uid" in cols:
+        out.execute("""CREATE TABLE model_licenses AS SELECT m.uid, c.code FROM s.model_licenses m
+                       JOIN _codes c USING (license) ORDER BY m.uid""")
+        out.execute("""CREATE TABLE edges AS SELECT child_uid, parent_uid FROM s.edges WHERE NOT self_loop
+                       ORDER BY child_uid""")
+    else:
         out.execute("""CREATE TABLE model_ids AS SELECT (row_number() OVER (ORDER BY model_key) - 1)::INTEGER AS uid,
                        model_key FROM (SELECT model_key FROM s.model_licenses UNION SELECT parent_key FROM s.edges)""")
         out.execute("""CREATE TABLE model_licenses AS SELECT i.uid, c.code FROM s.model_licenses m
-                       JOIN model_ids i USING (model_key) JOIN _codes c USING (license)""")
+                       JOIN model_ids i USING (model_key) JOIN _codes c USING (license) ORDER BY i.uid""")
         out.execute("""CREATE TABLE edges AS SELECT c.uid AS child_uid, p.uid AS parent_uid FROM s.edges e
                        JOIN model_ids c ON c.model_key = e.child_key JOIN model_ids p ON p.model_key = e.parent_key
-                       WHERE NOT e.self_loop""")
-        out.close()
-        return scratch
-    finally:
-        con.close()
+                       WHERE NOT e.self_loop ORDER BY c.uid""")
+    out.close()
+    return scratch
 
 
 def propagation_floor(db: Path) -> dict:
@@ -87,12 +91,7 @@ def propagation_floor(db: Path) -> dict:
 
     con = duckdb.connect(str(db), read_only=True)
     start = time.perf_counter()
-    if "code" in {c for (c,) in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = 'model_licenses'").fetchall()}:
-        nodes = con.execute("SELECT uid, code FROM model_licenses").fetchnumpy()
-    else:  # a licensegraph store: the license's code is its rank among the store's licenses
-        nodes = con.execute("SELECT uid, (dense_rank() OVER (ORDER BY license))::SMALLINT AS code "
-                            "FROM model_licenses").fetchnumpy()
+    nodes = con.execute("SELECT uid, code FROM model_licenses").fetchnumpy()
     edges = con.execute("SELECT child_uid, parent_uid FROM edges WHERE child_uid <> parent_uid").fetchnumpy()
     read = time.perf_counter() - start
     uid, code = np.asarray(nodes["uid"]), np.asarray(nodes["code"]).astype(np.uint64)

@@ -1,7 +1,7 @@
 """Golden outputs of a 20k-model synthetic store, written by the code BEFORE a storage change.
 
-    .venv/bin/python tests/golden/make_golden.py            # rewrite tests/golden/*.gz
-    .venv/bin/python tests/golden/make_golden.py --old-store # also the small store file of the old schema
+    # with the code BEFORE the storage change (a checkout of it at OLD):
+    PYTHONPATH=OLD/src .venv/bin/python tests/golden/make_golden.py --old-store
 
 `tests/golden/test_golden.py` rebuilds the same store with the code under test and asserts
 that every output below is identical, line for line, to the committed files. Regenerate them
@@ -69,10 +69,15 @@ EXPLAIN_SAMPLE = 60
 
 
 def commit() -> str:
+    """The commit of the licensegraph code that runs (which may be another checkout than this
+    script's, through PYTHONPATH: that is how the golden files come from the previous code)."""
+    import licensegraph
+
+    code = Path(licensegraph.__file__).resolve().parents[2]
     try:
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=code, capture_output=True, text=True,
                               check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "src"], cwd=ROOT, capture_output=True, text=True,
+        dirty = subprocess.run(["git", "status", "--porcelain", "src"], cwd=code, capture_output=True, text=True,
                                check=True).stdout.strip()
         return head + ("+dirty-src" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
