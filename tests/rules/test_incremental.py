@@ -153,3 +153,25 @@ def test_incremental_audit_keeps_or_redoes_the_rules_over_data(tmp_path):
         assert changed == (name == "trained")  # Duckbot1 under CC-BY-NC keeps the data's NC term
         incremental.close()
         full.close()
+
+
+def test_an_audit_with_nothing_to_do_answers_read_only_with_the_same_table(synthetic, tmp_path):
+    """No model changed since the last audit: `audit` answers from the stored results without
+    writing the store (same bytes, no copy), and its table, notes included, is the one an audit
+    that re-evaluates gives."""
+    from licensegraph.api import LicenseGraph
+    from licensegraph.api.audit import audit_table
+
+    _, base, _ = synthetic
+    db = tmp_path / "quiet.duckdb"
+    with LicenseGraph(db) as lg:
+        lg.ingest([base])  # ingest audits too
+    before = (db.read_bytes(), db.stat().st_mtime_ns)
+    with LicenseGraph(db) as lg:
+        quiet = {view: lg.audit(view).to_dict() for view in ("local", "effective")}
+    assert (db.read_bytes(), db.stat().st_mtime_ns) == before  # nothing written
+    with Store(db) as store:
+        run = run_audit(store, incremental=False)
+        for view, table in quiet.items():
+            assert audit_table(store, view=view, notes=run.notes).to_dict() == table
+            assert table["notes"]  # the rules' notes are part of it

@@ -66,7 +66,7 @@ from licensegraph.rules import all_rules
 from licensegraph.rules.base import Rule
 from licensegraph.rules.data_base import DataRule
 from licensegraph.rules.data_engine import all_data_rules
-from licensegraph.rules.engine import audit_is_current, audit_is_small, run_audit
+from licensegraph.rules.engine import audit_is_current, audit_is_small, run_audit, stored_notes
 from licensegraph.sources.hub_client import HubClient
 from licensegraph.sources.hub_crawl import CrawlOptions
 from licensegraph.sources.hub_crawl import ProgressFn as CrawlProgressFn
@@ -330,7 +330,7 @@ class LicenseGraph:
             store.close()
             raise
         self._store = store  # later reads of this command (findings, the gate) use it
-        return audit_mod.audit_table(store, view=view, hub_labels=hub_labels, notes={},
+        return audit_mod.audit_table(store, view=view, hub_labels=hub_labels, notes=stored_notes(store),
                                      run=AuditRunInfo(incremental=True, affected=0, models=0)), False
 
     def audit_table(self, view: str = "local", hub_labels: bool = False,

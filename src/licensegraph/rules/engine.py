@@ -181,6 +181,11 @@ def _can_run_incrementally(store: Store, layout, fingerprint: str) -> bool:
             and store.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = 'model_outcomes'") == 1)
 
 
+def stored_notes(store: Store) -> dict[str, list[str]]:
+    """The notes of the rules, as the last complete audit gave them."""
+    return json.loads(store.get_meta("audit_notes") or "{}")
+
+
 def audit_is_current(store: Store, kb: KnowledgeBase) -> bool:
     """Whether a full audit (every rule, both declared views) would change nothing: the last
     one covered every rule with this knowledge base, no model changed since, and no results
@@ -190,6 +195,8 @@ def audit_is_current(store: Store, kb: KnowledgeBase) -> bool:
 
     rules = all_rules()
     if store.derived_stale() or store.get_meta("audited_rules") != ",".join(r.id for r in rules):
+        return False
+    if store.get_meta("audit_notes") is None:  # audited by a version that did not keep them
         return False
     if store.scalar("SELECT count(*) FROM (SELECT 1 FROM dirty_models LIMIT 1)"):
         return False
@@ -362,6 +369,8 @@ def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str]
         build_noncompliant_children(store)
         if complete:
             con.execute("DELETE FROM dirty_models")
+            # the rules' notes, for a later audit that finds nothing to do and answers read-only
+            store.set_meta("audit_notes", json.dumps(notes, sort_keys=True))
             store.set_meta("outcome_layout", json.dumps(layout))
             store.set_meta("audit_kb", fingerprint)
         kill_point("audit-evaluated")
