@@ -19,62 +19,48 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from licensegraph.api import audit as audit_mod
-from licensegraph.api import check as check_mod
-from licensegraph.api import exports as exports_mod
-from licensegraph.api.baseline import GateResult
-from licensegraph.api.changes import changes as changes_verb
-from licensegraph.api.changes import run_info
-from licensegraph.api.choose import choose as choose_verb
-from licensegraph.api.choose import why as why_verb
-from licensegraph.api.crawl import STEP_PAGES, ingest_run
-from licensegraph.api.crawl import crawl as crawl_verb
-from licensegraph.api.explain import explain as explain_verb
-from licensegraph.api.export_results import AuditFindings, ModelLineage, ReportData
-from licensegraph.api.findings import findings_page
-from licensegraph.api.ingest import rebuild_derived
-from licensegraph.api.results import (
-    AuditResult,
-    AuditRunInfo,
-    ChangesResult,
-    CheckResult,
-    ChildrenPage,
-    Choice,
-    CrawlReport,
-    Explanation,
-    Finding,
-    FindingsPage,
-    IngestReport,
-    LicenseDetail,
-    LicenseSummary,
-    LineageGraph,
-    ModelMatches,
-    PairAnswer,
-    Reject,
-    ReusedPage,
-    RuleCatalogue,
-    RuleStanding,
-    RunInfo,
-    StatsResult,
-)
-from licensegraph.api.stats import stats as stats_verb
+from licensegraph.api.results import AuditRunInfo, Reject
 from licensegraph.licenses.kb import KnowledgeBase, load_kb
-from licensegraph.lineage.discovery.build import build_inferred_edges
-from licensegraph.rules import all_rules
-from licensegraph.rules.base import Rule
-from licensegraph.rules.data_base import DataRule
-from licensegraph.rules.data_engine import all_data_rules
-from licensegraph.rules.engine import audit_is_current, audit_is_small, run_audit, stored_notes
-from licensegraph.sources.hub_client import HubClient
-from licensegraph.sources.hub_crawl import CrawlOptions
-from licensegraph.sources.hub_crawl import ProgressFn as CrawlProgressFn
-from licensegraph.sources.ingest import ProgressCallback
 from licensegraph.store.db import Store, StoreError, StoreMissing, check_store_file, default_db_path
-from licensegraph.store.runs import list_runs
 from licensegraph.store.session import open_for_reading, work_files, write_store
 from licensegraph.vocab import ALL_VIEWS, VIEWS, base_view, inferred_view
+
+# Each verb imports the engine it needs when it runs, so that one verb (explain from the
+# shell) does not load every other's (rules, NumPy, Arrow, the Hub client).
+if TYPE_CHECKING:
+    from licensegraph.api.baseline import GateResult
+    from licensegraph.api.export_results import AuditFindings, ModelLineage, ReportData
+    from licensegraph.api.results import (
+        AuditResult,
+        AuditRunInfo,
+        ChangesResult,
+        CheckResult,
+        ChildrenPage,
+        Choice,
+        CrawlReport,
+        Explanation,
+        Finding,
+        FindingsPage,
+        IngestReport,
+        LicenseDetail,
+        LicenseSummary,
+        LineageGraph,
+        ModelMatches,
+        PairAnswer,
+        Reject,
+        ReusedPage,
+        RuleCatalogue,
+        RuleStanding,
+        RunInfo,
+        StatsResult,
+    )
+    from licensegraph.rules.base import Rule
+    from licensegraph.rules.data_base import DataRule
+    from licensegraph.sources.hub_client import HubClient
+    from licensegraph.sources.hub_crawl import ProgressFn as CrawlProgressFn
+    from licensegraph.sources.ingest import ProgressCallback
 
 
 class NoStore(StoreMissing):
@@ -85,9 +71,10 @@ class EmptyStore(StoreError):
     """The store holds no models."""
 
 
-
 def _rated(client: HubClient | None, rate: float | None) -> HubClient:
     """The crawl's client, reading repo files at `rate` per second when given."""
+    from licensegraph.sources.hub_client import HubClient
+
     client = client or HubClient()
     if rate is not None:
         client.file_rate = rate
@@ -164,6 +151,8 @@ class LicenseGraph:
         that replaces the store when the block ends (an exception discards it). Waits for
         another writer. `create`: make the store if there is none (ingest, crawl). A store
         left stale by an in-place writer is repaired first."""
+        from licensegraph.api.ingest import rebuild_derived
+
         if self.read_only:
             raise StoreError(f"{self.path} was opened read-only")
         if self._in_memory:
@@ -207,13 +196,15 @@ class LicenseGraph:
         licenses and audit; recorded as a numbered run (see `changes`).
 
         `progress(label, done, total)` is called while files are read."""
+        from licensegraph.api.crawl import ingest_run
+
         with self.writing(create=True) as store:
             return ingest_run(store, paths, progress=progress)
 
     def crawl(self, *, author: str | None = None, search: str | None = None, limit: int | None = None,
               since: datetime | None = None, full: bool = False, models: Sequence[str] | None = None,
               ancestors: bool = False, descendants: int = 0, client: HubClient | None = None,
-              progress: CrawlProgressFn | None = None, step_pages: int = STEP_PAGES,
+              progress: CrawlProgressFn | None = None, step_pages: int | None = None,
               card_text: bool = False, card_text_rate: float | None = None) -> CrawlReport:
         """Crawl the live Hub (`$HF_ENDPOINT`, token from `$HF_TOKEN`) into the store as a numbered run.
 
@@ -228,6 +219,12 @@ class LicenseGraph:
         model that declares no base model, for hidden-lineage discovery, reading at most
         `card_text_rate` files per second (default the client's, 10).
         CrawlError (what was stored, how to resume) when the Hub cannot be read."""
+        from licensegraph.api.crawl import STEP_PAGES
+        from licensegraph.api.crawl import crawl as crawl_verb
+        from licensegraph.sources.hub_crawl import CrawlOptions
+
+        if step_pages is None:
+            step_pages = STEP_PAGES
         if card_text_rate is not None and card_text_rate <= 0:
             raise ValueError(f"--card-text-rate must be more than 0 files per second, not {card_text_rate:g}")
         opts = CrawlOptions(author=author, search=search, limit=limit, since=since, full=full)
@@ -245,16 +242,23 @@ class LicenseGraph:
         appeared, resolved, per rule; licenses models came to carry or stopped carrying; with
         totals. `limit`: list at most that many of each kind of change (totals count all).
         RunError when there is no such run."""
+        from licensegraph.api.changes import changes as changes_verb
+
         if view is not None and view not in VIEWS:
             raise ValueError(f"--view must be local or effective, not {view!r}")
         return changes_verb(self.store, None if since is None else str(since), view=view, limit=limit)
 
     def runs(self) -> tuple[RunInfo, ...]:
         """Every ingest and crawl run recorded in the store, oldest first."""
+        from licensegraph.api.changes import run_info
+        from licensegraph.store.runs import list_runs
+
         return tuple(run_info(r) for r in list_runs(self.store))
 
     def stats(self, top: int = 15) -> StatsResult:
         """Models, edges by relation, licenses, dangling parents and cycles in the store."""
+        from licensegraph.api.stats import stats as stats_verb
+
         return stats_verb(self.store, top=top)
 
     def rejects(self, limit: int = 50) -> tuple[Reject, ...]:
@@ -280,6 +284,12 @@ class LicenseGraph:
         card text and config files of models that declare none) and return that view's
         table (`local+inferred` / `effective+inferred`), with the findings that rest on an
         inferred edge and their evidence. The declared views are left as they were."""
+        from licensegraph.api import audit as audit_mod
+        from licensegraph.lineage.discovery.build import build_inferred_edges
+        from licensegraph.rules import all_rules
+        from licensegraph.rules.data_engine import all_data_rules
+        from licensegraph.rules.engine import run_audit
+
         if view not in ALL_VIEWS:
             raise ValueError(f"--view must be local or effective, not {view!r}")
         if view not in VIEWS:
@@ -313,6 +323,9 @@ class LicenseGraph:
         change nothing (see `audit_is_current`): answered with no writer lock and no store
         copy; else (None, whether the audit is a small incremental one that may write the
         store in place, see `write_store(in_place=True)`)."""
+        from licensegraph.api import audit as audit_mod
+        from licensegraph.rules.engine import audit_is_current, audit_is_small, stored_notes
+
         if self.read_only or self._in_memory or work_files(Path(self.path)):
             return None, False  # (a killed writer's copy is left: the writer path removes it)
         self.close()
@@ -337,6 +350,8 @@ class LicenseGraph:
                     rule_ids: Sequence[str] | None = None, as_of: int | None = None) -> AuditResult:
         """The table of the last audit (or, `as_of` a run, as it stood at the end of that run),
         without running the rules. RunError when `as_of` names no completed run."""
+        from licensegraph.api import audit as audit_mod
+
         if view not in VIEWS:
             raise ValueError(f"--view must be local or effective, not {view!r}")
         return audit_mod.audit_table(self.store, view=view, hub_labels=hub_labels, rule_ids=rule_ids, as_of=as_of)
@@ -347,6 +362,8 @@ class LicenseGraph:
         """One page of the last audit's findings matching every given filter (empty before any audit).
 
         `inferred_only`: only findings that rest on an inferred edge (views `+inferred`)."""
+        from licensegraph.api.findings import findings_page
+
         return findings_page(self.store, view=view, rule_id=rule_id, severity=severity, model_id=model_id,
                              ancestor_id=ancestor_id, relation=relation, offset=offset, limit=limit,
                              inferred_only=inferred_only)
@@ -370,6 +387,8 @@ class LicenseGraph:
 
     def explain(self, model_id: str) -> Explanation:
         """A model's lineage, its effective duties with sources, and its findings (ModelNotFound if absent)."""
+        from licensegraph.api.explain import explain as explain_verb
+
         return explain_verb(self.store, model_id, self.kb)
 
     def check(self, path: Path | str | None = None, *, text: str | None = None,
@@ -381,6 +400,8 @@ class LicenseGraph:
         markdown, in memory). `parent_licenses` maps parent ids to license ids (or is a list of
         `ID=LICENSE` strings); parents are otherwise looked up in the store when it exists,
         then, with `online`, on the Hub. CheckError on bad input."""
+        from licensegraph.api import check as check_mod
+
         if (path is None) == (text is None):
             raise ValueError("give a card path or a card text, not both")
         if parent_licenses is None or isinstance(parent_licenses, Mapping):
@@ -394,6 +415,8 @@ class LicenseGraph:
 
     def parse_parent_licenses(self, values: Sequence[str]) -> dict[str, str]:
         """`ID=LICENSE` strings -> {model id: license id}; CheckError naming a bad value."""
+        from licensegraph.api import check as check_mod
+
         return check_mod.parse_parent_licenses(self.kb, list(values))
 
     def choose(self, parents: Sequence[str], relation: str | None = None, all_licenses: bool = False,
@@ -402,6 +425,8 @@ class LicenseGraph:
         least restrictive first, and why the others may not. `modelgo`: a ModelGo version
         (1 or 2) to add the answer in ModelGo's vocabulary. `datasets`: training datasets
         (Hub ids in the store, or license ids) whose terms come back as advice (`Choice.datasets`)."""
+        from licensegraph.api.choose import choose as choose_verb
+
         return choose_verb(self.kb, parents, relation=relation, store=self._optional_store(),
                            all_licenses=all_licenses, modelgo=modelgo, datasets=datasets)
 
@@ -409,12 +434,17 @@ class LicenseGraph:
         """One pair explained: the properties that decide whether a derivative of
         `parent_license` material may carry `candidate`, with their clauses, next to what
         OSADL, the FSF and Creative Commons say. Needs no store."""
+        from licensegraph.api.choose import why as why_verb
+
         return why_verb(self.kb, parent_license, candidate)
 
     @staticmethod
     def resolve_rule(name: str) -> str:
         """A rule id, or a label the audit table shows (`La2E-license`), any case -> the rule id;
         ValueError naming the known ids when nothing matches."""
+        from licensegraph.rules import all_rules
+        from licensegraph.rules.data_engine import all_data_rules
+
         wanted = name.strip().lower()
         every: list[Rule | DataRule] = [*all_rules(), *all_data_rules()]
         for rule in every:
@@ -426,6 +456,8 @@ class LicenseGraph:
     def rules(self) -> RuleCatalogue:
         """The rule catalogue, read from the rule files: id, labels, severity, what each checks,
         the card field it points at, the clauses it rests on, and its help text."""
+        from licensegraph.api import exports as exports_mod
+
         return exports_mod.rule_catalogue(self.kb)
 
     # ------------------------------------------------------------------ exports (report, SBOM, SARIF, CSV/JSON)
@@ -435,12 +467,16 @@ class LicenseGraph:
         Hub-labelled), the study table, license flows per relation, findings by creation
         month, the `top` most reused models with a violation, and the `top` largest families.
         Reads the last audit (run `audit` first; `audited` says whether one ran)."""
+        from licensegraph.api import exports as exports_mod
+
         return exports_mod.report_data(self.store, view=view, top=top)
 
     def lineage(self, model_id: str) -> ModelLineage:
         """A model and every ancestor (each once, nearest first), the edges between them with
         their relations, each one's license as an SBOM names it and its findings in both
         views: what `sbom` renders. ModelNotFound when the model is not in the store."""
+        from licensegraph.api import exports as exports_mod
+
         return exports_mod.model_lineage(self.store, model_id, self.kb)
 
     def audit_findings(self, view: str = "local", rule_ids: Sequence[str] | None = None,
@@ -449,6 +485,8 @@ class LicenseGraph:
         severities), with the rule catalogue and its help text: what the SARIF, CSV and JSON
         exports render. `include_findings=False` leaves the findings out (take them from
         `iter_audit_findings`). ValueError for an unknown view, rule or severity."""
+        from licensegraph.api import exports as exports_mod
+
         return exports_mod.audit_findings(self.store, view=view, rule_ids=list(rule_ids) if rule_ids else None,
                                           severities=list(severities) if severities else None, kb=self.kb,
                                           include_findings=include_findings)
@@ -457,6 +495,8 @@ class LicenseGraph:
                             severities: Sequence[str] | None = None) -> Iterator[Finding]:
         """The findings of `audit_findings`, read in batches from one ordered query: for
         exports of any size."""
+        from licensegraph.api import exports as exports_mod
+
         return exports_mod.iter_audit_findings(self.store, view=view, rule_ids=list(rule_ids) if rule_ids else None,
                                                severities=list(severities) if severities else None, kb=self.kb)
 

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any, NoReturn, Optional
+from typing import TYPE_CHECKING, Any, NoReturn, Optional
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from typer.core import TyperArgument, TyperOption
 
-from licensegraph.api import LicenseGraph, StoreError
-from licensegraph.store.db import default_db_path
+from licensegraph.cli.lazy import LazyCommands
 
+if TYPE_CHECKING:
+    from licensegraph.api import LicenseGraph
+
+# The engine (the library API, DuckDB, NumPy) is imported by the commands that use it, when
+# they run: `licensegraph --help` or `explain` loads only what it needs (cli.lazy).
 app = typer.Typer(
+    cls=LazyCommands,
     help="Check that Hugging Face models respect the licenses of the models they were built from.",
     no_args_is_help=True,
     add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish, PowerShell
@@ -134,6 +139,9 @@ def graph(db: Optional[Path], read_only: bool = False, create: bool = False) -> 
     """The LicenseGraph on --db (or the default store); exit 2 when the path is not a store,
     or is missing and the command may not `create` it. A reading command opens the store
     now, so a bad store fails before any work; a writing one waits for another writer."""
+    from licensegraph.api.graph import LicenseGraph
+    from licensegraph.store.db import StoreError, default_db_path
+
     lg = LicenseGraph(db or default_db_path(), read_only=read_only, on_wait=_waiting)
     try:
         if read_only:
@@ -147,6 +155,9 @@ def graph(db: Optional[Path], read_only: bool = False, create: bool = False) -> 
 
 def optional_graph(db: Optional[Path]) -> LicenseGraph:
     """For check and choose: --db must exist when given; the default store is used when it exists."""
+    from licensegraph.api.graph import LicenseGraph
+    from licensegraph.store.db import StoreError, default_db_path
+
     lg = LicenseGraph(db or default_db_path(), read_only=True)
     if db is not None and not lg.exists():
         fail(f"no store at {db}; run `licensegraph ingest --db {db} ...` first")
