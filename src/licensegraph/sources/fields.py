@@ -53,80 +53,112 @@ def _given_sql(expr: str) -> str:
     return f"({expr} IS NOT NULL AND json_type({expr}) <> 'NULL')"
 
 
-def _warn(field: str, expr: str, value: str, expected: str) -> str:
-    return (f"CASE WHEN {_given_sql(expr)} AND ({value}) IS NULL THEN "
+# The JSON values these rules read come out of json_transform, which writes them minified:
+# the first character tells the JSON type (`"` text, `[` list, `{` mapping, `t`/`f` boolean,
+# `n` null, anything else a number), far cheaper than asking json_type, which parses.
+TEXT, LIST, MAPPING, TRUE, FALSE, NULL = 34, 91, 123, 116, 102, 110
+
+
+def given_sql(expr: str) -> str:
+    """SQL: a minified JSON value is present and not null."""
+    return f"({expr} IS NOT NULL AND ord({expr}) <> {NULL})"
+
+
+# Each rule gives (value, warning): `value` types the JSON value `expr`; `warning` is the
+# message (NULL when none), computed in a later projection where `ref` names the value.
+def _warn(field: str, expr: str, ref: str, expected: str) -> str:
+    return (f"CASE WHEN {given_sql(expr)} AND {ref} IS NULL THEN "
             f"'{field}: expected {expected}, got ' || {describe_sql(expr)} || '; not stored' END")
 
 
-def text_field(field: str, expr: str) -> tuple[str, str]:
-    value = f"CASE WHEN json_type({expr}) = 'VARCHAR' THEN {expr}->>'$' END"
-    return value, _warn(field, expr, value, "text")
+def text_field(field: str, expr: str, ref: str) -> tuple[str, str]:
+    value = f"CASE WHEN ord({expr}) = {TEXT} THEN {expr}->>'$' END"
+    return value, _warn(field, expr, ref, "text")
 
 
-def count_field(field: str, expr: str) -> tuple[str, str]:
+def count_field(field: str, expr: str, ref: str) -> tuple[str, str]:
     number = f"TRY_CAST({expr} AS DOUBLE)"
     value = (f"CASE json_type({expr}) WHEN 'UBIGINT' THEN TRY_CAST({expr} AS BIGINT) "
              f"WHEN 'DOUBLE' THEN CASE WHEN {number} >= 0 AND {number} < 9.2e18 AND {number} = floor({number}) "
              f"THEN CAST({number} AS BIGINT) END "
              f"WHEN 'VARCHAR' THEN CASE WHEN regexp_full_match(trim({expr}->>'$'), '[0-9]{{1,18}}') "
              f"THEN CAST(trim({expr}->>'$') AS BIGINT) END END")
-    return value, _warn(field, expr, value, "a count (a whole number, 0 or more)")
+    return value, _warn(field, expr, ref, "a count (a whole number, 0 or more)")
 
 
-def bool_field(field: str, expr: str) -> tuple[str, str]:
-    value = (f"CASE json_type({expr}) WHEN 'BOOLEAN' THEN CAST({expr} AS VARCHAR) = 'true' "
-             f"WHEN 'VARCHAR' THEN CASE lower(trim({expr}->>'$')) WHEN 'true' THEN true WHEN 'false' THEN false END END")
-    return value, _warn(field, expr, value, "true or false")
+def bool_field(field: str, expr: str, ref: str) -> tuple[str, str]:
+    value = (f"CASE ord({expr}) WHEN {TRUE} THEN true WHEN {FALSE} THEN false "
+             f"WHEN {TEXT} THEN CASE lower(trim({expr}->>'$')) WHEN 'true' THEN true WHEN 'false' THEN false END END")
+    return value, _warn(field, expr, ref, "true or false")
 
 
-def gated_field(field: str, expr: str) -> tuple[str, str]:
-    value = (f"CASE json_type({expr}) WHEN 'BOOLEAN' THEN CAST({expr} AS VARCHAR) "
-             f"WHEN 'VARCHAR' THEN {expr}->>'$' END")
-    return value, _warn(field, expr, value, "false, \"auto\" or \"manual\"")
+def gated_field(field: str, expr: str, ref: str) -> tuple[str, str]:
+    value = f"CASE ord({expr}) WHEN {TRUE} THEN 'true' WHEN {FALSE} THEN 'false' WHEN {TEXT} THEN {expr}->>'$' END"
+    return value, _warn(field, expr, ref, "false, \"auto\" or \"manual\"")
 
 
-def time_field(field: str, expr: str) -> tuple[str, str]:
-    value = f"CASE WHEN json_type({expr}) = 'VARCHAR' THEN TRY_CAST({expr}->>'$' AS TIMESTAMPTZ) END"
-    return value, _warn(field, expr, value, "a date and time (ISO 8601, e.g. 2025-03-01T12:00:00Z)")
+def time_field(field: str, expr: str, ref: str) -> tuple[str, str]:
+    value = f"CASE WHEN ord({expr}) = {TEXT} THEN TRY_CAST({expr}->>'$' AS TIMESTAMPTZ) END"
+    return value, _warn(field, expr, ref, "a date and time (ISO 8601, e.g. 2025-03-01T12:00:00Z)")
 
 
 def _items(expr: str) -> str:
     return f"CAST(json_extract({expr}, '$[*]') AS JSON[])"
 
 
-def text_list_field(field: str, expr: str) -> tuple[str, str]:
+def typed_list_sql(expr: str) -> str:
+    """SQL: a JSON list as a list of text (entries that are not text become their JSON text)."""
+    return f"json_transform({expr}, '[\"VARCHAR\"]')"
+
+
+def plain_text_list_sql(expr: str, typed: str | None = None) -> str:
+    """SQL: `expr` is a JSON list of texts only (the common case, typed in one call; anything
+    else takes the entry-by-entry path). json_transform would turn a number, boolean, list or
+    mapping entry into text, so: no `{` or `[` inside, and two quotes per entry (an entry
+    that is not text has none; a text with an escaped quote takes the other path)."""
+    typed = typed or typed_list_sql(expr)
+    return (f"(ord({expr}) = {LIST} AND NOT contains({expr}, '{{') AND NOT contains(substr({expr}, 2), '[') "
+            f"AND length({expr}) - length(replace({expr}, '\"', '')) = 2 * len({typed}))")
+
+
+def text_list_field(field: str, expr: str, ref: str, typed: str | None = None) -> tuple[str, str]:
     """Text or a list of text -> VARCHAR[] (NULL when absent); entries that are not text are
-    dropped with a warning."""
-    value = (f"CASE json_type({expr}) "
-             f"WHEN 'ARRAY' THEN list_filter(list_transform({_items(expr)}, "
-             f"lambda v: CASE WHEN json_type(v) = 'VARCHAR' THEN v->>'$' END), lambda v: v IS NOT NULL) "
-             f"WHEN 'VARCHAR' THEN [{expr}->>'$'] END")
+    dropped with a warning. `typed`: a column holding `typed_list_sql(expr)`, if computed."""
+    typed = typed or typed_list_sql(expr)
+    plain = plain_text_list_sql(expr, typed)
+    value = (f"CASE WHEN ord({expr}) = {TEXT} THEN [{expr}->>'$'] "
+             f"WHEN {plain} THEN {typed} "
+             f"WHEN ord({expr}) = {LIST} THEN list_filter(list_transform({_items(expr)}, "
+             f"lambda v: CASE WHEN json_type(v) = 'VARCHAR' THEN v->>'$' END), lambda v: v IS NOT NULL) END")
     bad = f"list_filter({_items(expr)}, lambda v: json_type(v) <> 'VARCHAR')"
-    warning = (f"CASE WHEN json_type({expr}) = 'ARRAY' AND len({bad}) > 0 THEN "
+    warning = (f"CASE WHEN {expr} IS NULL OR ord({expr}) IN ({TEXT}, {NULL}) THEN NULL "
+               f"WHEN ord({expr}) = {LIST} AND len({ref}) = json_array_length({expr}) THEN NULL "
+               f"WHEN ord({expr}) = {LIST} AND len({bad}) > 0 THEN "
                f"'{field}: ' || len({bad}) || ' of ' || json_array_length({expr}) || ' entries are not text ("
                f"first: ' || {describe_sql(f'{bad}[1]')} || '); dropped' "
-               f"WHEN {_given_sql(expr)} AND json_type({expr}) NOT IN ('ARRAY', 'VARCHAR') THEN "
+               f"WHEN ord({expr}) NOT IN ({LIST}, {TEXT}) THEN "
                f"'{field}: expected text or a list of text, got ' || {describe_sql(expr)} || '; not stored' END")
     return value, warning
 
 
-def tags_field(field: str, expr: str) -> tuple[str, str]:
+def tags_field(field: str, expr: str, ref: str, typed: str | None = None) -> tuple[str, str]:
     """Like `text_list_field`; the Hub always gives tags as a list, so a single text is kept
     as a one-entry list but also warned about (a record replacing a stored one then keeps
     the stored tags)."""
-    value, warning = text_list_field(field, expr)
-    warning = (f"CASE WHEN json_type({expr}) = 'VARCHAR' THEN '{field}: expected a list of text, got ' || "
+    value, warning = text_list_field(field, expr, ref, typed)
+    warning = (f"CASE WHEN ord({expr}) = {TEXT} THEN '{field}: expected a list of text, got ' || "
                f"{describe_sql(expr)} || '; kept as a one-entry list' ELSE {warning} END")
     return value, warning
 
 
-def card_text_field(field: str, expr: str) -> tuple[str, str]:
+def card_text_field(field: str, expr: str, ref: str) -> tuple[str, str]:
     """A card field meant as one text: numbers and booleans as their text, a one-entry list as
     its entry; a longer list keeps its first text entry (with a warning), a mapping nothing."""
     first = f"list_filter({_items(expr)}, lambda v: json_type(v) = 'VARCHAR')[1]->>'$'"
-    value = (f"CASE json_type({expr}) WHEN 'VARCHAR' THEN {expr}->>'$' WHEN 'NULL' THEN NULL "
-             f"WHEN 'ARRAY' THEN {first} WHEN 'OBJECT' THEN NULL ELSE CAST({expr} AS VARCHAR) END")
-    warning = (f"CASE WHEN json_type({expr}) = 'ARRAY' AND json_array_length({expr}) > 1 THEN "
+    value = (f"CASE ord({expr}) WHEN {TEXT} THEN {expr}->>'$' WHEN {NULL} THEN NULL "
+             f"WHEN {LIST} THEN {first} WHEN {MAPPING} THEN NULL ELSE CAST({expr} AS VARCHAR) END")
+    warning = (f"CASE WHEN {expr} IS NULL OR ord({expr}) = {TEXT} THEN NULL "
+               f"WHEN ord({expr}) = {LIST} AND json_array_length({expr}) > 1 THEN "
                f"'{field}: expected one text, got ' || {describe_sql(expr)} || '; only the first text entry is kept' "
-               f"ELSE {_warn(field, expr, value, 'text')} END")
+               f"ELSE {_warn(field, expr, ref, 'text')} END")
     return value, warning

@@ -88,3 +88,132 @@ class LineReader:
             raw.close()
         if self.progress:
             self.progress(self.total_bytes, self.total_bytes)
+
+
+@dataclass
+class TextBatch:
+    """Lines of a file as an Arrow table (`line` BIGINT, `text` VARCHAR), numbered from 1."""
+
+    table: object  # pyarrow.Table
+    bad: list[tuple[int, str]] = field(default_factory=list)  # (line, reason): not read (text '')
+
+
+class BlockReader:
+    """Read a (possibly gzipped) text file in large blocks and cut them into lines with Arrow:
+    no Python work per line, and at most one block (plus one record) in memory.
+
+    Like `LineReader`, a damaged gzip stream ends the file early with `error` set; a line
+    over MAX_RECORD_BYTES is reported (never held whole) and a line that is not UTF-8 is
+    reported by number."""
+
+    def __init__(self, path: Path, block_bytes: int = 32 << 20, progress: ProgressFn | None = None):
+        self.path = Path(path)
+        self.block_bytes = block_bytes
+        self.progress = progress
+        self.error: str | None = None
+        self.lines_read = 0
+        self.total_bytes = self.path.stat().st_size
+
+    def batches(self) -> Iterator[TextBatch]:
+        raw = open(self.path, "rb")
+        compressed = is_gzip(self.path)
+        stream = gzip.GzipFile(fileobj=raw) if compressed else raw
+        # A damaged gzip stream loses at most the piece being read when it fails.
+        piece = min(self.block_bytes, 64 << 10 if compressed else 16 << 20)
+        carry = b""
+        skipping = 0  # bytes of an overlong line skipped so far (0: not skipping)
+        try:
+            while True:
+                parts, size, broken = [], 0, None
+                while size < self.block_bytes:
+                    try:
+                        chunk = stream.read(piece)
+                    except (EOFError, gzip.BadGzipFile, zlib.error, OSError) as exc:
+                        broken = ("truncated gzip stream" if isinstance(exc, EOFError)
+                                  else f"corrupt compressed data ({exc})")
+                        break
+                    if not chunk:
+                        break
+                    parts.append(chunk)
+                    size += len(chunk)
+                chunk = b"".join(parts)
+                if not chunk and broken is None:
+                    break
+                bad: list[tuple[int, str]] = []
+                if skipping:
+                    end = chunk.find(b"\n")
+                    if end < 0:
+                        skipping += len(chunk)
+                        if broken is None:
+                            continue
+                        chunk = b""
+                    else:
+                        self._overlong(bad, skipping + end + 1)
+                        skipping, chunk = 0, chunk[end + 1:]
+                data = carry + chunk if carry else chunk
+                cut = data.rfind(b"\n")
+                block, carry = (data[:cut + 1], data[cut + 1:]) if cut >= 0 else (b"", data)
+                if len(carry) > MAX_RECORD_BYTES:  # one line, still open, over the limit
+                    skipping, carry = len(carry), b""
+                if block or bad:
+                    yield self._batch(block, bad)
+                if broken is not None:
+                    # what was read before the damage counts, up to its last whole line
+                    self.error = f"{broken}: file ends after line {self.lines_read}"
+                    return
+                if self.progress:
+                    self.progress(raw.tell(), self.total_bytes)
+            if skipping:
+                self._overlong(bad := [], skipping)
+                yield self._batch(b"", bad)
+            elif carry:
+                yield self._batch(carry + b"\n", [])
+        finally:
+            stream.close()
+            raw.close()
+        if self.progress:
+            self.progress(self.total_bytes, self.total_bytes)
+
+    def _overlong(self, bad: list[tuple[int, str]], size: int) -> None:
+        self.lines_read += 1
+        bad.append((self.lines_read, f"record of {size:,} bytes, over the {MAX_RECORD_BYTES:,}-byte limit"))
+
+    def _batch(self, block: bytes, bad: list[tuple[int, str]]) -> TextBatch:
+        """`block` holds whole lines, each ending in a newline; `bad` lines were counted already.
+
+        The lines are cut by the newlines' positions (NumPy) into an Arrow array over the
+        block's own memory: nothing is copied per line."""
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        first = self.lines_read + 1
+        ends = np.flatnonzero(np.frombuffer(block, np.uint8) == 10)
+        n = len(ends)
+        # Each line runs to just past its newline (trimmed off below): contiguous offsets.
+        offsets = np.empty(n + 1, np.int64)
+        offsets[0] = 0
+        offsets[1:] = ends + 1
+        sizes = np.diff(offsets) - 1
+        numbers = np.arange(first, first + n, dtype=np.int64)
+        lines = pa.LargeBinaryArray.from_buffers(pa.large_binary(), n,
+                                                 [None, pa.py_buffer(offsets), pa.py_buffer(block)])
+        if n and int(sizes.max()) > MAX_RECORD_BYTES:
+            over = np.flatnonzero(sizes > MAX_RECORD_BYTES)
+            bad.extend((int(numbers[i]), f"record of {int(sizes[i]) + 1:,} bytes, over the {MAX_RECORD_BYTES:,}-byte limit")
+                       for i in over)
+            lines = pc.if_else(pa.array(sizes <= MAX_RECORD_BYTES), lines, pa.scalar(b"", pa.large_binary()))
+        try:
+            text = lines.cast(pa.large_string())
+        except pa.ArrowInvalid:  # some line is not UTF-8: find which (this batch only)
+            decoded = []
+            for number, raw_line in zip(numbers, lines.to_pylist()):
+                try:
+                    decoded.append(raw_line.decode("utf-8"))
+                except UnicodeDecodeError as exc:
+                    bad.append((int(number), f"not UTF-8 text ({exc.reason} at byte {exc.start})"))
+                    decoded.append("")
+            text = pa.array(decoded, pa.large_string())
+        text = pc.utf8_rtrim(text, characters="\r\n")
+        self.lines_read += n
+        return TextBatch(pa.table({"line": numbers, "text": text}), sorted(bad))

@@ -1,12 +1,15 @@
-"""Hub model records (JSONL, JSONL.gz, Parquet) -> a staged table shaped like `models`.
+"""Hub model records (JSONL, JSONL.gz, Parquet) -> staged batches shaped like `models`.
 
-The heavy lifting is DuckDB's: JSON is validated and shredded in SQL, a batch at a time.
-Python touches a record only to parse YAML card text, which DuckDB cannot.
+The file is read in blocks of lines (`files.BlockReader`; Parquet in Arrow batches), so
+memory holds one batch whatever the file's size. Each batch is validated and shredded in
+DuckDB SQL, in three statements over the batch; Python touches a record only to parse YAML
+card text, which DuckDB cannot (in worker processes, `card_pool`).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -14,7 +17,7 @@ import pyarrow as pa
 
 from licensegraph.sources import fields
 from licensegraph.sources.card import CardError, excerpt, normalize_model_id_sql, yaml_to_slim_json
-from licensegraph.sources.files import MAX_RECORD_BYTES, LineReader, ProgressFn
+from licensegraph.sources.files import BlockReader, ProgressFn, TextBatch
 
 # Field names as huggingface_hub's ModelInfo has them, with the API's camelCase spellings.
 # Every field is read as JSON and typed by `sources.fields`, so that a value of the wrong
@@ -26,11 +29,13 @@ RECORD_FIELDS = ("id", "modelId", "author", "sha", "created_at", "createdAt", "l
 # files by name (`configs`: {"adapter_config.json": {...}, "config.json": {...}}).
 CONFIG_FILES = ("adapter_config.json", "config.json")
 _RECORD_STRUCT = json.dumps({name: "JSON" for name in RECORD_FIELDS})
-_IS_DATASET = "coalesce(lower(r.repo_type->>'$') = 'dataset', false)"
+_IS_DATASET = "(r.repo_type IS NOT NULL AND coalesce(lower(r.repo_type->>'$') = 'dataset', false))"
+
 
 
 def _typed_fields() -> tuple[list[str], list[str]]:
-    """(typed columns, warning expressions) over `raw`, the record's struct of JSON values."""
+    """(typed columns `expr AS name`, warning expressions over those names), over `raw`,
+    the record's struct of JSON values."""
     def either(a: str, b: str) -> str:
         return f"coalesce(raw.{a}, raw.{b})"
 
@@ -51,7 +56,7 @@ def _typed_fields() -> tuple[list[str], list[str]]:
     ]
     columns, warnings = [], []
     for name, rule, expr in specs:
-        value, warning = rule(name, expr)
+        value, warning = rule(name, expr, name, "tags_t") if name == "tags" else rule(name, expr, name)
         columns.append(f"{value} AS {name}")
         warnings.append(warning)
     value, config_warnings = _configs_field("raw.configs")
@@ -63,13 +68,13 @@ def _typed_fields() -> tuple[list[str], list[str]]:
 def _configs_field(expr: str) -> tuple[str, list[str]]:
     """configs: a mapping of file name to JSON object. Another shape is not stored; a known
     config file that is not an object is named (discovery ignores it)."""
-    value = f"CASE WHEN json_type({expr}) = 'OBJECT' THEN {expr} END"
-    warnings = [f"CASE WHEN {fields._given_sql(expr)} AND json_type({expr}) <> 'OBJECT' THEN "
+    value = f"CASE WHEN ord({expr}) = {fields.MAPPING} THEN {expr} END"
+    warnings = [f"CASE WHEN {fields.given_sql(expr)} AND ord({expr}) <> {fields.MAPPING} THEN "
                 f"'configs: expected a mapping of file name to JSON object, got ' || {fields.describe_sql(expr)}"
                 f" || '; not stored' END"]
     for name in CONFIG_FILES:
         entry = f"json_extract({expr}, '$.\"{name}\"')"
-        warnings.append(f"CASE WHEN json_type({expr}) = 'OBJECT' AND {fields._given_sql(entry)} "
+        warnings.append(f"CASE WHEN ord({expr}) = {fields.MAPPING} AND {fields._given_sql(entry)} "
                         f"AND json_type({entry}) <> 'OBJECT' THEN 'configs.{name}: expected a JSON object, got ' "
                         f"|| {fields.describe_sql(entry)} || '; not used' END")
     return value, warnings
@@ -84,24 +89,20 @@ _CARD_FIELD_RULES = (
     ("datasets", fields.text_list_field),
     ("model_name", fields.card_text_field),
 )
-_CARD_STRUCT = json.dumps(
-    {
-        "license": "JSON",
-        "license_name": "JSON",
-        "license_link": "JSON",
-        "base_model": "JSON",
-        "base_model_relation": "JSON",
-        "datasets": "JSON",
-        "model_name": "JSON",
-    }
-)
+_CARD_STRUCT = json.dumps({name: "JSON" for name, _ in _CARD_FIELD_RULES})
 
-STAGE_COLUMNS = (
-    "line, model_key, id, author, sha, created_at, last_modified, private, gated, disabled, "
-    "downloads, likes, library_name, pipeline_tag, tags, card_license, license_name, "
-    "license_link, card_parents, base_model_relation, datasets, model_name, card_error, "
-    "tag_licenses, tag_parents, record_hash"
-)
+
+def _messages(warnings: list[str]) -> str:
+    """SQL: the non-null warnings as a list, or NULL when there is none (the usual case,
+    decided without building a list)."""
+    return (f"CASE WHEN coalesce({', '.join(warnings)}) IS NULL THEN NULL "
+            f"ELSE list_filter([{', '.join(warnings)}], lambda w: w IS NOT NULL) END")
+
+
+def _card_worker_init() -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
 
 
 def _parse_chunk(texts: list[str]) -> tuple[list, list]:
@@ -119,143 +120,160 @@ def _parse_chunk(texts: list[str]) -> tuple[list, list]:
     return out, errors
 
 
-PARALLEL_YAML_MIN = 20_000  # below this, starting workers costs more than it saves
+PARALLEL_YAML_MIN = 5_000  # below this, handing cards to workers costs more than it saves
+
+
+class CardPool:
+    """Worker processes that parse YAML card text, started on first need and kept for the
+    whole ingest (forked, so nothing is re-imported). YAML is the one per-record Python
+    step of ingest; the workers use the machine's cores while DuckDB works on the batch."""
+
+    def __init__(self) -> None:
+        self._pool = None
+
+    def parse(self, texts: list[str]) -> tuple[list, list]:
+        """YAML card texts -> (slim JSON or None, error or None) per card."""
+        import multiprocessing
+        import os
+
+        workers = os.cpu_count() or 1
+        if len(texts) < PARALLEL_YAML_MIN or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+            return _parse_chunk(texts)
+        if self._pool is None:
+            self._pool = multiprocessing.get_context("fork").Pool(workers, initializer=_card_worker_init)
+        size = max(500, -(-len(texts) // (workers * 4)))
+        chunks = [texts[i:i + size] for i in range(0, len(texts), size)]
+        parts = self._pool.map(_parse_chunk, chunks)
+        return [j for p in parts for j in p[0]], [e for p in parts for e in p[1]]
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+            self._pool = None
 
 
 def parse_yaml_cards(texts: list[str]) -> tuple[list, list]:
-    """YAML card texts -> (slim JSON or None, error or None) per card.
+    """YAML card texts -> (slim JSON or None, error or None) per card (workers for many)."""
+    pool = CardPool()
+    try:
+        return pool.parse(texts)
+    finally:
+        pool.close()
 
-    YAML is the one per-record Python step of ingest; large batches are spread over the
-    machine's cores (forked workers, so nothing is re-imported)."""
-    import multiprocessing
-    import os
 
-    workers = os.cpu_count() or 1
-    if len(texts) < PARALLEL_YAML_MIN or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return _parse_chunk(texts)
-    size = -(-len(texts) // (workers * 4))
-    chunks = [texts[i:i + size] for i in range(0, len(texts), size)]
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        parts = pool.map(_parse_chunk, chunks)
-    return [j for p in parts for j in p[0]], [e for p in parts for e in p[1]]
+STAGE_BATCH_ROWS = 100_000  # Parquet rows and in-memory records per batch
 
 
 class HubRecordStager:
-    """Stages Hub records of one file into the temp table `stage_records`.
+    """Stages Hub records of one file, a batch at a time, into the temp table `stage_records`
+    (replaced for each batch; the caller merges it into `models` before the next).
 
-    Rejected lines and card problems are appended to the temp table `stage_rejects`.
+    Rejected lines and card problems are appended to the temp table `stage_rejects`,
+    field-level warnings to `stage_warnings`, dataset records to `stage_datasets`.
     """
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path | None, label: str):
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path | None, label: str,
+                 cards: CardPool | None = None):
         self.con = con
         self.path = Path(path) if path is not None else None  # None: records given in memory
         self.label = label  # the file name (or Hub page) as rejects record it
+        self.cards = cards or CardPool()
+        self.error: str | None = None  # set when the file could not be read to its end
 
     # -- inputs -------------------------------------------------------------------
-    def stage_jsonl(self, progress: ProgressFn | None = None, batch_size: int = 100_000) -> tuple[int, str | None]:
-        reader = LineReader(self.path, batch_size=batch_size, progress=progress)
-        lines = 0
-        for batch in reader.batches():
-            lines += len(batch.lines)
-            numbers = pa.array(range(batch.first_line, batch.first_line + len(batch.lines)), pa.int64())
-            table = pa.table({"line": numbers, "text": pa.array(batch.lines, pa.string())})
-            for line, reason in batch.bad:
-                self._reject(line, None, "record", reason)
-            bad_lines = {line for line, _ in batch.bad}
-            self._stage_text_batch(table, bad_lines)
+    def jsonl_batches(self, progress: ProgressFn | None = None, block_bytes: int = 128 << 20) -> Iterator[TextBatch]:
+        """The file's lines in batches (line numbers exact; the reader's problems rejected)."""
+        assert self.path is not None
+        reader = BlockReader(self.path, block_bytes=block_bytes, progress=progress)
+        yield from reader.batches()
         if reader.error:
+            self.error = reader.error
             self._reject(reader.lines_read, None, "file", reader.error)
-        return lines, reader.error
 
-    def stage_parquet(self) -> tuple[int, str | None]:
+    def parquet_batches(self, batch_rows: int = STAGE_BATCH_ROWS) -> Iterator[TextBatch]:
+        """A Parquet file's rows in batches, each row as the JSON text of a record (so both
+        inputs share one shredding implementation); read on a cursor of its own, which the
+        ingest transaction does not see."""
+        assert self.path is not None
+        cursor = self.con.cursor()
         try:
-            rel = self.con.read_parquet(str(self.path))
-        except duckdb.Error as exc:
-            self._reject(None, None, "file", f"not a readable Parquet file: {exc}")
-            return 0, str(exc)
-        cols = set(rel.columns)
-        if not cols & {"id", "modelId"}:
-            shown = ", ".join(sorted(cols)[:8]) + (", ..." if len(cols) > 8 else "")
-            reason = (f"not a file of Hub model records: no 'id' (or 'modelId') column; its columns are {shown} "
-                      f"(expected huggingface_hub ModelInfo fields: id, author, tags, card_data, ...)")
-            self._reject(None, None, "file", reason)
-            return 0, reason
-        # Parquet holds typed columns; route them through the JSON path so both inputs
-        # share one shredding implementation.
-        self.con.register("_parquet_in", rel)
-        fields = ", ".join(f"'{c}', {c}" for c in sorted(cols))
-        table = self.con.sql(
-            f"SELECT CAST(row_number() OVER () AS BIGINT) AS line, CAST(json_object({fields}) AS VARCHAR) AS text FROM _parquet_in"
-        ).to_arrow_table()
-        self.con.unregister("_parquet_in")
-        self._stage_text_batch(table, set())
-        return table.num_rows, None
+            try:
+                rel = cursor.read_parquet(str(self.path))
+            except duckdb.Error as exc:
+                self.error = str(exc)
+                self._reject(None, None, "file", f"not a readable Parquet file: {exc}")
+                return
+            cols = set(rel.columns)
+            if not cols & {"id", "modelId"}:
+                shown = ", ".join(sorted(cols)[:8]) + (", ..." if len(cols) > 8 else "")
+                reason = (f"not a file of Hub model records: no 'id' (or 'modelId') column; its columns are {shown} "
+                          f"(expected huggingface_hub ModelInfo fields: id, author, tags, card_data, ...)")
+                self.error = reason
+                self._reject(None, None, "file", reason)
+                return
+            pairs = ", ".join(f"'{c}', \"{c}\"" for c in sorted(cols))
+            query = f"SELECT CAST(json_object({pairs}) AS VARCHAR) AS text FROM _parquet_in"
+            reader = rel.query("_parquet_in", query).to_arrow_reader(batch_rows)
+            first = 1
+            for record_batch in reader:
+                n = record_batch.num_rows
+                lines = pa.array(range(first, first + n), pa.int64())
+                yield TextBatch(pa.table({"line": lines, "text": record_batch.column(0)}))
+                first += n
+        finally:
+            cursor.close()
 
-    def read_fast(self) -> bool:
-        """One pass of DuckDB's own NDJSON reader over the whole file, into `_parsed`.
+    def text_batches(self, texts: list[str], first_line: int = 1,
+                     batch_rows: int = STAGE_BATCH_ROWS) -> Iterator[TextBatch]:
+        """Records given in memory as JSON texts (a Hub API page), numbered from `first_line`."""
+        for start in range(0, len(texts), batch_rows):
+            part = texts[start:start + batch_rows]
+            numbers = pa.array(range(first_line + start, first_line + start + len(part)), pa.int64())
+            yield TextBatch(pa.table({"line": numbers, "text": pa.array(part, pa.string())}))
 
-        Runs outside the ingest transaction (a failed read would abort it). False when
-        the file is not clean NDJSON (malformed line, damaged gzip, wrong types): the
-        caller then takes the line-exact path, so that every reject names its line."""
+    # -- one batch ------------------------------------------------------------------
+    def stage(self, batch: TextBatch) -> int:
+        """Validate and shred one batch into `stage_records` (replacing the previous batch's);
+        returns the number of lines it held."""
+        for line, reason in batch.bad:
+            self._reject(line, None, "record", reason)
+        # In slices, so that DuckDB's threads share the batch's parse (Arrow scans run in
+        # parallel over record batches; zero-copy).
+        table = pa.Table.from_batches(batch.table.to_batches(max_chunksize=16_384))  # type: ignore[attr-defined]
+        skip = [line for line, _ in batch.bad]
+        self._parse(table, skip)
+        self._shred()
+        return table.num_rows  # type: ignore[attr-defined]
+
+    def _parse(self, table, skip_lines: list[int]) -> None:
+        """The batch's lines -> `_parsed` (line, r: the record's struct of JSON values) for the
+        lines that are JSON objects; the others are rejected with the reason."""
         con = self.con
-        columns = json.loads(_RECORD_STRUCT)
-        fields = ", ".join(f"{k} := {k}" for k in columns)
+        con.register("_batch", table)
         try:
+            skip = "WHERE line NOT IN (SELECT unnest(?::BIGINT[]))" if skip_lines else ""
+            params = [skip_lines] if skip_lines else []
+            # One JSON parse per line (`try`: a malformed line gives NULL, not an error that
+            # would abort the ingest transaction); lines that are not objects are rare.
             con.execute(
                 f"""
                 CREATE OR REPLACE TEMP TABLE _parsed AS
-                SELECT row_number() OVER () AS line, true AS ok, 'OBJECT' AS jtype,
-                       struct_pack({fields}) AS r
-                FROM read_json(?, format = 'newline_delimited', columns = {columns!r},
-                               maximum_object_size = {MAX_RECORD_BYTES})
-                """,
-                [str(self.path)],
-            )
-        except duckdb.Error:
-            con.execute("DROP TABLE IF EXISTS _parsed")
-            return False
-        return True
-
-    def stage_fast(self) -> tuple[int, str | None] | None:
-        """Shred what `read_fast` read; None (nothing staged) if any record would be rejected."""
-        con = self.con
-        self._shred()
-        if con.execute("SELECT (SELECT count(*) FROM stage_rejects) + (SELECT count(*) FROM stage_warnings)").fetchall()[0][0]:
-            con.execute("DELETE FROM stage_rejects")
-            con.execute("DELETE FROM stage_warnings")
-            con.execute("DELETE FROM stage_records")
-            return None
-        return con.execute("SELECT count(*) FROM _parsed").fetchall()[0][0], None
-
-    def stage_texts(self, texts: list[str], first_line: int = 1) -> int:
-        """Stage records given in memory as JSON texts (a Hub API page), numbered from
-        `first_line`; the same validation and shredding as a file's lines."""
-        numbers = pa.array(range(first_line, first_line + len(texts)), pa.int64())
-        self._stage_text_batch(pa.table({"line": numbers, "text": pa.array(texts, pa.string())}), set())
-        return len(texts)
-
-    # -- shredding ------------------------------------------------------------------
-    def _stage_text_batch(self, table: pa.Table, skip_lines: set[int]) -> None:
-        self._parse_text_batch(table, skip_lines)
-        self._shred()
-
-    def _parse_text_batch(self, table: pa.Table, skip_lines: set[int]) -> None:
-        con = self.con
-        con.register("_batch", table)
-        con.execute(
-            f"""
-            CREATE OR REPLACE TEMP TABLE _parsed AS
-            SELECT line, text,
-                   json_valid(text) AS ok,
-                   CASE WHEN json_valid(text) THEN json_type(text) END AS jtype,
-                   CASE WHEN json_valid(text) AND json_type(text) = 'OBJECT'
-                        THEN json_transform(text, '{_RECORD_STRUCT}') END AS r
-            FROM _batch
-            WHERE line NOT IN (SELECT unnest(?::BIGINT[]))
-            """,
-            [sorted(skip_lines)],
-        )
-        con.unregister("_batch")
+                SELECT line, r, r IS NULL OR ord(ltrim(text)) <> 123 AS odd
+                FROM (SELECT line, text, try(json_transform(text, '{_RECORD_STRUCT}')) AS r FROM _batch {skip})
+                """, params)
+            if not con.execute("SELECT count(*) FROM _parsed WHERE odd").fetchall()[0][0]:
+                return
+            # Some line is not a JSON object: say which, and why.
+            con.execute(
+                f"""
+                CREATE OR REPLACE TEMP TABLE _checked AS
+                SELECT line, text, json_valid(text) AS ok,
+                       CASE WHEN json_valid(text) THEN json_type(text) END AS jtype
+                FROM _batch WHERE line IN (SELECT line FROM _parsed WHERE odd)
+                """)
+        finally:
+            con.unregister("_batch")
         con.execute(
             """
             INSERT INTO stage_rejects
@@ -265,192 +283,183 @@ class HubRecordStager:
                         ELSE 'a JSON ' || CASE jtype WHEN 'ARRAY' THEN 'list' WHEN 'VARCHAR' THEN 'text'
                              WHEN 'BOOLEAN' THEN 'boolean' WHEN 'NULL' THEN 'null' ELSE 'number' END
                              || ', not a record (a JSON object)' END
-            FROM _parsed WHERE NOT ok OR jtype <> 'OBJECT'
+            FROM _checked WHERE NOT ok OR jtype <> 'OBJECT'
             """,
             [self.label],
         )
+        con.execute("DELETE FROM _parsed WHERE line IN (SELECT line FROM _checked WHERE NOT ok OR jtype <> 'OBJECT')")
+        con.execute("DROP TABLE _checked")
 
     def _shred(self) -> None:
         con = self.con
         label = self.label
         # Dataset records (repo_type "dataset") are set aside for sources.datasets.
-        con.execute(
-            f"INSERT INTO stage_datasets SELECT line, CAST(to_json(r) AS VARCHAR) FROM _parsed "
-            f"WHERE ok AND jtype = 'OBJECT' AND {_IS_DATASET}"
-        )
+        con.execute(f"INSERT INTO stage_datasets SELECT line, CAST(to_json(r) AS VARCHAR) FROM _parsed WHERE {_IS_DATASET}")
         columns, warnings = _typed_fields()
+        names = [c.split(" AS ")[-1] for c in columns]
         raw_id = "coalesce(raw.id, raw.modelId)"
-        id_text = f"trim(CASE WHEN json_type({raw_id}) = 'VARCHAR' THEN {raw_id}->>'$' END)"
-        # Type every field; collect what was not kept as given. Records without a valid
-        # Hub repo id cannot be keyed: they are rejected, the rest kept with what is valid.
-        con.execute(
-            f"""
-            CREATE OR REPLACE TEMP TABLE _typed AS
-            SELECT line, id, {", ".join(c.split(" AS ")[-1] for c in columns)}, card, warnings,
-                   CASE WHEN NOT id_given OR id = '' THEN 'record has no id'
-                        WHEN id IS NULL THEN 'id: expected text, got ' || id_desc
+        id_text = f"trim(CASE WHEN ord({raw_id}) = {fields.TEXT} THEN {raw_id}->>'$' END)"
+        # Type every field; collect what was not kept as given. Records without a valid Hub
+        # repo id cannot be keyed: they are rejected, the rest kept with what is valid.
+        typed = f"""
+            SELECT line, id, {", ".join(names)}, card, raw.tags AS raw_tags, {_messages(warnings)} AS warnings,
+                   CASE WHEN NOT {fields.given_sql(raw_id)} OR id = '' THEN 'record has no id'
+                        WHEN id IS NULL THEN 'id: expected text, got ' || {fields.describe_sql(raw_id)}
                         WHEN NOT {fields.hub_repo_id_sql("id")}
                           THEN 'id ' || {fields.quote_sql("to_json(id)", 60)} || ' is not a Hub repo id ({fields.REPO_ID_RULE.replace("'", "''")})'
-                   END AS id_problem,
-                   hash(id, {", ".join(c.split(" AS ")[-1] for c in columns)}, card) AS record_hash
+                   END AS id_problem
             FROM (
-              SELECT line, {id_text} AS id, {", ".join(columns)},
-                     {fields._given_sql(raw_id)} AS id_given, {fields.describe_sql(raw_id)} AS id_desc,
-                     coalesce(raw.card_data, raw.cardData) AS card,
-                     list_filter([{", ".join(warnings)}], lambda w: w IS NOT NULL) AS warnings
-              FROM (SELECT line, r AS raw FROM _parsed WHERE ok AND jtype = 'OBJECT' AND NOT {_IS_DATASET}))
+              SELECT line, raw, {id_text} AS id, {", ".join(columns)},
+                     coalesce(raw.card_data, raw.cardData) AS card
+              FROM (SELECT line, r AS raw, {fields.typed_list_sql("r.tags")} AS tags_t
+                    FROM _parsed WHERE NOT {_IS_DATASET}))
             """
-        )
-        con.execute(
-            "INSERT INTO stage_rejects SELECT ?, line, id, 'record', id_problem FROM _typed WHERE id_problem IS NOT NULL",
-            [label],
-        )
-        con.execute(
-            """
-            INSERT INTO stage_warnings
-            SELECT ?, line, id, split_part(w, ':', 1), w
-            FROM (SELECT line, id, unnest(warnings) AS w FROM _typed WHERE id_problem IS NULL)
-            """,
-            [label],
-        )
         # Cards given as YAML text are parsed here; mappings pass straight through.
+        card = "coalesce(r.card_data, r.cardData)"
         yaml_rows = con.execute(
-            "SELECT line, card->>'$' FROM _typed WHERE id_problem IS NULL AND json_type(card) = 'VARCHAR'"
+            f"SELECT line, {card}->>'$' FROM _parsed WHERE ord({card}) = {fields.TEXT} AND NOT {_IS_DATASET}"
         ).fetchall()
-        card_lines = [line for line, _ in yaml_rows]
-        card_json, card_err = parse_yaml_cards([text for _, text in yaml_rows])
-        con.register(
-            "_yaml_cards",
-            pa.table(
-                {
-                    "line": pa.array(card_lines, pa.int64()),
-                    "card": pa.array(card_json, pa.string()),
-                    "card_error": pa.array(card_err, pa.string()),
-                }
-            ),
-        )
+        yaml_join, yaml_line = "", "NULL"
+        if yaml_rows:
+            card_json, card_err = self.cards.parse([text for _, text in yaml_rows])
+            con.register("_yaml_cards", pa.table({
+                "line": pa.array([line for line, _ in yaml_rows], pa.int64()),
+                "yaml_card": pa.array(card_json, pa.string()),
+                "yaml_error": pa.array(card_err, pa.string()),
+            }))
+            yaml_join, yaml_line = "LEFT JOIN _yaml_cards y USING (line)", "y.line"
+        card_values, card_warnings = [], []
+        lists = [name for name, rule in _CARD_FIELD_RULES if rule is fields.text_list_field]
+        for name, rule in _CARD_FIELD_RULES:
+            if name in lists:
+                value, warning = rule(f"card_data.{name}", f"c.{name}", f"f_{name}", f"t_{name}")
+            else:
+                value, warning = rule(f"card_data.{name}", f"c.{name}", f"f_{name}")
+            card_values.append(f"{value} AS f_{name}")
+            card_warnings.append(warning)
+        tag_parent = normalize_model_id_sql("parts[-1]")
+        hub = ", ".join(f"t.{c}" for c in ("author", "sha", "created_at", "last_modified", "private", "gated",
+                                          "disabled", "downloads", "likes", "library_name", "pipeline_tag"))
+        plain_hub = ", ".join(c[2:] for c in hub.split(", "))
+        try:
+            con.execute(
+                f"""
+                CREATE OR REPLACE TEMP TABLE stage_records AS
+                SELECT *,
+                       -- What the store keeps of the record, however it was spelled (snapshot
+                       -- snake_case, Hub API camelCase, card as YAML text or as a mapping): the
+                       -- same model read from a file and from the Hub hashes alike.
+                       hash(id, author, sha, created_at, last_modified, private, gated, disabled, downloads, likes,
+                            library_name, pipeline_tag, tags, card_license, license_name, license_link, card_parents,
+                            base_model_relation, datasets, model_name, card_error, card_text, configs) AS record_hash,
+                       -- fields not kept as given (their stored values survive a replacement)
+                       CASE WHEN warnings IS NULL AND card_warnings IS NULL AND card_error IS NULL AND NOT bad_parent
+                            THEN []::VARCHAR[]
+                            ELSE list_concat(list_transform(coalesce(warnings, []), lambda w: split_part(w, ':', 1)),
+                                             list_transform(coalesce(card_warnings, []), lambda w: split_part(w, ':', 1)),
+                                             CASE WHEN card_error IS NOT NULL THEN ['card'] ELSE [] END,
+                                             CASE WHEN bad_parent THEN ['card_data.base_model'] ELSE [] END)
+                       END AS warned
+                FROM (
+                  SELECT line, lower(id) AS model_key, id, {plain_hub},
+                         coalesce(tags, []) AS tags,
+                         list_filter(list_transform(f_license, lambda v: trim(v)), lambda v: v <> '') AS card_license,
+                         nullif(trim(f_license_name), '') AS license_name,
+                         nullif(trim(f_license_link), '') AS license_link,
+                         CASE WHEN bad_parent THEN list_filter(parents, lambda v: v IS NOT NULL) ELSE parents END
+                           AS card_parents,
+                         nullif(lower(trim(f_base_model_relation)), '') AS base_model_relation,
+                         f_datasets AS datasets,
+                         coalesce(f_model_name, index_name) AS model_name,
+                         card_error, card_text, configs, warnings, id_problem,
+                         {_messages(card_warnings)} AS card_warnings,
+                         bad_parent,
+                         CASE WHEN bad_parent THEN f_base_model END AS bad_parent_raw,
+                         CASE WHEN bad_parent THEN parents END AS bad_parent_norm,
+                         -- Tags: license:<id>, base_model:<parent>, base_model:<relation>:<parent>.
+                         CASE WHEN NOT contains(tags_json, 'license:') THEN []::VARCHAR[] ELSE
+                           list_transform(list_filter(tags, lambda t: starts_with(t, 'license:')), lambda t: substr(t, 9))
+                         END AS tag_licenses,
+                         CASE WHEN NOT contains(tags_json, 'base_model:') THEN []::STRUCT(relation VARCHAR, parent VARCHAR)[]
+                         ELSE list_filter(list_transform(
+                             list_filter(list_transform(list_filter(tags, lambda t: starts_with(t, 'base_model:')),
+                                                        lambda t: string_split(t, ':')),
+                                         lambda parts: length(parts) IN (2, 3)),
+                             lambda parts: {{'relation': CASE WHEN length(parts) = 3 THEN lower(parts[2]) END,
+                                            'parent': {tag_parent}}}),
+                             lambda s: s.parent IS NOT NULL) END AS tag_parents
+                  FROM (
+                    SELECT *, coalesce(list_position(parents, NULL) > 0, false) AS bad_parent
+                    FROM (
+                      SELECT *,
+                             CASE WHEN f_base_model IS NOT NULL
+                                  THEN list_transform(f_base_model, lambda v: {normalize_model_id_sql('v')}) END AS parents
+                      FROM (
+                        SELECT line, id, {plain_hub}, tags, tags_json, card_text, configs, warnings, id_problem,
+                               card_error, index_name, c,
+                               {", ".join(card_values)}
+                        FROM (SELECT *, {", ".join(f"{fields.typed_list_sql(f'c.{n}')} AS t_{n}" for n in lists)} FROM (
+                          SELECT t.*, CAST(t.raw_tags AS VARCHAR) AS tags_json,
+                                 CASE
+                                   WHEN {yaml_line} IS NOT NULL THEN {"y.yaml_error" if yaml_rows else "NULL"}
+                                   WHEN t.card IS NOT NULL AND ord(t.card) NOT IN ({fields.MAPPING}, {fields.NULL})
+                                     THEN 'card_data: expected a mapping or YAML text, got ' || {fields.describe_sql("t.card")}
+                                          || '; card not read'
+                                 END AS card_error,
+                                 CASE
+                                   WHEN {yaml_line} IS NOT NULL THEN json_transform({"y.yaml_card" if yaml_rows else "NULL"}, '{_CARD_STRUCT}')
+                                   WHEN ord(t.card) = {fields.MAPPING} THEN json_transform(t.card, '{_CARD_STRUCT}')
+                                 END AS c,
+                                 -- A mapping (the Hub API's cardData) gets the fallback that `card.slim`
+                                 -- gives YAML text: model-index's first name stands in for model_name.
+                                 CASE WHEN {yaml_line} IS NULL AND ord(t.card) = {fields.MAPPING}
+                                           AND contains(t.card, '"model-index"')
+                                           AND NOT json_exists(t.card, '$.model_name')
+                                      THEN nullif(json_extract_string(t.card, '$."model-index"[0].name'), '')
+                                 END AS index_name
+                          FROM ({typed}) t {yaml_join}))))))
+                """
+            )
+        finally:
+            if yaml_rows:
+                con.unregister("_yaml_cards")
+        con.execute("DROP TABLE _parsed")
         con.execute(
-            f"""
-            CREATE OR REPLACE TEMP TABLE _cards AS
-            SELECT t.line, t.id,
-                   CASE
-                     WHEN y.line IS NOT NULL THEN y.card_error
-                     WHEN json_type(t.card) NOT IN ('OBJECT', 'NULL')
-                       THEN 'card_data: expected a mapping or YAML text, got ' || {fields.describe_sql("t.card")}
-                            || '; card not read'
-                   END AS card_error,
-                   CASE
-                     WHEN y.line IS NOT NULL THEN json_transform(y.card, '{_CARD_STRUCT}')
-                     WHEN json_type(t.card) = 'OBJECT' THEN json_transform(t.card, '{_CARD_STRUCT}')
-                   END AS c,
-                   -- A mapping (the Hub API's cardData) gets the fallback that `card.slim`
-                   -- gives YAML text: model-index's first name stands in for model_name.
-                   CASE WHEN y.line IS NULL AND json_type(t.card) = 'OBJECT'
-                             AND NOT json_exists(t.card, '$.model_name')
-                        THEN nullif(json_extract_string(t.card, '$."model-index"[0].name'), '')
-                   END AS index_name
-            FROM _typed t LEFT JOIN _yaml_cards y USING (line)
-            WHERE t.id_problem IS NULL
-            """
-        )
-        con.unregister("_yaml_cards")
-        con.execute(
-            "INSERT INTO stage_rejects SELECT ?, line, id, 'card', card_error FROM _cards WHERE card_error IS NOT NULL",
+            "INSERT INTO stage_rejects SELECT ?, line, id, 'record', id_problem FROM stage_records WHERE id_problem IS NOT NULL",
             [label],
         )
-        card_columns, card_warnings = [], []
-        for name, rule in _CARD_FIELD_RULES:
-            value, warning = rule(f"card_data.{name}", f"c.{name}")
-            card_columns.append(f"{value} AS {name}")
-            card_warnings.append(warning)
+        if con.execute("SELECT count(*) FROM stage_records WHERE id_problem IS NOT NULL").fetchall()[0][0]:
+            con.execute("DELETE FROM stage_records WHERE id_problem IS NOT NULL")
         con.execute(
-            f"""
-            CREATE OR REPLACE TEMP TABLE _card_fields AS
-            SELECT line, id, {", ".join(card_columns)},
-                   list_filter([{", ".join(card_warnings)}], lambda w: w IS NOT NULL) AS warnings
-            FROM _cards
             """
+            INSERT INTO stage_warnings
+            SELECT ?, line, id, split_part(w, ':', 1), w
+            FROM (SELECT line, id, unnest(warnings) AS w FROM stage_records WHERE warnings IS NOT NULL)
+            """,
+            [label],
+        )
+        con.execute(
+            "INSERT INTO stage_rejects SELECT ?, line, id, 'card', card_error FROM stage_records WHERE card_error IS NOT NULL",
+            [label],
         )
         con.execute(
             """
             INSERT INTO stage_warnings
             SELECT ?, line, id, split_part(w, ':', 1), w
-            FROM (SELECT line, id, unnest(warnings) AS w FROM _card_fields)
+            FROM (SELECT line, id, unnest(card_warnings) AS w FROM stage_records WHERE card_warnings IS NOT NULL)
             """,
             [label],
-        )
-        con.execute(
-            f"""
-            CREATE OR REPLACE TEMP TABLE _card_parents AS
-            SELECT line, id, list_transform(base_model, lambda v: {normalize_model_id_sql('v')}) AS norm,
-                   base_model AS raw
-            FROM _card_fields
-            """
         )
         con.execute(
             """
             INSERT INTO stage_warnings
             SELECT ?, line, id, 'card_data.base_model',
                    'card_data.base_model: entry ' || left(to_json(r), 80) || ' is not a Hub model id; ignored'
-            FROM (SELECT line, id, unnest(raw) AS r, unnest(norm) AS n FROM _card_parents)
+            FROM (SELECT line, id, unnest(bad_parent_raw) AS r, unnest(bad_parent_norm) AS n
+                  FROM stage_records WHERE bad_parent)
             WHERE n IS NULL
             """,
             [label],
-        )
-        tag_parent = normalize_model_id_sql("parts[-1]")
-        con.execute(
-            f"""
-            INSERT INTO stage_records BY NAME
-            SELECT * EXCLUDE (tag_licenses, tag_parents, record_hash),
-                   -- What the store keeps of the record, however it was spelled (snapshot
-                   -- snake_case, Hub API camelCase, card as YAML text or as a mapping): the
-                   -- same model read from a file and from the Hub hashes alike.
-                   hash(id, author, sha, created_at, last_modified, private, gated, disabled, downloads, likes,
-                        library_name, pipeline_tag, tags, card_license, license_name, license_link, card_parents,
-                        base_model_relation, datasets, model_name, card_error, card_text, configs) AS record_hash,
-                   -- Tags: license:<id>, base_model:<parent>, base_model:<relation>:<parent>.
-                   list_transform(list_filter(tags, lambda t: starts_with(t, 'license:')),
-                                  lambda t: substr(t, 9)) AS tag_licenses,
-                   list_filter(list_transform(
-                       list_filter(list_transform(list_filter(tags, lambda t: starts_with(t, 'base_model:')),
-                                                  lambda t: string_split(t, ':')),
-                                   lambda parts: length(parts) IN (2, 3)),
-                       lambda parts: {{'relation': CASE WHEN length(parts) = 3 THEN lower(parts[2]) END,
-                                      'parent': {tag_parent}}}),
-                       lambda s: s.parent IS NOT NULL) AS tag_parents
-            FROM (
-              SELECT t.line,
-                   lower(t.id) AS model_key,
-                   t.id,
-                   t.author, t.sha, t.created_at, t.last_modified,
-                   t.private, t.gated, t.disabled, t.downloads, t.likes,
-                   t.library_name, t.pipeline_tag,
-                   coalesce(t.tags, []) AS tags,
-                   list_filter(list_transform(f.license, lambda v: trim(v)), lambda v: v <> '') AS card_license,
-                   nullif(trim(f.license_name), '') AS license_name,
-                   nullif(trim(f.license_link), '') AS license_link,
-                   list_filter(cp.norm, lambda v: v IS NOT NULL) AS card_parents,
-                   nullif(lower(trim(f.base_model_relation)), '') AS base_model_relation,
-                   f.datasets,
-                   coalesce(f.model_name, k.index_name) AS model_name,
-                   k.card_error,
-                   NULL AS tag_licenses,
-                   NULL AS tag_parents,
-                   NULL AS record_hash,
-                   t.card_text,
-                   t.configs,
-                   -- fields not kept as given (their stored values survive a replacement)
-                   list_concat(list_transform(t.warnings, lambda w: split_part(w, ':', 1)),
-                               list_transform(f.warnings, lambda w: split_part(w, ':', 1)),
-                               CASE WHEN k.card_error IS NOT NULL THEN ['card'] ELSE [] END,
-                               CASE WHEN len(list_filter(cp.norm, lambda v: v IS NULL)) > 0
-                                    THEN ['card_data.base_model'] ELSE [] END) AS warned
-              FROM _cards k
-              JOIN _typed t USING (line)
-              JOIN _card_fields f USING (line)
-              LEFT JOIN _card_parents cp USING (line)
-            )
-            """
         )
 
     def _reject(self, line, model_id, part, reason) -> None:

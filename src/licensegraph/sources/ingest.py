@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from licensegraph.sources.hub_records import HubRecordStager
+from licensegraph.sources.hub_records import CardPool, HubRecordStager
 from licensegraph.sources.lineage_csv import LineageStager
 from licensegraph.store.db import Store
 from licensegraph.store.killpoints import kill_point
@@ -52,15 +52,6 @@ _STAGE_DDL = [
     # field-level warnings: the record is kept, one field (or entry) of it was not
     """CREATE OR REPLACE TEMP TABLE stage_warnings (
         file VARCHAR, line BIGINT, model_id VARCHAR, field VARCHAR, reason VARCHAR)""",
-    """CREATE OR REPLACE TEMP TABLE stage_records (
-        line BIGINT, model_key VARCHAR, id VARCHAR, author VARCHAR, sha VARCHAR,
-        created_at TIMESTAMPTZ, last_modified TIMESTAMPTZ, private BOOLEAN, gated VARCHAR,
-        disabled BOOLEAN, downloads BIGINT, likes BIGINT, library_name VARCHAR,
-        pipeline_tag VARCHAR, tags VARCHAR[], card_license VARCHAR[], license_name VARCHAR,
-        license_link VARCHAR, card_parents VARCHAR[], base_model_relation VARCHAR,
-        datasets VARCHAR[], model_name VARCHAR, card_error VARCHAR, tag_licenses VARCHAR[],
-        tag_parents STRUCT(relation VARCHAR, parent VARCHAR)[], record_hash UBIGINT,
-        warned VARCHAR[], card_text VARCHAR, configs JSON)""",
     "CREATE OR REPLACE TEMP TABLE stage_datasets (line BIGINT, raw VARCHAR)",
     """CREATE OR REPLACE TEMP TABLE stage_lineage (
         rownum BIGINT, model_key VARCHAR, id VARCHAR, week VARCHAR, event VARCHAR,
@@ -171,9 +162,6 @@ def _ingest_file(store: Store, path: Path, kind: str, progress: ProgressCallback
     result.timings = timer.seconds
     lap = timer.lap
     phase("reading")
-    stager = HubRecordStager(con, path, label) if kind != "lineage" else None
-    fast_read = kind == "records" and stager.read_fast()
-    lap("read")
     con.execute("BEGIN TRANSACTION")
     try:
         for ddl in _STAGE_DDL:
@@ -183,20 +171,25 @@ def _ingest_file(store: Store, path: Path, kind: str, progress: ProgressCallback
             phase("merging into the store:")
             _merge_lineage(store, label, result)
         else:
-            if kind == "parquet":
-                result.read, result.error = stager.stage_parquet()
-            else:
-                fast = stager.stage_fast() if fast_read else None
-                if fast is None:
-                    result.read, result.error = stager.stage_jsonl(report)
-                else:
-                    result.read, result.error = fast
-                    report(1, 1)
-            lap("parse + shred")
-            phase("merging into the store:")
-            _merge_records(store, label, result)
+            cards = CardPool()
+            try:
+                stager = HubRecordStager(con, path, label, cards)
+                merger = RecordMerger(store, label)
+                batches = stager.parquet_batches() if kind == "parquet" else stager.jsonl_batches(report)
+                # One batch at a time: read, validate and shred, merge into models. Memory
+                # holds a batch, whatever the size of the file.
+                for batch in batches:
+                    lap("read")
+                    result.read += stager.stage(batch)
+                    lap("parse + shred")
+                    merger.merge()
+                    lap("merge into models")
+                lap("read")
+            finally:
+                cards.close()
+            result.error = stager.error
+            merger.finish(result)
             _merge_datasets(store, label, result)
-            lap("merge into models")
         _keep_rejects(con, result)
         store.mark_derived_stale()  # with the records: lineage and licenses now lag behind
         kill_point("records-staged")
@@ -224,8 +217,15 @@ def read_records(store: Store, records: Sequence[Mapping[str, Any] | str], label
     try:
         for ddl in _STAGE_DDL:
             con.execute(ddl)
-        result.read = HubRecordStager(con, None, label).stage_texts(texts, first_line)
-        _merge_records(store, label, result)
+        stager = HubRecordStager(con, None, label)
+        merger = RecordMerger(store, label)
+        try:
+            for batch in stager.text_batches(texts, first_line):
+                result.read += stager.stage(batch)
+                merger.merge()
+        finally:
+            stager.cards.close()
+        merger.finish(result)
         _merge_datasets(store, label, result)
         _keep_rejects(con, result)
         store.mark_derived_stale()
@@ -254,95 +254,148 @@ def _keep_rejects(con, result: FileSummary) -> None:
                 "SELECT file, line, model_id, 'field', field, reason FROM stage_warnings")
 
 
-def _merge_records(store: Store, label: str, result: FileSummary) -> None:
-    con = store.con
-    staged, distinct = con.execute("SELECT count(*), count(DISTINCT model_key) FROM stage_records").fetchone()
-    best = "stage_records"
-    if distinct < staged:  # duplicates within the file: the newest record wins
+class RecordMerger:
+    """Merges each staged batch of one file into `models` as it comes: memory holds a batch,
+    never the file. A record replaces the stored one of its model when it is new or newer
+    (at equal `last_modified`, when it differs); within a file the newest record of a model
+    wins. Keys written so far by this file are kept as 64-bit hashes with their status (new,
+    updated, unchanged, older than the stored record), so counts come out as if the whole
+    file had been merged at once, and a store empty at the start is filled without joins."""
+
+    def __init__(self, store: Store, label: str) -> None:
+        self.store = store
+        self.con = store.con
+        self.label = label
+        self.duplicates = 0  # records that lost to another record of the same model in this file
+        self.empty_at_start = not self.con.execute("SELECT count(*) FROM models").fetchall()[0][0]
+        columns = [c for (c,) in self.con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'models' "
+            "AND table_catalog = current_database() ORDER BY ordinal_position").fetchall()]
+        # What a replaced row keeps of itself: every column that is not the record's
+        # (lineage CSV columns, the deleted mark, and any later column).
+        self.kept = [c for c in columns if c not in HUB_COLUMNS and c not in ("model_key", "has_record", "record_source")]
+        self.con.execute("CREATE OR REPLACE TEMP TABLE _file_keys (h UBIGINT, status VARCHAR)")
+
+    def merge(self) -> None:
+        """Merge `stage_records` (one batch) into models."""
+        con = self.con
+        staged, distinct = con.execute("SELECT count(*), count(DISTINCT model_key) FROM stage_records").fetchone()
+        if not staged:
+            return
+        best = "stage_records"
+        if distinct < staged:  # duplicates within the batch: the newest record wins
+            con.execute(
+                """
+                CREATE OR REPLACE TEMP TABLE _best AS
+                SELECT * EXCLUDE (rn) FROM (
+                  SELECT *, row_number() OVER (PARTITION BY model_key ORDER BY last_modified DESC NULLS LAST, line DESC) AS rn
+                  FROM stage_records) WHERE rn = 1
+                """
+            )
+            best = "_best"
+        self.duplicates += staged - distinct
+        hub = ", ".join(HUB_COLUMNS)
+        seen = self.con.execute(
+            f"SELECT count(*) FROM {best} b SEMI JOIN _file_keys f ON f.h = hash(b.model_key)").fetchall()[0][0]
+        if self.empty_at_start and not seen:
+            # Into a store that was empty: every record of the batch is new, no joins needed.
+            con.execute(
+                f"""
+                INSERT INTO models BY NAME
+                SELECT model_key, {hub}, true AS has_record, ? AS record_source, false AS deleted
+                FROM {best}
+                """,
+                [self.label],
+            )
+            con.execute(f"INSERT INTO dirty_models SELECT model_key FROM {best}")
+            con.execute(f"INSERT INTO _file_keys SELECT hash(model_key), 'new' FROM {best}")
+            con.execute("DROP TABLE IF EXISTS _best")
+            return
         con.execute(
-            """
-            CREATE OR REPLACE TEMP TABLE _best AS
-            SELECT * EXCLUDE (rn) FROM (
-              SELECT *, row_number() OVER (PARTITION BY model_key ORDER BY last_modified DESC NULLS LAST, line DESC) AS rn
-              FROM stage_records) WHERE rn = 1
+            f"""
+            CREATE OR REPLACE TEMP TABLE _status AS
+            SELECT *, vs_current IN ('new', 'updated') AS write,
+                   -- status against the store before this file: a key this file already wrote
+                   -- keeps its status; one it left alone is judged again by the newer record
+                   CASE WHEN seen IN ('new', 'updated') THEN seen ELSE vs_current END AS status
+            FROM (
+              SELECT b.model_key, f.status AS seen, length(b.warned) > 0 AS warned,
+                CASE
+                  WHEN m.model_key IS NULL OR NOT coalesce(m.has_record, false) THEN 'new'
+                  WHEN b.last_modified > m.last_modified OR (m.last_modified IS NULL AND b.last_modified IS NOT NULL) THEN 'updated'
+                  WHEN b.last_modified IS NOT DISTINCT FROM m.last_modified AND b.record_hash <> m.record_hash THEN 'updated'
+                  WHEN b.last_modified < m.last_modified THEN 'older'
+                  ELSE 'unchanged'
+                END AS vs_current,
+                m.model_key IS NOT NULL AS existed
+              FROM {best} b LEFT JOIN models m USING (model_key) LEFT JOIN _file_keys f ON f.h = hash(b.model_key))
             """
         )
-        best = "_best"
-    if not con.execute("SELECT count(*) FROM models").fetchall()[0][0]:
-        # First load into an empty store: every record is new, no joins needed.
-        hub = ", ".join(HUB_COLUMNS)
+        self.duplicates += seen
+        con.execute("INSERT INTO _file_keys SELECT hash(model_key), status FROM _status WHERE seen IS NULL")
+        con.execute("UPDATE _file_keys SET status = s.status FROM _status s "
+                    "WHERE _file_keys.h = hash(s.model_key) AND s.seen IS NOT NULL AND s.seen <> s.status")
+        if con.execute("SELECT count(*) FROM _status WHERE write").fetchall()[0][0]:
+            self._write(best)
+        con.execute("DROP TABLE _status")
+        con.execute("DROP TABLE IF EXISTS _best")
+
+    def _write(self, best: str) -> None:
+        con = self.con
+        # Lineage columns of replaced rows come from the lineage CSV and must survive; so must
+        # stored values of fields the new record gave in a form that could not be kept. Only
+        # those columns are read back, and whole rows only for records with a warning.
+        kept = ", ".join(f"m.{c}" for c in self.kept)
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE _keep AS
+            SELECT m.model_key, {kept} FROM models m JOIN _status s USING (model_key) WHERE s.write AND s.existed
+            """
+        )
+        warned_columns = [c for c in HUB_COLUMNS if KEPT_WHEN_WARNED.get(c)]
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE _keep_warned AS
+            SELECT m.model_key, m.has_record, {", ".join(f"m.{c}" for c in warned_columns)}
+            FROM models m JOIN _status s USING (model_key) WHERE s.write AND s.existed AND s.warned
+            """
+        )
+        con.execute("DELETE FROM models WHERE model_key IN (SELECT model_key FROM _keep)")
+
+        def column(c: str) -> str:
+            warned = KEPT_WHEN_WARNED.get(c)
+            if not warned:
+                return f"b.{c}"
+            return (f"CASE WHEN coalesce(w.has_record, false) AND list_has_any(b.warned, {warned!r}::VARCHAR[]) "
+                    f"THEN w.{c} ELSE b.{c} END AS {c}")
+
+        hub = ", ".join(column(c) for c in HUB_COLUMNS)
+        rest = ", ".join(f"k.{c}" for c in self.kept if c != "deleted")
         con.execute(
             f"""
             INSERT INTO models BY NAME
-            SELECT model_key, {hub}, true AS has_record, ? AS record_source, false AS deleted
-            FROM {best}
+            SELECT b.model_key, {hub}, true AS has_record, ? AS record_source, {rest + ", " if rest else ""}
+                   coalesce(k.deleted, false) AS deleted
+            FROM {best} b JOIN _status s USING (model_key) LEFT JOIN _keep k USING (model_key)
+                 LEFT JOIN _keep_warned w USING (model_key)
+            WHERE s.write
             """,
-            [label],
+            [self.label],
         )
-        con.execute(f"INSERT INTO dirty_models SELECT model_key FROM {best}")
-        result.stored = distinct
-        result.superseded = staged - distinct
-        con.execute("DROP TABLE IF EXISTS _best")
-        return
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE _status AS
-        SELECT b.model_key,
-          CASE
-            WHEN m.model_key IS NULL OR NOT coalesce(m.has_record, false) THEN 'new'
-            WHEN b.last_modified > m.last_modified OR (m.last_modified IS NULL AND b.last_modified IS NOT NULL) THEN 'updated'
-            WHEN b.last_modified IS NOT DISTINCT FROM m.last_modified AND b.record_hash <> m.record_hash THEN 'updated'
-            WHEN b.last_modified < m.last_modified THEN 'older'
-            ELSE 'unchanged'
-          END AS status,
-          m.model_key IS NOT NULL AS existed
-        FROM {best} b LEFT JOIN models m USING (model_key)
-        """
-    )
-    counts = dict(con.execute("SELECT status, count(*) FROM _status GROUP BY status").fetchall())
-    result.stored = counts.get("new", 0)
-    result.updated = counts.get("updated", 0)
-    result.unchanged = counts.get("unchanged", 0)
-    # Duplicates within the file and records older than the stored one are not errors:
-    # the newer record wins, and the count says how many lost.
-    result.superseded = staged - distinct + counts.get("older", 0)
-    if not (result.stored or result.updated):
-        return
-    # Lineage columns of replaced rows come from the lineage CSV and must survive; so must
-    # stored values of fields the new record gave in a form that could not be kept.
-    con.execute(
-        """
-        CREATE OR REPLACE TEMP TABLE _keep AS
-        SELECT m.*
-        FROM models m JOIN _status s USING (model_key)
-        WHERE s.existed AND s.status IN ('new', 'updated')
-        """
-    )
-    con.execute("DELETE FROM models WHERE model_key IN (SELECT model_key FROM _keep)")
+        con.execute("INSERT INTO dirty_models SELECT model_key FROM _status WHERE write")
+        con.execute("DROP TABLE _keep")
+        con.execute("DROP TABLE _keep_warned")
 
-    def column(c: str) -> str:
-        warned = KEPT_WHEN_WARNED.get(c)
-        if not warned:
-            return f"b.{c}"
-        return (f"CASE WHEN coalesce(k.has_record, false) AND list_has_any(b.warned, {warned!r}::VARCHAR[]) "
-                f"THEN k.{c} ELSE b.{c} END AS {c}")
-
-    hub = ", ".join(column(c) for c in HUB_COLUMNS)
-    lineage = ", ".join(f"k.{c}" for c in LINEAGE_COLUMNS)
-    con.execute(
-        f"""
-        INSERT INTO models BY NAME
-        SELECT b.model_key, {hub}, true AS has_record, ? AS record_source, {lineage},
-               coalesce(k.deleted, false) AS deleted
-        FROM {best} b JOIN _status s USING (model_key) LEFT JOIN _keep k USING (model_key)
-        WHERE s.status IN ('new', 'updated')
-        """,
-        [label],
-    )
-    con.execute("INSERT INTO dirty_models SELECT model_key FROM _status WHERE status IN ('new', 'updated')")
-    con.execute("DROP TABLE _status")
-    con.execute("DROP TABLE _keep")
-    con.execute("DROP TABLE IF EXISTS _best")
+    def finish(self, result: FileSummary) -> None:
+        """Count the file's outcome into `result`."""
+        counts = dict(self.con.execute("SELECT status, count(*) FROM _file_keys GROUP BY status").fetchall())
+        self.con.execute("DROP TABLE _file_keys")
+        result.stored = counts.get("new", 0)
+        result.updated = counts.get("updated", 0)
+        result.unchanged = counts.get("unchanged", 0)
+        # Duplicates within the file and records older than the stored one are not errors:
+        # the newer record wins, and the count says how many lost.
+        result.superseded = self.duplicates + counts.get("older", 0)
 
 
 _DATASET_COLUMNS = ("dataset_key", "id", "author", "last_modified", "tags", "tag_licenses", "card_license",
