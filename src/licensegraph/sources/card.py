@@ -226,6 +226,25 @@ def _wanted_lines(text: str) -> str:
     return "\n".join(out)
 
 
+def wanted_key(text: str) -> str | None:
+    """The part of a card's YAML that `yaml_to_slim_json` parses first (None: over the size
+    limit). Cards with the same key have the same slim mapping, unless that part alone does
+    not decide it (`slim_json_of_wanted` says None), so a batch parses each key once."""
+    return None if len(text) > MAX_CARD_CHARS else _wanted_lines(text)
+
+
+def slim_json_of_wanted(key: str) -> str | None:
+    """The slim mapping's JSON from a `wanted_key`, or None when the whole card text must
+    decide (nothing found there, or an error: the whole text gives its true line)."""
+    try:
+        data = load_yaml(key)
+    except Exception:  # noqa: BLE001 - the whole text is parsed again, and reports it
+        return None
+    if isinstance(data, dict) and data:
+        return json.dumps(_plain(slim(data)))
+    return None
+
+
 def yaml_to_slim_json(text: str) -> str:
     """YAML card text -> JSON text of the slim mapping (raises CardError).
 

@@ -25,14 +25,16 @@ from __future__ import annotations
 # characters each; no '--' or '..'; no '-' or '.' at either end of a part; not '.git' at the end.
 REPO_ID_RULE = ("letters, digits, '-', '_' and '.', an optional 'namespace/', at most 96 characters "
                 "per part, no '--' or '..', no '-' or '.' at either end of a part")
-_PART = "[A-Za-z0-9_.-]{1,96}"
+
+
+# A part as one pattern: 1 to 96 characters, neither starting nor ending with '-' or '.'.
+_EDGED_PART = "[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,94}[A-Za-z0-9_])?"
 
 
 def hub_repo_id_sql(expr: str) -> str:
     """SQL: whether `expr` (text) is a valid Hub repo id."""
-    return (f"(regexp_full_match({expr}, '(?:{_PART}/)?{_PART}') AND NOT contains({expr}, '--') "
-            f"AND NOT contains({expr}, '..') AND NOT regexp_matches({expr}, '(^|/)[-.]|[-.]($|/)') "
-            f"AND NOT ends_with(lower({expr}), '.git'))")
+    return (f"(regexp_full_match({expr}, '(?:{_EDGED_PART}/)?{_EDGED_PART}') AND NOT contains({expr}, '--') "
+            f"AND NOT contains({expr}, '..') AND NOT ends_with(lower({expr}), '.git'))")
 
 
 def quote_sql(expr: str, limit: int = 40) -> str:
@@ -67,8 +69,9 @@ def given_sql(expr: str) -> str:
 # Each rule gives (value, warning): `value` types the JSON value `expr`; `warning` is the
 # message (NULL when none), computed in a later projection where `ref` names the value.
 def _warn(field: str, expr: str, ref: str, expected: str) -> str:
-    return (f"CASE WHEN {given_sql(expr)} AND {ref} IS NULL THEN "
-            f"'{field}: expected {expected}, got ' || {describe_sql(expr)} || '; not stored' END")
+    # nested CASE: only rows without a value test further (an AND would test every row)
+    return (f"CASE WHEN {ref} IS NULL THEN CASE WHEN {given_sql(expr)} THEN "
+            f"'{field}: expected {expected}, got ' || {describe_sql(expr)} || '; not stored' END END")
 
 
 def text_field(field: str, expr: str, ref: str) -> tuple[str, str]:

@@ -92,10 +92,19 @@ class LineReader:
 
 @dataclass
 class TextBatch:
-    """Lines of a file as an Arrow table (`line` BIGINT, `text` VARCHAR), numbered from 1."""
+    """Lines of a file as an Arrow table (`line` BIGINT, `text` VARCHAR), numbered from 1.
+
+    A line's text may carry the newline that ended the line before it and its own `\\r`:
+    whitespace to JSON (cutting them off would copy every line); `clean_text_sql` gives the
+    line as written, for messages."""
 
     table: object  # pyarrow.Table
     bad: list[tuple[int, str]] = field(default_factory=list)  # (line, reason): not read (text '')
+
+
+def clean_text_sql(expr: str) -> str:
+    """SQL: a `TextBatch` line's text without the line breaks around it."""
+    return f"rtrim(ltrim({expr}, chr(10)), chr(13) || chr(10))"
 
 
 class BlockReader:
@@ -106,7 +115,7 @@ class BlockReader:
     over MAX_RECORD_BYTES is reported (never held whole) and a line that is not UTF-8 is
     reported by number."""
 
-    def __init__(self, path: Path, block_bytes: int = 32 << 20, progress: ProgressFn | None = None):
+    def __init__(self, path: Path, block_bytes: int = 128 << 20, progress: ProgressFn | None = None):
         self.path = Path(path)
         self.block_bytes = block_bytes
         self.progress = progress
@@ -119,43 +128,52 @@ class BlockReader:
         compressed = is_gzip(self.path)
         stream = gzip.GzipFile(fileobj=raw) if compressed else raw
         # A damaged gzip stream loses at most the piece being read when it fails.
-        piece = min(self.block_bytes, 64 << 10 if compressed else 16 << 20)
+        piece = min(self.block_bytes, 64 << 10 if compressed else self.block_bytes)
         carry = b""
         skipping = 0  # bytes of an overlong line skipped so far (0: not skipping)
         try:
             while True:
-                parts, size, broken = [], 0, None
-                while size < self.block_bytes:
+                # the block: what was left of the last one, then new bytes read in place (no
+                # bigger than what is left of the file; a gzip stream's size is a guess)
+                left = self.total_bytes - raw.tell()
+                room = min(self.block_bytes, max(1 << 20, 16 * left) if compressed else left + 1)
+                buffer = bytearray(len(carry) + room)
+                buffer[:len(carry)] = carry
+                view = memoryview(buffer)
+                size, broken = len(carry), None
+                while size < len(buffer):
                     try:
-                        chunk = stream.read(piece)
+                        got = stream.readinto(view[size:size + piece])
                     except (EOFError, gzip.BadGzipFile, zlib.error, OSError) as exc:
                         broken = ("truncated gzip stream" if isinstance(exc, EOFError)
                                   else f"corrupt compressed data ({exc})")
                         break
-                    if not chunk:
+                    if not got:
                         break
-                    parts.append(chunk)
-                    size += len(chunk)
-                chunk = b"".join(parts)
-                if not chunk and broken is None:
+                    size += got
+                new = size - len(carry)
+                data = view[:size]
+                if not new and broken is None:
                     break
                 bad: list[tuple[int, str]] = []
+                start = 0
                 if skipping:
-                    end = chunk.find(b"\n")
+                    end = buffer.find(b"\n", 0, size)
                     if end < 0:
-                        skipping += len(chunk)
+                        skipping += size
+                        carry = b""
                         if broken is None:
                             continue
-                        chunk = b""
+                        start = size
                     else:
                         self._overlong(bad, skipping + end + 1)
-                        skipping, chunk = 0, chunk[end + 1:]
-                data = carry + chunk if carry else chunk
-                cut = data.rfind(b"\n")
-                block, carry = (data[:cut + 1], data[cut + 1:]) if cut >= 0 else (b"", data)
+                        skipping, start = 0, end + 1
+                cut = buffer.rfind(b"\n", start, size)
+                block = data[start:cut + 1] if cut >= 0 else data[start:start]
+                carry = bytes(data[cut + 1:] if cut >= 0 else data[start:])
                 if len(carry) > MAX_RECORD_BYTES:  # one line, still open, over the limit
                     skipping, carry = len(carry), b""
-                if block or bad:
+                if len(block) or bad:
                     yield self._batch(block, bad)
                 if broken is not None:
                     # what was read before the damage counts, up to its last whole line
@@ -165,9 +183,9 @@ class BlockReader:
                     self.progress(raw.tell(), self.total_bytes)
             if skipping:
                 self._overlong(bad := [], skipping)
-                yield self._batch(b"", bad)
+                yield self._batch(memoryview(b""), bad)
             elif carry:
-                yield self._batch(carry + b"\n", [])
+                yield self._batch(memoryview(carry + b"\n"), [])
         finally:
             stream.close()
             raw.close()
@@ -178,27 +196,29 @@ class BlockReader:
         self.lines_read += 1
         bad.append((self.lines_read, f"record of {size:,} bytes, over the {MAX_RECORD_BYTES:,}-byte limit"))
 
-    def _batch(self, block: bytes, bad: list[tuple[int, str]]) -> TextBatch:
+    def _batch(self, block: memoryview, bad: list[tuple[int, str]]) -> TextBatch:
         """`block` holds whole lines, each ending in a newline; `bad` lines were counted already.
 
-        The lines are cut by the newlines' positions (NumPy) into an Arrow array over the
-        block's own memory: nothing is copied per line."""
+        The lines are cut at the newlines' positions (NumPy) into an Arrow array over the
+        block's own memory: nothing is copied per line. Each line but the first starts with
+        the newline before it (JSON whitespace), so that the offsets are contiguous."""
         import numpy as np
         import pyarrow as pa
-        import pyarrow.compute as pc
 
         first = self.lines_read + 1
         ends = np.flatnonzero(np.frombuffer(block, np.uint8) == 10)
         n = len(ends)
-        # Each line runs to just past its newline (trimmed off below): contiguous offsets.
         offsets = np.empty(n + 1, np.int64)
         offsets[0] = 0
-        offsets[1:] = ends + 1
-        sizes = np.diff(offsets) - 1
+        offsets[1:] = ends
+        sizes = np.diff(offsets)
+        sizes[1:] -= 1  # without the leading newline
         numbers = np.arange(first, first + n, dtype=np.int64)
         lines = pa.LargeBinaryArray.from_buffers(pa.large_binary(), n,
                                                  [None, pa.py_buffer(offsets), pa.py_buffer(block)])
         if n and int(sizes.max()) > MAX_RECORD_BYTES:
+            import pyarrow.compute as pc
+
             over = np.flatnonzero(sizes > MAX_RECORD_BYTES)
             bad.extend((int(numbers[i]), f"record of {int(sizes[i]) + 1:,} bytes, over the {MAX_RECORD_BYTES:,}-byte limit")
                        for i in over)
@@ -211,9 +231,8 @@ class BlockReader:
                 try:
                     decoded.append(raw_line.decode("utf-8"))
                 except UnicodeDecodeError as exc:
-                    bad.append((int(number), f"not UTF-8 text ({exc.reason} at byte {exc.start})"))
+                    bad.append((int(number), f"not UTF-8 text ({exc.reason} at byte {exc.start - (number > first)})"))
                     decoded.append("")
             text = pa.array(decoded, pa.large_string())
-        text = pc.utf8_rtrim(text, characters="\r\n")
         self.lines_read += n
         return TextBatch(pa.table({"line": numbers, "text": text}), sorted(bad))

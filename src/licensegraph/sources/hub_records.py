@@ -16,8 +16,15 @@ import duckdb
 import pyarrow as pa
 
 from licensegraph.sources import fields
-from licensegraph.sources.card import CardError, excerpt, normalize_model_id_sql, yaml_to_slim_json
-from licensegraph.sources.files import BlockReader, ProgressFn, TextBatch
+from licensegraph.sources.card import (
+    CardError,
+    excerpt,
+    normalize_model_id_sql,
+    slim_json_of_wanted,
+    wanted_key,
+    yaml_to_slim_json,
+)
+from licensegraph.sources.files import BlockReader, ProgressFn, TextBatch, clean_text_sql
 
 # Field names as huggingface_hub's ModelInfo has them, with the API's camelCase spellings.
 # Every field is read as JSON and typed by `sources.fields`, so that a value of the wrong
@@ -120,30 +127,62 @@ def _parse_chunk(texts: list[str]) -> tuple[list, list]:
     return out, errors
 
 
-PARALLEL_YAML_MIN = 5_000  # below this, handing cards to workers costs more than it saves
+def _parse_wanted_chunk(keys: list[str]) -> list[str | None]:
+    return [slim_json_of_wanted(key) for key in keys]
+
+
+PARALLEL_YAML_MIN = 2_000  # below this, handing cards to workers costs more than it saves
 
 
 class CardPool:
-    """Worker processes that parse YAML card text, started on first need and kept for the
-    whole ingest (forked, so nothing is re-imported). YAML is the one per-record Python
-    step of ingest; the workers use the machine's cores while DuckDB works on the batch."""
+    """Parses YAML card text: each distinct part that decides a card's fields once
+    (`card.wanted_key`; real and synthetic cards repeat it a lot), in worker processes when
+    there are many, started on first need and kept for the whole ingest (forked, so nothing
+    is re-imported). YAML is the one per-record Python step of ingest."""
 
     def __init__(self) -> None:
         self._pool = None
 
     def parse(self, texts: list[str]) -> tuple[list, list]:
         """YAML card texts -> (slim JSON or None, error or None) per card."""
+        keys = [wanted_key(t) for t in texts]
+        distinct = list(dict.fromkeys(k for k in keys if k is not None))
+        by_key = dict(zip(distinct, self._map(_parse_wanted_chunk, distinct)))
+        out: list = [by_key.get(k) if k is not None else None for k in keys]
+        errors: list = [None] * len(texts)
+        # what the wanted part does not decide (or a card over the limit): the whole text
+        rest = [i for i, j in enumerate(out) if j is None]
+        if rest:
+            parsed, problems = self._map_pairs([texts[i] for i in rest])
+            for i, j, e in zip(rest, parsed, problems):
+                out[i], errors[i] = j, e
+        return out, errors
+
+    def _workers(self, n: int):
         import multiprocessing
         import os
 
-        workers = os.cpu_count() or 1
-        if len(texts) < PARALLEL_YAML_MIN or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-            return _parse_chunk(texts)
+        if n < PARALLEL_YAML_MIN or (os.cpu_count() or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+            return None
         if self._pool is None:
-            self._pool = multiprocessing.get_context("fork").Pool(workers, initializer=_card_worker_init)
-        size = max(500, -(-len(texts) // (workers * 4)))
-        chunks = [texts[i:i + size] for i in range(0, len(texts), size)]
-        parts = self._pool.map(_parse_chunk, chunks)
+            self._pool = multiprocessing.get_context("fork").Pool(os.cpu_count(), initializer=_card_worker_init)
+        return self._pool
+
+    def _chunks(self, items: list) -> list[list]:
+        size = max(250, -(-len(items) // 16))
+        return [items[i:i + size] for i in range(0, len(items), size)]
+
+    def _map(self, fn, items: list) -> list:
+        pool = self._workers(len(items))
+        if pool is None:
+            return fn(items)
+        return [x for part in pool.map(fn, self._chunks(items)) for x in part]
+
+    def _map_pairs(self, texts: list[str]) -> tuple[list, list]:
+        pool = self._workers(len(texts))
+        if pool is None:
+            return _parse_chunk(texts)
+        parts = pool.map(_parse_chunk, self._chunks(texts))
         return [j for p in parts for j in p[0]], [e for p in parts for e in p[1]]
 
     def close(self) -> None:
@@ -165,21 +204,57 @@ def parse_yaml_cards(texts: list[str]) -> tuple[list, list]:
 STAGE_BATCH_ROWS = 100_000  # Parquet rows and in-memory records per batch
 
 
-class HubRecordStager:
-    """Stages Hub records of one file, a batch at a time, into the temp table `stage_records`
-    (replaced for each batch; the caller merges it into `models` before the next).
+# Per-file staging tables of the stager's own connection (as `sources.ingest` makes them on
+# the ingest connection, which receives their rows in `hand_over`).
+STAGE_SIDE_TABLES = {
+    "stage_rejects": "file VARCHAR, line BIGINT, model_id VARCHAR, part VARCHAR, reason VARCHAR",
+    "stage_warnings": "file VARCHAR, line BIGINT, model_id VARCHAR, field VARCHAR, reason VARCHAR",
+    "stage_datasets": "line BIGINT, raw VARCHAR",
+}
+# What the merge takes of a staged record.
+RECORD_COLUMNS = (
+    "line, model_key, id, author, sha, created_at, last_modified, private, gated, disabled, downloads, likes, "
+    "library_name, pipeline_tag, tags, card_license, license_name, license_link, card_parents, base_model_relation, "
+    "datasets, model_name, card_error, tag_licenses, tag_parents, record_hash, card_text, configs, warned"
+)
 
-    Rejected lines and card problems are appended to the temp table `stage_rejects`,
-    field-level warnings to `stage_warnings`, dataset records to `stage_datasets`.
+
+class HubRecordStager:
+    """Stages Hub records of one file, a batch at a time: `stage(batch)` validates and shreds
+    it and leaves the batch's records (newest per model) in `records`, an Arrow table the
+    caller merges into `models` before the next batch.
+
+    The work happens on a connection of its own, outside the ingest transaction: DuckDB
+    keeps what a transaction drops until it ends, so per-batch tables there would add up to
+    the whole file. Rejected lines and card problems, field-level warnings and dataset
+    records gather in that connection's `stage_rejects`, `stage_warnings`, `stage_datasets`
+    until `hand_over()` copies them to the ingest connection's tables of the same names.
     """
 
     def __init__(self, con: duckdb.DuckDBPyConnection, path: Path | None, label: str,
                  cards: CardPool | None = None):
         self.con = con
+        self.work = con.cursor()  # autocommit: what a batch leaves behind is freed at once
+        self.work.execute("SET TimeZone = 'UTC'")
+        for name, columns in STAGE_SIDE_TABLES.items():
+            self.work.execute(f"CREATE OR REPLACE TEMP TABLE {name} ({columns})")
         self.path = Path(path) if path is not None else None  # None: records given in memory
         self.label = label  # the file name (or Hub page) as rejects record it
         self.cards = cards or CardPool()
         self.error: str | None = None  # set when the file could not be read to its end
+        self.records = None  # pyarrow.Table: the last staged batch's records
+        self.duplicates = 0  # records of the last batch that lost to a newer one of the same model
+
+    def hand_over(self) -> None:
+        """Copy the gathered rejects, warnings and dataset records to the ingest connection."""
+        for name in STAGE_SIDE_TABLES:
+            rows = self.work.sql(f"SELECT * FROM {name}").to_arrow_table()  # noqa: F841 - scanned by name below
+            if rows.num_rows:
+                self.con.execute(f"INSERT INTO {name} SELECT * FROM rows")
+            self.work.execute(f"DELETE FROM {name}")
+
+    def close(self) -> None:
+        self.work.close()
 
     # -- inputs -------------------------------------------------------------------
     def jsonl_batches(self, progress: ProgressFn | None = None, block_bytes: int = 128 << 20) -> Iterator[TextBatch]:
@@ -244,12 +319,27 @@ class HubRecordStager:
         skip = [line for line, _ in batch.bad]
         self._parse(table, skip)
         self._shred()
+        self._take_records()
         return table.num_rows  # type: ignore[attr-defined]
+
+    def _take_records(self) -> None:
+        """The batch's records, newest per model (a model twice in a batch: the newer wins, at
+        equal `last_modified` the later line), as Arrow for the merge."""
+        work = self.work
+        staged, distinct = work.execute("SELECT count(*), count(DISTINCT model_key) FROM stage_records").fetchall()[0]
+        self.duplicates = staged - distinct
+        best = "stage_records"
+        if distinct < staged:
+            best = """(SELECT * EXCLUDE (rn) FROM (
+                  SELECT *, row_number() OVER (PARTITION BY model_key ORDER BY last_modified DESC NULLS LAST, line DESC)
+                    AS rn FROM stage_records) WHERE rn = 1)"""
+        self.records = work.sql(f"SELECT {RECORD_COLUMNS} FROM {best}").to_arrow_table()
+        work.execute("DROP TABLE stage_records")
 
     def _parse(self, table, skip_lines: list[int]) -> None:
         """The batch's lines -> `_parsed` (line, r: the record's struct of JSON values) for the
         lines that are JSON objects; the others are rejected with the reason."""
-        con = self.con
+        con = self.work
         con.register("_batch", table)
         try:
             skip = "WHERE line NOT IN (SELECT unnest(?::BIGINT[]))" if skip_lines else ""
@@ -259,7 +349,7 @@ class HubRecordStager:
             con.execute(
                 f"""
                 CREATE OR REPLACE TEMP TABLE _parsed AS
-                SELECT line, r, r IS NULL OR ord(ltrim(text)) <> 123 AS odd
+                SELECT line, r, r IS NULL OR ord(ltrim(text, chr(10) || chr(13) || chr(9) || ' ')) <> 123 AS odd
                 FROM (SELECT line, text, try(json_transform(text, '{_RECORD_STRUCT}')) AS r FROM _batch {skip})
                 """, params)
             if not con.execute("SELECT count(*) FROM _parsed WHERE odd").fetchall()[0][0]:
@@ -268,7 +358,7 @@ class HubRecordStager:
             con.execute(
                 f"""
                 CREATE OR REPLACE TEMP TABLE _checked AS
-                SELECT line, text, json_valid(text) AS ok,
+                SELECT line, {clean_text_sql("text")} AS text, json_valid(text) AS ok,
                        CASE WHEN json_valid(text) THEN json_type(text) END AS jtype
                 FROM _batch WHERE line IN (SELECT line FROM _parsed WHERE odd)
                 """)
@@ -291,7 +381,7 @@ class HubRecordStager:
         con.execute("DROP TABLE _checked")
 
     def _shred(self) -> None:
-        con = self.con
+        con = self.work
         label = self.label
         # Dataset records (repo_type "dataset") are set aside for sources.datasets.
         con.execute(f"INSERT INTO stage_datasets SELECT line, CAST(to_json(r) AS VARCHAR) FROM _parsed WHERE {_IS_DATASET}")
@@ -315,19 +405,21 @@ class HubRecordStager:
                     FROM _parsed WHERE NOT {_IS_DATASET}))
             """
         # Cards given as YAML text are parsed here; mappings pass straight through.
+        # Each distinct card text is parsed once.
         card = "coalesce(r.card_data, r.cardData)"
-        yaml_rows = con.execute(
-            f"SELECT line, {card}->>'$' FROM _parsed WHERE ord({card}) = {fields.TEXT} AND NOT {_IS_DATASET}"
-        ).fetchall()
+        yaml_texts = [text for (text,) in con.execute(
+            f"SELECT DISTINCT {card}->>'$' FROM _parsed WHERE ord({card}) = {fields.TEXT} AND NOT {_IS_DATASET}"
+        ).fetchall()]
         yaml_join, yaml_line = "", "NULL"
-        if yaml_rows:
-            card_json, card_err = self.cards.parse([text for _, text in yaml_rows])
+        if yaml_texts:
+            card_json, card_err = self.cards.parse(yaml_texts)
             con.register("_yaml_cards", pa.table({
-                "line": pa.array([line for line, _ in yaml_rows], pa.int64()),
+                "yaml_text": pa.array(yaml_texts, pa.string()),
                 "yaml_card": pa.array(card_json, pa.string()),
                 "yaml_error": pa.array(card_err, pa.string()),
             }))
-            yaml_join, yaml_line = "LEFT JOIN _yaml_cards y USING (line)", "y.line"
+            yaml_join = f"LEFT JOIN _yaml_cards y ON ord(t.card) = {fields.TEXT} AND y.yaml_text = t.card->>'$'"
+            yaml_line = "y.yaml_text"
         card_values, card_warnings = [], []
         lists = [name for name, rule in _CARD_FIELD_RULES if rule is fields.text_list_field]
         for name, rule in _CARD_FIELD_RULES:
@@ -401,13 +493,13 @@ class HubRecordStager:
                         FROM (SELECT *, {", ".join(f"{fields.typed_list_sql(f'c.{n}')} AS t_{n}" for n in lists)} FROM (
                           SELECT t.*, CAST(t.raw_tags AS VARCHAR) AS tags_json,
                                  CASE
-                                   WHEN {yaml_line} IS NOT NULL THEN {"y.yaml_error" if yaml_rows else "NULL"}
+                                   WHEN {yaml_line} IS NOT NULL THEN {"y.yaml_error" if yaml_texts else "NULL"}
                                    WHEN t.card IS NOT NULL AND ord(t.card) NOT IN ({fields.MAPPING}, {fields.NULL})
                                      THEN 'card_data: expected a mapping or YAML text, got ' || {fields.describe_sql("t.card")}
                                           || '; card not read'
                                  END AS card_error,
                                  CASE
-                                   WHEN {yaml_line} IS NOT NULL THEN json_transform({"y.yaml_card" if yaml_rows else "NULL"}, '{_CARD_STRUCT}')
+                                   WHEN {yaml_line} IS NOT NULL THEN json_transform({"y.yaml_card" if yaml_texts else "NULL"}, '{_CARD_STRUCT}')
                                    WHEN ord(t.card) = {fields.MAPPING} THEN json_transform(t.card, '{_CARD_STRUCT}')
                                  END AS c,
                                  -- A mapping (the Hub API's cardData) gets the fallback that `card.slim`
@@ -421,7 +513,7 @@ class HubRecordStager:
                 """
             )
         finally:
-            if yaml_rows:
+            if yaml_texts:
                 con.unregister("_yaml_cards")
         con.execute("DROP TABLE _parsed")
         con.execute(
@@ -463,4 +555,4 @@ class HubRecordStager:
         )
 
     def _reject(self, line, model_id, part, reason) -> None:
-        self.con.execute("INSERT INTO stage_rejects VALUES (?, ?, ?, ?, ?)", [self.label, line, model_id, part, reason])
+        self.work.execute("INSERT INTO stage_rejects VALUES (?, ?, ?, ?, ?)", [self.label, line, model_id, part, reason])

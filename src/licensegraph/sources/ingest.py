@@ -60,6 +60,9 @@ _STAGE_DDL = [
 
 ProgressCallback = Callable[[str, int, int], None]
 
+# DuckDB's memory while a file is ingested (its default is 80% of the machine's memory).
+INGEST_MEMORY_LIMIT = "1GB"
+
 
 class IngestError(ValueError):
     """An input that cannot be ingested at all (missing file, unsupported kind)."""
@@ -162,6 +165,11 @@ def _ingest_file(store: Store, path: Path, kind: str, progress: ProgressCallback
     result.timings = timer.seconds
     lap = timer.lap
     phase("reading")
+    # DuckDB would keep every page it writes cached up to most of the machine's memory; a
+    # bound makes it write them out (and spill temp tables) instead, so memory holds a
+    # batch whatever the size of the file.
+    limit = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    con.execute(f"SET memory_limit = '{INGEST_MEMORY_LIMIT}'")
     con.execute("BEGIN TRANSACTION")
     try:
         for ddl in _STAGE_DDL:
@@ -172,8 +180,8 @@ def _ingest_file(store: Store, path: Path, kind: str, progress: ProgressCallback
             _merge_lineage(store, label, result)
         else:
             cards = CardPool()
+            stager = HubRecordStager(con, path, label, cards)
             try:
-                stager = HubRecordStager(con, path, label, cards)
                 merger = RecordMerger(store, label)
                 batches = stager.parquet_batches() if kind == "parquet" else stager.jsonl_batches(report)
                 # One batch at a time: read, validate and shred, merge into models. Memory
@@ -182,11 +190,13 @@ def _ingest_file(store: Store, path: Path, kind: str, progress: ProgressCallback
                     lap("read")
                     result.read += stager.stage(batch)
                     lap("parse + shred")
-                    merger.merge()
+                    merger.merge(stager.records, stager.duplicates)
                     lap("merge into models")
                 lap("read")
+                stager.hand_over()
             finally:
                 cards.close()
+                stager.close()
             result.error = stager.error
             merger.finish(result)
             _merge_datasets(store, label, result)
@@ -199,6 +209,8 @@ def _ingest_file(store: Store, path: Path, kind: str, progress: ProgressCallback
     except Exception:
         con.execute("ROLLBACK")
         raise
+    finally:
+        con.execute(f"SET memory_limit = '{limit}'")
     return result
 
 
@@ -222,9 +234,11 @@ def read_records(store: Store, records: Sequence[Mapping[str, Any] | str], label
         try:
             for batch in stager.text_batches(texts, first_line):
                 result.read += stager.stage(batch)
-                merger.merge()
+                merger.merge(stager.records, stager.duplicates)
+            stager.hand_over()
         finally:
             stager.cards.close()
+            stager.close()
         merger.finish(result)
         _merge_datasets(store, label, result)
         _keep_rejects(con, result)
@@ -276,43 +290,34 @@ class RecordMerger:
         self.kept = [c for c in columns if c not in HUB_COLUMNS and c not in ("model_key", "has_record", "record_source")]
         self.con.execute("CREATE OR REPLACE TEMP TABLE _file_keys (h UBIGINT, status VARCHAR)")
 
-    def merge(self) -> None:
-        """Merge `stage_records` (one batch) into models."""
+    def merge(self, batch_records, duplicates: int = 0) -> None:
+        """Merge one staged batch (a pyarrow Table, newest record per model; `duplicates`:
+        how many records of the batch lost to a newer one) into models.
+
+        SQL here reads `batch_records` by its Python name (DuckDB's replacement scan), not
+        through a registered view, which the transaction would keep until it ends."""
         con = self.con
-        staged, distinct = con.execute("SELECT count(*), count(DISTINCT model_key) FROM stage_records").fetchone()
-        if not staged:
+        if not batch_records.num_rows:
             return
-        best = "stage_records"
-        if distinct < staged:  # duplicates within the batch: the newest record wins
-            con.execute(
-                """
-                CREATE OR REPLACE TEMP TABLE _best AS
-                SELECT * EXCLUDE (rn) FROM (
-                  SELECT *, row_number() OVER (PARTITION BY model_key ORDER BY last_modified DESC NULLS LAST, line DESC) AS rn
-                  FROM stage_records) WHERE rn = 1
-                """
-            )
-            best = "_best"
-        self.duplicates += staged - distinct
+        self.duplicates += duplicates
         hub = ", ".join(HUB_COLUMNS)
-        seen = self.con.execute(
-            f"SELECT count(*) FROM {best} b SEMI JOIN _file_keys f ON f.h = hash(b.model_key)").fetchall()[0][0]
+        seen = con.execute(
+            "SELECT count(*) FROM batch_records b SEMI JOIN _file_keys f ON f.h = hash(b.model_key)").fetchall()[0][0]
         if self.empty_at_start and not seen:
             # Into a store that was empty: every record of the batch is new, no joins needed.
             con.execute(
                 f"""
                 INSERT INTO models BY NAME
                 SELECT model_key, {hub}, true AS has_record, ? AS record_source, false AS deleted
-                FROM {best}
+                FROM batch_records
                 """,
                 [self.label],
             )
-            con.execute(f"INSERT INTO dirty_models SELECT model_key FROM {best}")
-            con.execute(f"INSERT INTO _file_keys SELECT hash(model_key), 'new' FROM {best}")
-            con.execute("DROP TABLE IF EXISTS _best")
+            con.execute("INSERT INTO dirty_models SELECT model_key FROM batch_records")
+            con.execute("INSERT INTO _file_keys SELECT hash(model_key), 'new' FROM batch_records")
             return
         con.execute(
-            f"""
+            """
             CREATE OR REPLACE TEMP TABLE _status AS
             SELECT *, vs_current IN ('new', 'updated') AS write,
                    -- status against the store before this file: a key this file already wrote
@@ -328,7 +333,7 @@ class RecordMerger:
                   ELSE 'unchanged'
                 END AS vs_current,
                 m.model_key IS NOT NULL AS existed
-              FROM {best} b LEFT JOIN models m USING (model_key) LEFT JOIN _file_keys f ON f.h = hash(b.model_key))
+              FROM batch_records b LEFT JOIN models m USING (model_key) LEFT JOIN _file_keys f ON f.h = hash(b.model_key))
             """
         )
         self.duplicates += seen
@@ -336,11 +341,10 @@ class RecordMerger:
         con.execute("UPDATE _file_keys SET status = s.status FROM _status s "
                     "WHERE _file_keys.h = hash(s.model_key) AND s.seen IS NOT NULL AND s.seen <> s.status")
         if con.execute("SELECT count(*) FROM _status WHERE write").fetchall()[0][0]:
-            self._write(best)
+            self._write(batch_records)
         con.execute("DROP TABLE _status")
-        con.execute("DROP TABLE IF EXISTS _best")
 
-    def _write(self, best: str) -> None:
+    def _write(self, batch_records) -> None:
         con = self.con
         # Lineage columns of replaced rows come from the lineage CSV and must survive; so must
         # stored values of fields the new record gave in a form that could not be kept. Only
@@ -376,7 +380,7 @@ class RecordMerger:
             INSERT INTO models BY NAME
             SELECT b.model_key, {hub}, true AS has_record, ? AS record_source, {rest + ", " if rest else ""}
                    coalesce(k.deleted, false) AS deleted
-            FROM {best} b JOIN _status s USING (model_key) LEFT JOIN _keep k USING (model_key)
+            FROM batch_records b JOIN _status s USING (model_key) LEFT JOIN _keep k USING (model_key)
                  LEFT JOIN _keep_warned w USING (model_key)
             WHERE s.write
             """,
