@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 
-from licensegraph.api import CheckError, CheckFailure, CheckResult, Finding
-from licensegraph.api.baseline import Baseline, BaselineEntry, BaselineError, load_baseline
-from licensegraph.api.check import is_model_card, load_card
+from licensegraph.api.results import CheckFailure
 from licensegraph.cli.app import EXIT_BAD_INPUT, EXIT_OK, EXIT_VIOLATIONS, app, error, fail, optional_graph, say
 from licensegraph.formats import json as json_format
 from licensegraph.vocab import VIOLATION
+
+if TYPE_CHECKING:
+    from licensegraph.api.baseline import Baseline, BaselineEntry
+    from licensegraph.api.results import CheckResult, Finding
 
 DB_HELP = ("Store file to look Hub ids up in (default: the user data directory, or $LICENSEGRAPH_DB, "
            "when it exists).")
@@ -57,6 +59,9 @@ def check(
     Exit code: 0 clean (warnings and risks allowed), 1 violations, 2 bad input (the worst over all PATHs).
 
     Example: licensegraph check models/my-model --parent-license meta-llama/Llama-3.1-8B=llama3.1"""
+    from licensegraph.api.baseline import BaselineError, load_baseline
+    from licensegraph.api.check import CheckError, is_model_card, load_card
+
     if fmt not in FORMATS:
         fail(f"--format must be text, json or sarif, not {fmt!r}")
     if name and len(paths) > 1:

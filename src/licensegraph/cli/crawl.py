@@ -8,7 +8,6 @@ from typing import Optional
 
 import typer
 
-from licensegraph.api import CrawlError, StoreError
 from licensegraph.cli.app import DbOption, app, console, err, fail, graph
 from licensegraph.formats import json as json_format
 
@@ -52,6 +51,7 @@ def crawl(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeRemainingColumn
     from rich.text import Text
 
+    from licensegraph.api import CrawlError, StoreError
     from licensegraph.cli.render import render_crawl
 
     if (ancestors or descendants) and not model:

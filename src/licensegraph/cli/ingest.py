@@ -7,7 +7,6 @@ from typing import Optional
 
 import typer
 
-from licensegraph.api import IngestError, StoreError
 from licensegraph.cli.app import EXIT_VIOLATIONS, DbOption, app, console, err, fail, graph
 from licensegraph.formats import json as json_format
 
@@ -26,6 +25,7 @@ def ingest(
     Bad records go to `licensegraph rejects` and the rest is stored (exit 0; with --strict, exit 1).
 
     Example: licensegraph ingest hub-sample-2025.jsonl.gz hub-lineage-2025.csv.gz"""
+    from licensegraph.api import IngestError, StoreError
     from licensegraph.cli.progress import phase_progress
     from licensegraph.cli.render import render_ingest
 

@@ -1,0 +1,54 @@
+"""The CLI imports what the command it runs needs, and no more: `explain` from the shell
+loads no rules engine, NumPy, Arrow, Hub client, plotting or web stack (each costs tenths of
+a second on every call), yet help still lists every command."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from typer.testing import CliRunner
+
+from licensegraph.cli import app
+from licensegraph.cli.lazy import command_modules
+
+HEAVY = ("numpy", "pyarrow", "licensegraph.rules", "licensegraph.lineage.discovery", "huggingface_hub",
+         "matplotlib", "fastapi", "cyclonedx", "yaml")
+
+
+def _modules_after(args: list[str]) -> tuple[int, list[str], str]:
+    """Run the CLI in a fresh interpreter; (exit code, heavy modules it imported, stdout)."""
+    code = (
+        "import json, sys\n"
+        "from licensegraph.cli import main\n"
+        f"sys.argv = ['licensegraph', *{args!r}]\n"
+        "try:\n    main()\nexcept SystemExit as exc:\n    status = exc.code or 0\nelse:\n    status = 0\n"
+        f"heavy = sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r} or m in {HEAVY!r})\n"
+        "sys.stderr.write('\\n' + json.dumps([status, heavy]))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    status, heavy = json.loads(proc.stderr.strip().splitlines()[-1])
+    return status, [m for m in heavy if m.startswith(HEAVY)], proc.stdout
+
+
+def test_explain_loads_no_engine_it_does_not_use(sample_db):
+    status, heavy, out = _modules_after(["explain", "sherooz/ahmed", "--db", str(sample_db), "--json"])
+    assert status == 0
+    assert json.loads(out)["model"]["model_id"] == "sherooz/ahmed"
+    assert heavy == []
+
+
+def test_help_alone_loads_no_engine():
+    status, heavy, out = _modules_after(["--help"])
+    assert status == 0 and "explain" in out
+    assert heavy == []
+
+
+def test_every_command_module_is_listed_and_runs_its_help():
+    runner = CliRunner()
+    listed = runner.invoke(app, ["--help"]).output
+    for name in command_modules():
+        assert name in listed
+        result = runner.invoke(app, [name, "--help"])
+        assert result.exit_code == 0, (name, result.output)
