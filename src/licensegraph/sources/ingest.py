@@ -316,15 +316,17 @@ class RecordMerger:
             con.execute("INSERT INTO dirty_models SELECT model_key FROM batch_records")
             con.execute("INSERT INTO _file_keys SELECT hash(model_key), 'new' FROM batch_records")
             return
+        # The stored row's own columns (lineage, deleted) come along, for the rows replaced.
+        kept = "".join(f"m.{c} AS kept_{c}, " for c in self.kept)
         con.execute(
-            """
+            f"""
             CREATE OR REPLACE TEMP TABLE _status AS
             SELECT *, vs_current IN ('new', 'updated') AS write,
                    -- status against the store before this file: a key this file already wrote
                    -- keeps its status; one it left alone is judged again by the newer record
                    CASE WHEN seen IN ('new', 'updated') THEN seen ELSE vs_current END AS status
             FROM (
-              SELECT b.model_key, f.status AS seen, length(b.warned) > 0 AS warned,
+              SELECT b.model_key, f.status AS seen, length(b.warned) > 0 AS warned, {kept}
                 CASE
                   WHEN m.model_key IS NULL OR NOT coalesce(m.has_record, false) THEN 'new'
                   WHEN b.last_modified > m.last_modified OR (m.last_modified IS NULL AND b.last_modified IS NOT NULL) THEN 'updated'
@@ -349,13 +351,6 @@ class RecordMerger:
         # Lineage columns of replaced rows come from the lineage CSV and must survive; so must
         # stored values of fields the new record gave in a form that could not be kept. Only
         # those columns are read back, and whole rows only for records with a warning.
-        kept = ", ".join(f"m.{c}" for c in self.kept)
-        con.execute(
-            f"""
-            CREATE OR REPLACE TEMP TABLE _keep AS
-            SELECT m.model_key, {kept} FROM models m JOIN _status s USING (model_key) WHERE s.write AND s.existed
-            """
-        )
         warned_columns = [c for c in HUB_COLUMNS if KEPT_WHEN_WARNED.get(c)]
         con.execute(
             f"""
@@ -364,7 +359,7 @@ class RecordMerger:
             FROM models m JOIN _status s USING (model_key) WHERE s.write AND s.existed AND s.warned
             """
         )
-        con.execute("DELETE FROM models WHERE model_key IN (SELECT model_key FROM _keep)")
+        con.execute("DELETE FROM models WHERE model_key IN (SELECT model_key FROM _status WHERE write AND existed)")
 
         def column(c: str) -> str:
             warned = KEPT_WHEN_WARNED.get(c)
@@ -374,20 +369,18 @@ class RecordMerger:
                     f"THEN w.{c} ELSE b.{c} END AS {c}")
 
         hub = ", ".join(column(c) for c in HUB_COLUMNS)
-        rest = ", ".join(f"k.{c}" for c in self.kept if c != "deleted")
+        rest = ", ".join(f"s.kept_{c} AS {c}" for c in self.kept if c != "deleted")
         con.execute(
             f"""
             INSERT INTO models BY NAME
             SELECT b.model_key, {hub}, true AS has_record, ? AS record_source, {rest + ", " if rest else ""}
-                   coalesce(k.deleted, false) AS deleted
-            FROM batch_records b JOIN _status s USING (model_key) LEFT JOIN _keep k USING (model_key)
-                 LEFT JOIN _keep_warned w USING (model_key)
+                   coalesce(s.kept_deleted, false) AS deleted
+            FROM batch_records b JOIN _status s USING (model_key) LEFT JOIN _keep_warned w USING (model_key)
             WHERE s.write
             """,
             [self.label],
         )
         con.execute("INSERT INTO dirty_models SELECT model_key FROM _status WHERE write")
-        con.execute("DROP TABLE _keep")
         con.execute("DROP TABLE _keep_warned")
 
     def finish(self, result: FileSummary) -> None:
