@@ -100,6 +100,10 @@ def training_data(store: Store, key: str) -> tuple[TrainingData, ...]:
     """The datasets a model's card names, with their licenses and generating models."""
     if not store.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = 'data_edges'"):
         return ()
+    # Most models name no dataset: a bare filter answers that with one scan, where the join
+    # below builds its tables over every data edge (90 ms on a 2M-model store).
+    if not store.con.execute("SELECT 1 FROM data_edges WHERE child_key = ? LIMIT 1", [key]).fetchall():
+        return ()
     rows = store.con.execute(
         """
         SELECT t.parent_id, coalesce(l.license, 'absent'), t.dangling, t.source,

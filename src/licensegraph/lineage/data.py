@@ -98,6 +98,9 @@ def build_data_edges(store: Store) -> None:
             """
         )
         con.unregister("_generated")
+        # explain looks a model's training data up by child: without this index every call
+        # scans all data edges (25 ms on a 2M-model store)
+        con.execute("CREATE INDEX data_edges_child ON data_edges (child_key)")
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
