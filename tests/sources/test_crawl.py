@@ -34,8 +34,10 @@ STORE_FIELDS = {"cardData", "tags", "createdAt", "lastModified", "downloads", "l
                 "pipeline_tag", "gated", "sha", "author", "private", "disabled"}
 TABLES = {  # what a store holds that matters, and the columns that name where a row came from
     "models": "EXCLUDE (record_hash, record_source)",
-    "edges": "",
-    "model_licenses": "",
+    # integer ids are identity, numbered in the order models were first stored: a resumed crawl and
+    # an ingest store the same models in another order
+    "edges": "EXCLUDE (child_uid, parent_uid)",
+    "model_licenses": "EXCLUDE (uid)",
     "lineage_issues": "",
     "finding_rows": "",
     "rule_counts": "",
