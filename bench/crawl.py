@@ -1,6 +1,7 @@
 """Crawl speed against the fake Hub (tests/fakehub.py) on 127.0.0.1: records per second and
 requests per 1,000 models, for a full crawl, an incremental crawl after 1% of the models
-changed, and a crawl resumed after an interruption.
+changed, and a crawl resumed after an interruption; on the sample, also `crawl --datasets`
+(the 40 real dataset records served, the other named datasets answering 404).
 
     .venv/bin/python bench/crawl.py                       # the real sample (1,982 models)
     .venv/bin/python bench/crawl.py --synthetic 20000     # plus a synthetic Hub of 20,000 models
@@ -34,7 +35,7 @@ def records_of(path: Path) -> list[dict]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
-def bench(name: str, records: list[dict], page_size: int) -> None:
+def bench(name: str, records: list[dict], page_size: int, datasets: list[dict] | None = None) -> None:
     from licensegraph.api.crawl import crawl
     from licensegraph.sources.hub_client import HubClient
     from licensegraph.sources.hub_crawl import CrawlError
@@ -80,6 +81,17 @@ def bench(name: str, records: list[dict], page_size: int) -> None:
         served = sum(1 for r in hub.requests if r.fault is None)
         print(f"  interrupted half way, then resumed:      {wall:7.2f} s to finish; {served} pages served in all "
               f"for {-(-n // page_size)} pages (nothing fetched twice)")
+        if datasets:
+            from licensegraph.api.crawl import crawl_datasets
+
+            hub.put_datasets(datasets)
+            hub.requests.clear()
+            t = time.perf_counter()
+            report = crawl_datasets(store, client=HubClient())
+            wall = time.perf_counter() - t
+            print(f"  crawl --datasets (+ data edges, audit):   {wall:7.2f} s  {report.records:,} named datasets asked, "
+                  f"{report.fetched:,} fetched, {report.not_found:,} not found, {len(hub.requests)} requests, "
+                  f"{report.records / wall:,.0f} datasets/s")
         store.close()
         store2.close()
 
@@ -91,7 +103,8 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
     os.environ.pop("HF_HUB_OFFLINE", None)
-    bench("hub-sample-2025.jsonl.gz", records_of(SHARED / "hub-sample-2025.jsonl.gz"), args.page_size)
+    bench("hub-sample-2025.jsonl.gz", records_of(SHARED / "hub-sample-2025.jsonl.gz"), args.page_size,
+          datasets=records_of(SHARED / "hub-datasets-sample-2025.jsonl.gz"))
     if args.synthetic:
         from hubsynth.generator import generate
 

@@ -9,6 +9,14 @@ answers a record or a 404 as the Hub does (`X-Error-Code: RepoNotFound`). Repo f
 (`GET /{id}/resolve/{revision}/{filename}`, what `hf_hub_url` names) come from `files`:
 404 `EntryNotFound` for a file the repo lacks, 403 for a gated repo's files.
 
+Datasets (the dataset sample file, or records a test puts) are served where
+huggingface_hub asks for them: `GET /api/datasets` (list_datasets, the same cursor
+pagination), `GET /api/datasets/{id}` (dataset_info) and the card at
+`/datasets/{id}/resolve/{revision}/README.md` (hf_hub_download, hf_hub_url), the README
+being the record's card YAML as front matter above its card text. A dataset can be made
+private or gated (`deny`: 401/403 on its record, as the Hub answers a token without access)
+or only its card gated (`gate_card`).
+
 Faults are scripted per request: 429 with `Retry-After`, 500, a stalled response (longer
 than the client's timeout), a truncated body (the connection closes before
 `Content-Length` bytes), a malformed JSON page. Every request is logged, so tests can
@@ -87,6 +95,41 @@ def api_item(rec: dict) -> dict:
     return {k: v for k, v in item.items() if v is not None or k in ("library_name", "pipeline_tag")}
 
 
+def dataset_api_item(rec: dict) -> dict:
+    """A dataset record of the sample file (DatasetInfo's names, card YAML as text) -> the Hub API's JSON."""
+    digest = hashlib.sha1(json.dumps(rec, sort_keys=True).encode()).hexdigest()
+    item = {
+        "_id": digest[:24],
+        "id": rec["id"],
+        "author": rec["id"].split("/")[0] if "/" in rec["id"] else None,
+        "sha": digest,
+        "lastModified": _hub_time(rec.get("last_modified")),
+        "private": False,
+        "gated": False,
+        "disabled": False,
+        "downloads": 0,
+        "likes": 0,
+        "tags": list(rec.get("tags") or []),
+    }
+    card = rec.get("card_data")
+    if isinstance(card, str) and card.strip():
+        try:
+            card = yaml.safe_load(card)
+        except yaml.YAMLError:
+            card = None
+    if isinstance(card, dict):
+        item["cardData"] = _plain(card)
+    return {k: v for k, v in item.items() if v is not None}
+
+
+def dataset_readme(rec: dict) -> str:
+    """The README.md of a dataset record: its card YAML as front matter, then its card text."""
+    card, text = rec.get("card_data") or "", rec.get("card_text") or ""
+    if isinstance(card, str) and card.strip():
+        return f"---\n{card.rstrip()}\n---\n\n{text}\n"
+    return f"{text}\n"
+
+
 def load_records(path: Path) -> list[dict]:
     with gzip.open(path, "rt", encoding="utf-8") as fh:
         return [json.loads(line) for line in fh if line.strip()]
@@ -97,7 +140,7 @@ class Fault:
     """One scripted misbehaviour, applied to the `nth` matching request (1-based) and `times` in a row."""
 
     kind: str  # "429", "500", "stall", "truncate", "malformed"
-    on: str = "list"  # "list", "model", "file" or "any"
+    on: str = "list"  # an endpoint ("list", "model", "file", "datasets", "dataset", "readme") or "any"
     nth: int = 1
     times: int = 1
     retry_after: int = 0
@@ -120,7 +163,7 @@ class Request:
     path: str
     query: dict[str, list[str]]
     headers: dict[str, str]
-    endpoint: str  # "list", "model", "file" or "other"
+    endpoint: str  # "list", "model", "file", "datasets", "dataset", "readme" or "other"
     fault: str | None = None
 
 
@@ -131,6 +174,10 @@ class FakeHub:
     items: dict[str, dict] = field(default_factory=dict)  # lower-case id -> API item
     files: dict[tuple[str, str], bytes] = field(default_factory=dict)  # (lower-case id, filename) -> content
     gated_files: set[str] = field(default_factory=set)  # lower-case ids whose files answer 403
+    datasets: dict[str, dict] = field(default_factory=dict)  # lower-case dataset id -> API item
+    readmes: dict[str, str] = field(default_factory=dict)  # lower-case dataset id -> README.md
+    denied: dict[str, int] = field(default_factory=dict)  # lower-case dataset id -> 401/403 on its record
+    gated_cards: set[str] = field(default_factory=set)  # lower-case dataset ids whose README answers 401
     faults: list[Fault] = field(default_factory=list)
     requests: list[Request] = field(default_factory=list)
     stall_seconds: float = 2.0
@@ -156,6 +203,27 @@ class FakeHub:
     def put(self, item: dict) -> None:
         with self._lock:
             self.items[item["id"].lower()] = item
+
+    def put_dataset(self, rec: dict) -> dict:
+        """Serve a dataset record (the sample file's shape) as the Hub would."""
+        item = dataset_api_item(rec)
+        with self._lock:
+            self.datasets[rec["id"].lower()] = item
+            self.readmes[rec["id"].lower()] = dataset_readme(rec)
+        return item
+
+    def put_datasets(self, records: list[dict]) -> FakeHub:
+        for rec in records:
+            self.put_dataset(rec)
+        return self
+
+    def deny(self, dataset_id: str, status: int = 401) -> None:
+        """The dataset's record answers `status` (private: 401; gated without access: 403)."""
+        self.denied[dataset_id.lower()] = status
+
+    def gate_card(self, dataset_id: str) -> None:
+        """The dataset's record is shown, its README answers 401 (gated, not accepted)."""
+        self.gated_cards.add(dataset_id.lower())
 
     def remove(self, model_id: str) -> None:
         with self._lock:
@@ -195,12 +263,18 @@ class FakeHub:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # headers and body go out in two writes: without this, Nagle's algorithm and the
+            # client's delayed ACK hold every answer back ~40 ms
+            disable_nagle_algorithm = True
 
             def log_message(self, *args):  # quiet
                 pass
 
             def do_GET(self):  # noqa: N802
                 hub._handle(self)
+
+            def do_HEAD(self):  # noqa: N802 - hf_hub_download asks for a file's metadata first
+                hub._handle(self, head=True)
 
         class Server(ThreadingHTTPServer):
             def handle_error(self, request, client_address):  # a client killed mid-request is expected
@@ -224,13 +298,25 @@ class FakeHub:
         self.stop()
 
     # -- handling ----------------------------------------------------------------
-    def _handle(self, h: BaseHTTPRequestHandler) -> None:
+    def _handle(self, h: BaseHTTPRequestHandler, head: bool = False) -> None:
         parts = urlsplit(h.path)
         path = unquote(parts.path)
         query = parse_qs(parts.query, keep_blank_values=True)
-        endpoint = ("list" if path.rstrip("/") == "/api/models" else "model" if path.startswith("/api/models/")
-                    else "file" if "/resolve/" in path else "other")
-        req = Request("GET", path, query, {k.lower(): v for k, v in h.headers.items()}, endpoint)
+        if path.rstrip("/") == "/api/models":
+            endpoint = "list"
+        elif path.startswith("/api/models/"):
+            endpoint = "model"
+        elif path.rstrip("/") == "/api/datasets":
+            endpoint = "datasets"
+        elif path.startswith("/api/datasets/"):
+            endpoint = "dataset"
+        elif path.startswith("/datasets/") and "/resolve/" in path:
+            endpoint = "readme"
+        elif "/resolve/" in path:
+            endpoint = "file"
+        else:
+            endpoint = "other"
+        req = Request("HEAD" if head else "GET", path, query, {k.lower(): v for k, v in h.headers.items()}, endpoint)
         with self._lock:
             self.requests.append(req)
             fault = next((f for f in self.faults if f.matches(endpoint)), None)
@@ -248,6 +334,18 @@ class FakeHub:
             status, body, headers = self._model(path[len("/api/models/"):], query)
         elif endpoint == "file":
             return self._file(h, path)
+        elif endpoint == "datasets":
+            status, body, headers = self._list(query, self.datasets, "/api/datasets")
+        elif endpoint == "dataset":
+            status, body, headers = self._dataset(path[len("/api/datasets/"):], query)
+        elif endpoint == "readme":
+            status, text, headers = self._readme(path)
+            if fault is not None and fault.kind in ("truncate", "malformed"):
+                raw = text.encode()
+                return self._send_raw(h, status, raw[: len(raw) // 2], headers, claimed=len(raw),
+                                      content_type="text/plain; charset=utf-8")
+            return self._send_raw(h, status, text.encode(), headers, content_type="text/plain; charset=utf-8",
+                                  head=head)
         else:
             status, body, headers = 404, {"error": "Not Found"}, {}
         if fault is not None and fault.kind in ("truncate", "malformed"):
@@ -261,10 +359,11 @@ class FakeHub:
     def _send(self, h, status: int, body, headers: dict) -> None:
         self._send_raw(h, status, json.dumps(body).encode(), headers)
 
-    def _send_raw(self, h, status: int, raw: bytes, headers: dict, claimed: int | None = None) -> None:
+    def _send_raw(self, h, status: int, raw: bytes, headers: dict, claimed: int | None = None,
+                  content_type: str = "application/json; charset=utf-8", head: bool = False) -> None:
         try:
             h.send_response(status)
-            h.send_header("Content-Type", "application/json; charset=utf-8")
+            h.send_header("Content-Type", content_type)
             h.send_header("Content-Length", str(claimed if claimed is not None else len(raw)))
             for k, v in headers.items():
                 h.send_header(k, v)
@@ -272,6 +371,8 @@ class FakeHub:
                 h.send_header("Connection", "close")
                 h.close_connection = True
             h.end_headers()
+            if head:
+                return
             h.wfile.write(raw)
             h.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
@@ -292,8 +393,8 @@ class FakeHub:
             return self._send(h, 404, {"error": "Entry not found"}, {"X-Error-Code": "EntryNotFound"})
         self._send_raw(h, 200, content, {})
 
-    def _select(self, query: dict[str, list[str]]) -> list[dict]:
-        items = list(self.items.values())
+    def _select(self, query: dict[str, list[str]], source: dict[str, dict]) -> list[dict]:
+        items = list(source.values())
         author = (query.get("author") or [None])[0]
         if author:
             items = [i for i in items if (i.get("author") or "").lower() == author.lower()]
@@ -306,7 +407,7 @@ class FakeHub:
                      or want == (i.get("library_name") or "").lower()]
         return items
 
-    def _list(self, query: dict[str, list[str]]):
+    def _list(self, query: dict[str, list[str]], source: dict[str, dict] | None = None, route: str = "/api/models"):
         sort = (query.get("sort") or ["id"])[0]
         if sort not in SORT_KEYS:
             return 400, {"error": f"invalid sort {sort!r}"}, {}
@@ -317,7 +418,7 @@ class FakeHub:
             return 400, {"error": "invalid limit"}, {}
         expand = query.get("expand[]", []) + query.get("expand", [])
         with self._lock:
-            items = self._select(query)
+            items = self._select(query, self.items if source is None else source)
 
         def key(item):
             value = item.get(sort)
@@ -334,7 +435,7 @@ class FakeHub:
         if rest:
             nxt = base64.urlsafe_b64encode(json.dumps(list(key(page[-1]))).encode()).decode()
             params = [(k, v) for k, vs in query.items() if k != "cursor" for v in vs] + [("cursor", nxt)]
-            headers["Link"] = f'<{self.url}/api/models?{urlencode(params, quote_via=quote)}>; rel="next"'
+            headers["Link"] = f'<{self.url}{route}?{urlencode(params, quote_via=quote)}>; rel="next"'
         return 200, [self._shape(i, expand) for i in page], headers
 
     def _model(self, model_id: str, query: dict[str, list[str]]):
@@ -344,6 +445,36 @@ class FakeHub:
             return 404, {"error": "Repository not found"}, {"X-Error-Code": "RepoNotFound"}
         expand = query.get("expand[]", []) + query.get("expand", [])
         return 200, self._shape(item, expand or None), {}
+
+    def _dataset(self, dataset_id: str, query: dict[str, list[str]]):
+        key = dataset_id.lower()
+        with self._lock:
+            item, denied = self.datasets.get(key), self.denied.get(key)
+        if denied:
+            code = "GatedRepo" if denied == 403 else "RepoNotFound"
+            return denied, {"error": "Access to this dataset is restricted"}, {"X-Error-Code": code}
+        if item is None:
+            return 404, {"error": "Repository not found"}, {"X-Error-Code": "RepoNotFound"}
+        expand = query.get("expand[]", []) + query.get("expand", [])
+        return 200, self._shape(item, expand or None), {}
+
+    def _readme(self, path: str):
+        """/datasets/{id}/resolve/{revision}/README.md -> (status, text, headers)."""
+        repo, _, rest = path[len("/datasets/"):].partition("/resolve/")
+        revision, _, filename = rest.partition("/")
+        key = repo.lower()
+        with self._lock:
+            item, text = self.datasets.get(key), self.readmes.get(key)
+            denied = self.denied.get(key) or (401 if key in self.gated_cards else None)
+        if denied:
+            return denied, "Access to this dataset is restricted", {"X-Error-Code": "GatedRepo"}
+        if item is None:
+            return 404, "Repository not found", {"X-Error-Code": "RepoNotFound"}
+        if revision not in ("main", item.get("sha")):
+            return 404, "Revision not found", {"X-Error-Code": "RevisionNotFound"}
+        if filename != "README.md" or text is None:
+            return 404, "Entry not found", {"X-Error-Code": "EntryNotFound"}
+        return 200, text, {"X-Repo-Commit": item.get("sha") or "", "ETag": f'"{item.get("sha")}"'}
 
     @staticmethod
     def _shape(item: dict, expand: list[str] | None) -> dict:

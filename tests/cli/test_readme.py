@@ -15,7 +15,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import SHARED
+from conftest import DATASETS, SHARED
+from fakehub import load_records
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 BIN = Path(sys.executable).parent
@@ -90,6 +91,7 @@ def test_readme_has_the_examples_this_test_runs():
 
 
 def test_every_readme_example_runs(tmp_path, hub):
+    hub.put_datasets(load_records(DATASETS))  # for `crawl --datasets`
     work = tmp_path / "work"
     work.mkdir()
     (tmp_path / "shared").symlink_to(SHARED.parent)  # ../shared/data as in the README

@@ -23,7 +23,7 @@ _WHERE: dict[str, str] = {
     "SharedReader": "licensegraph.api.reader",
     **dict.fromkeys((
         "Ancestor", "AuditResult", "AuditRow", "ChangesResult", "CheckFailure", "CheckResult", "Choice",
-        "CrawlReport", "EffectiveDuty", "Explanation", "FileReport", "Finding", "FindingsPage", "IngestReport",
+        "CrawlReport", "DatasetProblem", "EffectiveDuty", "Explanation", "FileReport", "Finding", "FindingsPage", "IngestReport",
         "ModelLicense", "PairAnswer", "Reject", "Result", "RuleCatalogue", "RuleInfo", "RunInfo", "StatsResult",
     ), "licensegraph.api.results"),
     "ParentError": "licensegraph.licenses.choose",
@@ -49,6 +49,7 @@ if TYPE_CHECKING:
         CheckResult,
         Choice,
         CrawlReport,
+        DatasetProblem,
         EffectiveDuty,
         Explanation,
         FileReport,
@@ -87,7 +88,7 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "Ancestor", "AuditResult", "AuditRow", "ChangesResult", "CheckError", "CheckFailure", "CheckResult", "Choice",
-    "CrawlError", "CrawlReport", "RunError", "RunInfo",
+    "CrawlError", "CrawlReport", "DatasetProblem", "RunError", "RunInfo",
     "EffectiveDuty", "EmptyStore", "Explanation", "FileReport", "Finding", "FindingsPage", "IngestError",
     "IngestReport", "LicenseGraph", "ModelLicense", "ModelNotFound", "NoStore", "PairAnswer", "PairError",
     "ParentError", "Reject",

@@ -235,6 +235,27 @@ class LicenseGraph:
                           progress=progress, step_pages=step_pages, card_text=card_text,
                           client=_rated(client, card_text_rate))
 
+    def crawl_datasets(self, *, limit: int | None = None, recheck_missing: bool = False,
+                       client: HubClient | None = None, progress: CrawlProgressFn | None = None,
+                       step_datasets: int | None = None, batch: int = 100) -> CrawlReport:
+        """Fetch from the live Hub the dataset records the store's models name (card
+        `datasets:`, `dataset:` tags) that the store does not have, most-named first (at
+        most `limit`), as a numbered crawl run; then rebuild data edges, licenses and
+        findings. Not found (404) and private or gated (401/403) datasets are counted, not
+        fatal; datasets an earlier complete run found missing are asked again only with
+        `recheck_missing`. An interrupted run is resumed without asking again for what it
+        stored (a write step holds `step_datasets`, stored `batch` at a time). CrawlError
+        (what was stored, how to resume) when the Hub cannot be read."""
+        from licensegraph.api.crawl import STEP_DATASETS
+        from licensegraph.api.crawl import crawl_datasets as crawl_datasets_verb
+
+        if self.read_only:
+            raise StoreError(f"{self.path} was opened read-only")
+        return crawl_datasets_verb(lambda: self.writing(create=True), client=client, limit=limit,
+                                   recheck_missing=recheck_missing, progress=progress,
+                                   step_datasets=STEP_DATASETS if step_datasets is None else step_datasets,
+                                   batch=batch)
+
     def changes(self, since: str | int | None = None, view: str | None = None,
                 limit: int | None = None) -> ChangesResult:
         """What moved over the completed runs after `since` (a run number or a date; default:

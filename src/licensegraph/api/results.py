@@ -175,7 +175,7 @@ class CrawlReport(Result):
 
     run_id: int
     resumed: bool  # this call finished a run an earlier (interrupted) call started
-    mode: str  # listing or models
+    mode: str  # listing, models or datasets
     endpoint: str
     stop_reason: str  # end of listing, checkpoint, limit, done
     stop_at: str | None  # the checkpoint an incremental listing stopped at (ISO time)
@@ -201,6 +201,25 @@ class CrawlReport(Result):
     adapter_configs: int = 0
     adapter_configs_unavailable: int = 0
     file_wait_seconds: float = field(default=0.0, compare=False, metadata=RUN_METADATA)  # waited for the rate limit
+    # mode datasets (`crawl --datasets`): what the Hub answered per dataset asked about
+    # (`records`); stored/updated/unchanged/rejected count the fetched records
+    fetched: int = 0
+    not_found: int = 0  # HTTP 404
+    no_access: int = 0  # HTTP 401/403: private or gated
+    errors: int = 0  # not readable after the bounded retries (asked again by the next run)
+    renamed: int = 0  # the Hub serves it under another id than the one models name
+    skipped_missing: int = 0  # named, found missing by an earlier run, not asked again
+    problems: tuple[DatasetProblem, ...] = ()  # every dataset not fetched, or fetched without its card
+
+
+@dataclass(frozen=True)
+class DatasetProblem(Result):
+    """A dataset `crawl --datasets` could not fetch (or fetched without its card), and why."""
+
+    dataset_id: str
+    outcome: str  # not-found, no-access, error, renamed, fetched (card not readable)
+    status: int | None  # the HTTP status
+    reason: str | None
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,8 @@ def crawl(
     descendants: int = typer.Option(0, "--descendants", min=0, metavar="DEPTH", help="With --model: also its descendants, DEPTH levels down."),
     card_text: bool = typer.Option(False, "--card-text", help="Also store the README (and a PEFT repo's adapter_config.json) of every model that declares no base model, so hidden parents named there are found (audit --with-inferred)."),
     card_text_rate: float = typer.Option(10.0, "--card-text-rate", min=0.01, metavar="FILES_PER_S", help="With --card-text: read at most this many files per second."),
+    datasets: bool = typer.Option(False, "--datasets", help="Fetch the datasets the store's models name that it does not have (after the models, when combined with a model crawl; alone, --limit caps the datasets asked for)."),
+    recheck_missing: bool = typer.Option(False, "--recheck-missing", help="With --datasets: ask again for datasets an earlier crawl found missing (404)."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar and no summary (errors still go to stderr)."),
 ) -> None:
@@ -47,7 +49,9 @@ def crawl(
     (newest first, stopping at its checkpoint). Each page is stored with its position, so
     an interrupted crawl (Ctrl-C, a kill, the Hub failing) resumes when the same command
     is run again. Lineage, licenses and findings are rebuilt at the end, and the run's
-    changes are kept for `licensegraph changes`. Exit 3 when the Hub could not be read."""
+    changes are kept for `licensegraph changes`. `--datasets` fetches the dataset records
+    the models' cards name (a run of its own; not found, private and gated datasets are
+    counted, not fatal). Exit 3 when the Hub could not be read."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeRemainingColumn
     from rich.text import Text
 
@@ -60,12 +64,18 @@ def crawl(
         fail("--card-text-rate goes with --card-text")
     if model and (author or search or limit or since or full):
         fail("--model fetches given models; --author, --search, --limit, --since and --full are for listings")
+    if recheck_missing and not datasets:
+        fail("--recheck-missing goes with --datasets")
     when = _since(since)
+    # --datasets alone: only the datasets (--limit caps them); with a model crawl: after it
+    models_too = not datasets or bool(model or author or search or since or full or card_text)
+    dataset_limit = None if models_too else limit
 
     class Rate(ProgressColumn):
         def render(self, task) -> Text:  # noqa: ANN001 - rich's Task
             speed = task.finished_speed or task.speed
-            return Text(f"{speed:,.0f} models/s" if speed else "", style="progress.data.speed")
+            unit = "datasets" if "dataset" in str(task.description) else "models"
+            return Text(f"{speed:,.0f} {unit}/s" if speed else "", style="progress.data.speed")
 
     progress = Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), Rate(), TimeRemainingColumn(),
@@ -79,12 +89,17 @@ def crawl(
         progress.update(tasks[phase], completed=done, total=total)
 
     lg = graph(db, create=True)
+    reports = []
     try:
         with progress:
-            report = lg.crawl(author=author, search=search, limit=limit, since=when, full=full,
-                              models=model or None, ancestors=ancestors, descendants=descendants,
-                              progress=on_progress, card_text=card_text,
-                              card_text_rate=card_text_rate if card_text else None)
+            if models_too:
+                reports.append(lg.crawl(author=author, search=search, limit=limit, since=when, full=full,
+                                        models=model or None, ancestors=ancestors, descendants=descendants,
+                                        progress=on_progress, card_text=card_text,
+                                        card_text_rate=card_text_rate if card_text else None))
+            if datasets:
+                reports.append(lg.crawl_datasets(limit=dataset_limit, recheck_missing=recheck_missing,
+                                                 progress=on_progress))
     except CrawlError as exc:
         fail(exc, code=EXIT_HUB)
     except (StoreError, ValueError) as exc:
@@ -94,7 +109,8 @@ def crawl(
         raise typer.Exit(130) from None
     finally:
         lg.close()
-    if as_json:
-        print(json_format.render(report))
+    if as_json:  # one run: its report; a model crawl then --datasets: both, in order
+        print(json_format.render(reports[0]) if len(reports) == 1 else json_format.render(reports))
     elif not quiet:
-        render_crawl(console, report)
+        for report in reports:
+            render_crawl(console, report)

@@ -15,7 +15,7 @@ from licensegraph.api.results import (
     Reject,
     StatsResult,
 )
-from licensegraph.cli.layout import Grid, hanging, print_grid
+from licensegraph.cli.layout import Grid, hanging, print_grid, wrap_pairs
 from licensegraph.formats.table import (
     AUDIT_HEADERS,
     DATA_HEADERS,
@@ -299,10 +299,54 @@ def card_text_line(report: CrawlReport) -> str:
         parts.append(f"{report.card_texts_kept:,} unchanged (same sha): stored text kept")
     wait = f"; {report.file_wait_seconds:.1f} s waited for the rate limit" if report.file_wait_seconds >= 0.05 else ""
     return "card text (models declaring no base model): " + ", ".join(parts) + wait
+#: At most this many datasets are named per kind of problem (`--json` lists every one).
+SHOWN_PROBLEMS = 10
+_PROBLEM_KINDS = (("error", "could not be read (asked again next time)"),
+                  ("no-access", "private or gated, no access with this token (HTTP 401/403)"),
+                  ("not-found", "not on the Hub (HTTP 404)"),
+                  ("renamed", "renamed on the Hub: models name an old id"),
+                  ("fetched", "stored without card text"))
+
+
+def render_crawl_datasets(console: Console, report: CrawlReport) -> None:
+    """A `crawl --datasets` run: what the Hub answered, per kind, with the datasets' ids."""
+    hanging(console, f"crawl run {report.run_id}{' (resumed)' if report.resumed else ''}: {report.records:,} "
+                     f"named datasets asked of {report.endpoint}, {report.requests:,} requests"
+                     + (", stopped at the limit" if report.stop_reason == "limit" else ""))
+    pairs = [f"fetched {report.fetched:,}", f"stored {report.stored:,}", f"updated {report.updated:,}",
+             f"unchanged {report.unchanged:,}", f"rejected {report.rejected:,}", f"not found {report.not_found:,}",
+             f"private or gated {report.no_access:,}", f"errors {report.errors:,}"]
+    if report.renamed:
+        pairs.append(f"renamed {report.renamed:,}")
+    for line in wrap_pairs(pairs, console.width - 2):
+        console.print(Text("  " + line))
+    for outcome, what in _PROBLEM_KINDS:
+        items = [p for p in report.problems if p.outcome == outcome]
+        if not items:
+            continue
+        if outcome in ("error", "fetched", "renamed"):  # each with its own reason
+            hanging(console, f"{len(items):,} {what}:")
+            for p in items[:SHOWN_PROBLEMS]:
+                hanging(console, f"{p.dataset_id}: {p.reason}", indent=2, subsequent=4)
+        else:
+            shown = ", ".join(p.dataset_id for p in items[:SHOWN_PROBLEMS])
+            hanging(console, f"{len(items):,} {what}: {shown}")
+        if len(items) > SHOWN_PROBLEMS:
+            hanging(console, f"  (+{len(items) - SHOWN_PROBLEMS:,} more; with --json every one is listed)",
+                    subsequent=4)
+    if report.skipped_missing:
+        hanging(console, f"{report.skipped_missing:,} named datasets an earlier crawl found missing were not asked "
+                         "again (--recheck-missing asks again)")
+    if report.rejected:
+        console.print("Rejected records are listed with their reasons by `licensegraph rejects`.")
+    console.print("[dim]Datasets and findings on data: `licensegraph stats`, `licensegraph audit`[/dim]")
 
 
 def render_crawl(console: Console, report: CrawlReport) -> None:
     """The crawl's counts, and what to do next."""
+    if report.mode == "datasets":
+        render_crawl_datasets(console, report)
+        return
     what = "fetched" if report.mode == "models" else "listed"
     stop = f", stopped at {report.stop_reason}" + (f" ({report.stop_at})" if report.stop_reason == "checkpoint" else "")
     console.print(f"crawl run {report.run_id}{' (resumed)' if report.resumed else ''}: {report.records:,} models "

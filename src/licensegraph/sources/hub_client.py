@@ -27,11 +27,17 @@ EXPAND = (
     "author", "cardData", "createdAt", "lastModified", "private", "gated", "disabled",
     "downloads", "likes", "library_name", "pipeline_tag", "sha", "tags",
 )
+# What the `datasets` table needs of a dataset (huggingface_hub's DatasetInfo names), as the API names it.
+DATASET_EXPAND = ("author", "cardData", "createdAt", "lastModified", "private", "gated", "disabled", "sha", "tags")
 PAGE_SIZE = 1000  # the Hub's largest page
 # `crawl --card-text`: repo files are read at most this many per second by default, and a
 # README is kept up to this many bytes (longer ones are cut there and counted).
 FILE_RATE = 10.0
 MAX_FILE_BYTES = 1_000_000
+# Answers that say "not for you" rather than "failed": the repo does not exist (404), or it
+# is private or gated and the token cannot see it (401, 403; the Hub also answers 401 for
+# a repo that does not exist when no token is sent).
+NO_REPO = (401, 403, 404)
 
 
 class HubError(RuntimeError):
@@ -111,15 +117,17 @@ class HubClient:
             raise HubError(f"no usable answer from {url} after {self.max_retries + 1} attempts: "
                            f"{type(exc).__name__}: {exc}", url) from exc
 
-    def _get_json(self, url: str, params: list[tuple[str, str]] | None, want: type, allow_404: bool = False):
-        """(JSON value, response) of a GET, retrying bodies that are not JSON of type `want`."""
+    def _get_json(self, url: str, params: list[tuple[str, str]] | None, want: type, allow_404: bool = False,
+                  absent: tuple[int, ...] = ()):
+        """(JSON value, response) of a GET, retrying bodies that are not JSON of type `want`;
+        (None, response) when the Hub answers 404 (`allow_404`) or a status in `absent`."""
         from huggingface_hub.errors import HfHubHTTPError
         from huggingface_hub.utils import hf_raise_for_status
 
         wait = self.base_wait
         for attempt in range(1, self.max_retries + 2):
             response = self._get(url, params)
-            if allow_404 and response.status_code == 404:
+            if (allow_404 and response.status_code == 404) or response.status_code in absent:
                 return None, response
             try:
                 hf_raise_for_status(response)
@@ -172,8 +180,9 @@ class HubClient:
             yield page
             url, query = page.next_url, None
 
-    def file(self, model_id: str, filename: str, revision: str | None = None) -> tuple[bytes | None, int]:
-        """(content or None, HTTP status) of one file of a model repo (`hf_hub_url`), at most
+    def file(self, model_id: str, filename: str, revision: str | None = None,
+             repo_type: str | None = None) -> tuple[bytes | None, int]:
+        """(content or None, HTTP status) of one file of a model (or `repo_type`) repo (`hf_hub_url`), at most
         `file_rate` files per second. None when the Hub will not give it: 404 (no such file),
         401/403 (gated or private). HubError after the bounded retries (429, 5xx, timeouts)."""
         from huggingface_hub import hf_hub_url
@@ -187,9 +196,9 @@ class HubClient:
                 self.file_wait += wait
                 self.sleep(wait)
             self._next_file = max(now, self._next_file) + 1.0 / self.file_rate
-        url = hf_hub_url(model_id, filename, revision=revision or None, endpoint=self.endpoint)
+        url = hf_hub_url(model_id, filename, repo_type=repo_type, revision=revision or None, endpoint=self.endpoint)
         response = self._get(url, None)
-        if response.status_code in (401, 403, 404):
+        if response.status_code in NO_REPO:
             return None, response.status_code
         try:
             hf_raise_for_status(response)
@@ -203,6 +212,20 @@ class HubClient:
         url = f"{self.endpoint}/api/models/{quote(model_id, safe='/')}"
         data, _ = self._get_json(url, [("expand[]", e) for e in EXPAND], dict, allow_404=True)
         return data
+
+    def dataset(self, dataset_id: str) -> tuple[dict | None, int]:
+        """GET /api/datasets/{id} (what `HfApi.dataset_info` asks) with the expand fields the
+        store needs: (record, 200), or (None, status) when the Hub answers 401, 403 or 404."""
+        url = f"{self.endpoint}/api/datasets/{quote(dataset_id, safe='/')}"
+        data, response = self._get_json(url, [("expand[]", e) for e in DATASET_EXPAND], dict, absent=NO_REPO)
+        return data, response.status_code
+
+    def dataset_card(self, dataset_id: str, revision: str | None = None) -> tuple[str | None, int]:
+        """The dataset's README.md at `revision` (default: main), read like any repo file
+        (`file`, within `file_rate`): (text, 200), or (None, status) when the Hub answers
+        401, 403 (gated, private) or 404 (no card)."""
+        content, status = self.file(dataset_id, "README.md", revision, repo_type="dataset")
+        return (content.decode("utf-8", errors="replace") if content is not None else None), status
 
 
 _SNAKE = {"createdAt": "created_at", "lastModified": "last_modified", "cardData": "card_data", "modelId": None, "_id": None}

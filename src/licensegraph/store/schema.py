@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from licensegraph.store.ids import MODEL_IDS_DDL
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 #: Distances below a model whose descendants `lineage_reach` counts level by level (the
 #: deepest lineage graph the dashboard draws).
@@ -427,4 +427,20 @@ _V8 = [
     "UPDATE edges SET parent_uid = i.uid FROM model_ids i WHERE i.model_key = edges.parent_key",
 ]
 
-MIGRATIONS: dict[int, list[str]] = {1: _V1, 2: _V2, 3: _V3, 4: _V4, 5: _V5, 6: _V6, 7: _V7, 8: _V8}
+# What the Hub answered for each dataset a `crawl --datasets` run asked about (a dataset may
+# appear again in a resumed run after an error): see sources.hub_datasets.
+_V9 = [
+    """
+    CREATE TABLE IF NOT EXISTS dataset_fetches (
+        run_id INTEGER NOT NULL,
+        dataset_key VARCHAR NOT NULL,
+        dataset_id VARCHAR NOT NULL,
+        outcome VARCHAR NOT NULL,           -- fetched, not-found, no-access, error, renamed
+        status INTEGER,                     -- the HTTP status that decided it
+        reason VARCHAR,
+        fetched_at TIMESTAMPTZ NOT NULL
+    )
+    """,
+]
+
+MIGRATIONS: dict[int, list[str]] = {1: _V1, 2: _V2, 3: _V3, 4: _V4, 5: _V5, 6: _V6, 7: _V7, 8: _V8, 9: _V9}
