@@ -326,11 +326,14 @@ def test_crawl_datasets_command_fills_stats_and_the_data_and_outputs_table(dhub,
 
     stats = json.loads(cli("stats", "--db", db, "--json").output)["data"]
     assert (stats["named"], stats["found"], stats["dangling"], stats["records"]) == (NAMED, 39, NAMED - 39, 39)
+    assert stats_before["dangling_on_hub"] == {"not asked": NAMED}
+    assert stats["dangling_on_hub"] == {"not-found": NAMED - 40, "no-access": 1}  # what the Hub answered
     assert stats["licensed"] == 35  # 36 of the 40 records resolve; dolphin-r1 (apache-2.0) is not stored
     # generated-by edges by evidence kind: dolphin-r1's card text is not there (9 -> 7 from card text)
     assert stats["generated_by"] == {"card_text": 7, "name": 2, "tags": 1}
     text = cli("stats", "--db", db).output
     assert "found (record in the store)" in text and "generated-by from card_text" in text
+    assert "dangling, not on the Hub (404)" in text and "dangling, private or gated (401/403)" in text
 
     audit = json.loads(cli("audit", "--db", db, "--format", "json").output)
     rows = {r["rule_id"]: r for r in audit["data_rows"]}

@@ -442,6 +442,9 @@ class DataStats(Result):
     generated_by: Mapping[str, int]  # evidence kind -> generated-by edges
     generators: Mapping[str, int]  # generating model (Hub id or external) -> datasets
     top: tuple[DatasetCount, ...]
+    # the dangling ones by what the Hub last answered `crawl --datasets` (not-found,
+    # no-access, error, renamed), or "not asked"
+    dangling_on_hub: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

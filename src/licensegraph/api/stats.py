@@ -174,7 +174,19 @@ def data_stats(store: Store, top: int = 15) -> dict[str, Any] | None:
     top_named = q(
         f"SELECT any_value(parent_id), count(*), NOT bool_and(dangling) FROM data_edges WHERE relation = 'trained-on' "
         f"GROUP BY parent_key ORDER BY 2 DESC, 1 LIMIT {int(top)}").fetchall()
+    on_hub: list = []
+    if q("SELECT count(*) FROM information_schema.tables WHERE table_name = 'dataset_fetches'").fetchone()[0]:
+        on_hub = q(
+            """
+            SELECT coalesce(f.outcome, 'not asked'), count(*)
+            FROM (SELECT parent_key FROM data_edges WHERE relation = 'trained-on'
+                  GROUP BY 1 HAVING bool_and(dangling)) d
+            LEFT JOIN (SELECT dataset_key, arg_max(outcome, fetched_at) AS outcome FROM dataset_fetches GROUP BY 1) f
+              ON f.dataset_key = d.parent_key
+            GROUP BY 1 ORDER BY 2 DESC, 1
+            """).fetchall()
     return {
+        "dangling_on_hub": dict(on_hub),
         "models_naming": models_naming, "references": references, "not_dataset_ids": not_ids,
         "named": named, "found": found, "dangling": named - found, "records": records, "licensed": licensed,
         "licenses": dict(licenses), "synthetic": synthetic, "generated_by": dict(kinds), "generators": dict(gens),

@@ -134,6 +134,8 @@ def render_stats(console: Console, data: StatsResult) -> None:
             ("datasets named", f"{ds.named:,}"),
             ("found (record in the store)", f"{ds.found:,}"),
             ("dangling (no record)", f"{ds.dangling:,}"),
+            *((f"  dangling, {_HUB_ANSWER.get(k, k)}", f"{v:,}") for k, v in ds.dangling_on_hub.items()
+              if len(ds.dangling_on_hub) > 1 or k != "not asked"),
             ("dataset records", f"{ds.records:,}"),
             ("licensed (license resolved)", f"{ds.licensed:,}"),
             ("tagged synthetic", f"{ds.synthetic:,}"),
@@ -299,6 +301,12 @@ def card_text_line(report: CrawlReport) -> str:
         parts.append(f"{report.card_texts_kept:,} unchanged (same sha): stored text kept")
     wait = f"; {report.file_wait_seconds:.1f} s waited for the rate limit" if report.file_wait_seconds >= 0.05 else ""
     return "card text (models declaring no base model): " + ", ".join(parts) + wait
+
+
+#: What `crawl --datasets` last heard of a dangling dataset, as `stats` says it.
+_HUB_ANSWER = {"not-found": "not on the Hub (404)", "no-access": "private or gated (401/403)",
+               "error": "Hub error", "renamed": "renamed on the Hub", "not asked": "not asked of the Hub"}
+
 #: At most this many datasets are named per kind of problem (`--json` lists every one).
 SHOWN_PROBLEMS = 10
 _PROBLEM_KINDS = (("error", "could not be read (asked again next time)"),
