@@ -128,6 +128,15 @@ def _run_in_steps(writer: Writer, params: dict, endpoint: str, step: Callable[[S
             return state
 
 
+def _raise_failure(failure: BaseException | None, resume_note: str) -> None:
+    """Re-raise what stopped a run: Ctrl-C as it is, a Hub failure as a CrawlError with `resume_note`
+    (what was stored and how to resume); other failures were raised by `_run_in_steps` already."""
+    if isinstance(failure, KeyboardInterrupt):
+        raise failure
+    if isinstance(failure, HubError):
+        raise CrawlError(f"{failure}\n{resume_note}") from failure
+
+
 def crawl(target: Store | Writer, opts: CrawlOptions = CrawlOptions(), client: HubClient | None = None,
           models: list[str] | None = None, ancestors: bool = False, descendants: int = 0,
           progress: ProgressFn | None = None, step_pages: int = STEP_PAGES,
@@ -178,14 +187,10 @@ def crawl(target: Store | Writer, opts: CrawlOptions = CrawlOptions(), client: H
     state = _run_in_steps(writer, params, client.endpoint, step, finish, started)
     run, done, failure, run_id, stop_at = state.run, state.done, state.failure, state.run_id, state.stop_at
     assert run is not None and done is not None
-    if isinstance(failure, KeyboardInterrupt):
-        raise failure
-    if isinstance(failure, HubError):
-        raise CrawlError(
-            f"{failure}\nStored so far by crawl run {run_id}: {run.records:,} models over {run.pages:,} pages "
-            f"({run.stored:,} new, {run.updated:,} updated, {run.rejected:,} rejected, {run.deleted:,} marked deleted); "
-            "its position is saved. Run the same `licensegraph crawl` command again to resume from there."
-        ) from failure
+    _raise_failure(failure, (
+        f"Stored so far by crawl run {run_id}: {run.records:,} models over {run.pages:,} pages "
+        f"({run.stored:,} new, {run.updated:,} updated, {run.rejected:,} rejected, {run.deleted:,} marked deleted); "
+        "its position is saved. Run the same `licensegraph crawl` command again to resume from there."))
     return CrawlReport(
         run_id=run_id, resumed=state.resumed, mode=mode, endpoint=client.endpoint,
         stop_reason=run.stop_reason or done.stop, stop_at=stop_at.isoformat() if stop_at else None,
@@ -248,14 +253,10 @@ def crawl_datasets(target: Store | Writer, client: HubClient | None = None, limi
     state = _run_in_steps(writer, params, client.endpoint, step, finish, fresh_first=True)
     run, done, failure, run_id = state.run, state.done, state.failure, state.run_id
     assert run is not None and done is not None
-    if isinstance(failure, KeyboardInterrupt):
-        raise failure
-    if isinstance(failure, HubError):
-        raise CrawlError(
-            f"{failure}\nStored so far by crawl run {run_id}: {run.stored + run.updated + run.unchanged:,} of "
-            f"{run.records:,} datasets asked about; its position is saved. Run the same `licensegraph crawl "
-            "--datasets` command again to resume from there (the failed datasets are asked again)."
-        ) from failure
+    _raise_failure(failure, (
+        f"Stored so far by crawl run {run_id}: {run.stored + run.updated + run.unchanged:,} of "
+        f"{run.records:,} datasets asked about; its position is saved. Run the same `licensegraph crawl "
+        "--datasets` command again to resume from there (the failed datasets are asked again)."))
     outcomes, problems, skipped = state.result
     return CrawlReport(
         run_id=run_id, resumed=state.resumed, mode="datasets", endpoint=client.endpoint,

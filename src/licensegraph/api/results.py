@@ -42,6 +42,12 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _next_offset(offset: int, shown: int, total: int) -> int | None:
+    """Where the page after one of `shown` rows from `offset` starts, or None when it was the last."""
+    nxt = offset + shown
+    return nxt if nxt < total else None
+
+
 class Result:
     """Base of every result type: `to_dict()` for JSON, `from_dict()` to build one from plain data."""
 
@@ -611,8 +617,7 @@ class FindingsPage(Result):
     @property
     def next_offset(self) -> int | None:
         """The offset of the next page, or None on the last page."""
-        nxt = self.offset + len(self.findings)
-        return nxt if nxt < self.total else None
+        return _next_offset(self.offset, len(self.findings), self.total)
 
 
 # --------------------------------------------------------------------------- explain
@@ -1161,8 +1166,7 @@ class ModelsPage(Result):
     @property
     def next_offset(self) -> int | None:
         """The offset of the next page, or None on the last page."""
-        nxt = self.offset + len(self.models)
-        return nxt if nxt < self.total else None
+        return _next_offset(self.offset, len(self.models), self.total)
 
 
 @dataclass(frozen=True)
@@ -1191,8 +1195,7 @@ class ReusedPage(Result):
     @property
     def next_offset(self) -> int | None:
         """The offset of the next page, or None on the last page."""
-        nxt = self.offset + len(self.models)
-        return nxt if nxt < self.total else None
+        return _next_offset(self.offset, len(self.models), self.total)
 
 
 @dataclass(frozen=True)
