@@ -15,7 +15,7 @@ import pyarrow as pa
 from licensegraph.licenses.kb import KnowledgeBase, load_kb
 from licensegraph.licenses.normalize import resolve_all
 from licensegraph.lineage.discovery.outputs import is_synthetic
-from licensegraph.store.db import Store
+from licensegraph.store.db import Store, transaction
 from licensegraph.store.schema import DATASET_LICENSES_DDL
 from licensegraph.vocab import NONE
 
@@ -68,14 +68,10 @@ def normalize_dataset_licenses(store: Store, kb: KnowledgeBase | None = None) ->
         "licenses": pa.array(cols["licenses"], pa.list_(pa.string())),
         "synthetic": pa.array(cols["synthetic"], pa.bool_()),
     }))
-    con.execute("BEGIN TRANSACTION")
     try:
-        con.execute("DROP TABLE IF EXISTS dataset_licenses")
-        con.execute(DATASET_LICENSES_DDL)
-        con.execute("INSERT INTO dataset_licenses BY NAME SELECT * FROM _dl")
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+        with transaction(con):
+            con.execute("DROP TABLE IF EXISTS dataset_licenses")
+            con.execute(DATASET_LICENSES_DDL)
+            con.execute("INSERT INTO dataset_licenses BY NAME SELECT * FROM _dl")
     finally:
         con.unregister("_dl")

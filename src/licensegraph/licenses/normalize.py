@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from licensegraph.licenses.fingerprint import kb_fingerprint
 from licensegraph.licenses.kb import KnowledgeBase, load_kb
-from licensegraph.store.db import Store
+from licensegraph.store.db import Store, transaction
 from licensegraph.store.ids import assign_ids
 from licensegraph.store.schema import MODEL_LICENSES_DDL
 from licensegraph.vocab import NONE, UNDECIDABLE, UNKNOWN, UNRESOLVED
@@ -141,41 +141,37 @@ def normalize_licenses(store: Store, kb: KnowledgeBase | None = None, incrementa
             }
         ),
     )
-    con.execute("BEGIN TRANSACTION")
     try:
-        assign_ids(con, "SELECT model_key FROM _declared")  # normally done by lineage.build
-        if partial:
-            con.execute("DELETE FROM model_licenses WHERE model_key IN (SELECT model_key FROM _declared)")
-        else:
-            con.execute("DROP TABLE IF EXISTS model_licenses")  # rebuilt wholesale
-            con.execute(MODEL_LICENSES_DDL)
-        con.execute(
-            """
-            INSERT INTO model_licenses BY NAME
-            SELECT d.model_key, d.id, d.deleted, d.has_record,
-                   -- a model known only from lineage rows has no record to read a license from
-                   CASE WHEN d.has_record THEN r.license ELSE 'absent' END AS license,
-                   CASE WHEN d.has_record THEN r.resolution ELSE 'no-record' END AS resolution,
-                   array_to_string(d.raw, ', ') AS license_raw, d.license_name, d.license_link,
-                   CASE WHEN d.has_record THEN r.licenses ELSE ['absent'] END AS licenses,
-                   i.uid
-            FROM _declared d JOIN _resolved r
-              ON d.raw IS NOT DISTINCT FROM r.raw
-             AND d.license_name IS NOT DISTINCT FROM r.license_name
-             AND d.license_link IS NOT DISTINCT FROM r.license_link
-            JOIN model_ids i ON i.model_key = d.model_key
-            """
-        )
-        if not partial:
-            # point lookups by key (explain, check) go through this index
-            con.execute("CREATE INDEX model_licenses_key ON model_licenses (model_key)")
-        store.set_meta("normalized_kb", fingerprint)
-        # the last derived table: records, lineage and licenses agree again
-        store.mark_derived_fresh()
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+        with transaction(con):
+            assign_ids(con, "SELECT model_key FROM _declared")  # normally done by lineage.build
+            if partial:
+                con.execute("DELETE FROM model_licenses WHERE model_key IN (SELECT model_key FROM _declared)")
+            else:
+                con.execute("DROP TABLE IF EXISTS model_licenses")  # rebuilt wholesale
+                con.execute(MODEL_LICENSES_DDL)
+            con.execute(
+                """
+                INSERT INTO model_licenses BY NAME
+                SELECT d.model_key, d.id, d.deleted, d.has_record,
+                       -- a model known only from lineage rows has no record to read a license from
+                       CASE WHEN d.has_record THEN r.license ELSE 'absent' END AS license,
+                       CASE WHEN d.has_record THEN r.resolution ELSE 'no-record' END AS resolution,
+                       array_to_string(d.raw, ', ') AS license_raw, d.license_name, d.license_link,
+                       CASE WHEN d.has_record THEN r.licenses ELSE ['absent'] END AS licenses,
+                       i.uid
+                FROM _declared d JOIN _resolved r
+                  ON d.raw IS NOT DISTINCT FROM r.raw
+                 AND d.license_name IS NOT DISTINCT FROM r.license_name
+                 AND d.license_link IS NOT DISTINCT FROM r.license_link
+                JOIN model_ids i ON i.model_key = d.model_key
+                """
+            )
+            if not partial:
+                # point lookups by key (explain, check) go through this index
+                con.execute("CREATE INDEX model_licenses_key ON model_licenses (model_key)")
+            store.set_meta("normalized_kb", fingerprint)
+            # the last derived table: records, lineage and licenses agree again
+            store.mark_derived_fresh()
     finally:
         con.unregister("_resolved")
         con.execute("DROP TABLE IF EXISTS _declared")

@@ -12,7 +12,7 @@ import numpy as np
 from licensegraph.lineage.cycles import find_cycles
 from licensegraph.lineage.reach import build_reach
 from licensegraph.lineage.relations import CONVERSION_EVIDENCE, evidence_sql, normalize_relation_sql, same_name_sql
-from licensegraph.store.db import Store
+from licensegraph.store.db import Store, transaction
 from licensegraph.store.ids import assign_ids
 from licensegraph.store.schema import EDGES_DDL, LINEAGE_ISSUES_DDL
 
@@ -25,8 +25,7 @@ def build_lineage(store: Store, incremental: bool = True) -> None:
     con = store.con
     partial = (incremental and store.get_meta("lineage_built") == "1"
                and store.few_changed(store.scalar("SELECT count(*) FROM models")))
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         _build_edges(store, partial)
         _mark_cycles(store)
         if not partial:
@@ -37,10 +36,6 @@ def build_lineage(store: Store, incremental: bool = True) -> None:
         # what the dashboard reads for big families: counts, levels and pages of children
         build_reach(store)
         store.set_meta("lineage_built", "1")
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
 
 
 def _build_edges(store: Store, partial: bool) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 from licensegraph.lineage.discovery.outputs import find_generators
-from licensegraph.store.db import Store
+from licensegraph.store.db import Store, transaction
 from licensegraph.store.schema import DATA_EDGES_DDL
 
 TRAINED_ON = "trained-on"
@@ -35,8 +35,7 @@ def dataset_id_sql(expr: str) -> str:
 def build_data_edges(store: Store) -> None:
     """(Re)build `data_edges` and the `data_named` list of every dataset reference."""
     con = store.con
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         # Every reference as given, with its normalized id (NULL: not a dataset id).
         con.execute(
             f"""
@@ -101,7 +100,3 @@ def build_data_edges(store: Store) -> None:
         # explain looks a model's training data up by child: without this index every call
         # scans all data edges (25 ms on a 2M-model store)
         con.execute("CREATE INDEX data_edges_child ON data_edges (child_key)")
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise

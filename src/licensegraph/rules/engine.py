@@ -22,7 +22,7 @@ from licensegraph.lineage.reach import build_noncompliant_children
 from licensegraph.rules import all_rules, get_rule
 from licensegraph.rules.base import RowResult, Rule
 from licensegraph.rules.context import AuditContext, any_and, bits_of
-from licensegraph.store.db import Store
+from licensegraph.store.db import Store, transaction
 from licensegraph.store.findings_view import refresh_findings_view
 from licensegraph.store.killpoints import kill_point
 from licensegraph.store.schema import FINDING_ROWS_DDL
@@ -297,89 +297,85 @@ def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str]
     outcomes = np.zeros((ctx.n, len(layout)), dtype=np.uint8)
     combo = _relation_index(ctx.relation) * 6 + _relation_index(ctx.hub_relation)
     col = 0
-    con.execute("BEGIN TRANSACTION")
     try:
-        con.execute("DELETE FROM duty_sources")
-        con.execute("INSERT INTO duty_sources SELECT * FROM _duty_sources")
-        con.execute("DELETE FROM license_kinds")
-        con.execute("INSERT INTO license_kinds BY NAME SELECT * FROM _license_kinds")
-        if incremental:
-            con.execute("DELETE FROM finding_rows WHERE model_key IN (SELECT model_key FROM _affected)")
-            # results over inferred edges are not kept up to date incrementally
-            con.execute(f"DELETE FROM finding_rows WHERE view LIKE '%{INFERRED_SUFFIX}'")
-        elif with_inferred:
-            con.execute("DROP INDEX IF EXISTS finding_rows_model")
-            con.execute("DELETE FROM finding_rows WHERE view IN (SELECT unnest(?::VARCHAR[]))",
-                        [[stored(v) for v in views]])
-        elif complete:
-            # Dropping the old rows wholesale is far cheaper than deleting them one by one.
-            con.execute("DROP TABLE IF EXISTS finding_rows")
-            con.execute(FINDING_ROWS_DDL)
-        else:
-            con.execute("DROP INDEX IF EXISTS finding_rows_model")
-        for view in views:
-            for rule in rules:
-                if not incremental and not complete and not with_inferred and not (
-                        rule.view_independent and view != views[0]):
-                    con.execute("DELETE FROM finding_rows WHERE rule_id = ? AND (view = ? OR ?)",
-                                [rule.id, view, rule.view_independent])
-                lap("other")
-                rows = rule.evaluate(ctx, view)
-                lap("evaluate rules")
-                for row in rows:
-                    for note in row.notes:
-                        if note not in notes.setdefault(rule.id, []):
-                            notes[rule.id].append(note)
-                    code = np.where(row.noncompliant, NONCOMPLIANT, np.where(row.qualifying, COMPLIANT, NOT_IN_POPULATION))
-                    code = np.where(row.excluded >= 0, EXCLUDED_BASE + row.excluded, code).astype(np.uint8)
-                    outcomes[:, col] = code
-                    col += 1
+        with transaction(con):
+            con.execute("DELETE FROM duty_sources")
+            con.execute("INSERT INTO duty_sources SELECT * FROM _duty_sources")
+            con.execute("DELETE FROM license_kinds")
+            con.execute("INSERT INTO license_kinds BY NAME SELECT * FROM _license_kinds")
+            if incremental:
+                con.execute("DELETE FROM finding_rows WHERE model_key IN (SELECT model_key FROM _affected)")
+                # results over inferred edges are not kept up to date incrementally
+                con.execute(f"DELETE FROM finding_rows WHERE view LIKE '%{INFERRED_SUFFIX}'")
+            elif with_inferred:
+                con.execute("DROP INDEX IF EXISTS finding_rows_model")
+                con.execute("DELETE FROM finding_rows WHERE view IN (SELECT unnest(?::VARCHAR[]))",
+                            [[stored(v) for v in views]])
+            elif complete:
+                # Dropping the old rows wholesale is far cheaper than deleting them one by one.
+                con.execute("DROP TABLE IF EXISTS finding_rows")
+                con.execute(FINDING_ROWS_DDL)
+            else:
+                con.execute("DROP INDEX IF EXISTS finding_rows_model")
+            for view in views:
+                for rule in rules:
+                    if not incremental and not complete and not with_inferred and not (
+                            rule.view_independent and view != views[0]):
+                        con.execute("DELETE FROM finding_rows WHERE rule_id = ? AND (view = ? OR ?)",
+                                    [rule.id, view, rule.view_independent])
                     lap("other")
-                    if not (rule.view_independent and view != views[0]):
-                        _write_findings(ctx, con, view, rule, row, possibly_incomplete[view], write, stored(view))
-                    _save_templates(con, rule, row)
-                    lap("findings (witness, path, write)")
-        lap("other")
-        if incremental:
-            old = _read_outcomes(con, "_affected", len(layout))
-            counts = _read_counts(con, layout) - _count(old[0], old[1]) + _count(combo[write], outcomes[write])
-            con.execute("DELETE FROM model_outcomes WHERE key_hash IN (SELECT hash(model_key) FROM _affected)")
-            _append_outcomes(con, ctx, write, combo, outcomes)
-        else:
-            counts = _count(combo, outcomes)
+                    rows = rule.evaluate(ctx, view)
+                    lap("evaluate rules")
+                    for row in rows:
+                        for note in row.notes:
+                            if note not in notes.setdefault(rule.id, []):
+                                notes[rule.id].append(note)
+                        code = np.where(row.noncompliant, NONCOMPLIANT, np.where(row.qualifying, COMPLIANT, NOT_IN_POPULATION))
+                        code = np.where(row.excluded >= 0, EXCLUDED_BASE + row.excluded, code).astype(np.uint8)
+                        outcomes[:, col] = code
+                        col += 1
+                        lap("other")
+                        if not (rule.view_independent and view != views[0]):
+                            _write_findings(ctx, con, view, rule, row, possibly_incomplete[view], write, stored(view))
+                        _save_templates(con, rule, row)
+                        lap("findings (witness, path, write)")
+            lap("other")
+            if incremental:
+                old = _read_outcomes(con, "_affected", len(layout))
+                counts = _read_counts(con, layout) - _count(old[0], old[1]) + _count(combo[write], outcomes[write])
+                con.execute("DELETE FROM model_outcomes WHERE key_hash IN (SELECT hash(model_key) FROM _affected)")
+                _append_outcomes(con, ctx, write, combo, outcomes)
+            else:
+                counts = _count(combo, outcomes)
+                if complete:
+                    con.execute("DROP TABLE IF EXISTS model_outcomes")
+                    _append_outcomes(con, ctx, write, combo, outcomes, create=True)
+            lap("outcomes")
+            if with_inferred:
+                _mark_inferred(con, [stored(v) for v in views])
+            if run_data:
+                # rules over data and outputs: SQL over the trained-on / generated-by edges;
+                # an incremental audit whose changes reach none of them keeps their results
+                data_state = _data_state(con)
+                if not (incremental and store.get_meta("audit_data_state") == data_state
+                        and not _touches_data(con)):
+                    run_data_rules(con, ctx.kb)
+                store.set_meta("audit_data_state", data_state)
+                lap("data and outputs")
+            if not incremental:
+                con.execute("CREATE INDEX finding_rows_model ON finding_rows (model_key)")
+            _write_counts(con, layout, counts, replace_all=complete)
+            refresh_findings_view(con)
+            build_noncompliant_children(store)
             if complete:
-                con.execute("DROP TABLE IF EXISTS model_outcomes")
-                _append_outcomes(con, ctx, write, combo, outcomes, create=True)
-        lap("outcomes")
-        if with_inferred:
-            _mark_inferred(con, [stored(v) for v in views])
-        if run_data:
-            # rules over data and outputs: SQL over the trained-on / generated-by edges;
-            # an incremental audit whose changes reach none of them keeps their results
-            data_state = _data_state(con)
-            if not (incremental and store.get_meta("audit_data_state") == data_state
-                    and not _touches_data(con)):
-                run_data_rules(con, ctx.kb)
-            store.set_meta("audit_data_state", data_state)
-            lap("data and outputs")
-        if not incremental:
-            con.execute("CREATE INDEX finding_rows_model ON finding_rows (model_key)")
-        _write_counts(con, layout, counts, replace_all=complete)
-        refresh_findings_view(con)
-        build_noncompliant_children(store)
-        if complete:
-            con.execute("DELETE FROM dirty_models")
-            # the rules' notes, for a later audit that finds nothing to do and answers read-only
-            store.set_meta("audit_notes", json.dumps(notes, sort_keys=True))
-            store.set_meta("outcome_layout", json.dumps(layout))
-            store.set_meta("audit_kb", fingerprint)
-        kill_point("audit-evaluated")
-        con.execute("COMMIT")
+                con.execute("DELETE FROM dirty_models")
+                # the rules' notes, for a later audit that finds nothing to do and answers read-only
+                store.set_meta("audit_notes", json.dumps(notes, sort_keys=True))
+                store.set_meta("outcome_layout", json.dumps(layout))
+                store.set_meta("audit_kb", fingerprint)
+            kill_point("audit-evaluated")
         kill_point("audit-committed")
         lap("counts + commit")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     finally:
         con.unregister("_duty_sources")
         con.unregister("_license_kinds")

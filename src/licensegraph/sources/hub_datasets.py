@@ -30,7 +30,7 @@ from licensegraph.sources.card import CardError, split_front_matter
 from licensegraph.sources.hub_client import HubClient, HubError
 from licensegraph.sources.hub_crawl import ProgressFn, StepDone
 from licensegraph.sources.ingest import read_records
-from licensegraph.store.db import Store
+from licensegraph.store.db import Store, transaction
 from licensegraph.store.killpoints import kill_point
 
 BATCH = 100  # datasets asked about per transaction (storing records has a fixed cost per call)
@@ -187,13 +187,8 @@ class DatasetCrawler:
         if records:
             read_records(self.store, [json.dumps(r) for r in records], label, 1, before_commit)
         else:  # only answers to keep (not found, no access, errors)
-            con.execute("BEGIN TRANSACTION")
-            try:
+            with transaction(con):
                 before_commit(None)
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
         kill_point("crawl-datasets-committed")
         self._requests_committed = self.client.requests
         d = self.done

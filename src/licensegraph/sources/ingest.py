@@ -16,7 +16,7 @@ from typing import Any
 
 from licensegraph.sources.hub_records import CardPool, HubRecordStager
 from licensegraph.sources.lineage_csv import LineageStager
-from licensegraph.store.db import Store
+from licensegraph.store.db import Store, transaction
 from licensegraph.store.killpoints import kill_point
 from licensegraph.timing import PhaseTimer
 
@@ -170,45 +170,41 @@ def _ingest_file(store: Store, path: Path, kind: str, progress: ProgressCallback
     # batch whatever the size of the file.
     limit = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
     con.execute(f"SET memory_limit = '{INGEST_MEMORY_LIMIT}'")
-    con.execute("BEGIN TRANSACTION")
     try:
-        for ddl in _STAGE_DDL:
-            con.execute(ddl)
-        if kind == "lineage":
-            result.read, result.error = LineageStager(con, path, label).stage(report)
-            phase("merging into the store:")
-            _merge_lineage(store, label, result)
-        else:
-            cards = CardPool()
-            stager = HubRecordStager(con, path, label, cards)
-            try:
-                merger = RecordMerger(store, label)
-                batches = stager.parquet_batches() if kind == "parquet" else stager.jsonl_batches(report)
-                # One batch at a time: read, validate and shred, merge into models. Memory
-                # holds a batch, whatever the size of the file.
-                for batch in batches:
+        with transaction(con):
+            for ddl in _STAGE_DDL:
+                con.execute(ddl)
+            if kind == "lineage":
+                result.read, result.error = LineageStager(con, path, label).stage(report)
+                phase("merging into the store:")
+                _merge_lineage(store, label, result)
+            else:
+                cards = CardPool()
+                stager = HubRecordStager(con, path, label, cards)
+                try:
+                    merger = RecordMerger(store, label)
+                    batches = stager.parquet_batches() if kind == "parquet" else stager.jsonl_batches(report)
+                    # One batch at a time: read, validate and shred, merge into models. Memory
+                    # holds a batch, whatever the size of the file.
+                    for batch in batches:
+                        lap("read")
+                        result.read += stager.stage(batch)
+                        lap("parse + shred")
+                        merger.merge(stager.records, stager.duplicates)
+                        lap("merge into models")
                     lap("read")
-                    result.read += stager.stage(batch)
-                    lap("parse + shred")
-                    merger.merge(stager.records, stager.duplicates)
-                    lap("merge into models")
-                lap("read")
-                stager.hand_over()
-            finally:
-                cards.close()
-                stager.close()
-            result.error = stager.error
-            merger.finish(result)
-            _merge_datasets(store, label, result)
-        _keep_rejects(con, result)
-        store.mark_derived_stale()  # with the records: lineage and licenses now lag behind
-        kill_point("records-staged")
-        con.execute("COMMIT")
+                    stager.hand_over()
+                finally:
+                    cards.close()
+                    stager.close()
+                result.error = stager.error
+                merger.finish(result)
+                _merge_datasets(store, label, result)
+            _keep_rejects(con, result)
+            store.mark_derived_stale()  # with the records: lineage and licenses now lag behind
+            kill_point("records-staged")
         kill_point("records-committed")
         lap("commit")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     finally:
         con.execute(f"SET memory_limit = '{limit}'")
     return result
@@ -225,8 +221,7 @@ def read_records(store: Store, records: Sequence[Mapping[str, Any] | str], label
     con = store.con
     result = FileSummary(path=label, kind="records")
     texts = [r if isinstance(r, str) else json.dumps(r, default=str) for r in records]
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         for ddl in _STAGE_DDL:
             con.execute(ddl)
         stager = HubRecordStager(con, None, label)
@@ -245,10 +240,6 @@ def read_records(store: Store, records: Sequence[Mapping[str, Any] | str], label
         store.mark_derived_stale()
         if before_commit is not None:
             before_commit(result)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return result
 
 

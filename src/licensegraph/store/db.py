@@ -5,14 +5,30 @@ Every later stage reads from here; nothing else is a source of truth.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import platformdirs
 
 from licensegraph.store.schema import MIGRATIONS, SCHEMA_VERSION
+
+
+@contextlib.contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """One transaction on `con`: committed when the block ends, rolled back when anything
+    (an interrupt too) escapes it, so a write cut short leaves the store as it was."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+        con.execute("COMMIT")
+    except BaseException:
+        with contextlib.suppress(duckdb.Error):  # the original error is what matters
+            con.execute("ROLLBACK")
+        raise
 
 
 class StoreError(RuntimeError):
@@ -182,17 +198,12 @@ class Store:
         self._check_version()
         version = self.schema_version()
         for target in range(version + 1, SCHEMA_VERSION + 1):
-            self.con.execute("BEGIN TRANSACTION")
-            try:
+            with transaction(self.con):
                 for statement in MIGRATIONS[target]:
                     self.con.execute(statement)
                 self.con.execute(
                     "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(target)]
                 )
-                self.con.execute("COMMIT")
-            except Exception:
-                self.con.execute("ROLLBACK")
-                raise
         has_view = self.scalar(
             "SELECT count(*) FROM information_schema.tables WHERE table_name = 'findings' AND table_type = 'VIEW'"
         )

@@ -18,7 +18,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
-from licensegraph.store.db import Store
+from licensegraph.store.db import Store, transaction
 
 RUN_COLUMNS = ("run_id", "kind", "status", "started_at", "finished_at", "params", "source", "cursor", "pages",
                "records", "stored", "updated", "unchanged", "rejected", "deleted", "requests", "high_water",
@@ -81,17 +81,12 @@ def list_runs(store: Store) -> list[Run]:
 def start_run(store: Store, kind: str, params: dict, source: str | None) -> int:
     """A new numbered run, status `running`; committed at once so a kill keeps the number."""
     con = store.con
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         run_id = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM runs").fetchall()[0][0]
         con.execute(
             "INSERT INTO runs (run_id, kind, status, started_at, params, source) VALUES (?, ?, 'running', now(), ?, ?)",
             [run_id, kind, json.dumps(params, sort_keys=True), source],
         )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return run_id
 
 
@@ -116,8 +111,7 @@ def finish_run(store: Store, run_id: int, counts: dict | None = None) -> None:
     run's study table, move the snapshot forward and mark the run complete; one
     transaction. Lineage, licenses and findings must be current (rebuilt and audited)."""
     con = store.con
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute(f"CREATE OR REPLACE TEMP TABLE _now_models AS {_NOW_MODELS}")
         con.execute(
             """
@@ -167,10 +161,6 @@ def finish_run(store: Store, run_id: int, counts: dict | None = None) -> None:
             f"UPDATE runs SET status = 'complete', finished_at = now(), error = NULL{', ' + sets if sets else ''} WHERE run_id = ?",
             [*(counts or {}).values(), run_id],
         )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
 
 
 # --------------------------------------------------------------------------- reading changes

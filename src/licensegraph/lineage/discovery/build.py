@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from licensegraph.lineage.discovery import discover
 from licensegraph.lineage.discovery.names import infer_parents_sql
-from licensegraph.store.db import Store
+from licensegraph.store.db import Store, transaction
 from licensegraph.store.schema import INFERRED_EDGES_DDL
 
 # Relations an audit understands; a name's `conversion` (same weights, another format)
@@ -32,8 +32,7 @@ def build_inferred_edges(store: Store, incremental: bool = True) -> dict[str, in
     partial = (incremental and store.get_meta("inferred_built") == "1"
                and store.few_changed(store.scalar("SELECT count(*) FROM models")))
     scope = "AND m.model_key IN (SELECT model_key FROM dirty_models)" if partial else ""
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE _disc_children AS
@@ -103,10 +102,6 @@ def build_inferred_edges(store: Store, incremental: bool = True) -> dict[str, in
         store.set_meta("inferred_refused", str(refused))
         store.set_meta("inferred_built", "1")
         counts = dict(con.execute("SELECT source, count(*) FROM inferred_edges GROUP BY source").fetchall())
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     counts["refused"] = refused
     return counts
 
