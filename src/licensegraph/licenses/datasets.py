@@ -12,8 +12,10 @@ import re
 
 import pyarrow as pa
 
+from licensegraph.licenses.fingerprint import kb_fingerprint
 from licensegraph.licenses.kb import KnowledgeBase, load_kb
 from licensegraph.licenses.normalize import resolve_all
+from licensegraph.lineage.data import datasets_state
 from licensegraph.lineage.discovery.outputs import is_synthetic
 from licensegraph.store.db import Store, transaction
 from licensegraph.store.schema import DATASET_LICENSES_DDL
@@ -33,10 +35,14 @@ def license_in_text(kb: KnowledgeBase, text: str | None) -> str | None:
     return None
 
 
-def normalize_dataset_licenses(store: Store, kb: KnowledgeBase | None = None) -> None:
-    """(Re)compute `dataset_licenses` for every dataset record."""
+def normalize_dataset_licenses(store: Store, kb: KnowledgeBase | None = None, incremental: bool = True) -> None:
+    """(Re)compute `dataset_licenses` for every dataset record; nothing to do (`incremental`)
+    when the dataset records and the knowledge base are those of the last run."""
     kb = kb or load_kb()
     con = store.con
+    state = f"{datasets_state(con)}:{kb_fingerprint(kb)}"
+    if incremental and store.get_meta("dataset_licenses_state") == state:
+        return
     rows = con.execute(
         "SELECT dataset_key, id, CASE WHEN len(card_license) > 0 THEN card_license "
         "WHEN len(tag_licenses) > 0 THEN tag_licenses END, license_name, license_link, card_text, tags, card_json "
@@ -73,5 +79,6 @@ def normalize_dataset_licenses(store: Store, kb: KnowledgeBase | None = None) ->
             con.execute("DROP TABLE IF EXISTS dataset_licenses")
             con.execute(DATASET_LICENSES_DDL)
             con.execute("INSERT INTO dataset_licenses BY NAME SELECT * FROM _dl")
+            store.set_meta("dataset_licenses_state", state)
     finally:
         con.unregister("_dl")

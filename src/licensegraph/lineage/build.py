@@ -18,23 +18,35 @@ from licensegraph.store.schema import EDGES_DDL, LINEAGE_ISSUES_DDL
 
 
 def build_lineage(store: Store, incremental: bool = True) -> None:
-    """(Re)build edges and lineage issues. When edges exist and few models changed since
-    the last audit (dirty_models), only those models' edges are redone, plus the edges
-    that point at them (a parent that arrived is no longer dangling); cycles are always
-    found over the whole graph."""
+    """(Re)build edges, lineage issues and the reach tables. When edges exist and few
+    models changed since the last audit (dirty_models), only those models' edges are
+    redone, plus the edges that point at them (a parent that arrived is no longer
+    dangling); cycles are found again over the whole graph when an edge changed, and the
+    reach tables are redone around the edges that changed (none when only licenses did)."""
     con = store.con
     partial = (incremental and store.get_meta("lineage_built") == "1"
                and store.few_changed(store.scalar("SELECT count(*) FROM models")))
     with transaction(con):
         _build_edges(store, partial)
-        _mark_cycles(store)
+        if partial and not _graph_changed(con):
+            # the same edges as before: their cycle marks are those the old rows had
+            con.execute(
+                """
+                UPDATE edges SET in_cycle = true FROM _old_edges o
+                WHERE o.in_cycle AND edges.child_key = o.child_key AND edges.parent_key = o.parent_key
+                """
+            )
+        else:
+            _mark_cycles(store)
         if not partial:
             # explain walks the graph upward one level at a time through this index
             con.execute("CREATE INDEX edges_child ON edges (child_key)")
             # the dashboard walks it downward (a model's children, its descendants' graph)
             con.execute("CREATE INDEX edges_parent ON edges (parent_key)")
         # what the dashboard reads for big families: counts, levels and pages of children
-        build_reach(store)
+        build_reach(store, "_touched" if partial else None)
+        for table in ("_touched", "_old_edges", "_changed_parents"):
+            con.execute(f"DROP TABLE IF EXISTS {table}")
         store.set_meta("lineage_built", "1")
 
 
@@ -103,6 +115,16 @@ def _build_edges(store: Store, partial: bool) -> None:
     models = "SELECT model_key FROM dirty_models" if partial else "SELECT model_key FROM models"
     assign_ids(con, f"{models} UNION ALL SELECT parent_key FROM _pairs")
     if partial:
+        # kept to tell which edges the rebuild changes (see _graph_changed)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _old_edges AS SELECT {_EDGE_FACTS}, in_cycle FROM edges "
+                    "WHERE child_key IN (SELECT model_key FROM dirty_models)")
+        con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE _changed_parents AS
+            SELECT DISTINCT e.parent_key FROM edges e JOIN models m ON m.model_key = e.parent_key
+            WHERE m.model_key IN (SELECT model_key FROM dirty_models) AND (e.dangling OR e.parent_id <> m.id)
+            """
+        )
         con.execute("DELETE FROM edges WHERE child_key IN (SELECT model_key FROM dirty_models)")
         # a changed model may be someone's parent: it may have arrived (no longer
         # dangling) or changed its display id
@@ -194,6 +216,34 @@ def _build_edges(store: Store, partial: bool) -> None:
     )
     for table in ("_raw_parents", "_pairs", "_children", "_child_rel"):
         con.execute(f"DROP TABLE {table}")
+
+
+# What the reach tables and cycles read of an edge.
+_EDGE_FACTS = "child_key, parent_key, child_id, parent_id, relation, self_loop, dangling"
+
+
+def _graph_changed(con) -> bool:
+    """After a partial `_build_edges`: whether some edge differs from before. Creates
+    `_touched`, the parents of the edges that came, went or changed (their children's
+    pages, and the reach of them and their ancestors, are redone). Also true when a changed
+    model is in a cycle (the cycle's report names its members)."""
+    dirty = "SELECT model_key FROM dirty_models"
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _touched AS
+        SELECT parent_key AS model_key FROM (
+          (SELECT {_EDGE_FACTS} FROM _old_edges
+           EXCEPT SELECT {_EDGE_FACTS} FROM edges WHERE child_key IN ({dirty}))
+          UNION ALL
+          (SELECT {_EDGE_FACTS} FROM edges WHERE child_key IN ({dirty})
+           EXCEPT SELECT {_EDGE_FACTS} FROM _old_edges))
+        UNION SELECT parent_key FROM _changed_parents
+        """
+    )
+    return bool(con.execute(
+        f"""SELECT (SELECT count(*) FROM _touched)
+                   + (SELECT count(*) FROM lineage_issues WHERE kind = 'cycle' AND model_key IN ({dirty}))"""
+    ).fetchall()[0][0])
 
 
 def _mark_cycles(store: Store) -> None:

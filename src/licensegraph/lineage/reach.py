@@ -35,39 +35,58 @@ def block_key(parent_key: str, relation: str | None, block: int) -> str:
     return f"{parent_key}{SEP}{relation or ''}{SEP}{block}"
 
 
-def build_reach(store: Store) -> None:
+def build_reach(store: Store, touched: str | None = None) -> None:
     """Rebuild `lineage_reach` and `child_pages` from `edges` (inside the caller's transaction).
 
-    Descendants are found level by level over integer node numbers: each round joins the
-    newest (root, node) pairs to the edges and keeps the pairs not seen before, so cycles
-    end and each descendant counts once, at its shortest distance."""
+    `touched`: a temp table of the model keys (`model_key`) whose edges changed since the
+    tables were last built: the changed children, their old and new parents. Then only
+    the rows those can alter are redone: the reach of every ancestor of a touched model
+    (themselves included) and the pages of the touched models' children; None rebuilds both
+    tables.
+
+    Descendants are found level by level over the integer ids: each round joins the newest
+    (root, node) pairs to the edges and keeps the pairs not seen before, so cycles end and
+    each descendant counts once, at its shortest distance."""
     con = store.con
-    con.execute("DROP TABLE IF EXISTS lineage_reach")
-    con.execute("DROP TABLE IF EXISTS child_pages")
-    con.execute(LINEAGE_REACH_DDL)
-    con.execute(CHILD_PAGES_DDL)
+    if touched is not None and not con.execute(f"SELECT count(*) FROM {touched}").fetchall()[0][0]:
+        return
+    if touched is None:
+        con.execute("DROP TABLE IF EXISTS lineage_reach")
+        con.execute("DROP TABLE IF EXISTS child_pages")
+        con.execute(LINEAGE_REACH_DDL)
+        con.execute(CHILD_PAGES_DDL)
     con.execute(
-        """
+        "CREATE OR REPLACE TEMP TABLE _e AS SELECT DISTINCT parent_uid AS p, child_uid AS c FROM edges WHERE NOT self_loop"
+    )
+    if touched is not None:
+        # every ancestor of a touched model counts descendants that may have changed (an
+        # edge removed lowers the old parent's ancestors' counts: the old parents are touched)
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE _roots AS
+            WITH RECURSIVE up(u) AS (
+              SELECT i.uid FROM {touched} t JOIN model_ids i USING (model_key)
+              UNION
+              SELECT e.p FROM up JOIN _e e ON e.c = up.u
+            )
+            SELECT DISTINCT u FROM up
+            """
+        )
+        con.execute("DELETE FROM lineage_reach WHERE model_key IN "
+                    "(SELECT model_key FROM model_ids WHERE uid IN (SELECT u FROM _roots))")
+        con.execute(f"DELETE FROM child_pages WHERE split_part(block, chr(31), 1) IN (SELECT model_key FROM {touched})")
+    only_roots = "AND parent_uid IN (SELECT u FROM _roots)" if touched is not None else ""
+    # a dangling parent's written id may differ in case between children: the least one
+    con.execute(
+        f"""
         CREATE OR REPLACE TEMP TABLE _kids AS
-        SELECT parent_key, any_value(parent_id) AS parent_id, child_key, any_value(child_id) AS child_id,
-               any_value(relation) AS relation
-        FROM edges WHERE NOT self_loop GROUP BY parent_key, child_key
+        SELECT parent_key, min(parent_id) AS parent_id, any_value(parent_uid) AS parent_uid, child_key,
+               any_value(child_id) AS child_id, any_value(relation) AS relation
+        FROM edges WHERE NOT self_loop {only_roots} GROUP BY parent_key, child_key
         """
     )
-    con.execute(
-        """
-        CREATE OR REPLACE TEMP TABLE _node AS
-        SELECT k, row_number() OVER (ORDER BY k)::INTEGER AS n
-        FROM (SELECT parent_key AS k FROM _kids UNION SELECT child_key FROM _kids)
-        """
-    )
-    con.execute(
-        """
-        CREATE OR REPLACE TEMP TABLE _e AS
-        SELECT p.n AS p, c.n AS c FROM _kids JOIN _node p ON p.k = parent_key JOIN _node c ON c.k = child_key
-        """
-    )
-    con.execute("CREATE OR REPLACE TEMP TABLE _reach AS SELECT p AS root, c AS node, 1 AS d FROM _e")
+    roots = "WHERE p IN (SELECT u FROM _roots)" if touched is not None else ""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _reach AS SELECT p AS root, c AS node, 1 AS d FROM _e {roots}")
     con.execute("CREATE OR REPLACE TEMP TABLE _front AS SELECT root, node FROM _reach")
     d = 1
     while con.execute("SELECT count(*) FROM _front").fetchone()[0]:  # type: ignore[index]
@@ -87,15 +106,16 @@ def build_reach(store: Store) -> None:
         f"""
         INSERT INTO lineage_reach
         SELECT k.parent_key, k.parent_id, k.children, {", ".join(RELATIONS)}, r.descendants, r.levels
-        FROM (SELECT parent_key, any_value(parent_id) AS parent_id, count(*)::INTEGER AS children,
-                     {counts}
+        FROM (SELECT parent_key, min(parent_id) AS parent_id, any_value(parent_uid) AS parent_uid,
+                     count(*)::INTEGER AS children, {counts}
               FROM _kids GROUP BY parent_key) k
-        JOIN _node n ON n.k = k.parent_key
         JOIN (SELECT root, count(*) AS descendants, [{levels}] AS levels FROM _reach GROUP BY root) r
-          ON r.root = n.n
+          ON r.root = k.parent_uid
         ORDER BY k.parent_key
         """
     )
+    if touched is not None:
+        con.execute(f"DELETE FROM _kids WHERE parent_key NOT IN (SELECT model_key FROM {touched})")
     con.execute(
         f"""
         INSERT INTO child_pages
@@ -110,10 +130,11 @@ def build_reach(store: Store) -> None:
               FROM _kids)
         """
     )
-    con.execute("CREATE INDEX lineage_reach_key ON lineage_reach (model_key)")
-    con.execute("CREATE INDEX child_pages_block ON child_pages (block)")
-    for table in ("_kids", "_node", "_e", "_reach", "_front"):
-        con.execute(f"DROP TABLE {table}")
+    if touched is None:
+        con.execute("CREATE INDEX lineage_reach_key ON lineage_reach (model_key)")
+        con.execute("CREATE INDEX child_pages_block ON child_pages (block)")
+    for table in ("_kids", "_e", "_reach", "_front", "_roots"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
 
 
 def build_noncompliant_children(store: Store) -> None:

@@ -23,58 +23,123 @@ from licensegraph.store.schema import INFERRED_EDGES_DDL
 _AUDIT_RELATION = {"conversion": "quantization"}
 
 
+def inference_inputs(con) -> str:
+    """A fingerprint of what name inference reads of the whole store: every model's key, id
+    and dates (the known models, who is newer) and the declared edges (children and
+    dangling parents, popularity, siblings, accounts' habits). While it holds, only a
+    changed model's card text and config files can change what is inferred."""
+    models = con.execute("SELECT count(*), coalesce(sum(hash(model_key, id, created_at, lineage_week)), 0) "
+                         "FROM models").fetchall()[0]
+    edges = con.execute("SELECT count(*), coalesce(sum(hash(child_key, parent_key, parent_id, dangling, self_loop)), 0) "
+                        "FROM edges").fetchall()[0]
+    return ":".join(str(v) for v in (*models, *edges))
+
+
 def build_inferred_edges(store: Store, incremental: bool = True) -> dict[str, int]:
     """(Re)build `inferred_edges`; returns counts per source (and `refused`).
 
-    Like `build_lineage`: when it was built before and few models changed since the last
-    audit (dirty_models), only those models are redone."""
+    When it was built before over the same known models and declared edges (see
+    `inference_inputs`) and few models changed since the last audit (dirty_models), only
+    the card text and config files of those models are read again (what names infer is
+    the same); otherwise everything is redone."""
     con = store.con
+    inputs = inference_inputs(con)
     partial = (incremental and store.get_meta("inferred_built") == "1"
+               and store.get_meta("inferred_inputs") == inputs
                and store.few_changed(store.scalar("SELECT count(*) FROM models")))
-    scope = "AND m.model_key IN (SELECT model_key FROM dirty_models)" if partial else ""
     with transaction(con):
-        con.execute(
-            f"""
-            CREATE OR REPLACE TEMP TABLE _disc_children AS
-            SELECT m.model_key, m.id,
-                   coalesce(m.created_at, try_cast(m.lineage_week AS TIMESTAMPTZ)) AS created
-            FROM models m
-            WHERE NOT EXISTS (SELECT 1 FROM edges e WHERE e.child_key = m.model_key AND NOT e.self_loop) {scope}
-            """
-        )
-        con.execute(
-            """
-            CREATE OR REPLACE TEMP VIEW _disc_known AS
-            SELECT model_key, id, coalesce(created_at, try_cast(lineage_week AS TIMESTAMPTZ)) AS created,
-                   NULL::BIGINT AS popularity
-            FROM models
-            UNION ALL
-            SELECT parent_key, any_value(parent_id), NULL, NULL FROM edges WHERE dangling GROUP BY parent_key
-            """
-        )
-        con.execute(
-            "CREATE OR REPLACE TEMP VIEW _disc_declared AS SELECT child_key, parent_key FROM edges WHERE NOT self_loop"
-        )
-        infer_parents_sql(con, "_disc_children", "_disc_known", declared="_disc_declared", out="_disc_names")
-        refused = con.execute("SELECT count(*) FROM _disc_names_refused").fetchone()[0]
-        rows = _text_and_config_rows(store)
         if partial:
-            con.execute("DELETE FROM inferred_edges WHERE child_key IN (SELECT model_key FROM dirty_models)")
+            refused = int(store.get_meta("inferred_refused") or 0)
+            _build_partial(store)
         else:
-            con.execute("DROP TABLE IF EXISTS inferred_edges")
-            con.execute(INFERRED_EDGES_DDL)
-        con.register("_disc_rows", rows)
-        conversion = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in _AUDIT_RELATION.items())
+            refused = _build_full(store)
+        store.set_meta("inferred_refused", str(refused))
+        store.set_meta("inferred_inputs", inputs)
+        store.set_meta("inferred_built", "1")
+        counts = dict(con.execute("SELECT source, count(*) FROM inferred_edges GROUP BY source").fetchall())
+    counts["refused"] = refused
+    return counts
+
+
+def _children_sql(scope: str) -> str:
+    return f"""
+        CREATE OR REPLACE TEMP TABLE _disc_children AS
+        SELECT m.model_key, m.id,
+               coalesce(m.created_at, try_cast(m.lineage_week AS TIMESTAMPTZ)) AS created
+        FROM models m
+        WHERE NOT EXISTS (SELECT 1 FROM edges e WHERE e.child_key = m.model_key AND NOT e.self_loop) {scope}
+        """
+
+
+def _build_full(store: Store) -> int:
+    """Every model's inferred parents; returns how many names were refused."""
+    con = store.con
+    con.execute(_children_sql(""))
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP VIEW _disc_known AS
+        SELECT model_key, id, coalesce(created_at, try_cast(lineage_week AS TIMESTAMPTZ)) AS created,
+               NULL::BIGINT AS popularity
+        FROM models
+        UNION ALL
+        SELECT parent_key, any_value(parent_id), NULL, NULL FROM edges WHERE dangling GROUP BY parent_key
+        """
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP VIEW _disc_declared AS SELECT child_key, parent_key FROM edges WHERE NOT self_loop"
+    )
+    infer_parents_sql(con, "_disc_children", "_disc_known", declared="_disc_declared", out="_disc_names")
+    refused = int(con.execute("SELECT count(*) FROM _disc_names_refused").fetchone()[0])  # type: ignore[index]
+    conversion = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in _AUDIT_RELATION.items())
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _disc_name_rows AS
+        SELECT child_key, child_id, parent_key, parent_id,
+               CASE relation {conversion} ELSE relation END AS relation,
+               'name' AS source,
+               CASE WHEN relation = 'conversion' THEN 'conversion: ' ELSE '' END || pattern AS pattern,
+               stem AS matched, NULL::INTEGER AS line, confidence
+        FROM _disc_names
+        """
+    )
+    con.execute("DROP TABLE IF EXISTS inferred_edges")
+    con.execute(INFERRED_EDGES_DDL)
+    _insert(store)
+    for table in ("_disc_names", "_disc_names_refused"):
+        con.execute(f"DROP TABLE {table}")
+    con.execute("DROP VIEW _disc_known")
+    con.execute("DROP VIEW _disc_declared")
+    return refused
+
+
+def _build_partial(store: Store) -> None:
+    """The changed models' rows again: their names infer what they did (the known models
+    and declared edges are the same), their card text and config files are read again."""
+    con = store.con
+    con.execute(_children_sql("AND m.model_key IN (SELECT model_key FROM dirty_models)"))
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _disc_name_rows AS
+        SELECT child_key, child_id, parent_key, parent_id, relation, source, pattern, matched, line, confidence
+        FROM inferred_edges
+        WHERE source = 'name' AND child_key IN (SELECT model_key FROM _disc_children)
+        """
+    )
+    con.execute("DELETE FROM inferred_edges WHERE child_key IN (SELECT model_key FROM dirty_models)")
+    _insert(store)
+
+
+def _insert(store: Store) -> None:
+    """Insert the name rows (`_disc_name_rows`) and the text and config rows of the children
+    in `_disc_children`, choosing per child the source in use."""
+    con = store.con
+    con.register("_disc_rows", _text_and_config_rows(store))
+    try:
         con.execute(
-            f"""
+            """
             INSERT INTO inferred_edges
             WITH all_rows AS (
-              SELECT child_key, child_id, parent_key, parent_id,
-                     CASE relation {conversion} ELSE relation END AS relation,
-                     'name' AS source,
-                     CASE WHEN relation = 'conversion' THEN 'conversion: ' ELSE '' END || pattern AS pattern,
-                     stem AS matched, NULL::INTEGER AS line, confidence, false AS primary_choice
-              FROM _disc_names
+              SELECT *, false AS primary_choice FROM _disc_name_rows
               UNION ALL
               SELECT child_key, child_id, lower(parent_id), parent_id, relation, source, pattern, matched, line,
                      confidence, true FROM _disc_rows
@@ -92,18 +157,10 @@ def build_inferred_edges(store: Store, incremental: bool = True) -> dict[str, in
             ORDER BY a.child_key, a.source, a.parent_key
             """
         )
+    finally:
         con.unregister("_disc_rows")
-        for table in ("_disc_names", "_disc_names_refused", "_disc_children"):
-            con.execute(f"DROP TABLE {table}")
-        con.execute("DROP VIEW _disc_known")
-        con.execute("DROP VIEW _disc_declared")
-        if partial:
-            refused += int(store.get_meta("inferred_refused") or 0)
-        store.set_meta("inferred_refused", str(refused))
-        store.set_meta("inferred_built", "1")
-        counts = dict(con.execute("SELECT source, count(*) FROM inferred_edges GROUP BY source").fetchall())
-    counts["refused"] = refused
-    return counts
+    con.execute("DROP TABLE _disc_name_rows")
+    con.execute("DROP TABLE _disc_children")
 
 
 def _text_and_config_rows(store: Store) -> pa.Table:
