@@ -84,6 +84,8 @@ def test_incremental_equals_full(synthetic):
 
     assert after_incremental[0] == after_full[0]  # findings, row for row
     assert after_incremental[1] == after_full[1]  # the table's counts
+    data_counts = "SELECT * FROM data_rule_counts ORDER BY ALL"
+    assert incremental.execute(data_counts).fetchall() == full.execute(data_counts).fetchall()
     # integer ids are identity, not content: a model first stored by the batch gets a later
     # id in the incremental store than in the full one; every id must name its key, though
     for store in (incremental, full):
@@ -175,3 +177,43 @@ def test_an_audit_with_nothing_to_do_answers_read_only_with_the_same_table(synth
         for view, table in quiet.items():
             assert audit_table(store, view=view, notes=run.notes).to_dict() == table
             assert table["notes"]  # the rules' notes are part of it
+
+
+def test_incremental_audit_redoes_the_models_trained_on_a_changed_generators_data(tmp_path, monkeypatch):
+    """A model whose outputs make a dataset is relicensed (DeepSeek-R1 under the Llama 3.3
+    license, which binds models trained on its outputs): the models trained on that data are
+    re-judged by the incremental audit, though they descend from it by data only, and the
+    rules over data then agree with a full audit; only those models' paths are read."""
+    from conftest import DATASETS, SAMPLE, load_sample
+    from licensegraph.rules import data_engine
+
+    data_findings = ("SELECT rule_id, model_key, ancestor_id, ancestor_license, path, severity FROM finding_rows "
+                     "WHERE rule_id LIKE 'data-%' OR rule_id LIKE 'output-%' ORDER BY ALL")
+    data_counts = "SELECT * FROM data_rule_counts ORDER BY ALL"
+    generator = json.loads(json.dumps(load_sample()["deepseek-ai/DeepSeek-R1"]))
+    generator["last_modified"] = "2026-06-01 00:00:00+00:00"
+    generator["card_data"] = "license: llama3.3\n"
+    generator["tags"] = [t for t in generator["tags"] if not t.startswith("license:")]
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text(json.dumps(generator) + "\n")
+    incremental = Store(tmp_path / "incremental.duckdb")
+    ingest(incremental, [SAMPLE, DATASETS])
+    run_audit(incremental)
+    before = incremental.execute(data_findings).fetchall()
+    ingest(incremental, [batch])
+    scopes = []
+    run_data_rules = data_engine.run_data_rules
+    monkeypatch.setattr(data_engine, "run_data_rules",
+                        lambda con, kb, scope=None: (scopes.append(scope), run_data_rules(con, kb, scope))[1])
+    run = run_audit(incremental)
+    assert run.incremental and len(scopes) == 1 and scopes[0] is not None
+    full = Store(tmp_path / "full.duckdb")
+    ingest(full, [SAMPLE, DATASETS, batch])
+    run_audit(full, incremental=False)
+    after = incremental.execute(data_findings).fetchall()
+    assert after == full.execute(data_findings).fetchall()
+    assert incremental.execute(data_counts).fetchall() == full.execute(data_counts).fetchall()
+    gained = {(r[0], r[1]) for r in after if r[3] == "llama3.3"} - {(r[0], r[1]) for r in before if r[3] == "llama3.3"}
+    assert len(gained) >= 10  # models trained on R1-generated data now owe Llama 3.3 output duties
+    incremental.close()
+    full.close()

@@ -151,14 +151,16 @@ class AuditContext:
                 FROM inferred_edges e JOIN model_ids ci ON ci.model_key = e.child_key
                 JOIN model_ids pi ON pi.model_key = e.parent_key WHERE e.used"""
         # Ties (which edge comes first, which ancestor is reached first) are broken by a
-        # hash of the parent's key, so that full and incremental audits agree.
+        # hash of the parent's key, so that full and incremental audits agree. A scope's
+        # edges are chosen in SQL: relation codes and hashes only for those.
+        scoped = "AND child_uid IN (SELECT uid FROM _scope_uids)" if self.scope is not None else ""
         edges = con.sql(
             f"""
             SELECT child_uid AS child, parent_uid AS parent,
                    ({code_sql('relation')})::TINYINT AS relation,
                    ({code_sql("replace(hub_relation, 'quantized', 'quantization')")})::TINYINT AS hub_relation,
                    hash(parent_key) AS parent_hash
-            FROM edges WHERE NOT self_loop {inferred}
+            FROM edges WHERE NOT self_loop {scoped} {inferred}
             """
         ).fetchnumpy()
         child = np.asarray(edges["child"], dtype=np.int64)
@@ -282,6 +284,12 @@ class AuditContext:
         self.ancestor_bits = np.asfortranarray(anc)
 
     # -- queries the rules use ---------------------------------------------------------
+    @property
+    def present_codes(self) -> np.ndarray:
+        """The license codes some model of the context carries (sorted): all that rules
+        look up in license-by-license matrices."""
+        return self.cached("present-codes", lambda: np.unique(np.concatenate([self.lic, self.extra_code])))
+
     def upstream(self, view: str) -> np.ndarray:
         return self.parent_bits if view == "local" else self.ancestor_bits
 

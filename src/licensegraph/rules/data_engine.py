@@ -55,7 +55,9 @@ def _license_facts(kb: KnowledgeBase) -> pa.Table:
     return pa.table({k: pa.array(v, types.get(k, pa.string())) for k, v in rows.items()})
 
 
-def _prepare(con, kb: KnowledgeBase) -> None:
+def _prepare(con, kb: KnowledgeBase, scope: str | None = None) -> None:
+    """The tables the rules read (rules.data_base); `scope`: a table of the model keys
+    whose paths are read (all models when None)."""
     con.register("_dlic_in", _license_facts(kb))
     con.execute("CREATE OR REPLACE TEMP TABLE _dlic AS SELECT * FROM _dlic_in")
     con.unregister("_dlic_in")
@@ -63,12 +65,12 @@ def _prepare(con, kb: KnowledgeBase) -> None:
     con.register("_gtable", pa.table({"gen_key": [g.id.lower() for g in table],
                                       "license": pa.array([g.license for g in table], pa.string())}))
     con.execute(
-        """
+        f"""
         CREATE OR REPLACE TEMP TABLE _dtrained AS
         SELECT e.child_key AS model_key, e.parent_key AS dataset_key, e.parent_id AS dataset_id,
                coalesce(l.license, 'absent') AS dataset_license, e.dangling
         FROM data_edges e LEFT JOIN dataset_licenses l ON l.dataset_key = e.parent_key
-        WHERE e.relation = 'trained-on'
+        WHERE e.relation = 'trained-on' {f"AND e.child_key IN (SELECT model_key FROM {scope})" if scope else ""}
         """
     )
     # a Hub generator the store knows is judged under its stored license; otherwise under
@@ -91,33 +93,79 @@ def _prepare(con, kb: KnowledgeBase) -> None:
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE _dmodels AS
-        WITH RECURSIVE up(model_key, anc_key) AS (
-          SELECT DISTINCT model_key, model_key FROM _dtrained
+        WITH RECURSIVE seeds AS (
+          SELECT uid, model_key, id, license FROM model_licenses WHERE model_key IN (SELECT model_key FROM _dtrained)
+        ),
+        -- ancestors over the integer ids (a join on the key strings per level costs 2-3x)
+        up(uid, anc) AS (
+          SELECT uid, uid FROM seeds
           UNION
-          SELECT up.model_key, e.parent_key FROM up JOIN edges e ON e.child_key = up.anc_key WHERE NOT e.self_loop
+          SELECT up.uid, e.parent_uid FROM up JOIN edges e ON e.child_uid = up.anc WHERE NOT e.self_loop
         )
-        SELECT up.model_key, any_value(own.id) AS model_id, any_value(own.license) AS license,
+        SELECT any_value(s.model_key) AS model_key, any_value(s.id) AS model_id, any_value(s.license) AS license,
                coalesce(list_distinct(list(dl.lineage_tag) FILTER (WHERE dl.lineage_tag IS NOT NULL)), []) AS tags
-        FROM up
-        JOIN model_licenses own ON own.model_key = up.model_key
-        LEFT JOIN model_licenses al ON al.model_key = up.anc_key
+        FROM up JOIN seeds s ON s.uid = up.uid
+        LEFT JOIN model_licenses al ON al.uid = up.anc
         LEFT JOIN _dlic dl ON dl.license = al.license
-        GROUP BY up.model_key
+        GROUP BY up.uid
         """
     )
 
 
-def run_data_rules(con, kb: KnowledgeBase) -> dict[str, int]:
-    """Evaluate every data rule; returns findings per rule id."""
+#: Which rules over data each model qualifies for, as a bit per rule (in the order of the
+#: layout kept in meta `data_rules_layout`), keyed by a hash of the model key: what an
+#: incremental audit updates its models' rows in to count each rule's population.
+DATA_QUALIFYING_DDL = "CREATE TABLE data_qualifying (key_hash UBIGINT NOT NULL, rules INTEGER NOT NULL)"
+
+
+def data_scope_sql(affected: str) -> str:
+    """SQL: the models whose findings over data an incremental audit redoes when the
+    datasets, their licenses and the generated-by edges are unchanged: the models it
+    re-judges (`affected`, a table of model keys: changed models and their descendants,
+    whose own and ancestors' licenses and training data may have changed) and the models
+    trained on data that an affected model generated."""
+    return f"""
+        SELECT model_key FROM {affected}
+        UNION
+        SELECT t.child_key FROM data_edges t JOIN data_edges g ON g.child_key = t.parent_key
+        WHERE t.relation = 'trained-on' AND g.relation = 'generated-by'
+          AND g.parent_key IN (SELECT model_key FROM {affected})
+        """
+
+
+def can_run_scoped(con) -> bool:
+    """Whether the kept per-model populations fit the rules of this version."""
+    layout = con.execute("SELECT value FROM meta WHERE key = 'data_rules_layout'").fetchall()
+    exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'data_qualifying'"
+                         ).fetchall()[0][0]
+    return bool(exists) and bool(layout) and layout[0][0] == ",".join(r.id for r in all_data_rules())
+
+
+def run_data_rules(con, kb: KnowledgeBase, scope: str | None = None) -> dict[str, int]:
+    """Evaluate every data rule; returns findings per rule id (written in this run).
+
+    `scope`: a table of model keys (see `data_scope_sql`) whose findings and populations
+    are redone, the others' kept (see `can_run_scoped`); None redoes every model."""
     rules = all_data_rules()
-    _prepare(con, kb)
+    if scope is not None:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _dscope AS SELECT DISTINCT model_key FROM ({scope})")
+        scope = "_dscope"
+    _prepare(con, kb, scope)
     ids = [r.id for r in rules]
-    con.execute("DELETE FROM finding_rows WHERE list_contains(?, rule_id)", [ids])
-    con.execute("DELETE FROM finding_templates WHERE list_contains(?, rule_id)", [ids])
-    con.execute("DELETE FROM data_rule_counts")
+    if scope is None:
+        con.execute("DELETE FROM finding_rows WHERE list_contains(?, rule_id)", [ids])
+        con.execute("DELETE FROM finding_templates WHERE list_contains(?, rule_id)", [ids])
+        con.execute("DROP TABLE IF EXISTS data_qualifying")
+        con.execute(DATA_QUALIFYING_DDL)
+        con.execute("INSERT OR REPLACE INTO meta VALUES ('data_rules_layout', ?)", [",".join(ids)])
+    else:
+        con.execute(f"DELETE FROM finding_rows WHERE list_contains(?, rule_id) AND model_key IN (SELECT model_key FROM {scope})",
+                    [ids])
+        con.execute(f"DELETE FROM data_qualifying WHERE key_hash IN (SELECT hash(model_key) FROM {scope})")
     written = {}
     cols = ", ".join(FINDING_COLUMNS)
     for rule in rules:
+        before = con.execute("SELECT count(*) FROM finding_rows WHERE rule_id = ?", [rule.id]).fetchone()[0]
         con.execute(
             f"""
             INSERT INTO finding_rows BY NAME
@@ -127,19 +175,26 @@ def run_data_rules(con, kb: KnowledgeBase) -> dict[str, int]:
             """,
             [rule.id, rule.label, rule.severity, rule.relation],
         )
-        con.execute(
-            f"""
-            INSERT INTO data_rule_counts
-            SELECT ?, ?, ?,
-                   (SELECT count(DISTINCT model_key) FROM ({rule.qualifying_sql()})),
-                   count(DISTINCT model_key), count(DISTINCT ancestor_id)
-            FROM finding_rows WHERE rule_id = ?
-            """,
-            [rule.id, rule.label, rule.severity, rule.id],
-        )
-        con.execute("INSERT INTO finding_templates VALUES (?, ?, ?, ?, ?, ?, true)",
-                    [rule.id, rule.label, rule.message, rule.remedy, rule.source[1] or None, rule.source[0] or None])
-        written[rule.id] = con.execute("SELECT count(*) FROM finding_rows WHERE rule_id = ?", [rule.id]).fetchone()[0]
-    for table in ("_dlic", "_dtrained", "_dgen", "_dmodels"):
+        if scope is None:
+            con.execute("INSERT INTO finding_templates VALUES (?, ?, ?, ?, ?, ?, true)",
+                        [rule.id, rule.label, rule.message, rule.remedy, rule.source[1] or None,
+                         rule.source[0] or None])
+        written[rule.id] = con.execute("SELECT count(*) FROM finding_rows WHERE rule_id = ?",
+                                       [rule.id]).fetchone()[0] - before
+    # each model's populations, one bit per rule
+    populations = " UNION ALL ".join(f"SELECT model_key, {1 << i} AS bit FROM ({rule.qualifying_sql()})"
+                                     for i, rule in enumerate(rules))
+    con.execute(f"INSERT INTO data_qualifying SELECT hash(model_key), bit_or(bit) FROM ({populations}) "
+                "GROUP BY model_key")
+    con.execute("DELETE FROM data_rule_counts")
+    bits = ", ".join(f"count(*) FILTER (WHERE rules & {1 << i} <> 0)" for i in range(len(rules)))
+    qualifying = con.execute(f"SELECT {bits} FROM data_qualifying").fetchall()[0]
+    found = {r: (n, a) for r, n, a in con.execute(
+        "SELECT rule_id, count(DISTINCT model_key), count(DISTINCT ancestor_id) FROM finding_rows "
+        "WHERE list_contains(?, rule_id) GROUP BY rule_id", [ids]).fetchall()}
+    con.executemany("INSERT INTO data_rule_counts VALUES (?, ?, ?, ?, ?, ?)",
+                    [[rule.id, rule.label, rule.severity, qualifying[i], *found.get(rule.id, (0, 0))]
+                     for i, rule in enumerate(rules)])
+    for table in ("_dlic", "_dtrained", "_dgen", "_dmodels", "_dscope"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     return written

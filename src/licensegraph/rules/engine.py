@@ -244,7 +244,7 @@ def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str]
     lap = timer.lap
 
     kb = kb or load_kb()
-    from licensegraph.rules.data_engine import all_data_rules, run_data_rules
+    from licensegraph.rules.data_engine import all_data_rules, can_run_scoped, data_scope_sql, run_data_rules
 
     data_ids = {r.id for r in all_data_rules()}
     # rules over data and outputs read no lineage edges: an audit over inferred edges skips them
@@ -355,11 +355,13 @@ def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str]
                 _mark_inferred(con, [stored(v) for v in views])
             if run_data:
                 # rules over data and outputs: SQL over the trained-on / generated-by edges;
-                # an incremental audit whose changes reach none of them keeps their results
+                # an incremental audit whose changes reach none of them keeps their results,
+                # one whose changes reach some redoes those models' paths
                 data_state = _data_state(con)
-                if not (incremental and store.get_meta("audit_data_state") == data_state
-                        and not _touches_data(con)):
+                if not (incremental and store.get_meta("audit_data_state") == data_state):
                     run_data_rules(con, ctx.kb)
+                elif _touches_data(con):
+                    run_data_rules(con, ctx.kb, scope=data_scope_sql("_affected") if can_run_scoped(con) else None)
                 store.set_meta("audit_data_state", data_state)
                 lap("data and outputs")
             if not incremental:
@@ -386,11 +388,12 @@ def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str]
 
 
 def _data_state(con) -> str:
-    """A fingerprint of what the rules over data read besides model licenses: the data
-    edges and the datasets' licenses."""
+    """A fingerprint of what the rules over data read besides models (their licenses and
+    trained-on edges change only with models an incremental audit re-judges): the
+    generated-by edges and the datasets' licenses."""
     edges = con.execute(
         "SELECT count(*), coalesce(sum(hash(child_key, child_kind, parent_key, parent_id, parent_kind, relation, "
-        "source, pattern, evidence, line, dangling)), 0) FROM data_edges").fetchall()[0]
+        "source, pattern, evidence, line, dangling)), 0) FROM data_edges WHERE relation <> 'trained-on'").fetchall()[0]
     licenses = con.execute(
         "SELECT count(*), coalesce(sum(hash(dataset_key, id, license, resolution, licenses, synthetic)), 0) "
         "FROM dataset_licenses").fetchall()[0]

@@ -74,7 +74,7 @@ def _candidate_masks(ctx: AuditContext) -> dict:
         "_index": {c.id: i for i, c in enumerate(pool)},
         "_pool": pool,
     }
-    for lic_id in ctx.table.ids:
+    for lic_id in (ctx.table.ids[c] for c in ctx.present_codes.tolist()):
         if lic_id not in ctx.kb:
             continue
         u = ctx.kb.effective(lic_id)
