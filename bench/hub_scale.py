@@ -199,7 +199,10 @@ def run(size: int, seed: int, card_yaml: bool, keep: Path | None, repeat: int = 
         db = tmp / "store.duckdb"
         if reuse is not None:  # a snapshot and its ingested store from an earlier run (--tmp)
             snapshot = reuse / "snapshot.jsonl"
-            shutil.copyfile(reuse / "store.duckdb", db)
+            # base.duckdb is the store before the 1% change (store.duckdb has it already: the
+            # same batch again would change nothing)
+            source = reuse / "base.duckdb" if (reuse / "base.duckdb").exists() else reuse / "store.duckdb"
+            shutil.copyfile(source, db)
             print(f"\n{size:,} synthetic models, reusing {reuse} (ingest and lineage build not measured)")
 
             def migrate():

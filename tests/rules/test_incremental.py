@@ -86,6 +86,9 @@ def test_incremental_equals_full(synthetic):
     assert after_incremental[1] == after_full[1]  # the table's counts
     data_counts = "SELECT * FROM data_rule_counts ORDER BY ALL"
     assert incremental.execute(data_counts).fetchall() == full.execute(data_counts).fetchall()
+    # the lineage graph's noncompliant children, redone for the re-judged models only
+    children = "SELECT * FROM noncompliant_children ORDER BY ALL"
+    assert incremental.execute(children).fetchall() == full.execute(children).fetchall()
     # integer ids are identity, not content: a model first stored by the batch gets a later
     # id in the incremental store than in the full one; every id must name its key, though
     for store in (incremental, full):
@@ -213,6 +216,8 @@ def test_incremental_audit_redoes_the_models_trained_on_a_changed_generators_dat
     after = incremental.execute(data_findings).fetchall()
     assert after == full.execute(data_findings).fetchall()
     assert incremental.execute(data_counts).fetchall() == full.execute(data_counts).fetchall()
+    children = "SELECT * FROM noncompliant_children ORDER BY ALL"
+    assert incremental.execute(children).fetchall() == full.execute(children).fetchall()
     gained = {(r[0], r[1]) for r in after if r[3] == "llama3.3"} - {(r[0], r[1]) for r in before if r[3] == "llama3.3"}
     assert len(gained) >= 10  # models trained on R1-generated data now owe Llama 3.3 output duties
     incremental.close()

@@ -137,21 +137,29 @@ def build_reach(store: Store, touched: str | None = None) -> None:
         con.execute(f"DROP TABLE IF EXISTS {table}")
 
 
-def build_noncompliant_children(store: Store) -> None:
+def build_noncompliant_children(store: Store, children: str | None = None) -> None:
     """Rebuild `noncompliant_children` from `edges` and the audit's `finding_rows` (inside the
     caller's transaction). A finding of a rule whose outcome is the same in both views is
-    stored once, under the first view; it counts in either."""
+    stored once, under the first view; it counts in either.
+
+    `children`: a table of the model keys (`model_key`) whose findings or edges changed
+    (an incremental audit's): only their rows are redone; None rebuilds the table."""
     con = store.con
-    con.execute("DROP TABLE IF EXISTS noncompliant_children")
-    con.execute(NONCOMPLIANT_CHILDREN_DDL)
+    only = ""
+    if children is None:
+        con.execute("DROP TABLE IF EXISTS noncompliant_children")
+        con.execute(NONCOMPLIANT_CHILDREN_DDL)
+    else:
+        con.execute(f"DELETE FROM noncompliant_children WHERE child_key IN (SELECT model_key FROM {children})")
+        only = f"AND f.model_key IN (SELECT model_key FROM {children})"
     con.execute(
-        """
+        f"""
         INSERT INTO noncompliant_children
         WITH bad AS (
             SELECT DISTINCT v.view, f.model_key
             FROM finding_rows f JOIN (SELECT unnest(?::VARCHAR[]) AS view) v
               ON f.view = v.view OR f.rule_id IN (SELECT rule_id FROM finding_templates WHERE view_independent)
-            WHERE f.severity = ?
+            WHERE f.severity = ? {only}
         )
         SELECT b.view, e.parent_key, e.child_key, any_value(e.child_id), any_value(e.relation)
         FROM edges e JOIN bad b ON b.model_key = e.child_key
@@ -161,4 +169,5 @@ def build_noncompliant_children(store: Store) -> None:
         """,
         [list(VIEWS), VIOLATION],
     )
-    con.execute("CREATE INDEX noncompliant_children_parent ON noncompliant_children (parent_key)")
+    if children is None:
+        con.execute("CREATE INDEX noncompliant_children_parent ON noncompliant_children (parent_key)")

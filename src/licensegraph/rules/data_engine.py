@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
+import numpy as np
 import pyarrow as pa
 
 from licensegraph.licenses.kb import KnowledgeBase
@@ -90,26 +91,55 @@ def _prepare(con, kb: KnowledgeBase, scope: str | None = None) -> None:
         """
     )
     con.unregister("_gtable")
-    con.execute(
-        """
-        CREATE OR REPLACE TEMP TABLE _dmodels AS
-        WITH RECURSIVE seeds AS (
-          SELECT uid, model_key, id, license FROM model_licenses WHERE model_key IN (SELECT model_key FROM _dtrained)
-        ),
-        -- ancestors over the integer ids (a join on the key strings per level costs 2-3x)
-        up(uid, anc) AS (
-          SELECT uid, uid FROM seeds
-          UNION
-          SELECT up.uid, e.parent_uid FROM up JOIN edges e ON e.child_uid = up.anc WHERE NOT e.self_loop
+    seeds = con.execute("SELECT uid FROM model_licenses WHERE model_key IN (SELECT model_key FROM _dtrained)"
+                        ).fetchnumpy()["uid"]
+    con.register("_dup", _ancestor_pairs(con, np.asarray(seeds, dtype=np.int64)))
+    try:
+        con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE _dmodels AS
+            SELECT any_value(s.model_key) AS model_key, any_value(s.id) AS model_id, any_value(s.license) AS license,
+                   coalesce(list_distinct(list(dl.lineage_tag) FILTER (WHERE dl.lineage_tag IS NOT NULL)), []) AS tags
+            FROM _dup up JOIN model_licenses s ON s.uid = up.uid
+            LEFT JOIN model_licenses al ON al.uid = up.anc
+            LEFT JOIN _dlic dl ON dl.license = al.license
+            GROUP BY up.uid
+            """
         )
-        SELECT any_value(s.model_key) AS model_key, any_value(s.id) AS model_id, any_value(s.license) AS license,
-               coalesce(list_distinct(list(dl.lineage_tag) FILTER (WHERE dl.lineage_tag IS NOT NULL)), []) AS tags
-        FROM up JOIN seeds s ON s.uid = up.uid
-        LEFT JOIN model_licenses al ON al.uid = up.anc
-        LEFT JOIN _dlic dl ON dl.license = al.license
-        GROUP BY up.uid
-        """
-    )
+    finally:
+        con.unregister("_dup")
+
+
+def _ancestor_pairs(con, seeds: np.ndarray) -> pa.Table:
+    """(uid, anc): each seed with itself and every ancestor along the declared edges, over
+    the integer ids in NumPy, level by level (a recursive join on the edges per level cost
+    seconds at 2M models); pairs are kept once, so cycles end."""
+    edges = con.execute("SELECT child_uid, parent_uid FROM edges WHERE NOT self_loop").fetchnumpy()
+    child = np.asarray(edges["child_uid"], dtype=np.int64)
+    parent = np.asarray(edges["parent_uid"], dtype=np.int64)
+    order = np.argsort(child, kind="stable")
+    child, parent = child[order], parent[order]
+    seeds = np.unique(seeds)
+    n = int(max(child.max(initial=-1), parent.max(initial=-1), seeds.max(initial=-1))) + 1
+    indptr = np.searchsorted(child, np.arange(n + 1))
+    seen = seeds * n + seeds  # sorted: seeds are
+    out_seed, out_anc = [seeds], [seeds]
+    front_seed, front_node = seeds, seeds
+    while len(front_node):
+        counts = indptr[front_node + 1] - indptr[front_node]
+        total = int(counts.sum())
+        if not total:
+            break
+        offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+        at = np.repeat(indptr[front_node], counts) + offsets
+        keys = np.unique(np.repeat(front_seed, counts) * n + parent[at])
+        fresh = keys[~np.isin(keys, seen, assume_unique=True)]
+        seen = np.union1d(seen, fresh)
+        front_seed, front_node = fresh // n, fresh % n
+        out_seed.append(front_seed)
+        out_anc.append(front_node)
+    return pa.table({"uid": pa.array(np.concatenate(out_seed), pa.int32()),
+                     "anc": pa.array(np.concatenate(out_anc), pa.int32())})
 
 
 #: Which rules over data each model qualifies for, as a bit per rule (in the order of the

@@ -353,6 +353,7 @@ def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str]
             lap("outcomes")
             if with_inferred:
                 _mark_inferred(con, [stored(v) for v in views])
+            data_redone = "none"  # which models' findings over data this run redoes: none, scope, all
             if run_data:
                 # rules over data and outputs: SQL over the trained-on / generated-by edges;
                 # an incremental audit whose changes reach none of them keeps their results,
@@ -360,15 +361,27 @@ def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str]
                 data_state = _data_state(con)
                 if not (incremental and store.get_meta("audit_data_state") == data_state):
                     run_data_rules(con, ctx.kb)
+                    data_redone = "all"
                 elif _touches_data(con):
-                    run_data_rules(con, ctx.kb, scope=data_scope_sql("_affected") if can_run_scoped(con) else None)
+                    scoped = can_run_scoped(con)
+                    run_data_rules(con, ctx.kb, scope=data_scope_sql("_affected") if scoped else None)
+                    data_redone = "scope" if scoped else "all"
                 store.set_meta("audit_data_state", data_state)
                 lap("data and outputs")
             if not incremental:
                 con.execute("CREATE INDEX finding_rows_model ON finding_rows (model_key)")
             _write_counts(con, layout, counts, replace_all=complete)
             refresh_findings_view(con)
-            build_noncompliant_children(store)
+            if incremental and data_redone != "all":
+                # the children whose findings changed: the re-judged models, and those whose
+                # paths over data were redone
+                con.execute("CREATE OR REPLACE TEMP TABLE _nc_children AS SELECT model_key FROM _affected")
+                if data_redone == "scope":
+                    con.execute(f"INSERT INTO _nc_children {data_scope_sql('_affected')}")
+                build_noncompliant_children(store, "_nc_children")
+                con.execute("DROP TABLE _nc_children")
+            else:
+                build_noncompliant_children(store)
             if complete:
                 con.execute("DELETE FROM dirty_models")
                 # the rules' notes, for a later audit that finds nothing to do and answers read-only
