@@ -422,21 +422,17 @@ def _touches_data(con) -> bool:
 
 
 def _closure(start: np.ndarray, src: np.ndarray, dst: np.ndarray, n: int) -> np.ndarray:
-    """Every node reachable from `start` along edges src -> dst (start included), sorted."""
-    order = np.argsort(src, kind="stable")
-    src, dst = src[order], dst[order]
-    indptr = np.searchsorted(src, np.arange(n + 1))
+    """Every node reachable from `start` along edges src -> dst (start included), sorted.
+
+    One pass over the edge arrays per level (the graph's depth): no sort of the edges,
+    which cost more than the walk itself at 2M models."""
     seen = np.zeros(n, dtype=bool)
-    front = np.unique(start)
-    seen[front] = True
-    while len(front):
-        counts = indptr[front + 1] - indptr[front]
-        if not counts.sum():
+    seen[start] = True
+    while True:
+        hit = seen[src] & ~seen[dst]
+        if not hit.any():
             break
-        pos = np.repeat(indptr[front], counts) + (np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts))
-        nxt = np.unique(dst[pos])
-        front = nxt[~seen[nxt]]
-        seen[front] = True
+        seen[dst[hit]] = True
     return np.flatnonzero(seen)
 
 
