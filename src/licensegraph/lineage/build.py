@@ -121,20 +121,18 @@ def _build_edges(store: Store, partial: bool) -> None:
         con.execute(
             """
             CREATE OR REPLACE TEMP TABLE _changed_parents AS
-            SELECT DISTINCT e.parent_key FROM edges e JOIN models m ON m.model_key = e.parent_key
+            SELECT DISTINCT e.parent_key, m.id FROM edges e JOIN models m ON m.model_key = e.parent_key
             WHERE m.model_key IN (SELECT model_key FROM dirty_models) AND (e.dangling OR e.parent_id <> m.id)
             """
         )
         con.execute("DELETE FROM edges WHERE child_key IN (SELECT model_key FROM dirty_models)")
         # a changed model may be someone's parent: it may have arrived (no longer
-        # dangling) or changed its display id
+        # dangling) or changed its display id (found above: the update joins those only)
         con.execute(
             """
-            UPDATE edges SET dangling = false, parent_id = m.id
-            FROM models m
-            WHERE edges.parent_key = m.model_key
-              AND m.model_key IN (SELECT model_key FROM dirty_models)
-              AND (edges.dangling OR edges.parent_id <> m.id)
+            UPDATE edges SET dangling = false, parent_id = c.id
+            FROM _changed_parents c
+            WHERE edges.parent_key = c.parent_key AND (edges.dangling OR edges.parent_id <> c.id)
             """
         )
     else:
