@@ -91,23 +91,37 @@ def _prepare(con, kb: KnowledgeBase, scope: str | None = None) -> None:
         """
     )
     con.unregister("_gtable")
-    seeds = con.execute("SELECT uid FROM model_licenses WHERE model_key IN (SELECT model_key FROM _dtrained)"
-                        ).fetchnumpy()["uid"]
-    con.register("_dup", _ancestor_pairs(con, np.asarray(seeds, dtype=np.int64)))
+    if scope is None:
+        # every trained model (a million at 2M): a recursive join over the integer ids
+        pairs = """
+            WITH RECURSIVE walk(uid, anc) AS (
+              SELECT uid, uid FROM model_licenses WHERE model_key IN (SELECT model_key FROM _dtrained)
+              UNION
+              SELECT walk.uid, e.parent_uid FROM walk JOIN edges e ON e.child_uid = walk.anc WHERE NOT e.self_loop
+            ) SELECT * FROM walk"""
+    else:
+        # a scope's few models: their ancestors in NumPy (the recursive join scans the
+        # edges once per level however few models it walks)
+        seeds = con.execute("SELECT uid FROM model_licenses WHERE model_key IN (SELECT model_key FROM _dtrained)"
+                            ).fetchnumpy()["uid"]
+        con.register("_dup_in", _ancestor_pairs(con, np.asarray(seeds, dtype=np.int64)))
+        pairs = "SELECT * FROM _dup_in"
     try:
         con.execute(
-            """
+            f"""
             CREATE OR REPLACE TEMP TABLE _dmodels AS
+            WITH up AS ({pairs})
             SELECT any_value(s.model_key) AS model_key, any_value(s.id) AS model_id, any_value(s.license) AS license,
                    coalesce(list_distinct(list(dl.lineage_tag) FILTER (WHERE dl.lineage_tag IS NOT NULL)), []) AS tags
-            FROM _dup up JOIN model_licenses s ON s.uid = up.uid
+            FROM up JOIN model_licenses s ON s.uid = up.uid
             LEFT JOIN model_licenses al ON al.uid = up.anc
             LEFT JOIN _dlic dl ON dl.license = al.license
             GROUP BY up.uid
             """
         )
     finally:
-        con.unregister("_dup")
+        if scope is not None:
+            con.unregister("_dup_in")
 
 
 def _ancestor_pairs(con, seeds: np.ndarray) -> pa.Table:
