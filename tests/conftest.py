@@ -1,13 +1,18 @@
 """Shared fixtures: real Hub data from ../shared/data, stores built from it, record helpers.
 
-The ingested and audited sample is built ONCE per test run (`sample_db`, a store file) and
-shared: `sample_store` opens it read-only, so no test can change it; a test that needs to
-write gets its own copy from `sample_copy`.
+The stores many tests read (the ingested and audited sample `sample_db`, the sample as two
+runs `runs_db`, the sample with the dataset file `data_db`, the sample plus the lineage file
+`full_store`, ...) are built ONCE per test run, by whichever xdist worker asks first, and
+shared as read-only files: `sample_store` opens one read-only, so no test can change it; a
+test that needs to write gets its own copy (`sample_copy`, `writable_copy`): copying a store
+file costs milliseconds, building it seconds.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import fcntl
 import gzip
 import json
 import os
@@ -67,6 +72,51 @@ def record(model_id: str, card: dict | str | None = None, tags: list[str] | None
     return rec
 
 
+# --------------------------------------------------------------------------- stores built once per run
+
+
+def run_folder(tmp_path_factory) -> Path:
+    """A folder of this test run that every xdist worker sees (each worker's base temp
+    folder is a subfolder of the run's); without xdist, the run's own base temp folder."""
+    base = tmp_path_factory.getbasetemp()
+    folder = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "built-once"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path):
+    with open(path, "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)  # released when the file closes
+        yield
+
+
+def built_once(tmp_path_factory, name: str, build) -> Path:
+    """The file or folder `name` of this test run, made by `build(path)` once, by whichever
+    worker asks first (the others wait on a file lock), then read only. It is built at its
+    final path (stores may record the paths of their inputs) and counts as built once
+    `build` returned: what a failed build left is removed and built again."""
+    folder = run_folder(tmp_path_factory)
+    path, done = folder / name, folder / f"{name}.built"
+    with _file_lock(folder / f"{name}.lock"):
+        if not done.exists():
+            if path.is_dir():
+                shutil.rmtree(path)
+            path.unlink(missing_ok=True)
+            build(path)
+            for file in [path] if path.is_file() else [f for f in path.rglob("*") if f.is_file()]:
+                file.chmod(0o444)  # a test that tries to write to a shared file fails loudly
+            done.touch()
+    return path
+
+
+def writable_copy(db: Path, to: Path) -> Path:
+    """A writable copy of a shared store file, for a test that changes it."""
+    shutil.copyfile(db, to)
+    to.chmod(0o644)
+    return to
+
+
 @pytest.fixture
 def store(tmp_path) -> Store:
     s = Store(tmp_path / "test.duckdb")
@@ -74,15 +124,51 @@ def store(tmp_path) -> Store:
     s.close()
 
 
+def _ingested(paths: list[Path], audit: bool = True, as_run: bool = False):
+    """A `built_once` builder: a store of `paths`, ingested by the library (and audited), or
+    recorded as a run (`ingest_run`, which audits)."""
+    def build(path: Path) -> None:
+        with Store(path) as s:
+            if as_run:
+                from licensegraph.api.crawl import ingest_run
+
+                ingest_run(s, paths)
+            else:
+                ingest(s, paths)
+                if audit:
+                    run_audit(s)
+    return build
+
+
 @pytest.fixture(scope="session")
 def sample_db(tmp_path_factory) -> Path:
     """The sample, ingested and audited (every rule, both views), as a store file. Read only."""
-    path = tmp_path_factory.mktemp("sample") / "sample.duckdb"
-    with Store(path) as s:
-        ingest(s, [SAMPLE])
-        run_audit(s)
-    path.chmod(0o444)  # a test that tries to write to the shared store fails loudly
-    return path
+    return built_once(tmp_path_factory, "sample.duckdb", _ingested([SAMPLE]))
+
+
+@pytest.fixture(scope="session")
+def sample_unaudited_db(tmp_path_factory) -> Path:
+    """The sample ingested by the library's bare `ingest`, never audited. Read only."""
+    return built_once(tmp_path_factory, "sample-unaudited.duckdb", _ingested([SAMPLE], audit=False))
+
+
+@pytest.fixture(scope="session")
+def sample_run_db(tmp_path_factory) -> Path:
+    """The sample recorded as run 1 of a fresh store (`ingest_run`: rebuilt and audited), as
+    `licensegraph ingest` stores it. Read only."""
+    return built_once(tmp_path_factory, "sample-run.duckdb", _ingested([SAMPLE], as_run=True))
+
+
+@pytest.fixture(scope="session")
+def data_db(tmp_path_factory) -> Path:
+    """The sample and the dataset sample, ingested and audited (both tables). Read only."""
+    return built_once(tmp_path_factory, "data.duckdb", _ingested([SAMPLE, DATASETS]))
+
+
+@pytest.fixture(scope="session")
+def data_run_db(tmp_path_factory) -> Path:
+    """The sample and the dataset sample recorded as run 1 of a fresh store. Read only."""
+    return built_once(tmp_path_factory, "data-run.duckdb", _ingested([SAMPLE, DATASETS], as_run=True))
 
 
 @pytest.fixture(scope="session")
@@ -112,32 +198,27 @@ def runs_db(sample_db, tmp_path_factory) -> Path:
     rec["card_data"] = rec["card_data"].replace(f"license: {RELICENSED_FROM}", f"license: {RELICENSED_TO}")
     rec["tags"] = [f"license:{RELICENSED_TO}" if t == f"license:{RELICENSED_FROM}" else t for t in rec["tags"]]
     rec["last_modified"] = "2025-05-01 00:00:00+00:00"
-    root = tmp_path_factory.mktemp("runs")
-    path = root / "runs.duckdb"
-    shutil.copyfile(sample_db, path)
-    path.chmod(0o644)
-    with Store(path) as s:
-        ingest_run(s, [SAMPLE])
-        ingest_run(s, [write_jsonl(root / "relicensed.jsonl", [rec])])
-    path.chmod(0o444)
-    return path
+
+    def build(path: Path) -> None:
+        writable_copy(sample_db, path)
+        with Store(path) as s:
+            ingest_run(s, [SAMPLE])
+            ingest_run(s, [write_jsonl(path.parent / "relicensed.jsonl", [rec])])
+
+    return built_once(tmp_path_factory, "runs.duckdb", build)
 
 
 @pytest.fixture
 def sample_copy(sample_db, tmp_path) -> Path:
     """A writable copy of the shared sample store file, for tests that change it."""
-    path = tmp_path / "sample-copy.duckdb"
-    shutil.copyfile(sample_db, path)
-    path.chmod(0o644)
-    return path
+    return writable_copy(sample_db, tmp_path / "sample-copy.duckdb")
 
 
 @pytest.fixture(scope="session")
 def full_store(tmp_path_factory) -> Store:
-    """The sample plus the 535k-row lineage file (ingested once per run)."""
-    path = tmp_path_factory.mktemp("full") / "full.duckdb"
-    s = Store(path)
-    ingest(s, [SAMPLE, LINEAGE])
+    """The sample plus the 535k-row lineage file (ingested once per run), opened read-only."""
+    path = built_once(tmp_path_factory, "full.duckdb", _ingested([SAMPLE, LINEAGE], audit=False))
+    s = Store(path, read_only=True)
     yield s
     s.close()
 

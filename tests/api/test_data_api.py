@@ -5,31 +5,16 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from typer.testing import CliRunner
 
-from conftest import DATASETS, SAMPLE
 from licensegraph.api import LicenseGraph
-from licensegraph.api.ingest import ingest
 from licensegraph.api.results import AuditResult
 from licensegraph.cli import app
 from licensegraph.formats.csv import audit_csv
 from licensegraph.formats.markdown import audit_markdown
 from licensegraph.formats.table import to_text
-from licensegraph.rules.engine import run_audit
-from licensegraph.store.db import Store
 
 runner = CliRunner()
-
-
-@pytest.fixture(scope="module")
-def data_db(tmp_path_factory):
-    path = tmp_path_factory.mktemp("data-api") / "data.duckdb"
-    with Store(path) as s:
-        ingest(s, [SAMPLE, DATASETS])
-        run_audit(s)
-    path.chmod(0o444)
-    return path
 
 
 def test_stats_data_counts(data_db):

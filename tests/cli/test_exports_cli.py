@@ -11,7 +11,7 @@ from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.xml import XmlValidator
 from typer.testing import CliRunner
 
-from conftest import SAMPLE
+from conftest import writable_copy
 from licensegraph.cli import app
 
 runner = CliRunner()
@@ -80,14 +80,9 @@ def test_export_errors_exit_2(sample_copy, tmp_path):
     assert run("report", "--db", db, "--out", a_file).exit_code == 2
 
 
-def test_sbom_before_any_audit_warns(tmp_path):
+def test_sbom_before_any_audit_warns(sample_unaudited_db, tmp_path):
     # `licensegraph ingest` audits as the end of its run; the library's bare ingest does not
-    from licensegraph.api.ingest import ingest
-    from licensegraph.store.db import Store
-
-    db = tmp_path / "fresh.duckdb"
-    with Store(db) as store:
-        ingest(store, [SAMPLE])
+    db = writable_copy(sample_unaudited_db, tmp_path / "fresh.duckdb")
     done = run("sbom", "--db", db, "inceptionai/jais-adapted-7b")
     assert done.exit_code == 0
     assert "no audit has been run" in done.stderr

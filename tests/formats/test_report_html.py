@@ -12,7 +12,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from conftest import SAMPLE
+from conftest import writable_copy
 from licensegraph.api import LicenseGraph
 from licensegraph.formats.findings_export import FINDING_COLUMNS
 from licensegraph.formats.plots import PLOTS
@@ -141,13 +141,9 @@ def test_the_effective_view_report(lg, tmp_path):
     assert effective.models_with_violation >= local.models_with_violation
 
 
-def test_report_before_any_audit_says_so(tmp_path):
+def test_report_before_any_audit_says_so(sample_unaudited_db, tmp_path):
     # LicenseGraph.ingest audits as the end of its run; the library's bare ingest does not
-    from licensegraph.api.ingest import ingest
-    from licensegraph.store.db import Store
-
-    with Store(tmp_path / "fresh.duckdb") as store:
-        ingest(store, [SAMPLE])
+    writable_copy(sample_unaudited_db, tmp_path / "fresh.duckdb")
     with LicenseGraph(tmp_path / "fresh.duckdb") as graph:
         data = graph.report_data("local")
         assert not data.audited and not data.study_rows and data.models_with_violation == 0

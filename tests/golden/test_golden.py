@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import built_once
+
 HERE = Path(__file__).resolve().parent
 _spec = importlib.util.spec_from_file_location("make_golden", HERE / "make_golden.py")
 assert _spec and _spec.loader
@@ -30,12 +32,17 @@ def _assert_same(name: str, expected: list[str], actual: list[str]) -> None:
     pytest.fail("\n".join(shown))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def rebuilt(tmp_path_factory) -> dict[str, list[str]]:
-    folder = tmp_path_factory.mktemp("golden")
-    db = golden.build_store(folder)
-    _, explain = golden.read(HERE / "explain.jsonl.gz")
-    return golden.golden_outputs(db, golden.explain_ids_of(explain))
+    """The outputs of the store rebuilt by the code under test; built once per test run
+    (whichever xdist worker asks first) and read by each comparison."""
+    def build(folder: Path) -> None:
+        folder.mkdir()
+        db = golden.build_store(folder)
+        _, explain = golden.read(HERE / "explain.jsonl.gz")
+        (folder / "outputs.json").write_text(json.dumps(golden.golden_outputs(db, golden.explain_ids_of(explain))))
+
+    return json.loads((built_once(tmp_path_factory, "golden-rebuilt", build) / "outputs.json").read_text())
 
 
 @pytest.mark.parametrize("name", ["findings", "counts", "explain"])

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from conftest import DATASETS, SAMPLE, record, write_jsonl
+from conftest import DATASETS, record, write_jsonl
 from licensegraph.api.ingest import ingest
 from licensegraph.lineage.discovery.outputs import find_generators, find_generators_in_text
 from licensegraph.sources.datasets import read_dataset_record
@@ -28,11 +28,10 @@ def _generators(dataset_id: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def data_store(tmp_path_factory):
-    path = tmp_path_factory.mktemp("data") / "data.duckdb"
-    with Store(path) as s:
-        ingest(s, [SAMPLE, DATASETS])
-    s = Store(path, read_only=True)
+def data_store(data_db):
+    """The sample and the dataset sample ingested (conftest's shared store; the audit it also
+    holds writes none of the tables read here)."""
+    s = Store(data_db, read_only=True)
     yield s
     s.close()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import DATASETS, SAMPLE, record, write_jsonl
+from conftest import record, write_jsonl
 from licensegraph.api.audit import audit_table
 from licensegraph.api.ingest import ingest
 from licensegraph.rules.engine import run_audit
@@ -23,12 +23,9 @@ def _findings(store: Store, model_id: str, view: str = "effective") -> list[dict
 
 
 @pytest.fixture(scope="module")
-def audited(tmp_path_factory):
-    path = tmp_path_factory.mktemp("data-rules") / "sample.duckdb"
-    with Store(path) as s:
-        ingest(s, [SAMPLE, DATASETS])
-        run_audit(s)
-    s = Store(path, read_only=True)
+def audited(data_db):
+    """The sample and the dataset sample, ingested and audited (conftest's shared store)."""
+    s = Store(data_db, read_only=True)
     yield s
     s.close()
 

@@ -7,6 +7,7 @@ import random
 
 import pytest
 
+from conftest import built_once, writable_copy
 from hubsynth.generator import generate
 from licensegraph.api.ingest import ingest
 from licensegraph.rules.engine import run_audit
@@ -23,9 +24,16 @@ def snapshot(store: Store) -> tuple[set, set]:
     return set(map(repr, store.execute(FINDINGS).fetchall())), set(map(repr, store.execute(COUNTS).fetchall()))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def synthetic(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("incr")
+    """A 20k-model synthetic Hub (base.jsonl), a batch changing 1% of it and adding models
+    (batch.jsonl), and base ingested and audited (base.duckdb); built once per test run."""
+    folder = built_once(tmp_path_factory, "incremental-synthetic", _build_synthetic)
+    return folder, folder / "base.jsonl", folder / "batch.jsonl"
+
+
+def _build_synthetic(folder) -> None:
+    folder.mkdir()
     base = folder / "base.jsonl"
     generate(20_000, 7, base)
     records = [json.loads(line) for line in base.read_text().splitlines()]
@@ -60,15 +68,14 @@ def synthetic(tmp_path_factory):
                         "card_data": {"license": rng.choice(licenses)}})
     batch = folder / "batch.jsonl"
     batch.write_text("\n".join(json.dumps(r) for r in changed) + "\n")
-    return folder, base, batch
+    with Store(folder / "base.duckdb") as store:
+        ingest(store, [base])
+        assert not run_audit(store).incremental  # the first audit of a store is a full one
 
 
-def test_incremental_equals_full(synthetic):
+def test_incremental_equals_full(synthetic, tmp_path):
     folder, base, batch = synthetic
-    incremental = Store(folder / "incremental.duckdb")
-    ingest(incremental, [base])
-    first = run_audit(incremental)
-    assert not first.incremental
+    incremental = Store(writable_copy(folder / "base.duckdb", tmp_path / "incremental.duckdb"))
     before = snapshot(incremental)
     summary = ingest(incremental, [batch])
     assert summary.total("updated") == 200 and summary.total("stored") == 55
@@ -77,7 +84,7 @@ def test_incremental_equals_full(synthetic):
     assert 250 <= run.affected < 20_000 // 2  # changed models and their descendants, not the store
     after_incremental = snapshot(incremental)
 
-    full = Store(folder / "full.duckdb")
+    full = Store(tmp_path / "full.duckdb")
     ingest(full, [base, batch])
     assert not run_audit(full).incremental
     after_full = snapshot(full)
@@ -115,17 +122,16 @@ def test_incremental_equals_full(synthetic):
     full.close()
 
 
-def test_knowledge_base_change_forces_full_audit(synthetic, monkeypatch):
+def test_knowledge_base_change_forces_full_audit(synthetic, tmp_path):
     folder, base, _ = synthetic
-    store = Store(folder / "kbchange.duckdb")
-    ingest(store, [base])
-    run_audit(store)
+    store = Store(writable_copy(folder / "base.duckdb", tmp_path / "kbchange.duckdb"))
+    assert run_audit(store).incremental  # the same knowledge base: nothing to redo in full
     store.set_meta("audit_kb", "different")
     assert not run_audit(store).incremental
     store.close()
 
 
-def test_incremental_audit_keeps_or_redoes_the_rules_over_data(tmp_path):
+def test_incremental_audit_keeps_or_redoes_the_rules_over_data(data_db, tmp_path):
     """The rules over data and outputs are redone when a change reaches a model trained on
     data (or a dataset), and kept when it does not; either way as a full audit has them."""
     from conftest import DATASETS, SAMPLE, load_sample
@@ -143,9 +149,8 @@ def test_incremental_audit_keeps_or_redoes_the_rules_over_data(tmp_path):
     for name, batch in (("unrelated", [other]), ("trained", [trained])):
         path = tmp_path / f"{name}.jsonl"
         path.write_text("".join(json.dumps(r) + "\n" for r in batch))
-        incremental = Store(tmp_path / f"{name}-incremental.duckdb")
-        ingest(incremental, [SAMPLE, DATASETS])
-        run_audit(incremental)
+        # the sample and dataset sample ingested and audited: conftest's shared store
+        incremental = Store(writable_copy(data_db, tmp_path / f"{name}-incremental.duckdb"))
         before = incremental.execute(data_findings).fetchall()
         ingest(incremental, [path])
         assert run_audit(incremental).incremental

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import yaml
 
-from conftest import SAMPLE, real_record, record, write_jsonl
+from conftest import real_record, record, writable_copy, write_jsonl
 from licensegraph.api.audit import audit_table
 from licensegraph.api.explain import explain
 from licensegraph.api.ingest import ingest
@@ -312,11 +312,10 @@ def test_unresolved_ancestor_marks_descendants_possibly_incomplete(tmp_path):
     s.close()
 
 
-def test_rule_per_file_and_single_rule_run(audited_sample, tmp_path):
+def test_rule_per_file_and_single_rule_run(audited_sample, sample_unaudited_db, tmp_path):
     ids = [r.id for r in all_rules()]
     assert len(ids) == len(set(ids)) == 13
-    s = Store(tmp_path / "one.duckdb")
-    ingest(s, [SAMPLE])
+    s = Store(writable_copy(sample_unaudited_db, tmp_path / "one.duckdb"))
     run_audit(s, rule_ids=["nc-dropped"])
     assert {r[0] for r in s.execute("SELECT DISTINCT rule_id FROM rule_counts").fetchall()} == {"nc-dropped"}
     with pytest.raises(KeyError, match="unknown rule"):

@@ -19,9 +19,9 @@ import pytest
 import yaml
 
 from conftest import HUB_TOKEN as TOKEN
-from conftest import SAMPLE, load_sample, sample_hub_items
+from conftest import load_sample, sample_hub_items
 from fakehub import FakeHub, api_item
-from licensegraph.api.crawl import crawl, ingest_run
+from licensegraph.api.crawl import crawl
 from licensegraph.sources.hub_client import EXPAND, HubClient
 from licensegraph.sources.hub_crawl import CrawlError, CrawlOptions
 from licensegraph.store import runs as run_store
@@ -71,13 +71,10 @@ def client(clock, **kw) -> HubClient:
 
 
 @pytest.fixture(scope="module")
-def reference(tmp_path_factory) -> dict:
-    """What `ingest` of the sample stores, as a run (rebuilt and audited)."""
-    store = Store(tmp_path_factory.mktemp("ref") / "ref.duckdb")
-    ingest_run(store, [SAMPLE])
-    out = tables(store)
-    store.close()
-    return out
+def reference(sample_run_db) -> dict:
+    """What `ingest` of the sample stores, as a run (rebuilt and audited): conftest's shared store."""
+    with Store(sample_run_db, read_only=True) as store:
+        return tables(store)
 
 
 @pytest.fixture(scope="module")

@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from conftest import DATASETS, HUB_TOKEN, SAMPLE
+from conftest import DATASETS, HUB_TOKEN, writable_copy
 from fakehub import FakeHub, load_records
-from licensegraph.api.crawl import crawl_datasets, ingest_run
+from licensegraph.api.crawl import crawl_datasets
 from licensegraph.cli import app
 from licensegraph.sources.hub_client import DATASET_EXPAND, HubClient
 from licensegraph.sources.hub_crawl import CrawlError
@@ -56,32 +56,21 @@ def data_tables(store: Store) -> dict[str, list]:
 
 
 @pytest.fixture(scope="module")
-def models_only(tmp_path_factory) -> Path:
-    """A store of the model sample, no dataset record (ingested as a run, audited)."""
-    path = tmp_path_factory.mktemp("models") / "models.duckdb"
-    store = Store(path)
-    ingest_run(store, [SAMPLE])
-    store.close()
-    return path
+def models_only(sample_run_db) -> Path:
+    """A store of the model sample, no dataset record (ingested as a run, audited): conftest's shared store."""
+    return sample_run_db
 
 
 @pytest.fixture(scope="module")
-def reference(tmp_path_factory) -> dict:
-    """What `ingest` of the model sample and the dataset file stores."""
-    store = Store(tmp_path_factory.mktemp("ref") / "ref.duckdb")
-    ingest_run(store, [SAMPLE, DATASETS])
-    out = data_tables(store)
-    store.close()
-    return out
+def reference(data_run_db) -> dict:
+    """What `ingest` of the model sample and the dataset file stores (as a run: conftest's shared store)."""
+    with Store(data_run_db, read_only=True) as store:
+        return data_tables(store)
 
 
 @pytest.fixture
 def store(models_only, tmp_path) -> Store:
-    import shutil
-
-    copy = tmp_path / "store.duckdb"
-    shutil.copyfile(models_only, copy)
-    s = Store(copy)
+    s = Store(writable_copy(models_only, tmp_path / "store.duckdb"))
     yield s
     s.close()
 
