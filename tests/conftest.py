@@ -313,3 +313,45 @@ def empty_hub(monkeypatch, only_localhost):
     with FakeHub() as fake:
         _hub_env(monkeypatch, fake.url)
         yield fake
+
+
+# --------------------------------------------------------------------------- long tests start first
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "long(group=None): a test that runs long (many commands, subprocesses or kills); "
+                   "under xdist it starts first on some worker (tests of one group on the same one)")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under xdist, put the long tests at the head of the workers' first shares, round robin.
+
+    xdist's work-stealing scheduler hands each worker one contiguous share of the collection,
+    then moves tests from the tail of a busy worker's queue to an idle one: a long test left
+    late in a queue would run alone at the end of the run. Only the order changes (every
+    worker computes the same one), never which tests run."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if workers < 2:
+        return
+    units: list[list] = []  # the long tests, consecutive tests of one group together
+    short = []
+    for item in items:
+        mark = item.get_closest_marker("long")
+        if mark is None:
+            short.append(item)
+            continue
+        group = mark.kwargs.get("group") or item.nodeid
+        if units and units[-1][0] == group:
+            units[-1][1].append(item)
+        else:
+            units.append((group, [item]))
+    heads: list[list] = [[] for _ in range(workers)]
+    for n, (_, unit) in enumerate(units):
+        heads[n % workers].extend(unit)
+    ordered = []
+    for w, head in enumerate(heads):
+        take = len(items) // workers - len(head) if w < workers - 1 else len(short)
+        ordered += head + short[:max(0, take)]
+        short = short[max(0, take):]
+    items[:] = ordered

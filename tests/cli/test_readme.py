@@ -15,6 +15,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from conftest import DATASETS, SHARED
 from fakehub import load_records
 
@@ -90,6 +92,7 @@ def test_readme_has_the_examples_this_test_runs():
     assert any(c.startswith("licensegraph crawl --model") for c in commands)
 
 
+@pytest.mark.long
 def test_every_readme_example_runs(tmp_path, hub):
     hub.put_datasets(load_records(DATASETS))  # for `crawl --datasets`
     work = tmp_path / "work"

@@ -45,6 +45,7 @@ def rebuilt(tmp_path_factory) -> dict[str, list[str]]:
     return json.loads((built_once(tmp_path_factory, "golden-rebuilt", build) / "outputs.json").read_text())
 
 
+@pytest.mark.long(group="golden")  # the rebuild
 @pytest.mark.parametrize("name", ["findings", "counts", "explain"])
 def test_outputs_equal_the_golden_files(rebuilt, name):
     header, expected = golden.read(HERE / f"{name}.jsonl.gz")

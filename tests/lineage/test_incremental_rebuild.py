@@ -11,14 +11,13 @@ import shutil
 import pytest
 import yaml
 
-from conftest import DATASETS, SAMPLE, real_record, record
-from licensegraph.api.ingest import ingest, ingest_records
+from conftest import real_record, record
+from licensegraph.api.ingest import ingest_records
 from licensegraph.licenses.datasets import normalize_dataset_licenses
 from licensegraph.licenses.normalize import normalize_licenses
 from licensegraph.lineage import build as lineage_build
 from licensegraph.lineage import data as lineage_data
 from licensegraph.lineage.discovery import build as discovery_build
-from licensegraph.rules.engine import run_audit
 from licensegraph.store.db import Store
 
 #: Every derived table, as sorted rows (integer ids are identity, not content: left out).
@@ -54,13 +53,10 @@ def from_scratch(path, tmp_path) -> dict[str, list]:
 
 
 @pytest.fixture(scope="module")
-def base_db(tmp_path_factory):
-    """The sample models and dataset cards, ingested and audited (nothing left dirty)."""
-    path = tmp_path_factory.mktemp("incremental-rebuild") / "base.duckdb"
-    with Store(path) as s:
-        ingest(s, [SAMPLE, DATASETS])
-        run_audit(s)
-    return path
+def base_db(data_db):
+    """The sample models and dataset cards, ingested and audited (nothing left dirty):
+    conftest's shared store, copied by each test."""
+    return data_db
 
 
 @pytest.fixture

@@ -73,6 +73,7 @@ def _build_synthetic(folder) -> None:
         assert not run_audit(store).incremental  # the first audit of a store is a full one
 
 
+@pytest.mark.long
 def test_incremental_equals_full(synthetic, tmp_path):
     folder, base, batch = synthetic
     incremental = Store(writable_copy(folder / "base.duckdb", tmp_path / "incremental.duckdb"))

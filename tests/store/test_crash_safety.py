@@ -200,6 +200,7 @@ def test_ingest_killed_at_every_phase_then_rerun_audits_as_uninterrupted(scenari
     assert tally.last == INGEST_POINTS[point], f"killed at {point}: {tally}"
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("half", [0, 1], ids=["even-moments", "odd-moments"])
 def test_ingest_killed_at_timed_moments_then_rerun_audits_as_uninterrupted(scenario, tmp_path, half):
     """TIMED_KILLS moments spread over the span of an uninterrupted ingest, in two tests of

@@ -26,6 +26,7 @@ def _rows() -> list[dict]:
     return [dict(zip(("week", "event", "model", "type", "base"), r)) for r in rows]
 
 
+@pytest.mark.long
 def test_weekly_lineage_replayed_as_runs(tmp_path, store):
     rows = _rows()
     weeks = sorted({r["week"] for r in rows})
