@@ -188,7 +188,7 @@ def test_an_audit_with_nothing_to_do_answers_read_only_with_the_same_table(synth
             assert table["notes"]  # the rules' notes are part of it
 
 
-def test_incremental_audit_redoes_the_models_trained_on_a_changed_generators_data(tmp_path, monkeypatch):
+def test_incremental_audit_redoes_the_models_trained_on_a_changed_generators_data(data_db, tmp_path, monkeypatch):
     """A model whose outputs make a dataset is relicensed (DeepSeek-R1 under the Llama 3.3
     license, which binds models trained on its outputs): the models trained on that data are
     re-judged by the incremental audit, though they descend from it by data only, and the
@@ -205,9 +205,8 @@ def test_incremental_audit_redoes_the_models_trained_on_a_changed_generators_dat
     generator["tags"] = [t for t in generator["tags"] if not t.startswith("license:")]
     batch = tmp_path / "batch.jsonl"
     batch.write_text(json.dumps(generator) + "\n")
-    incremental = Store(tmp_path / "incremental.duckdb")
-    ingest(incremental, [SAMPLE, DATASETS])
-    run_audit(incremental)
+    # the sample and dataset sample ingested and audited: conftest's shared store
+    incremental = Store(writable_copy(data_db, tmp_path / "incremental.duckdb"))
     before = incremental.execute(data_findings).fetchall()
     ingest(incremental, [batch])
     scopes = []
