@@ -309,7 +309,7 @@ class HubRecordStager:
 
     # -- one batch ------------------------------------------------------------------
     def stage(self, batch: TextBatch) -> int:
-        """Validate and shred one batch into `stage_records` (replacing the previous batch's);
+        """Validate and shred one batch into `records` (replacing the previous batch's);
         returns the number of lines it held."""
         for line, reason in batch.bad:
             self._reject(line, None, "record", reason)
@@ -318,23 +318,21 @@ class HubRecordStager:
         table = pa.Table.from_batches(batch.table.to_batches(max_chunksize=16_384))  # type: ignore[attr-defined]
         skip = [line for line, _ in batch.bad]
         self._parse(table, skip)
-        self._shred()
-        self._take_records()
+        self._take_records(self._shred())
         return table.num_rows  # type: ignore[attr-defined]
 
-    def _take_records(self) -> None:
-        """The batch's records, newest per model (a model twice in a batch: the newer wins, at
-        equal `last_modified` the later line), as Arrow for the merge."""
-        work = self.work
-        staged, distinct = work.execute("SELECT count(*), count(DISTINCT model_key) FROM stage_records").fetchall()[0]
-        self.duplicates = staged - distinct
-        best = "stage_records"
-        if distinct < staged:
-            best = """(SELECT * EXCLUDE (rn) FROM (
+    def _take_records(self, staged) -> None:
+        """The batch's records (`staged`, Arrow), newest per model (a model twice in a batch:
+        the newer wins, at equal `last_modified` the later line), for the merge."""
+        import pyarrow.compute as pc
+
+        self.duplicates = staged.num_rows - pc.count_distinct(staged.column("model_key")).as_py()
+        if self.duplicates:
+            staged = self.work.sql(  # noqa: F841 - `staged` is scanned by name
+                """SELECT * EXCLUDE (rn) FROM (
                   SELECT *, row_number() OVER (PARTITION BY model_key ORDER BY last_modified DESC NULLS LAST, line DESC)
-                    AS rn FROM stage_records) WHERE rn = 1)"""
-        self.records = work.sql(f"SELECT {RECORD_COLUMNS} FROM {best}").to_arrow_table()
-        work.execute("DROP TABLE stage_records")
+                    AS rn FROM staged) WHERE rn = 1""").to_arrow_table()
+        self.records = staged.select(RECORD_COLUMNS.split(", "))
 
     def _parse(self, table, skip_lines: list[int]) -> None:
         """The batch's lines -> `_parsed` (line, r: the record's struct of JSON values) for the
@@ -344,14 +342,24 @@ class HubRecordStager:
         try:
             skip = "WHERE line NOT IN (SELECT unnest(?::BIGINT[]))" if skip_lines else ""
             params = [skip_lines] if skip_lines else []
-            # One JSON parse per line (`try`: a malformed line gives NULL, not an error that
-            # would abort the ingest transaction); lines that are not objects are rare.
-            con.execute(
-                f"""
+            # A line is an object when its first character (after the newline that starts
+            # every line but the first, see TextBatch; or other whitespace) is `{`.
+            not_object = ("CASE WHEN ord(text) = 123 OR (ord(text) = 10 AND ord(substr(text, 2, 1)) = 123) THEN false "
+                          "ELSE ord(ltrim(text, chr(10) || chr(13) || chr(9) || ' ')) IS DISTINCT FROM 123 END")
+            parse = f"json_transform(text, '{_RECORD_STRUCT}')"
+            statement = """
                 CREATE OR REPLACE TEMP TABLE _parsed AS
-                SELECT line, r, r IS NULL OR ord(ltrim(text, chr(10) || chr(13) || chr(9) || ' ')) <> 123 AS odd
-                FROM (SELECT line, text, try(json_transform(text, '{_RECORD_STRUCT}')) AS r FROM _batch {skip})
-                """, params)
+                SELECT line, r, r IS NULL OR {not_object} AS odd
+                FROM (SELECT line, text, {parse} AS r FROM _batch {skip})
+                """
+            # One JSON parse per line. A malformed line fails the whole statement (on this
+            # connection of its own, outside the ingest transaction): the batch is parsed
+            # again with `try`, where such a line gives NULL. Malformed lines are rare, and
+            # `try` costs a third more on every line.
+            try:
+                con.execute(statement.format(not_object=not_object, parse=parse, skip=skip), params)
+            except duckdb.Error:
+                con.execute(statement.format(not_object=not_object, parse=f"try({parse})", skip=skip), params)
             if not con.execute("SELECT count(*) FROM _parsed WHERE odd").fetchall()[0][0]:
                 return
             # Some line is not a JSON object: say which, and why.
@@ -380,7 +388,9 @@ class HubRecordStager:
         con.execute("DELETE FROM _parsed WHERE line IN (SELECT line FROM _checked WHERE NOT ok OR jtype <> 'OBJECT')")
         con.execute("DROP TABLE _checked")
 
-    def _shred(self) -> None:
+    def _shred(self):
+        """`_parsed` -> the batch's typed records as Arrow (rejected lines, warnings and card
+        problems go to the side tables)."""
         con = self.work
         label = self.label
         # Dataset records (repo_type "dataset") are set aside for sources.datasets.
@@ -434,9 +444,8 @@ class HubRecordStager:
                                           "disabled", "downloads", "likes", "library_name", "pipeline_tag"))
         plain_hub = ", ".join(c[2:] for c in hub.split(", "))
         try:
-            con.execute(
+            staged = con.sql(
                 f"""
-                CREATE OR REPLACE TEMP TABLE stage_records AS
                 SELECT *,
                        -- What the store keeps of the record, however it was spelled (snapshot
                        -- snake_case, Hub API camelCase, card as YAML text or as a mapping): the
@@ -511,48 +520,56 @@ class HubRecordStager:
                                  END AS index_name
                           FROM ({typed}) t {yaml_join}))))))
                 """
-            )
+            ).to_arrow_table()
         finally:
             if yaml_texts:
                 con.unregister("_yaml_cards")
         con.execute("DROP TABLE _parsed")
-        con.execute(
-            "INSERT INTO stage_rejects SELECT ?, line, id, 'record', id_problem FROM stage_records WHERE id_problem IS NOT NULL",
-            [label],
-        )
-        if con.execute("SELECT count(*) FROM stage_records WHERE id_problem IS NOT NULL").fetchall()[0][0]:
-            con.execute("DELETE FROM stage_records WHERE id_problem IS NOT NULL")
-        con.execute(
-            """
-            INSERT INTO stage_warnings
-            SELECT ?, line, id, split_part(w, ':', 1), w
-            FROM (SELECT line, id, unnest(warnings) AS w FROM stage_records WHERE warnings IS NOT NULL)
-            """,
-            [label],
-        )
-        con.execute(
-            "INSERT INTO stage_rejects SELECT ?, line, id, 'card', card_error FROM stage_records WHERE card_error IS NOT NULL",
-            [label],
-        )
-        con.execute(
-            """
-            INSERT INTO stage_warnings
-            SELECT ?, line, id, split_part(w, ':', 1), w
-            FROM (SELECT line, id, unnest(card_warnings) AS w FROM stage_records WHERE card_warnings IS NOT NULL)
-            """,
-            [label],
-        )
-        con.execute(
-            """
-            INSERT INTO stage_warnings
-            SELECT ?, line, id, 'card_data.base_model',
-                   'card_data.base_model: entry ' || left(to_json(r), 80) || ' is not a Hub model id; ignored'
-            FROM (SELECT line, id, unnest(bad_parent_raw) AS r, unnest(bad_parent_norm) AS n
-                  FROM stage_records WHERE bad_parent)
-            WHERE n IS NULL
-            """,
-            [label],
-        )
+        # What follows reads `staged` by name (DuckDB's replacement scan); each step only
+        # when the batch has such rows (most batches have none).
+        import pyarrow.compute as pc
+
+        def some(column: str) -> bool:
+            return staged.column(column).null_count < staged.num_rows
+
+        if some("id_problem"):
+            con.execute("INSERT INTO stage_rejects SELECT ?, line, id, 'record', id_problem FROM staged "
+                        "WHERE id_problem IS NOT NULL", [label])
+            staged = staged.filter(pc.is_null(staged.column("id_problem")))
+        if some("warnings"):
+            con.execute(
+                """
+                INSERT INTO stage_warnings
+                SELECT ?, line, id, split_part(w, ':', 1), w
+                FROM (SELECT line, id, unnest(warnings) AS w FROM staged WHERE warnings IS NOT NULL)
+                """,
+                [label],
+            )
+        if some("card_error"):
+            con.execute("INSERT INTO stage_rejects SELECT ?, line, id, 'card', card_error FROM staged "
+                        "WHERE card_error IS NOT NULL", [label])
+        if some("card_warnings"):
+            con.execute(
+                """
+                INSERT INTO stage_warnings
+                SELECT ?, line, id, split_part(w, ':', 1), w
+                FROM (SELECT line, id, unnest(card_warnings) AS w FROM staged WHERE card_warnings IS NOT NULL)
+                """,
+                [label],
+            )
+        if pc.any(staged.column("bad_parent")).as_py():
+            con.execute(
+                """
+                INSERT INTO stage_warnings
+                SELECT ?, line, id, 'card_data.base_model',
+                       'card_data.base_model: entry ' || left(to_json(r), 80) || ' is not a Hub model id; ignored'
+                FROM (SELECT line, id, unnest(bad_parent_raw) AS r, unnest(bad_parent_norm) AS n
+                      FROM staged WHERE bad_parent)
+                WHERE n IS NULL
+                """,
+                [label],
+            )
+        return staged
 
     def _reject(self, line, model_id, part, reason) -> None:
         self.work.execute("INSERT INTO stage_rejects VALUES (?, ?, ?, ?, ?)", [self.label, line, model_id, part, reason])
