@@ -354,3 +354,84 @@ def test_card_fields_parse_like_the_whole_card(text, expected):
     from licensegraph.sources.card import yaml_to_slim_json
 
     assert json.loads(yaml_to_slim_json(text)) == expected
+
+
+# -- a file in many batches -------------------------------------------------------
+
+
+def _store_rows(store) -> dict:
+    return {
+        "models": store.execute("SELECT * FROM models ORDER BY model_key").fetchall(),
+        "rejects": store.execute("SELECT file, line, model_id, part, field, reason FROM rejects "
+                                 "ORDER BY line, part, reason").fetchall(),
+        "dirty": store.execute("SELECT DISTINCT model_key FROM dirty_models ORDER BY model_key").fetchall(),
+    }
+
+
+def _many_batches_file(tmp_path):
+    """The sample's records, a third of them given twice (the second one newer, some in a
+    later batch), camelCase spellings, a malformed line and a line that is not a record."""
+    with gzip.open(SAMPLE, "rt") as fh:
+        recs = [json.loads(line) for line in fh]
+    lines = []
+    for i, rec in enumerate(recs):
+        if i % 7 == 0:
+            rec = {("modelId" if k == "id" else "lastModified" if k == "last_modified" else k): v for k, v in rec.items()}
+        lines.append(json.dumps(rec))
+        if i == 500:
+            lines.append('{"id": "broken/line", "tags": [')
+        if i == 1200:
+            lines.append("[1, 2]")
+    for rec in recs[::3]:
+        # valid fields only: a newer record with a field not kept as given keeps the value
+        # of a record stored before it, which differs when that record came earlier in
+        # the same file (stored by an earlier batch, or never stored when in the same one)
+        newer = dict(rec, last_modified="2030-01-01 00:00:00+00:00", downloads=123_456)
+        lines.append(json.dumps(newer))
+    return write_jsonl(tmp_path / "many.jsonl", lines)
+
+
+def test_a_file_read_in_many_batches_is_stored_as_in_one(tmp_path, monkeypatch):
+    from licensegraph.sources import hub_records
+    from licensegraph.sources.ingest import ingest as ingest_records
+    from licensegraph.store.db import Store
+
+    path = _many_batches_file(tmp_path)
+    with Store(tmp_path / "one.duckdb") as one:
+        whole = ingest_records(one, [path]).as_dict()
+        expected = _store_rows(one)
+    monkeypatch.setattr(hub_records, "BLOCK_BYTES", 64 << 10)  # ~40 batches, staged beside the merge
+    with Store(tmp_path / "many.duckdb") as many:
+        parts = ingest_records(many, [path]).as_dict()
+        got = _store_rows(many)
+    assert parts == whole
+    assert whole["totals"]["superseded"] == 661 and whole["totals"]["rejected"] == 2
+    assert got == expected
+
+
+def test_an_error_while_staging_a_later_batch_leaves_the_store_as_it_was(tmp_path, monkeypatch):
+    import threading
+
+    from licensegraph.sources import hub_records
+    from licensegraph.sources.ingest import ingest as ingest_records
+    from licensegraph.store.db import Store
+
+    path = _many_batches_file(tmp_path)
+    monkeypatch.setattr(hub_records, "BLOCK_BYTES", 64 << 10)
+    stage = hub_records.HubRecordStager.stage
+    calls = []
+
+    def failing(self, batch):
+        calls.append(1)
+        if len(calls) == 5:
+            raise duckdb.OutOfMemoryException("staging failed")
+        return stage(self, batch)
+
+    monkeypatch.setattr(hub_records.HubRecordStager, "stage", failing)
+    with Store(tmp_path / "s.duckdb") as s:
+        before = _store_rows(s)
+        with pytest.raises(duckdb.OutOfMemoryException, match="staging failed"):
+            ingest_records(s, [path])
+        assert _store_rows(s) == before
+    assert len(calls) == 5  # the thread stopped at the error
+    assert not [t for t in threading.enumerate() if t.name == "licensegraph-staging"]

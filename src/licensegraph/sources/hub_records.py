@@ -202,6 +202,7 @@ def parse_yaml_cards(texts: list[str]) -> tuple[list, list]:
 
 
 STAGE_BATCH_ROWS = 100_000  # Parquet rows and in-memory records per batch
+BLOCK_BYTES = 128 << 20  # JSONL bytes per batch
 
 
 # Per-file staging tables of the stager's own connection (as `sources.ingest` makes them on
@@ -257,10 +258,10 @@ class HubRecordStager:
         self.work.close()
 
     # -- inputs -------------------------------------------------------------------
-    def jsonl_batches(self, progress: ProgressFn | None = None, block_bytes: int = 128 << 20) -> Iterator[TextBatch]:
+    def jsonl_batches(self, progress: ProgressFn | None = None, block_bytes: int | None = None) -> Iterator[TextBatch]:
         """The file's lines in batches (line numbers exact; the reader's problems rejected)."""
         assert self.path is not None
-        reader = BlockReader(self.path, block_bytes=block_bytes, progress=progress)
+        reader = BlockReader(self.path, block_bytes=block_bytes or BLOCK_BYTES, progress=progress)
         yield from reader.batches()
         if reader.error:
             self.error = reader.error
@@ -269,9 +270,13 @@ class HubRecordStager:
     def parquet_batches(self, batch_rows: int = STAGE_BATCH_ROWS) -> Iterator[TextBatch]:
         """A Parquet file's rows in batches, each row as the JSON text of a record (so both
         inputs share one shredding implementation); read on a cursor of its own, which the
-        ingest transaction does not see."""
+        ingest transaction does not see (made here, by the caller's thread: the batches may
+        be drawn on another)."""
         assert self.path is not None
-        cursor = self.con.cursor()
+        return self._parquet_batches(self.con.cursor(), batch_rows)
+
+    def _parquet_batches(self, cursor: duckdb.DuckDBPyConnection, batch_rows: int) -> Iterator[TextBatch]:
+        assert self.path is not None
         try:
             try:
                 rel = cursor.read_parquet(str(self.path))
