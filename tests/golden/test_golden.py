@@ -92,3 +92,35 @@ def test_a_store_of_the_previous_version_is_migrated_in_place(tmp_path):
         assert new.schema_version() == SCHEMA_VERSION
     ids = json.loads(next(line for line in expected if line.startswith('{"explain_ids"')))["explain_ids"]
     _assert_same("old store", expected, golden.old_store_lines(db, ids))
+
+
+def test_a_schema_9_store_keeps_its_findings_as_compact_facts(tmp_path):
+    """A store written by the code before findings became integer facts (schema 9, with
+    findings over inferred edges and over data) is migrated in place: every finding of every
+    view, the tables and the explanations read the same before any new audit, and after an
+    audit of the migrated store the declared views' findings and the tables still do."""
+    from licensegraph.api import LicenseGraph
+    from licensegraph.store.db import Store
+    from licensegraph.store.schema import SCHEMA_VERSION
+
+    header, expected = golden.read(HERE / "old-store-v9.jsonl.gz")
+    assert header["schema_version"] == 9
+    db = tmp_path / "v9.duckdb"
+    with gzip.open(HERE / "old-store-v9.duckdb.gz", "rb") as src, open(db, "wb") as dst:
+        shutil.copyfileobj(src, dst)
+    with Store(db) as store:  # opening it for writing migrates it
+        assert store.schema_version() == SCHEMA_VERSION
+        assert store.scalar("SELECT count(*) FROM finding_facts") > 0
+        assert store.scalar("SELECT table_type FROM information_schema.tables WHERE table_name = 'finding_rows'") == "VIEW"
+    ids = json.loads(next(line for line in expected if line.startswith('{"explain_ids"')))["explain_ids"]
+    with LicenseGraph(db, read_only=True) as lg:
+        actual = (golden.findings_lines(lg, golden.VIEWS + golden.INFERRED_VIEWS) + golden.counts_lines(lg)
+                  + [golden._line({"explain_ids": ids})] + golden.explain_lines(lg, ids))
+    _assert_same("schema-9 store", expected, actual)
+    with LicenseGraph(db) as lg:
+        lg.audit("local")
+    declared = [line for line in expected if not line.startswith(('{"explain_ids"', '{"explanation"'))
+                and '"view": "local+inferred"' not in line and '"view": "effective+inferred"' not in line]
+    with LicenseGraph(db, read_only=True) as lg:
+        actual = golden.findings_lines(lg, golden.VIEWS) + golden.counts_lines(lg)
+    _assert_same("schema-9 store, audited again", declared, actual)

@@ -246,7 +246,7 @@ def _dataset_facts(store: Store, named: list[str]) -> tuple[dict[str, str], dict
 
 
 def _in_view(view: str) -> str:
-    """finding_rows of a view: view-independent rules are stored once, shown in both."""
+    """finding_keys of a view: view-independent rules are stored once, shown in both."""
     return (f"(view = '{view}' OR rule_id IN "
             "(SELECT rule_id FROM finding_templates WHERE view_independent))")
 
@@ -305,7 +305,7 @@ def report_data(store: Store, view: str = "local", top: int = 15, flow_licenses:
     worst = f"""
         SELECT model_key,
                bool_or(severity = '{VIOLATION}') AS violation
-        FROM finding_rows WHERE {_in_view(view)} GROUP BY model_key
+        FROM finding_keys WHERE {_in_view(view)} GROUP BY model_key
     """
     month_rows = q(
         f"""
@@ -320,7 +320,7 @@ def report_data(store: Store, view: str = "local", top: int = 15, flow_licenses:
     months = tuple(MonthCount(month=m, models=n, with_violation=v, with_warning_only=w)
                    for m, n, v, w in _fill_months(month_rows))
     with_violation = q(
-        f"SELECT count(DISTINCT model_key) FROM finding_rows WHERE {_in_view(view)} AND severity = '{VIOLATION}'"
+        f"SELECT count(DISTINCT model_key) FROM finding_keys WHERE {_in_view(view)} AND severity = '{VIOLATION}'"
     ).fetchone()[0]
 
     return ReportData(

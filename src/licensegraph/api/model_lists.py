@@ -98,8 +98,8 @@ def worst_severities(store: Store, keys: Iterable[str], view: str) -> dict[str, 
         return {}
     independent = {r[0] for r in store.con.execute(
         "SELECT DISTINCT rule_id FROM finding_templates WHERE view_independent").fetchall()}
-    where, params = key_filter("model_key", keys)  # bare, so the index on finding_rows serves it
-    rows = store.con.execute(f"SELECT model_key, severity, view, rule_id FROM finding_rows WHERE {where}",
+    where, params = key_filter("model_key", keys)  # bare, so the index on model_licenses serves it
+    rows = store.con.execute(f"SELECT model_key, severity, view, rule_id FROM finding_keys WHERE {where}",
                              params).fetchall()
     rank = {s: i for i, s in enumerate(SEVERITIES)}
     out: dict[str, str] = {}
@@ -216,7 +216,7 @@ def most_reused_noncompliant(store: Store, view: str = "effective", offset: int 
         WITH nc AS (
             SELECT f.model_key, list(DISTINCT f.rule_id ORDER BY f.rule_id) AS rule_ids,
                    list(DISTINCT f.label ORDER BY f.label) AS labels
-            FROM finding_rows f WHERE f.severity = ? AND {_IN_VIEW} GROUP BY 1
+            FROM finding_keys f WHERE f.severity = ? AND {_IN_VIEW} GROUP BY 1
         )
     """
     total = _count(store, f"{nc} SELECT count(*) FROM nc JOIN lineage_reach r USING (model_key)", [VIOLATION, view])

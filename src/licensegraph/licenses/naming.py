@@ -3,17 +3,20 @@ word, and suggesting a compliant name."""
 
 from __future__ import annotations
 
+import functools
 import re
 
 #: Separators ignored when comparing a model name with a required prefix.
 SEPARATORS = r"[\s\-_.]+"
 
 
+@functools.lru_cache(maxsize=1 << 16)  # owner names recur across a family's many models
 def normalize_name(name: str) -> str:
     """The name lower-cased without separators: "Llama-3 x" and "llama3x" compare equal."""
     return re.sub(SEPARATORS, "", name.lower())
 
 
+@functools.cache  # a handful of prefixes, asked once per finding
 def prefix_pattern(prefix: str) -> str:
     """A regex (RE2 and Python) for a name that begins with `prefix` word by word.
 
@@ -32,6 +35,7 @@ def begins_with_prefix(name: str, prefix: str) -> bool:
     return re.match(prefix_pattern(prefix), name) is not None
 
 
+@functools.lru_cache(maxsize=1 << 16)  # both views of an audit ask for the same findings' names
 def suggest_name(name: str, prefix: str, owners: tuple[str, ...] = ()) -> str:
     """A compliant name close to `name`: owner names repeated at its start are dropped
     (mlx-community/meta-llama-Llama-4-Scout -> Llama-4-Scout), a broken prefix is

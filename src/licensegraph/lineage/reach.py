@@ -17,6 +17,7 @@ lineage build (and, for the noncompliant children, once per audit), all in SQL:
 from __future__ import annotations
 
 from licensegraph.store.db import Store
+from licensegraph.store.findings_view import WARNING_FLAG, listed_facts_sql
 from licensegraph.store.schema import (
     CHILD_PAGES_DDL,
     LINEAGE_REACH_DDL,
@@ -138,36 +139,56 @@ def build_reach(store: Store, touched: str | None = None) -> None:
 
 
 def build_noncompliant_children(store: Store, children: str | None = None) -> None:
-    """Rebuild `noncompliant_children` from `edges` and the audit's `finding_rows` (inside the
+    """Rebuild `noncompliant_children` from `edges` and the audit's findings (inside the
     caller's transaction). A finding of a rule whose outcome is the same in both views is
-    stored once, under the first view; it counts in either.
+    stored once, under the first view; it counts in either. Read from the integer facts
+    (store.findings_view) by uid; only the rules over data are keyed by string.
 
     `children`: a table of the model keys (`model_key`) whose findings or edges changed
     (an incremental audit's): only their rows are redone; None rebuilds the table."""
     con = store.con
-    only = ""
+    only_uid = only_key = ""
     if children is None:
         con.execute("DROP TABLE IF EXISTS noncompliant_children")
         con.execute(NONCOMPLIANT_CHILDREN_DDL)
     else:
         con.execute(f"DELETE FROM noncompliant_children WHERE child_key IN (SELECT model_key FROM {children})")
-        only = f"AND f.model_key IN (SELECT model_key FROM {children})"
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE _nc_uids AS
+                        SELECT uid FROM model_licenses WHERE model_key IN (SELECT model_key FROM {children})""")
+        only_uid = "AND f.uid IN (SELECT uid FROM _nc_uids)"
+        only_key = f"AND d.model_key IN (SELECT model_key FROM {children})"
+    listed = listed_facts_sql(con, VIOLATION)  # (a listed warning is never a violation)
+    views = ", ".join(f"({i}, '{v}')" for i, v in enumerate(VIEWS))
     con.execute(
         f"""
         INSERT INTO noncompliant_children
-        WITH bad AS (
-            SELECT DISTINCT v.view, f.model_key
-            FROM finding_rows f JOIN (SELECT unnest(?::VARCHAR[]) AS view) v
-              ON f.view = v.view OR f.rule_id IN (SELECT rule_id FROM finding_templates WHERE view_independent)
-            WHERE f.severity = ? {only}
-        )
-        SELECT b.view, e.parent_key, e.child_key, any_value(e.child_id), any_value(e.relation)
-        FROM edges e JOIN bad b ON b.model_key = e.child_key
-        WHERE NOT e.self_loop
+        WITH indep AS (SELECT DISTINCT rule_id FROM finding_templates WHERE view_independent),
+        facts AS (SELECT view, kind, uid, flags FROM finding_facts WHERE view < {len(VIEWS)}
+                  {"UNION ALL SELECT view, kind, uid, flags FROM (" + listed + ")" if listed else ""}),
+        bad AS (
+            SELECT DISTINCT v.name AS view, f.uid
+            FROM facts f JOIN finding_kinds k ON k.kind = f.kind
+            JOIN (VALUES {views}) v(code, name) ON f.view = v.code OR k.rule_id IN (SELECT rule_id FROM indep)
+            WHERE k.severity = $violation AND f.flags & {WARNING_FLAG} = 0 {only_uid}),
+        bad_data AS (
+            SELECT DISTINCT v.name AS view, d.model_key
+            FROM data_findings d JOIN (VALUES {views}) v(code, name)
+              ON d.view = v.name OR d.rule_id IN (SELECT rule_id FROM indep)
+            WHERE d.severity = $violation {only_key}),
+        pairs AS (
+            SELECT b.view, e.parent_key, e.child_key, e.child_id, e.relation
+            FROM edges e JOIN bad b ON b.uid = e.child_uid WHERE NOT e.self_loop
+            UNION ALL
+            SELECT b.view, e.parent_key, e.child_key, e.child_id, e.relation
+            FROM edges e JOIN bad_data b ON b.model_key = e.child_key WHERE NOT e.self_loop)
+        SELECT view, parent_key, child_key, any_value(child_id), any_value(relation)
+        FROM pairs
         GROUP BY ALL
-        ORDER BY e.parent_key, b.view, e.child_key
+        ORDER BY parent_key, view, child_key
         """,
-        [list(VIEWS), VIOLATION],
+        {"violation": VIOLATION},
     )
     if children is None:
         con.execute("CREATE INDEX noncompliant_children_parent ON noncompliant_children (parent_key)")
+    else:
+        con.execute("DROP TABLE _nc_uids")

@@ -10,13 +10,17 @@ imposes the duty and the path to it.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import inspect
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
+from licensegraph.licenses.fingerprint import kb_fingerprint
 from licensegraph.licenses.kb import Duty, KnowledgeBase, License
 from licensegraph.rules.context import AuditContext
 from licensegraph.vocab import STUDY_LABELS, UNDECIDABLE
@@ -121,7 +125,34 @@ def pair_matrix(ctx: AuditContext, fn, where=None, key=None) -> np.ndarray:
                 m[i, j] = bool(fn(c, u))
         return m
 
-    return ctx.cached(("pair", key), build) if key else build()
+    return ctx.cached(("pair", key), lambda: _kept(ctx, repr(key), build)) if key else build()
+
+
+@functools.cache
+def _code_digest() -> str:
+    """A digest of the code that decides pair matrices (the rules and the license facts'
+    functions): a kept matrix is used only by the code that built it."""
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted([*root.glob("rules/*.py"), *root.glob("licenses/*.py")]):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _kept(ctx: AuditContext, key: str, build: Callable[[], np.ndarray]) -> np.ndarray:
+    """A pair matrix from the store's `kb_matrices` (a function of the knowledge base and the
+    code alone, so the next audit need not rebuild it: hundreds of thousands of Python calls);
+    built and kept there on a miss (inside the audit's transaction)."""
+    con, n = ctx.store.con, len(ctx.table)
+    fingerprint = ctx.cached("kb-code-fingerprint", lambda: f"{kb_fingerprint(ctx.kb)}:{_code_digest()}:{n}")
+    found = con.execute("SELECT bits FROM kb_matrices WHERE fingerprint = ? AND key = ?", [fingerprint, key]).fetchall()
+    if found:
+        return np.unpackbits(np.frombuffer(found[0][0], dtype=np.uint8), count=n * n).reshape(n, n).astype(bool)
+    matrix = build()
+    if not ctx.store.read_only:
+        con.execute("DELETE FROM kb_matrices WHERE fingerprint <> ?", [fingerprint])
+        con.execute("INSERT INTO kb_matrices VALUES (?, ?, ?)", [fingerprint, key, np.packbits(matrix).tobytes()])
+    return matrix
 
 
 def upstream_matrix(ctx: AuditContext, fn) -> np.ndarray:

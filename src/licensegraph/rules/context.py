@@ -68,6 +68,15 @@ def bits_of(codes: np.ndarray, words: int) -> np.ndarray:
     return out
 
 
+def bits_rows(matrix: np.ndarray, words: int) -> np.ndarray:
+    """bits_of each row of a bool matrix (rows x codes) at once: rows x words."""
+    rows, codes = matrix.shape
+    padded = np.zeros((rows, words * 64), dtype=np.uint64)
+    padded[:, :codes] = matrix
+    # distinct powers of two: their sum is their OR
+    return (padded.reshape(rows, words, 64) << np.arange(64, dtype=np.uint64)).sum(axis=2, dtype=np.uint64)
+
+
 class AuditContext:
     """Everything the rules need, loaded once from the store."""
 
@@ -241,8 +250,7 @@ class AuditContext:
         if len(self.child):
             first = self.edge_first
             rel[self.child[first]] = edge_rel[first]
-            merge = np.zeros(self.n, dtype=bool)
-            np.logical_or.at(merge, self.child, edge_rel == 3)
+            merge = np.bincount(self.child, weights=edge_rel == 3, minlength=self.n) > 0  # (ufunc.at is slow)
             rel[merge] = 3
         return rel
 
@@ -305,7 +313,7 @@ class AuditContext:
         cand = np.flatnonzero(any_and(bits, bits_of(np.flatnonzero(pred.any(axis=0)), words)))
         out = np.zeros(self.n, dtype=bool)
         if len(cand):
-            masks = np.stack([bits_of(np.flatnonzero(row), words) for row in pred])  # codes x words
+            masks = bits_rows(pred, words)  # codes x words
             out[cand] = any_and(bits[cand], masks[self.lic[cand]])
         return out
 
@@ -322,7 +330,35 @@ class AuditContext:
         return found
 
     def ids_at(self, indices: np.ndarray) -> list[str]:
-        return self.ids.take(np.asarray(indices, dtype=np.int64)).to_pylist()
+        return self.names_at(indices).to_pylist()
+
+    def names_at(self, indices: np.ndarray) -> pa.Array:
+        """Display ids of some nodes. Looked up for just those unless every id is loaded
+        already (`ids`: two million strings, which most audits never need)."""
+        indices = np.asarray(indices, dtype=np.int64)
+        if self._ids is not None:
+            return self.ids.take(indices)
+        if len(indices) == 0:
+            return pa.array([], pa.string())
+        con = self.store.con
+        inferred = (" UNION ALL SELECT pi.uid, e.parent_id FROM inferred_edges e JOIN model_ids pi "
+                    "ON pi.model_key = e.parent_key WHERE e.used AND e.dangling") if self.with_inferred else ""
+        con.register("_want_ids", pa.table({"pos": pa.array(np.arange(len(indices))),
+                                            "uid": pa.array(self.uids[indices].astype(np.int32))}))
+        try:
+            # as `ids`: a dangling parent's name wins over a stored row of the same uid
+            table = con.sql(
+                f"""
+                SELECT coalesce(d.id, m.id) AS id FROM _want_ids w
+                LEFT JOIN model_licenses m ON m.uid = w.uid
+                LEFT JOIN (SELECT uid, any_value(id) AS id
+                           FROM (SELECT parent_uid AS uid, parent_id AS id FROM edges WHERE dangling {inferred})
+                           WHERE uid IN (SELECT uid FROM _want_ids) GROUP BY uid) d ON d.uid = w.uid
+                ORDER BY w.pos
+                """).to_arrow_table()
+        finally:
+            con.unregister("_want_ids")
+        return table.column("id").combine_chunks()
 
     def undecidable_reason(self, view: str, include_self: bool) -> np.ndarray:
         """Per model, the first undecidable license among its own (if include_self) and
@@ -346,7 +382,9 @@ class AuditContext:
         any_ = np.zeros(self.n, dtype=bool)
         all_ = np.ones(self.n, dtype=bool)
         if len(self.child):
-            np.logical_or.at(any_, self.child, flag[self.parent])
-            np.logical_and.at(all_, self.child, flag[self.parent])
+            # counted by bincount: ufunc.at over every edge is far slower
+            flagged = np.bincount(self.child, weights=flag[self.parent], minlength=self.n)
+            any_ = flagged > 0
+            all_ = flagged == self.n_parents
         all_ &= self.is_derivative
         return any_, all_

@@ -2,7 +2,7 @@
 
 Runs inside the audit's transaction, after the weight-lineage rules: it prepares the
 tables `rules.data_base` describes, runs each rule's queries, and writes findings to
-`finding_rows` (one row per model and path, stored once and shown under both views) and
+`data_findings` (one row per model and path, stored once and shown under both views) and
 the "data and outputs" table's counts to `data_rule_counts`.
 """
 
@@ -197,22 +197,22 @@ def run_data_rules(con, kb: KnowledgeBase, scope: str | None = None) -> dict[str
     _prepare(con, kb, scope)
     ids = [r.id for r in rules]
     if scope is None:
-        con.execute("DELETE FROM finding_rows WHERE list_contains(?, rule_id)", [ids])
+        con.execute("DELETE FROM data_findings WHERE list_contains(?, rule_id)", [ids])
         con.execute("DELETE FROM finding_templates WHERE list_contains(?, rule_id)", [ids])
         con.execute("DROP TABLE IF EXISTS data_qualifying")
         con.execute(DATA_QUALIFYING_DDL)
         con.execute("INSERT OR REPLACE INTO meta VALUES ('data_rules_layout', ?)", [",".join(ids)])
     else:
-        con.execute(f"DELETE FROM finding_rows WHERE list_contains(?, rule_id) AND model_key IN (SELECT model_key FROM {scope})",
+        con.execute(f"DELETE FROM data_findings WHERE list_contains(?, rule_id) AND model_key IN (SELECT model_key FROM {scope})",
                     [ids])
         con.execute(f"DELETE FROM data_qualifying WHERE key_hash IN (SELECT hash(model_key) FROM {scope})")
     written = {}
     cols = ", ".join(FINDING_COLUMNS)
     for rule in rules:
-        before = con.execute("SELECT count(*) FROM finding_rows WHERE rule_id = ?", [rule.id]).fetchone()[0]
+        before = con.execute("SELECT count(*) FROM data_findings WHERE rule_id = ?", [rule.id]).fetchone()[0]
         con.execute(
             f"""
-            INSERT INTO finding_rows BY NAME
+            INSERT INTO data_findings BY NAME
             SELECT 'local' AS view, ? AS rule_id, ? AS label, ? AS severity, ? AS relation, NULL AS hub_relation,
                    false AS via_noncompliant, false AS possibly_incomplete, {cols}
             FROM ({rule.findings_sql()})
@@ -223,7 +223,7 @@ def run_data_rules(con, kb: KnowledgeBase, scope: str | None = None) -> dict[str
             con.execute("INSERT INTO finding_templates VALUES (?, ?, ?, ?, ?, ?, true)",
                         [rule.id, rule.label, rule.message, rule.remedy, rule.source[1] or None,
                          rule.source[0] or None])
-        written[rule.id] = con.execute("SELECT count(*) FROM finding_rows WHERE rule_id = ?",
+        written[rule.id] = con.execute("SELECT count(*) FROM data_findings WHERE rule_id = ?",
                                        [rule.id]).fetchone()[0] - before
     # each model's populations, one bit per rule
     populations = " UNION ALL ".join(f"SELECT model_key, {1 << i} AS bit FROM ({rule.qualifying_sql()})"
@@ -234,7 +234,7 @@ def run_data_rules(con, kb: KnowledgeBase, scope: str | None = None) -> dict[str
     bits = ", ".join(f"count(*) FILTER (WHERE rules & {1 << i} <> 0)" for i in range(len(rules)))
     qualifying = con.execute(f"SELECT {bits} FROM data_qualifying").fetchall()[0]
     found = {r: (n, a) for r, n, a in con.execute(
-        "SELECT rule_id, count(DISTINCT model_key), count(DISTINCT ancestor_id) FROM finding_rows "
+        "SELECT rule_id, count(DISTINCT model_key), count(DISTINCT ancestor_id) FROM data_findings "
         "WHERE list_contains(?, rule_id) GROUP BY rule_id", [ids]).fetchall()}
     con.executemany("INSERT INTO data_rule_counts VALUES (?, ?, ?, ?, ?, ?)",
                     [[rule.id, rule.label, rule.severity, qualifying[i], *found.get(rule.id, (0, 0))]

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from licensegraph.licenses.choose import card_lines
 from licensegraph.licenses.fingerprint import kb_fingerprint
@@ -21,26 +20,31 @@ from licensegraph.licenses.kb import KnowledgeBase
 from licensegraph.lineage.reach import build_noncompliant_children
 from licensegraph.rules import all_rules, get_rule
 from licensegraph.rules.base import RowResult, Rule
-from licensegraph.rules.context import AuditContext, any_and, bits_of
+from licensegraph.rules.context import AuditContext, any_and, bits_rows
 from licensegraph.store.db import Store, transaction
-from licensegraph.store.findings_view import refresh_findings_view
+from licensegraph.store.findings_view import (
+    INCOMPLETE_FLAG,
+    VIA_FLAG,
+    WARNING_FLAG,
+    listed_facts_sql,
+    refresh_findings_view,
+)
 from licensegraph.store.killpoints import kill_point
-from licensegraph.store.schema import FINDING_ROWS_DDL
+from licensegraph.store.schema import FINDING_FACTS_DDL
 from licensegraph.timing import PhaseTimer
-from licensegraph.vocab import INFERRED_SUFFIX, RELATIONS, UNDECIDABLE, UNLABELLED, VIEWS, inferred_view
+from licensegraph.vocab import ALL_VIEWS, RELATIONS, UNDECIDABLE, UNLABELLED, VIEWS, inferred_view
 
 
 @dataclass
 class Witnesses:
     ancestor: np.ndarray  # int64[k], -1 when none was found
-    path: pa.Array  # list<string>[k]: model, ..., ancestor
-    path_nodes: list[np.ndarray]  # per step (model first), node index or -1
+    path_nodes: list[np.ndarray]  # per step (model first, ancestor last), node index or -1
 
 
 def find_witnesses(ctx: AuditContext, view: str, models: np.ndarray, pred: np.ndarray | None) -> Witnesses:
     k = len(models)
     if pred is None or k == 0 or len(ctx.child) == 0:
-        return Witnesses(np.full(k, -1, dtype=np.int64), pa.array([None] * k, pa.list_(pa.string())), [])
+        return Witnesses(np.full(k, -1, dtype=np.int64), [])
     indptr = ctx.indptr
     model_lic = ctx.lic[models]
     trail_prev = [np.full(k, -1, dtype=np.int64)]
@@ -53,6 +57,7 @@ def find_witnesses(ctx: AuditContext, view: str, models: np.ndarray, pred: np.nd
     front_trail = np.arange(k, dtype=np.int64)
     visited = np.sort(front_pos * ctx.n + front_node)
     max_depth = 1 if view == "local" else 64
+    rows = None  # pred's rows as license bitsets, built when first needed
     for _ in range(max_depth):
         starts, ends = indptr[front_node], indptr[front_node + 1]
         counts = ends - starts
@@ -86,7 +91,7 @@ def find_witnesses(ctx: AuditContext, view: str, models: np.ndarray, pred: np.nd
         ok = pred[model_lic[pos], ctx.lic[node]] & (found_anc[pos] == -1)
         several = ctx.has_several[node]
         if several.any():  # an ancestor with several licenses imposes the duty through any of them
-            rows = np.stack([bits_of(np.flatnonzero(r), ctx.table.words) for r in pred])
+            rows = bits_rows(pred, ctx.table.words) if rows is None else rows
             ok[several] |= any_and(ctx.own_bits[node[several]], rows[model_lic[pos[several]]]) & (
                 found_anc[pos[several]] == -1)
         if ok.any():
@@ -105,17 +110,12 @@ def find_witnesses(ctx: AuditContext, view: str, models: np.ndarray, pred: np.nd
         steps.append(np.where(cur >= 0, all_node[np.maximum(cur, 0)], -1))
         cur = np.where(cur >= 0, all_prev[np.maximum(cur, 0)], -1)
     if not steps:
-        return Witnesses(found_anc, pa.array([None] * k, pa.list_(pa.string())), [])
+        return Witnesses(found_anc, [])
     matrix = np.stack(steps[::-1], axis=1)  # k x depth, model first, -1 padding at the end
     # rows with no witness are all -1 at the front; shift each row left
     order = np.argsort(matrix < 0, axis=1, kind="stable")
     matrix = np.take_along_axis(matrix, order, axis=1)
-    mask = matrix >= 0
-    lengths = mask.sum(axis=1)
-    values = ctx.ids.take(pa.array(matrix[mask], pa.int64()))
-    offsets = pa.array(np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32))
-    path = pa.ListArray.from_arrays(offsets, values, mask=pa.array(lengths == 0))
-    return Witnesses(found_anc, path, [matrix[:, i] for i in range(matrix.shape[1])])
+    return Witnesses(found_anc, [matrix[:, i] for i in range(matrix.shape[1])])
 
 
 def _merge_witnesses(first: Witnesses, miss: np.ndarray, second: Witnesses) -> Witnesses:
@@ -124,15 +124,12 @@ def _merge_witnesses(first: Witnesses, miss: np.ndarray, second: Witnesses) -> W
     k = len(first.ancestor)
     ancestor = first.ancestor.copy()
     ancestor[miss] = second.ancestor
-    index = np.arange(k)
-    index[miss] = k + np.arange(int(miss.sum()))
-    path = pa.concat_arrays([first.path, second.path]).take(pa.array(index, pa.int64()))
     steps = []
     for s in range(max(len(first.path_nodes), len(second.path_nodes))):
         step = first.path_nodes[s].copy() if s < len(first.path_nodes) else np.full(k, -1, dtype=np.int64)
         step[miss] = second.path_nodes[s] if s < len(second.path_nodes) else -1
         steps.append(step)
-    return Witnesses(ancestor, path, steps)
+    return Witnesses(ancestor, steps)
 
 
 def _duty_sources(kb: KnowledgeBase) -> pa.Table:
@@ -202,7 +199,7 @@ def audit_is_current(store: Store, kb: KnowledgeBase) -> bool:
         return False
     if not _can_run_incrementally(store, _layout(rules, VIEWS), kb_fingerprint(kb)):
         return False
-    if store.scalar(f"SELECT count(*) FROM (SELECT 1 FROM finding_rows WHERE view LIKE '%{INFERRED_SUFFIX}' LIMIT 1)"):
+    if store.scalar(f"SELECT count(*) FROM (SELECT 1 FROM finding_facts WHERE view >= {len(VIEWS)} LIMIT 1)"):
         return False
     data_rules = store.scalar("SELECT count(DISTINCT rule_id) FROM data_rule_counts")
     return data_rules == len(all_data_rules())
@@ -266,6 +263,7 @@ def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str]
         con.register("_affected_uids", pa.table({"uid": pa.array(affected, pa.int32())}))
         con.execute("CREATE OR REPLACE TEMP TABLE _affected AS "
                     "SELECT model_key FROM model_ids WHERE uid IN (SELECT uid FROM _affected_uids)")
+        con.execute("CREATE OR REPLACE TEMP TABLE _affected_uid AS SELECT uid FROM _affected_uids")
         con.unregister("_affected_uids")
         ctx = AuditContext(store, kb, scope=scope)
         write = np.zeros(ctx.n, dtype=bool)
@@ -294,7 +292,8 @@ def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str]
     # own finding, and the rules that need it exclude the model instead.
     possibly_incomplete = {view: ctx.has_any(view, unresolved_mask) for view in views}
     notes: dict[str, list[str]] = {}
-    outcomes = np.zeros((ctx.n, len(layout)), dtype=np.uint8)
+    # column-major: rules write one column each, counts and packing read them column by column
+    outcomes = np.zeros((ctx.n, len(layout)), dtype=np.uint8, order="F")
     combo = _relation_index(ctx.relation) * 6 + _relation_index(ctx.hub_relation)
     col = 0
     try:
@@ -303,26 +302,32 @@ def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str]
             con.execute("INSERT INTO duty_sources SELECT * FROM _duty_sources")
             con.execute("DELETE FROM license_kinds")
             con.execute("INSERT INTO license_kinds BY NAME SELECT * FROM _license_kinds")
+            lic_codes = _license_codes(con, ctx.table.ids)
+            kinds = {(r, label): (k, sev, duty) for k, r, label, sev, duty in con.execute(
+                "SELECT kind, rule_id, label, severity, duty FROM finding_kinds").fetchall()}
+            # (view, kind) whose findings are listed from model_outcomes, not stored (store.findings_view)
+            listed = set(con.execute("SELECT view, kind FROM outcome_findings").fetchall())
             if incremental:
-                con.execute("DELETE FROM finding_rows WHERE model_key IN (SELECT model_key FROM _affected)")
+                con.execute("DELETE FROM finding_facts WHERE uid IN (SELECT uid FROM _affected_uid)")
                 # results over inferred edges are not kept up to date incrementally
-                con.execute(f"DELETE FROM finding_rows WHERE view LIKE '%{INFERRED_SUFFIX}'")
+                con.execute(f"DELETE FROM finding_facts WHERE view >= {len(VIEWS)}")
             elif with_inferred:
-                con.execute("DROP INDEX IF EXISTS finding_rows_model")
-                con.execute("DELETE FROM finding_rows WHERE view IN (SELECT unnest(?::VARCHAR[]))",
-                            [[stored(v) for v in views]])
+                con.execute("DELETE FROM finding_facts WHERE view IN (SELECT unnest(?::TINYINT[]))",
+                            [[ALL_VIEWS.index(stored(v)) for v in views]])
             elif complete:
                 # Dropping the old rows wholesale is far cheaper than deleting them one by one.
-                con.execute("DROP TABLE IF EXISTS finding_rows")
-                con.execute(FINDING_ROWS_DDL)
-            else:
-                con.execute("DROP INDEX IF EXISTS finding_rows_model")
+                con.execute("DROP TABLE IF EXISTS finding_facts")
+                con.execute(FINDING_FACTS_DDL)
+                con.execute("DELETE FROM outcome_findings")
+                listed = set()
             for view in views:
                 for rule in rules:
                     if not incremental and not complete and not with_inferred and not (
                             rule.view_independent and view != views[0]):
-                        con.execute("DELETE FROM finding_rows WHERE rule_id = ? AND (view = ? OR ?)",
-                                    [rule.id, view, rule.view_independent])
+                        of_rule = [k for (r, _), (k, _, _) in kinds.items() if r == rule.id]
+                        for table in ("finding_facts", "outcome_findings"):
+                            con.execute(f"DELETE FROM {table} WHERE list_contains(?, kind) AND (view = ? OR ?)",
+                                        [of_rule, ALL_VIEWS.index(view), rule.view_independent])
                     lap("other")
                     rows = rule.evaluate(ctx, view)
                     lap("evaluate rules")
@@ -336,20 +341,29 @@ def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str]
                         col += 1
                         lap("other")
                         if not (rule.view_independent and view != views[0]):
-                            _write_findings(ctx, con, view, rule, row, possibly_incomplete[view], write, stored(view))
+                            kind = _finding_kind(con, kinds, rule, row)
+                            view_code = ALL_VIEWS.index(stored(view))
+                            if complete and not incremental and _listable(rule, row):
+                                # a pure function of the model's own license: listed from its outcome code
+                                word, at = divmod(col - 1, 64 // BITS_PER_CODE)
+                                con.execute("INSERT INTO outcome_findings VALUES (?, ?, ?, ?)",
+                                            [view_code, kind, word, at * BITS_PER_CODE])
+                            elif not (incremental and (view_code, kind) in listed):
+                                _write_findings(ctx, con, view, view_code, kind, rule, row, possibly_incomplete[view], write,
+                                                lic_codes)
                         _save_templates(con, rule, row)
                         lap("findings (witness, path, write)")
             lap("other")
             if incremental:
-                old = _read_outcomes(con, "_affected", len(layout))
+                old = _read_outcomes(con, "_affected_uid", len(layout))
                 counts = _read_counts(con, layout) - _count(old[0], old[1]) + _count(combo[write], outcomes[write])
-                con.execute("DELETE FROM model_outcomes WHERE key_hash IN (SELECT hash(model_key) FROM _affected)")
-                _append_outcomes(con, ctx, write, combo, outcomes)
+                con.execute("DELETE FROM model_outcomes WHERE uid IN (SELECT uid FROM _affected_uid)")
+                _append_outcomes(con, ctx, write, combo, outcomes, lic_codes)
             else:
                 counts = _count(combo, outcomes)
                 if complete:
                     con.execute("DROP TABLE IF EXISTS model_outcomes")
-                    _append_outcomes(con, ctx, write, combo, outcomes, create=True)
+                    _append_outcomes(con, ctx, write, combo, outcomes, lic_codes, create=True)
             lap("outcomes")
             if with_inferred:
                 _mark_inferred(con, [stored(v) for v in views])
@@ -368,8 +382,8 @@ def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str]
                     data_redone = "scope" if scoped else "all"
                 store.set_meta("audit_data_state", data_state)
                 lap("data and outputs")
-            if not incremental:
-                con.execute("CREATE INDEX finding_rows_model ON finding_rows (model_key)")
+            # no index on finding_facts: it is written in uid order per rule row, so the zone maps
+            # find one model's rows (explain) as fast
             _write_counts(con, layout, counts, replace_all=complete)
             refresh_findings_view(con)
             if incremental and data_redone != "all":
@@ -453,8 +467,9 @@ def _count(combo: np.ndarray, outcomes: np.ndarray) -> np.ndarray:
     """(rows, combos, codes) counts of outcome codes by relation combination."""
     rows = outcomes.shape[1]
     out = np.zeros((rows, N_COMBOS, N_CODES), dtype=np.int64)
+    base = combo.astype(np.int64) * N_CODES
     for r in range(rows):
-        out[r] = np.bincount(combo * N_CODES + outcomes[:, r], minlength=N_COMBOS * N_CODES).reshape(N_COMBOS, N_CODES)
+        out[r] = np.bincount(base + outcomes[:, r], minlength=N_COMBOS * N_CODES).reshape(N_COMBOS, N_CODES)
     out[:, :, NOT_IN_POPULATION] = 0  # not kept: outcome rows of such models are not stored
     return out
 
@@ -485,26 +500,71 @@ def _unpack(words: list[np.ndarray], rows: int) -> np.ndarray:
 
 
 def _append_outcomes(con, ctx: AuditContext, write: np.ndarray, combo: np.ndarray, outcomes: np.ndarray,
-                     create: bool = False) -> None:
+                     lic_codes: np.ndarray, create: bool = False) -> None:
     # Models outside every population have nothing to count; absent rows mean all zero.
-    # Keyed by a 64-bit hash of model_key: far cheaper to write than the strings.
+    # Keyed by uid, in uid order (a model's row is found by the zone maps); `lic` is the
+    # license the model was judged under, which the findings listed from here name.
     idx = np.flatnonzero(write & outcomes.any(axis=1))
-    table = {"model_key": ctx.keys.take(pa.array(idx, pa.int64())), "combo": pa.array(combo[idx].astype(np.int16))}
-    for i, word in enumerate(_pack(outcomes[idx])):
-        table[f"w{i}"] = pa.array(word)
+    order = np.argsort(ctx.uids[idx], kind="stable")
+    idx = idx[order]
+    table = {"uid": pa.array(ctx.uids[idx].astype(np.int32)), "lic": pa.array(lic_codes[ctx.lic[idx]]),
+             "combo": pa.array(combo[idx].astype(np.int16))}
+    # a full audit packs the column-major matrix column by column, then takes the rows; an
+    # incremental one packs its few rows
+    few = len(idx) < outcomes.shape[0] // 4
+    for i, word in enumerate(_pack(outcomes[idx]) if few else _pack(outcomes)):
+        table[f"w{i}"] = pa.array(word if few else word[idx])
     con.register("_outcomes", pa.table(table))
-    rows = "SELECT hash(model_key) AS key_hash, * EXCLUDE (model_key) FROM _outcomes"
-    con.execute(f"CREATE TABLE model_outcomes AS {rows}" if create else f"INSERT INTO model_outcomes {rows}")
+    con.execute("CREATE TABLE model_outcomes AS SELECT * FROM _outcomes" if create
+                else "INSERT INTO model_outcomes BY NAME SELECT * FROM _outcomes")
     con.unregister("_outcomes")
 
 
-def _read_outcomes(con, keys_table: str, rows: int) -> tuple[np.ndarray, np.ndarray]:
+def _read_outcomes(con, uids_table: str, rows: int) -> tuple[np.ndarray, np.ndarray]:
     res = con.execute(
-        f"SELECT * FROM model_outcomes WHERE key_hash IN (SELECT hash(model_key) FROM {keys_table})"
+        f"SELECT * EXCLUDE (uid, lic) FROM model_outcomes WHERE uid IN (SELECT uid FROM {uids_table})"
     ).fetchnumpy()
     combo = np.asarray(res["combo"], dtype=np.int64)
     words = [np.asarray(res[k], dtype=np.uint64) for k in sorted((k for k in res if k.startswith("w")), key=lambda k: int(k[1:]))]
     return combo, _unpack(words, rows) if words else np.zeros((0, rows), dtype=np.uint8)
+
+
+def _license_codes(con, ids: list[str]) -> np.ndarray:
+    """Stored license code (license_codes, never renumbered) of each code of this audit's
+    license table; new licenses get new codes."""
+    known = dict(con.execute("SELECT license, code FROM license_codes").fetchall())
+    new = [i for i in ids if i not in known]
+    if new:
+        start = max(known.values(), default=-1) + 1
+        con.execute("INSERT INTO license_codes SELECT unnest(?::SMALLINT[]), unnest(?::VARCHAR[])",
+                    [list(range(start, start + len(new))), new])
+        known.update({i: start + j for j, i in enumerate(new)})
+    return np.array([known[i] for i in ids], dtype=np.int16)
+
+
+def _finding_kind(con, kinds: dict[tuple[str, str], tuple[int, str, str | None]], rule: Rule, row: RowResult) -> int:
+    """The kind code of (rule, label), registered in finding_kinds on first use; its severity
+    and duty kept current. `kinds`: (rule_id, label) -> (kind, severity, duty) as stored."""
+    key, now = (rule.id, row.label), (rule.severity, row.duty or None)
+    if key not in kinds:
+        code = max((k for k, _, _ in kinds.values()), default=-1) + 1
+        con.execute("INSERT INTO finding_kinds VALUES (?, ?, ?, ?, ?)", [code, *key, *now])
+    else:
+        code = kinds[key][0]
+        if kinds[key][1:] != now:
+            con.execute("UPDATE finding_kinds SET severity = ?, duty = ? WHERE kind = ?", [*now, code])
+    kinds[key] = (code, *now)
+    return code
+
+
+def _listable(rule: Rule, row: RowResult) -> bool:
+    """Whether the row's findings are a pure function of the model's own license: no ancestor,
+    no path, no per-model text, one severity, never possibly incomplete, and every
+    noncompliant model has the noncompliant outcome code. Such findings are listed from
+    model_outcomes instead of stored."""
+    return (row.witness is None and row.fallback_witness is None and row.detail is None and row.warning is None
+            and not (rule.marks_incomplete and not rule.view_independent)
+            and not (row.noncompliant & (row.excluded >= 0)).any())
 
 
 _REL_NAMES = [*RELATIONS, UNLABELLED, None]
@@ -565,14 +625,13 @@ def _relation_index(codes: np.ndarray) -> np.ndarray:
     return np.where(codes < 0, 5, codes).astype(np.int64)
 
 
-def _dict_strings(codes: np.ndarray, names: list, mask: np.ndarray | None = None) -> pa.Array:
-    """Strings for integer codes, built by Arrow (no Python object per row)."""
-    arr = pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int32), mask=mask), pa.array(names, pa.string()))
-    return arr.cast(pa.string())
 
 
-def _write_findings(ctx: AuditContext, con, view: str, rule: Rule, row: RowResult,
-                    possibly_incomplete: np.ndarray, write: np.ndarray, stored_view: str | None = None) -> None:
+
+def _write_findings(ctx: AuditContext, con, view: str, view_code: int, kind: int, rule: Rule, row: RowResult,
+                    possibly_incomplete: np.ndarray, write: np.ndarray, lic_codes: np.ndarray) -> None:
+    """Append the row's findings to finding_facts: integers per finding (names, licenses and
+    paths are joined in on read, store.findings_view)."""
     models = np.flatnonzero(row.noncompliant & write)
     if len(models) == 0:
         return
@@ -594,40 +653,47 @@ def _write_findings(ctx: AuditContext, con, view: str, rule: Rule, row: RowResul
     for step in wit.path_nodes[1:-1] if view == "effective" else []:
         inner = (step >= 0) & (step != anc)
         via |= inner & row.noncompliant[np.maximum(step, 0)]
-    severity = np.zeros(len(models), dtype=np.int32)
+    flags = np.zeros(len(models), dtype=np.int8)
     if row.warning is not None:
-        severity[row.warning[models]] = 1
-    rel_names = list(ctx.relation_names) + [None]
-    take = pa.array(models, pa.int64())
+        flags[row.warning[models]] |= WARNING_FLAG
+    flags[via] |= VIA_FLAG
+    if rule.marks_incomplete and not rule.view_independent:
+        flags[possibly_incomplete[models]] |= INCOMPLETE_FLAG
     n = len(models)
     table = pa.table({
-        "view": _dict_strings(np.zeros(n), [stored_view or view]),
-        "rule_id": _dict_strings(np.zeros(n), [rule.id]),
-        "label": _dict_strings(np.zeros(n), [row.label]),
-        "severity": _dict_strings(severity, [rule.severity, "warning"]),
-        "model_key": ctx.keys.take(take),
-        "model_id": ctx.ids.take(take),
-        "relation": _dict_strings(_relation_index(ctx.relation[models]), rel_names),
-        "hub_relation": _dict_strings(_relation_index(ctx.hub_relation[models]), rel_names),
-        "model_license": _dict_strings(ctx.lic[models], ctx.table.ids),
-        "ancestor_id": ctx.ids.take(pa.array(np.maximum(anc, 0), pa.int64(), mask=~has_anc)),
-        "ancestor_license": _dict_strings(anc_code, ctx.table.ids, mask=~has_anc),
-        # a finding about the model alone (its own license, a merge's parents) has the
-        # model as its whole path
-        "path": pc.if_else(pc.is_null(wit.path), _single_paths(ctx.ids.take(take)), wit.path),
-        "duty": _dict_strings(np.zeros(n), [row.duty or None]),
-        "via_noncompliant": pa.array(via),
-        "possibly_incomplete": pa.array(possibly_incomplete[models] & (rule.marks_incomplete and not rule.view_independent)),
+        "view": pa.array(np.full(n, view_code, dtype=np.int8)),
+        "kind": pa.array(np.full(n, kind, dtype=np.int16)),
+        "uid": pa.array(ctx.uids[models].astype(np.int32)),
+        "rel": pa.array((_relation_index(ctx.relation[models]) * 6 + _relation_index(ctx.hub_relation[models]))
+                        .astype(np.int8)),
+        "lic": pa.array(lic_codes[ctx.lic[models]]),
+        "anc": pa.array(ctx.uids[np.maximum(anc, 0)].astype(np.int32), mask=~has_anc),
+        "anc_lic": pa.array(lic_codes[anc_code], mask=~has_anc),
+        "via": _inner_nodes(ctx, wit.path_nodes, n),
+        "flags": pa.array(flags),
         "detail": pa.array(row.detail[models].tolist(), pa.string()) if row.detail is not None else pa.nulls(n, pa.string()),
     })
     con.register("_f", table)
-    con.execute("INSERT INTO finding_rows BY NAME SELECT * FROM _f")
+    con.execute("INSERT INTO finding_facts BY NAME SELECT * FROM _f")
     con.unregister("_f")
 
 
-def _single_paths(ids: pa.Array) -> pa.Array:
-    """[id] for every id, as a list array."""
-    return pa.ListArray.from_arrays(pa.array(np.arange(len(ids) + 1, dtype=np.int32)), ids)
+def _inner_nodes(ctx: AuditContext, path_nodes: list[np.ndarray], k: int) -> pa.Array:
+    """Per finding, the uids strictly between the model and its ancestor on the path (null
+    when there are none: a direct parent, or no ancestor)."""
+    if len(path_nodes) < 3:
+        return pa.nulls(k, pa.list_(pa.int32()))
+    matrix = np.stack(path_nodes, axis=1)  # model first, -1 padding at the end
+    lengths = (matrix >= 0).sum(axis=1)
+    inner = np.maximum(lengths - 2, 0)
+    cols = np.arange(matrix.shape[1])
+    mask = (cols[None, :] >= 1) & (cols[None, :] < (lengths - 1)[:, None])
+    values = pa.array(ctx.uids[matrix[mask]].astype(np.int32))
+    offsets = pa.array(np.concatenate([[0], np.cumsum(inner)]).astype(np.int32))
+    return pa.ListArray.from_arrays(offsets, values, mask=pa.array(inner == 0))
+
+
+
 
 
 def _save_templates(con, rule: Rule, row: RowResult) -> None:
@@ -643,47 +709,54 @@ def _mark_inferred(con, views: list[str]) -> None:
     """Give each finding of `views` (audited over inferred edges) the evidence of the
     inferred edges it rests on: those along its path to the ancestor, or, for a finding
     with no path that the declared view does not have, the model's own inferred parents."""
+    codes = [ALL_VIEWS.index(v) for v in views]
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE _inf_ev AS
-        SELECT child_key, parent_key,
+        SELECT ci.uid AS child, pi.uid AS parent, e.parent_key,
                'inferred ' || child_id || ' -> ' || parent_id || ' (' || relation || ') from ' || source
                || ': ' || pattern || coalesce(': "' || matched || '"', '')
                || coalesce(' [line ' || line || ']', '') AS text
-        FROM inferred_edges WHERE used
+        FROM inferred_edges e JOIN model_ids ci ON ci.model_key = e.child_key
+        JOIN model_ids pi ON pi.model_key = e.parent_key
+        WHERE used
         """
     )
     con.execute(
         """
-        UPDATE finding_rows SET inferred_evidence = x.evidence
+        UPDATE finding_facts SET inferred_evidence = x.evidence
         FROM (
           SELECT rid, string_agg(text, '; ' ORDER BY step) AS evidence
           FROM (
             SELECT f.rid, s.step, e.text
-            FROM (SELECT rowid AS rid, path FROM finding_rows
-                  WHERE view IN (SELECT unnest($views::VARCHAR[])) AND len(path) > 1) f,
+            FROM (SELECT rowid AS rid, list_concat([uid], coalesce(via, []), [anc]) AS path FROM finding_facts
+                  WHERE view IN (SELECT unnest($views::TINYINT[])) AND anc IS NOT NULL) f,
                  LATERAL (SELECT unnest(range(1, len(f.path))) AS step) s
-            JOIN _inf_ev e ON e.child_key = lower(f.path[s.step]) AND e.parent_key = lower(f.path[s.step + 1])
+            JOIN _inf_ev e ON e.child = f.path[s.step] AND e.parent = f.path[s.step + 1]
           ) GROUP BY rid
         ) x
-        WHERE finding_rows.rowid = x.rid
+        WHERE finding_facts.rowid = x.rid
         """,
-        {"views": views},
+        {"views": codes},
     )
+    listed = listed_facts_sql(con)
+    declared = "SELECT view, kind, uid FROM finding_facts" + (
+        f" UNION ALL SELECT view, kind, uid FROM ({listed})" if listed else "")
     con.execute(
-        """
-        UPDATE finding_rows SET inferred_evidence = x.evidence
+        f"""
+        UPDATE finding_facts SET inferred_evidence = x.evidence
         FROM (
           SELECT f.rowid AS rid, string_agg(e.text, '; ' ORDER BY e.parent_key) AS evidence
-          FROM finding_rows f JOIN _inf_ev e ON e.child_key = f.model_key
-          WHERE f.view IN (SELECT unnest($views::VARCHAR[])) AND f.inferred_evidence IS NULL
-            AND NOT EXISTS (SELECT 1 FROM finding_rows d
-                            WHERE d.view = replace(f.view, '+inferred', '') AND d.rule_id = f.rule_id
-                              AND d.label = f.label AND d.model_key = f.model_key)
+          FROM finding_facts f JOIN _inf_ev e ON e.child = f.uid
+          WHERE f.view IN (SELECT unnest($views::TINYINT[])) AND f.inferred_evidence IS NULL
+            AND NOT EXISTS (SELECT 1 FROM ({declared}) d
+                            WHERE d.view = f.view - {len(VIEWS)} AND d.kind = f.kind AND d.uid = f.uid)
           GROUP BY f.rowid
         ) x
-        WHERE finding_rows.rowid = x.rid
+        WHERE finding_facts.rowid = x.rid
         """,
-        {"views": views},
+        {"views": codes},
     )
     con.execute("DROP TABLE _inf_ev")
+
+

@@ -183,12 +183,15 @@ def freedom_row(ctx: AuditContext, view: str, label: str, tag: str) -> RowResult
     detail = np.full(ctx.n, None, dtype=object)
     commercial_free = ctx.has_any(view, ctx.table.mask(lambda u: _free(u, tag) and u.commercial))
     lics = ctx.table.licenses
-    for m in np.flatnonzero(row.noncompliant):
+    found = np.flatnonzero(row.noncompliant)
+    named = np.unique(coparent[found][~own[found] & (coparent[found] >= 0)])
+    coparent_id = dict(zip(named.tolist(), ctx.ids_at(named)))  # one look-up for every finding
+    for m in found:
         if own[m]:
             detail[m] = "own|" + restriction_text(lics[ctx.lic[m]], bool(commercial_free[m]))
         elif coparent[m] >= 0:
             r = lics[restrictive[m]]
-            detail[m] = (f"co-parent|{ctx.ids_at([coparent[m]])[0]}|{r.id}|"
+            detail[m] = (f"co-parent|{coparent_id[int(coparent[m])]}|{r.id}|"
                          f"{restriction_text(r, bool(commercial_free[m]))}")
     row.detail = detail
     return row

@@ -81,8 +81,12 @@ class LlamaExclusiveMerge(Rule):
         outside the lineage, in edge order)."""
         detail = np.full(ctx.n, None, dtype=object)
         family = ctx.kb.licenses[exempt].name.replace(" Community License Agreement", "") if exempt in ctx.kb else exempt
-        for m in np.flatnonzero(findings).tolist():
-            parents = ctx.parent[ctx.indptr[m]:ctx.indptr[m + 1]]
+        models = np.flatnonzero(findings)
+        # every finding's parents named in one look-up (a look-up per finding costs more)
+        spans = [ctx.parent[ctx.indptr[m]:ctx.indptr[m + 1]] for m in models.tolist()]
+        every = np.unique(np.concatenate(spans)) if spans else np.zeros(0, dtype=np.int64)
+        name_of = dict(zip(every.tolist(), ctx.ids_at(every)))
+        for m, parents in zip(models.tolist(), spans):
             out = [p for p in parents.tolist() if outside[p]]
             if not out:
                 continue
@@ -95,9 +99,9 @@ class LlamaExclusiveMerge(Rule):
             unjudged = [q for q in parents.tolist() if unknown[q]]
             if unjudged:
                 names = ", ".join(f"{pid} ({UNJUDGED[ctx.table.ids[ctx.lic[q]]]})"
-                                  for q, pid in zip(unjudged, ctx.ids_at(unjudged)))
+                                  for q, pid in zip(unjudged, (name_of[q] for q in unjudged)))
                 how += f"; co-parents not judged: {names}"
-            detail[m] = "|".join((ctx.ids_at([p])[0], ctx.table.ids[ctx.lic[p]], how))
+            detail[m] = "|".join((name_of[p], ctx.table.ids[ctx.lic[p]], how))
         return detail
 
     def violations(self, kb: KnowledgeBase, parents: Sequence[tuple[str, Sequence[str]]]) -> list[dict[str, Any]]:

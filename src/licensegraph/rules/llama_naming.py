@@ -9,12 +9,11 @@ whether a pure quantization "creates or improves" a model is arguable.
 from __future__ import annotations
 
 import numpy as np
-import pyarrow as pa
 import pyarrow.compute as pc
 
 from licensegraph.licenses.naming import prefix_pattern, suggest_name
 from licensegraph.rules.base import RowResult, Rule, derivative_row, upstream_matrix
-from licensegraph.rules.context import AuditContext
+from licensegraph.rules.context import AuditContext, any_and
 
 
 class LlamaNaming(Rule):
@@ -38,7 +37,7 @@ class LlamaNaming(Rule):
             # Match names only for the models this prefix applies to.
             idx = np.flatnonzero(needs)
             if len(idx):
-                names = pc.replace_substring_regex(ctx.ids.take(pa.array(idx)), r"^[^/]*/", "")
+                names = pc.replace_substring_regex(ctx.names_at(idx), r"^[^/]*/", "")
                 starts = pc.match_substring_regex(names, prefix_pattern(prefix)).to_numpy(zero_copy_only=False).astype(bool)
                 violated[idx[~starts]] = True
                 wanted[idx[~starts]] = prefix
@@ -58,17 +57,24 @@ class LlamaNaming(Rule):
         models = np.flatnonzero(findings)
         if len(models) == 0:
             return detail
-        demanding = np.full(ctx.n, None, dtype=object)
+        # over the findings only: object comparisons over every model cost seconds
+        wanted_at = wanted[models]
+        demanding = np.full(len(models), None, dtype=object)
+        upstream = ctx.upstream(view)[models]
         for lic in lics:  # the first demanding license upstream, in knowledge-base order
-            has = ctx.has_any(view, ctx.table.mask(lambda u, i=lic.id: u.id == i))
+            has = any_and(upstream, ctx.table.mask(lambda u, i=lic.id: u.id == i))
             for prefix in {d.text for d in lic.duties_of("name-prefix")}:
-                sel = has & (wanted == prefix) & (demanding == None)  # noqa: E711
+                sel = has & (wanted_at == prefix) & (demanding == None)  # noqa: E711
                 demanding[sel] = lic
         ids = ctx.ids_at(models)
-        for m, model_id in zip(models.tolist(), ids):
-            parents = ctx.ids_at(ctx.parent[ctx.indptr[m]:ctx.indptr[m + 1]])
-            owners = (model_id.split("/")[0], *(p.split("/")[0] for p in parents))
-            lic = demanding[m]
+        # every finding's parents in one take (a take per finding costs more than the rest)
+        starts, counts = ctx.indptr[models], ctx.indptr[models + 1] - ctx.indptr[models]
+        ends = np.cumsum(counts)
+        edge = np.repeat(starts - (ends - counts), counts) + np.arange(int(ends[-1]))
+        parent_owners = [p.split("/")[0] for p in ctx.ids_at(ctx.parent[edge])]
+        for j, (m, model_id, end, count) in enumerate(zip(models.tolist(), ids, ends.tolist(), counts.tolist())):
+            owners = (model_id.split("/")[0], *parent_owners[end - count:end])
+            lic = demanding[j]
             display = next((d.text for d in lic.duties_of("display")), "") if lic is not None else ""
             name = model_id.split("/")[-1]
             detail[m] = "|".join((wanted[m], suggest_name(name, wanted[m], owners), lic.id if lic else "", display))

@@ -200,7 +200,8 @@ class Store:
         for target in range(version + 1, SCHEMA_VERSION + 1):
             with transaction(self.con):
                 for statement in MIGRATIONS[target]:
-                    self.con.execute(statement)
+                    # a statement, or a step that reads the store to decide what to do
+                    statement(self.con) if callable(statement) else self.con.execute(statement)
                 self.con.execute(
                     "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(target)]
                 )

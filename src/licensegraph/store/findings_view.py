@@ -6,6 +6,8 @@ audit), so a million findings cost a million small rows, not a million sentences
 
 from __future__ import annotations
 
+from licensegraph.vocab import ALL_VIEWS, RELATIONS, UNLABELLED
+
 VIA_SUFFIX = " (reached through an ancestor that is itself noncompliant)"
 # A finding that rests on knowledge-base facts marked `review = true` says so.
 UNVERIFIED_SUFFIX = " [unverified: the knowledge-base facts of {} this rests on are not yet checked against its license text]"
@@ -27,23 +29,180 @@ def unverified_suffix(rule_id: str, ancestor_license: str | None, model_license:
 FINDING_COLUMNS = ("view", "rule_id", "label", "severity", "model_key", "model_id", "relation", "hub_relation",
                    "model_license", "ancestor_id", "ancestor_license", "path", "duty", "clause", "source_url",
                    "via_noncompliant", "possibly_incomplete", "message", "remedy", "inferred_evidence")
+#: The columns of `finding_rows` (the stored facts with names joined in), in order.
+ROW_COLUMNS = ("view", "rule_id", "label", "severity", "model_key", "model_id", "relation", "hub_relation",
+               "model_license", "ancestor_id", "ancestor_license", "path", "duty", "via_noncompliant",
+               "possibly_incomplete", "detail", "inferred_evidence")
+
+#: finding_facts.view codes.
+VIEW_NAMES = ALL_VIEWS
+#: finding_facts.rel // 6 and % 6: the relation, the Hub's relation (None: no parent).
+REL_NAMES = (*RELATIONS, UNLABELLED, None)
+#: finding_facts.flags bits.
+WARNING_FLAG, VIA_FLAG, INCOMPLETE_FLAG = 1, 2, 4
+#: model_outcomes code of a noncompliant model (rules.engine).
+NONCOMPLIANT_CODE = 2
+
+
+def _literal_list(names) -> str:
+    return "([" + ", ".join("NULL" if n is None else f"'{n}'" for n in names) + "]::VARCHAR[])"
+
+
+def listed_facts_sql(con, severity: str | None = None) -> str:
+    """finding_facts rows of the findings that are listed from `model_outcomes` (rules that are
+    a pure function of the model's own license: stored as outcome codes only); only those of
+    rules of `severity` if given."""
+    only = "" if severity is None else "WHERE kind IN (SELECT kind FROM finding_kinds WHERE severity = ?)"
+    branches = [
+        f"SELECT {view}::TINYINT AS view, {kind}::SMALLINT AS kind, uid, combo::TINYINT AS rel, lic, "
+        "NULL::INTEGER AS anc, NULL::SMALLINT AS anc_lic, NULL::INTEGER[] AS via, 0::TINYINT AS flags, "
+        "NULL::VARCHAR AS detail, NULL::VARCHAR AS inferred_evidence "
+        f"FROM model_outcomes WHERE (w{word} >> {shift}) & 7 = {NONCOMPLIANT_CODE}"
+        for view, kind, word, shift in con.execute(
+            f"SELECT view, kind, word, shift FROM outcome_findings {only} ORDER BY ALL",
+            [] if severity is None else [severity]).fetchall()]
+    return " UNION ALL ".join(branches)
+
+
+def _rows_sql(con) -> str:
+    """SELECT of `finding_rows`: the stored facts, and the findings listed from outcomes, with
+    names, licenses and paths joined in; then the rows of the rules over data."""
+    listed = listed_facts_sql(con)
+    facts = "SELECT * FROM finding_facts" + (f" UNION ALL {listed}" if listed else "")
+    return f"""
+        WITH dangling AS (  -- parents that are not stored: their id as a child names them
+            SELECT uid, any_value(id) AS id FROM (
+                SELECT parent_uid AS uid, parent_id AS id FROM edges WHERE dangling
+                UNION ALL
+                SELECT i.uid, e.parent_id FROM inferred_edges e JOIN model_ids i ON i.model_key = e.parent_key
+                WHERE e.used AND e.dangling)
+            GROUP BY uid),
+        vias AS (
+            SELECT v.via, list(coalesce(n.id, d.id) ORDER BY v.i) AS ids
+            FROM (SELECT via, unnest(via) AS uid, generate_subscripts(via, 1) AS i
+                  FROM (SELECT DISTINCT via FROM finding_facts WHERE via IS NOT NULL)) v
+            LEFT JOIN model_licenses n ON n.uid = v.uid LEFT JOIN dangling d ON d.uid = v.uid
+            GROUP BY v.via),
+        named AS (
+            SELECT {_literal_list(VIEW_NAMES)}[f.view + 1] AS view, k.rule_id, k.label,
+                   CASE WHEN f.flags & {WARNING_FLAG} <> 0 THEN 'warning' ELSE k.severity END AS severity,
+                   m.model_key, m.id AS model_id,
+                   {_literal_list(REL_NAMES)}[f.rel // 6 + 1] AS relation,
+                   {_literal_list(REL_NAMES)}[f.rel % 6 + 1] AS hub_relation,
+                   ml.license AS model_license, coalesce(a.id, ad.id) AS ancestor_id, al.license AS ancestor_license,
+                   f.anc, v.ids AS via_ids, k.duty,
+                   f.flags & {VIA_FLAG} <> 0 AS via_noncompliant, f.flags & {INCOMPLETE_FLAG} <> 0 AS possibly_incomplete,
+                   f.detail, f.inferred_evidence
+            FROM ({facts}) f
+            JOIN finding_kinds k ON k.kind = f.kind
+            LEFT JOIN model_licenses m ON m.uid = f.uid
+            LEFT JOIN model_licenses a ON a.uid = f.anc
+            LEFT JOIN dangling ad ON ad.uid = f.anc
+            LEFT JOIN license_codes ml ON ml.code = f.lic
+            LEFT JOIN license_codes al ON al.code = f.anc_lic
+            LEFT JOIN vias v ON v.via = f.via)
+        SELECT view, rule_id, label, severity, model_key, model_id, relation, hub_relation, model_license,
+               ancestor_id, ancestor_license,
+               CASE WHEN anc IS NULL THEN [model_id] ELSE list_concat([model_id], coalesce(via_ids, []), [ancestor_id])
+               END AS path,
+               duty, via_noncompliant, possibly_incomplete, detail, inferred_evidence
+        FROM named
+        UNION ALL
+        SELECT {", ".join(ROW_COLUMNS)} FROM data_findings
+        """
+
+
+def _keys_sql(con) -> str:
+    """SELECT of `finding_keys`: which model has which finding (view, rule_id, label,
+    severity, model_key), without the ancestors and paths: cheap to scan."""
+    listed = listed_facts_sql(con)
+    facts = "SELECT view, kind, uid, flags FROM finding_facts" + (
+        f" UNION ALL SELECT view, kind, uid, flags FROM ({listed})" if listed else "")
+    return f"""
+        SELECT {_literal_list(VIEW_NAMES)}[f.view + 1] AS view, k.rule_id, k.label,
+               CASE WHEN f.flags & {WARNING_FLAG} <> 0 THEN 'warning' ELSE k.severity END AS severity,
+               m.model_key
+        FROM ({facts}) f JOIN finding_kinds k ON k.kind = f.kind LEFT JOIN model_licenses m ON m.uid = f.uid
+        UNION ALL
+        SELECT view, rule_id, label, severity, model_key FROM data_findings
+        """
 
 
 def refresh_findings_view(con) -> None:
-    """(Re)create the `findings` view: stored finding rows plus the message, remedy,
-    clause and source, which are computed on read from the rules' templates."""
+    """(Re)create the `finding_rows` view (stored facts with their names), `finding_keys`
+    (which model has which finding) and the `findings` view over finding_rows: the message,
+    remedy, clause and source, computed on read from the rules' templates."""
+    con.execute(f"CREATE OR REPLACE VIEW finding_rows AS {_rows_sql(con)}")
+    con.execute(f"CREATE OR REPLACE VIEW finding_keys AS {_keys_sql(con)}")
     con.execute(f"CREATE OR REPLACE VIEW findings AS {findings_sql(con, 'finding_rows')}")
+
+
+def _names_of(cur, uids: set[int]) -> dict[int, str]:
+    """Display ids of a few uids: stored models, else parents named by an edge (dangling).
+    A branch per uid, so that each look-up is served by the uid order of model_ids and the
+    key index of model_licenses (a set of uids would scan two million rows)."""
+    if not uids:
+        return {}
+    wanted = sorted(uids)
+    keys = dict(cur.execute(" UNION ALL ".join(["SELECT uid, model_key FROM model_ids WHERE uid = ?"] * len(wanted)),
+                            wanted).fetchall())
+    if not keys:
+        return {}
+    key_list = list(keys.values())
+    names = dict(cur.execute(" UNION ALL ".join(["SELECT model_key, id FROM model_licenses WHERE model_key = ?"]
+                                                * len(key_list)), key_list).fetchall())
+    for key in (k for k in key_list if k not in names):  # parents that are not stored
+        row = (cur.execute("SELECT parent_id FROM edges WHERE parent_key = ? AND dangling LIMIT 1", [key]).fetchall()
+               or cur.execute("SELECT parent_id FROM inferred_edges WHERE parent_key = ? AND used AND dangling LIMIT 1",
+                              [key]).fetchall())
+        if row:
+            names[key] = row[0][0]
+    return {uid: names[key] for uid, key in keys.items() if key in names}
+
+
+def stored_rows_of(con, model_key: str) -> list[tuple]:
+    """One model's `finding_rows` (columns ROW_COLUMNS), read by its uid: the facts through
+    the index on finding_facts.uid, the listed ones from its outcome row."""
+    cur = con.cursor()
+    found = cur.execute("SELECT uid, id, license FROM model_licenses WHERE model_key = ?", [model_key]).fetchall()
+    data = cur.execute(f"SELECT {', '.join(ROW_COLUMNS)} FROM data_findings WHERE model_key = ?",
+                       [model_key]).fetchall()
+    if not found:
+        return data
+    uid, model_id, _ = found[0]
+    listed = listed_facts_sql(cur)
+    facts = cur.execute(
+        "SELECT view, kind, rel, lic, anc, anc_lic, via, flags, detail, inferred_evidence FROM finding_facts "
+        "WHERE uid = $uid" + (f" UNION ALL SELECT view, kind, rel, lic, anc, anc_lic, via, flags, detail, "
+                              f"inferred_evidence FROM ({listed}) WHERE uid = $uid" if listed else ""),
+        {"uid": uid}).fetchall()
+    if not facts:
+        return data
+    kinds = {k: (r, label, sev, duty) for k, r, label, sev, duty in cur.execute(
+        "SELECT kind, rule_id, label, severity, duty FROM finding_kinds").fetchall()}
+    licenses = dict(cur.execute("SELECT code, license FROM license_codes").fetchall())
+    names = _names_of(cur, {f[4] for f in facts if f[4] is not None} | {u for f in facts for u in (f[6] or ())})
+    out = []
+    for view, kind, rel, lic, anc, anc_lic, via, flags, detail, evidence in facts:
+        rule_id, label, severity, duty = kinds[kind]
+        anc_id = names.get(anc) if anc is not None else None
+        path = [model_id] if anc is None else [model_id, *(names.get(u) for u in via or ()), anc_id]
+        out.append((VIEW_NAMES[view], rule_id, label, "warning" if flags & WARNING_FLAG else severity, model_key,
+                    model_id, REL_NAMES[rel // 6], REL_NAMES[rel % 6], licenses.get(lic), anc_id,
+                    licenses.get(anc_lic), path, duty, bool(flags & VIA_FLAG), bool(flags & INCOMPLETE_FLAG),
+                    detail, evidence))
+    return out + data
 
 
 def findings_of(con, model_key: str) -> list[tuple]:
     """One model's findings, with the `findings` view's columns.
 
     The view's SQL is large (every rule's templates), and compiling it costs more than
-    reading one model's rows; so rows come through the index on finding_rows.model_key
-    and each rule's templates are applied in a small query of their own."""
+    reading one model's rows; so rows come by the model's uid (stored_rows_of) and each
+    rule's templates are applied in a small query of their own."""
     cur = con.cursor()
-    names = [d[0] for d in cur.execute("SELECT * FROM finding_rows LIMIT 0").description]
-    rows = cur.execute("SELECT * FROM finding_rows WHERE model_key = ?", [model_key]).fetchall()
+    names = ROW_COLUMNS
+    rows = stored_rows_of(con, model_key)
     if not rows:
         return []
     templates = {(r, label): (m, rem, clause, url, indep) for r, label, m, rem, clause, url, indep in cur.execute(

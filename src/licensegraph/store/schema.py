@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from licensegraph.store.ids import MODEL_IDS_DDL
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 #: Distances below a model whose descendants `lineage_reach` counts level by level (the
 #: deepest lineage graph the dashboard draws).
@@ -443,4 +443,109 @@ _V9 = [
     """,
 ]
 
-MIGRATIONS: dict[int, list[str]] = {1: _V1, 2: _V2, 3: _V3, 4: _V4, 5: _V5, 6: _V6, 7: _V7, 8: _V8, 9: _V9}
+# Findings as compact facts (issue 14): one row of integers per (view, rule row, model) in
+# `finding_facts`; names, licenses, rule ids and paths are joined in on read (the
+# `finding_rows` view, store.findings_view). Rows of rules that are a pure function of the
+# model's own license are not stored at all: they are listed from `model_outcomes`
+# (`outcome_findings` says which outcome column). Rules over data keep their wide rows
+# (few, and their ancestors are datasets) in `data_findings`.
+FINDING_FACTS_DDL = """
+    CREATE TABLE IF NOT EXISTS finding_facts (
+        view TINYINT NOT NULL,          -- index into vocab.ALL_VIEWS
+        kind SMALLINT NOT NULL,         -- finding_kinds.kind: (rule_id, label)
+        uid INTEGER NOT NULL,           -- the model (model_ids.uid)
+        rel TINYINT NOT NULL,           -- relation * 6 + hub relation (store.findings_view.REL_NAMES)
+        lic SMALLINT,                   -- the model's license (license_codes.code)
+        anc INTEGER,                    -- the ancestor that imposes the duty (uid), if any
+        anc_lic SMALLINT,               -- the ancestor's license (license_codes.code)
+        via INTEGER[],                  -- the path's inner nodes, model and ancestor excluded (NULL: none)
+        flags TINYINT NOT NULL,         -- 1 warning, 2 via a noncompliant ancestor, 4 possibly incomplete
+        detail VARCHAR,
+        inferred_evidence VARCHAR
+    )
+    """
+FINDING_KINDS_DDL = """
+    CREATE TABLE IF NOT EXISTS finding_kinds (
+        kind SMALLINT NOT NULL, rule_id VARCHAR NOT NULL, label VARCHAR NOT NULL, severity VARCHAR NOT NULL,
+        duty VARCHAR)
+    """
+LICENSE_CODES_DDL = "CREATE TABLE IF NOT EXISTS license_codes (code SMALLINT NOT NULL, license VARCHAR NOT NULL)"
+OUTCOME_FINDINGS_DDL = """
+    CREATE TABLE IF NOT EXISTS outcome_findings (
+        view TINYINT NOT NULL, kind SMALLINT NOT NULL,
+        word SMALLINT NOT NULL, shift SMALLINT NOT NULL)  -- the outcome code: (w{word} >> shift) & 7
+    """
+DATA_FINDINGS_DDL = FINDING_ROWS_DDL.replace("finding_rows", "data_findings")
+
+_VIEW_CODE = ("CASE f.view WHEN 'local' THEN 0 WHEN 'effective' THEN 1 WHEN 'local+inferred' THEN 2 "
+              "WHEN 'effective+inferred' THEN 3 END")
+_REL_CODE = ("(CASE {c} WHEN 'finetune' THEN 0 WHEN 'adapter' THEN 1 WHEN 'quantization' THEN 2 WHEN 'merge' THEN 3 "
+             "WHEN 'unlabelled' THEN 4 ELSE 5 END)")
+
+def _v10_outcomes(con) -> None:
+    """Outcomes keyed by uid (were: by a hash of the key), with the license each model was
+    judged under: unknown here, so no finding is listed from them until a full audit."""
+    if not con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'model_outcomes'"
+                       ).fetchall()[0][0]:
+        return
+    con.execute("""CREATE TABLE _v10_outcomes AS
+                   SELECT i.uid, NULL::SMALLINT AS lic, o.* EXCLUDE (key_hash)
+                   FROM model_outcomes o JOIN model_ids i ON hash(i.model_key) = o.key_hash ORDER BY i.uid""")
+    con.execute("DROP TABLE model_outcomes")
+    con.execute("ALTER TABLE _v10_outcomes RENAME TO model_outcomes")
+
+
+def _v10_views(con) -> None:
+    from licensegraph.store.findings_view import refresh_findings_view
+
+    refresh_findings_view(con)
+
+
+_V10: list = [
+    FINDING_FACTS_DDL, FINDING_KINDS_DDL, LICENSE_CODES_DDL, OUTCOME_FINDINGS_DDL, DATA_FINDINGS_DDL,
+    # the rules' pair matrices over the knowledge base's licenses, kept for the next audit
+    # (rules.base.pair_matrix); `fingerprint` names the knowledge base and the code
+    "CREATE TABLE IF NOT EXISTS kb_matrices (fingerprint VARCHAR NOT NULL, key VARCHAR NOT NULL, bits BLOB NOT NULL)",
+    # rules over data: every rule that has counts in data_rule_counts
+    """INSERT INTO data_findings SELECT * FROM finding_rows
+       WHERE rule_id IN (SELECT rule_id FROM data_rule_counts)""",
+    """INSERT INTO license_codes
+       SELECT (row_number() OVER (ORDER BY license) - 1)::SMALLINT, license FROM (
+         SELECT model_license AS license FROM finding_rows UNION SELECT ancestor_license FROM finding_rows) l
+       WHERE license IS NOT NULL""",
+    """INSERT INTO finding_kinds
+       SELECT (row_number() OVER (ORDER BY rule_id, label) - 1)::SMALLINT, rule_id, label,
+              coalesce(any_value(severity) FILTER (WHERE severity <> 'warning'), 'warning'), any_value(duty)
+       FROM finding_rows WHERE rule_id NOT IN (SELECT rule_id FROM data_rule_counts) GROUP BY rule_id, label""",
+    # the inner nodes of each path, as uids
+    """CREATE TEMP TABLE _v10_via AS
+       SELECT rid, list(i.uid ORDER BY step) AS via FROM (
+         SELECT f.rowid AS rid, s.step, lower(f.path[s.step]) AS key
+         FROM finding_rows f, LATERAL (SELECT unnest(range(2, len(f.path))) AS step) s
+         WHERE len(f.path) > 2) p
+       JOIN model_ids i ON i.model_key = p.key GROUP BY rid""",
+    f"""INSERT INTO finding_facts
+       SELECT {_VIEW_CODE}, k.kind, m.uid, ({_REL_CODE.format(c='f.relation')} * 6
+                + {_REL_CODE.format(c='f.hub_relation')})::TINYINT,
+              ml.code, a.uid, al.code, v.via,
+              ((f.severity = 'warning' AND k.severity <> 'warning')::INTEGER
+               + 2 * coalesce(f.via_noncompliant, false)::INTEGER
+               + 4 * coalesce(f.possibly_incomplete, false)::INTEGER)::TINYINT,
+              f.detail, f.inferred_evidence
+       FROM finding_rows f
+       JOIN finding_kinds k ON k.rule_id = f.rule_id AND k.label = f.label
+       JOIN model_ids m ON m.model_key = f.model_key
+       LEFT JOIN model_ids a ON a.model_key = lower(f.ancestor_id)
+       LEFT JOIN license_codes ml ON ml.license = f.model_license
+       LEFT JOIN license_codes al ON al.license = f.ancestor_license
+       LEFT JOIN _v10_via v ON v.rid = f.rowid
+       ORDER BY k.kind, f.view, m.uid""",
+    "DROP TABLE _v10_via",
+    "DROP VIEW IF EXISTS findings",
+    "DROP TABLE finding_rows",
+    _v10_outcomes,
+    _v10_views,
+]
+
+MIGRATIONS: dict[int, list] = {1: _V1, 2: _V2, 3: _V3, 4: _V4, 5: _V5, 6: _V6, 7: _V7, 8: _V8, 9: _V9,
+                                    10: _V10}
