@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from licensegraph.api.findings import finding_from_row
-from licensegraph.api.results import (
+from licensegraph.api.model_results import (
     Ancestor,
     EffectiveDuty,
     Explanation,
@@ -16,7 +16,7 @@ from licensegraph.api.results import (
     TrainingData,
 )
 from licensegraph.licenses.kb import KnowledgeBase, load_kb
-from licensegraph.lineage.ancestry import ancestors as store_ancestors
+from licensegraph.lineage.ancestry import ancestry
 from licensegraph.store.db import Store
 from licensegraph.store.findings_view import FINDING_COLUMNS, findings_of
 
@@ -61,17 +61,13 @@ def explain(store: Store, model_id: str, kb: KnowledgeBase | None = None) -> Exp
     model = ModelLicense(model_id=row[0], deleted=bool(row[1]), has_record=bool(row[2]), license=row[3],
                          resolution=row[4], license_raw=row[5], license_name=row[6], license_link=row[7],
                          license_title=lic.name if lic else None)
-    ancestors = tuple(Ancestor(**a) for a in store_ancestors(store, key))
-    # a bare filter, so that the index on child_key serves it (any other condition makes
-    # DuckDB scan every edge); self-loops are dropped and rows sorted here
-    edge_rows = sorted(store.con.execute(
-        "SELECT parent_key, self_loop, parent_id, relation, relation_source, hub_relation, evidence, in_card, "
-        "in_tags, in_lineage, dangling FROM edges WHERE child_key = ?", [key]
-    ).fetchall(), key=lambda r: r[0])
+    lineage = ancestry(store, key)
+    ancestors = tuple(Ancestor(**a) for a in lineage.ancestors)
     parents = tuple(
-        ParentEdge(parent_id=p[2], relation=p[3], relation_source=p[4], hub_relation=p[5], evidence=p[6],
-                   in_card=bool(p[7]), in_tags=bool(p[8]), in_lineage=bool(p[9]), dangling=bool(p[10]))
-        for p in edge_rows if not p[1]
+        ParentEdge(parent_id=e["parent_id"], relation=e["relation"], relation_source=e["relation_source"],
+                   hub_relation=e["hub_relation"], evidence=e["evidence"], in_card=bool(e["in_card"]),
+                   in_tags=bool(e["in_tags"]), in_lineage=bool(e["in_lineage"]), dangling=bool(e["dangling"]))
+        for e in sorted(lineage.parent_edges, key=lambda e: e["parent_key"]) if not e["self_loop"]
     )
     findings = tuple(finding_from_row(dict(zip(FINDING_COLUMNS, f))) for f in findings_of(store.con, key))
     issues = tuple(LineageIssue(kind=k, detail=d) for k, d in store.con.execute(
@@ -98,8 +94,6 @@ def explain(store: Store, model_id: str, kb: KnowledgeBase | None = None) -> Exp
 
 def training_data(store: Store, key: str) -> tuple[TrainingData, ...]:
     """The datasets a model's card names, with their licenses and generating models."""
-    if not store.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = 'data_edges'"):
-        return ()
     # Most models name no dataset: a bare filter answers that with one scan, where the join
     # below builds its tables over every data edge (90 ms on a 2M-model store).
     if not store.con.execute("SELECT 1 FROM data_edges WHERE child_key = ? LIMIT 1", [key]).fetchall():
