@@ -157,15 +157,17 @@ class Store:
 
     # -- schema ---------------------------------------------------------------
     def schema_version(self) -> int:
-        has_meta = self.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'")
-        if not has_meta:
+        try:  # read `meta` directly: a query of information_schema costs more than opening the store
+            rows = self.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
+        except duckdb.CatalogException:  # no `meta`: not a store, or an empty database
             return 0
-        rows = self.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
         return int(rows[0][0]) if rows else 0
 
     def _check_ours(self) -> None:
         """A DuckDB file is a licensegraph store when it has our `meta` table; a database
         with no tables at all may become one (read-write), anything else is someone else's."""
+        if self.schema_version():  # a store's `meta` answers without reading the catalogue
+            return
         tables = {name for (name,) in self.con.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_catalog = current_database()").fetchall()}
         if "meta" in tables and self.con.execute(
