@@ -1,6 +1,7 @@
 """The CLI imports what the command it runs needs, and no more: `explain` from the shell
 loads no rules engine, NumPy, Arrow, Hub client, plotting or web stack (each costs tenths of
-a second on every call), yet help still lists every command."""
+a second on every call), nor pydantic (typer's coercion of values), nor rich when it prints
+JSON; yet help still lists every command."""
 
 from __future__ import annotations
 
@@ -14,22 +15,22 @@ from licensegraph.cli import app
 from licensegraph.cli.lazy import command_modules
 
 HEAVY = ("numpy", "pyarrow", "licensegraph.rules", "licensegraph.lineage.discovery", "huggingface_hub",
-         "matplotlib", "fastapi", "cyclonedx", "yaml")
+         "matplotlib", "fastapi", "cyclonedx", "yaml", "pydantic", "typer._adapters")
 
 
-def _modules_after(args: list[str]) -> tuple[int, list[str], str]:
-    """Run the CLI in a fresh interpreter; (exit code, heavy modules it imported, stdout)."""
+def _modules_after(args: list[str], heavy: tuple[str, ...] = HEAVY) -> tuple[int, list[str], str]:
+    """Run the CLI in a fresh interpreter; (exit code, the `heavy` modules it imported, stdout)."""
     code = (
         "import json, sys\n"
         "from licensegraph.cli import main\n"
         f"sys.argv = ['licensegraph', *{args!r}]\n"
         "try:\n    main()\nexcept SystemExit as exc:\n    status = exc.code or 0\nelse:\n    status = 0\n"
-        f"heavy = sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r} or m in {HEAVY!r})\n"
+        f"heavy = sorted(m for m in sys.modules if m.split('.')[0] in {heavy!r} or m in {heavy!r})\n"
         "sys.stderr.write('\\n' + json.dumps([status, heavy]))\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
-    status, heavy = json.loads(proc.stderr.strip().splitlines()[-1])
-    return status, [m for m in heavy if m.startswith(HEAVY)], proc.stdout
+    status, loaded = json.loads(proc.stderr.strip().splitlines()[-1])
+    return status, [m for m in loaded if m.startswith(heavy)], proc.stdout
 
 
 def test_explain_loads_no_engine_it_does_not_use(sample_db):
@@ -37,6 +38,17 @@ def test_explain_loads_no_engine_it_does_not_use(sample_db):
     assert status == 0
     assert json.loads(out)["model"]["model_id"] == "sherooz/ahmed"
     assert heavy == []
+
+
+def test_explain_as_json_loads_no_rich_nor_every_result_type(sample_db):
+    args = ["explain", "sherooz/ahmed", "--db", str(sample_db), "--json"]
+    status, loaded, out = _modules_after(args, ("rich", "licensegraph.api.results"))
+    assert status == 0 and json.loads(out)["model"]["model_id"] == "sherooz/ahmed"
+    assert loaded == []
+    # as text, explain renders through rich
+    status, loaded, out = _modules_after(["explain", "sherooz/ahmed", "--db", str(sample_db)], ("rich",))
+    assert status == 0 and "sherooz/ahmed" in out
+    assert "rich.console" in loaded
 
 
 def test_help_alone_loads_no_engine():

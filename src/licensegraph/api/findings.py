@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from licensegraph.api.results import Finding, FindingsPage
+from licensegraph.api.model_results import Finding, FindingsPage
 from licensegraph.store.db import Store
 from licensegraph.store.findings_view import FINDING_COLUMNS
 from licensegraph.vocab import ALL_VIEWS, SEVERITIES

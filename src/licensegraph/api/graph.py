@@ -21,20 +21,18 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from licensegraph.api.results import AuditRunInfo, Reject
 from licensegraph.licenses.kb import KnowledgeBase, load_kb
 from licensegraph.store.db import Store, StoreError, StoreMissing, check_store_file, default_db_path
 from licensegraph.store.session import open_for_reading, work_files, write_store
 from licensegraph.vocab import ALL_VIEWS, VIEWS, base_view, inferred_view
 
 # Each verb imports the engine it needs when it runs, so that one verb (explain from the
-# shell) does not load every other's (rules, NumPy, Arrow, the Hub client).
+# shell) does not load every other's (rules, NumPy, Arrow, the Hub client, the result types).
 if TYPE_CHECKING:
     from licensegraph.api.baseline import GateResult
     from licensegraph.api.export_results import AuditFindings, ModelLineage, ReportData
     from licensegraph.api.results import (
         AuditResult,
-        AuditRunInfo,
         ChangesResult,
         CheckResult,
         ChildrenPage,
@@ -285,6 +283,8 @@ class LicenseGraph:
     def rejects(self, limit: int = 50) -> tuple[Reject, ...]:
         """What ingest could not take, and field-level warnings about records it kept
         (part `field`), oldest first, with file, line and reason."""
+        from licensegraph.api.results import Reject
+
         if limit < 0:
             raise ValueError(f"limit must be 0 or more, not {limit}")
         rows = self.store.execute(
@@ -335,6 +335,8 @@ class LicenseGraph:
                 run = run_audit(store, self.kb, rule_ids=list(rule_ids) if rule_ids else None, progress=progress,
                                 with_inferred=True)
                 view = inferred_view(view)
+            from licensegraph.api.results import AuditRunInfo
+
             info = AuditRunInfo(incremental=run.incremental, affected=run.affected, models=run.models)
             return audit_mod.audit_table(store, view=view, hub_labels=hub_labels, rule_ids=rule_ids,
                                          notes=run.notes, run=info)
@@ -345,6 +347,7 @@ class LicenseGraph:
         copy; else (None, whether the audit is a small incremental one that may write the
         store in place, see `write_store(in_place=True)`)."""
         from licensegraph.api import audit as audit_mod
+        from licensegraph.api.results import AuditRunInfo
         from licensegraph.rules.engine import audit_is_current, audit_is_small, stored_notes
 
         if self.read_only or self._in_memory or work_files(Path(self.path)):

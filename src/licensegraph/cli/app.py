@@ -7,13 +7,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, Optional
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 from typer.core import TyperArgument, TyperOption
 
 from licensegraph.cli.lazy import LazyCommands
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from licensegraph.api import LicenseGraph
 
 # The engine (the library API, DuckDB, NumPy) is imported by the commands that use it, when
@@ -24,9 +24,28 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish, PowerShell
 )
-# Rich honours NO_COLOR (https://no-color.org) and a dumb or piped terminal by itself.
-console = Console()
-err = Console(stderr=True)
+# `console` (stdout) and `err` (stderr) are made on first use (PEP 562): rich is some fifty
+# modules, and `explain --json` prints plain JSON. Rich honours NO_COLOR (https://no-color.org)
+# and a dumb or piped terminal by itself.
+_CONSOLES: dict[str, Console] = {}
+_NO_COLOR: list[bool] = []  # --no-color was given
+
+
+def _console(name: str) -> Console:
+    made = _CONSOLES.get(name)
+    if made is None:
+        from rich.console import Console
+
+        made = _CONSOLES[name] = Console(stderr=name == "err")
+        if _NO_COLOR:
+            made.no_color = True
+    return made
+
+
+def __getattr__(name: str) -> Console:
+    if name in ("console", "err"):
+        return _console(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _type_label(self: Any, ctx: Any) -> str | None:
@@ -45,6 +64,65 @@ _TYPE_LABELS = {"str": "TEXT", "int": "N", "float": "NUMBER", "Path": "PATH", "p
                 "directory": "DIR"}
 TyperOption.display_type_rich = _type_label  # type: ignore[method-assign]
 TyperArgument.display_type_rich = _type_label  # type: ignore[method-assign]
+
+
+class PlainValue:
+    """typer's coercion of one parameter's value, without pydantic for the plain kinds.
+
+    typer (0.2x) coerces every value through a pydantic TypeAdapter built on first use:
+    importing pydantic and building the adapters costs more than `explain` itself. A str, a
+    flag that is already a bool and a Path (no custom parser) are coerced here as typer's
+    adapters do (a Path through typer's own checks: exists, file_okay, ...); anything else,
+    and every value of another kind, goes to typer's coercion."""
+
+    def __init__(self, descriptor: Any, kind: type) -> None:
+        self.descriptor = descriptor
+        self.kind = kind
+        self._typer: Any = None
+
+    def coerce(self, value: Any, param: Any, ctx: Any) -> Any:
+        if value is None and not (param.multiple or param.nargs == -1):
+            return None
+        if not (param.multiple or param.nargs == -1):
+            if self.kind is str and isinstance(value, str):
+                return value
+            if self.kind is bool and isinstance(value, bool):
+                return value
+            if self.kind is Path and isinstance(value, str) and value:
+                return _coerce_cli_path(Path(value), self.descriptor.parameter_info, path_type=Path,
+                                        param=param, ctx=ctx)
+        if self._typer is None:
+            self._typer = _build_runtime_param(self.descriptor)
+        return self._typer.coerce(value, param=param, ctx=ctx)
+
+
+def _plain_kind(descriptor: Any) -> type | None:
+    info = descriptor.parameter_info
+    if descriptor.file_annotation is not None or info.parser is not None:
+        return None
+    if descriptor.annotation in (str, bool):
+        return descriptor.annotation  # type: ignore[no-any-return]
+    if descriptor.annotation is Path and info.path_type in (None, Path):
+        return Path
+    return None
+
+
+def _get_runtime_param(self: Any) -> Any:
+    if self._runtime_param is None:
+        kind = _plain_kind(self.type_descriptor)
+        self._runtime_param = (PlainValue(self.type_descriptor, kind) if kind is not None
+                               else _build_runtime_param(self.type_descriptor))
+    return self._runtime_param
+
+
+try:  # the coercion of typer 0.2x; an older typer coerces through click, with no pydantic
+    from typer._coercion import build_runtime_param as _build_runtime_param
+    from typer._param_types import coerce_cli_path as _coerce_cli_path
+    from typer.core import _TyperParameter
+except ImportError:  # pragma: no cover - depends on the installed typer
+    pass
+else:
+    _TyperParameter.get_runtime_param = _get_runtime_param  # type: ignore[method-assign]
 
 
 def _version(value: bool) -> None:
@@ -66,7 +144,9 @@ def _root(
     Start with `licensegraph ingest FILE` (or `licensegraph crawl`), then `licensegraph audit`.
     Nothing licensegraph prints is legal advice."""
     if no_color:
-        console.no_color = err.no_color = True
+        _NO_COLOR.append(True)
+        for made in _CONSOLES.values():
+            made.no_color = True
 
 DB_HELP = "Store file (default: the user data directory, or $LICENSEGRAPH_DB)."
 DbOption = typer.Option(None, "--db", help=DB_HELP)
@@ -104,7 +184,9 @@ def write_trace(exc: BaseException) -> str:
 
 def error(message: object) -> None:
     """Print `error: message` on stderr."""
-    err.print(f"[red]error:[/red] {escape(str(message))}", highlight=False, soft_wrap=True)
+    from rich.markup import escape
+
+    _console("err").print(f"[red]error:[/red] {escape(str(message))}", highlight=False, soft_wrap=True)
 
 
 def fail(message: object, code: int = EXIT_BAD_INPUT) -> NoReturn:
@@ -124,7 +206,7 @@ def say(text: str) -> None:
         stripped = line.lstrip(" ")
         indent = len(line) - len(stripped)
         bullet = next((len(b) for b in BULLETS if stripped.startswith(b)), 2)
-        hanging(console, Text(stripped), indent=indent, subsequent=indent + bullet)
+        hanging(_console("console"), Text(stripped), indent=indent, subsequent=indent + bullet)
 
 
 #: Line starts whose continuation lines are indented past them.
@@ -132,7 +214,9 @@ BULLETS = ("- ", "* ", "✓ ", "✗ ", "⚠ ")
 
 
 def _waiting(message: str) -> None:
-    err.print(f"[yellow]{escape(message)}[/yellow]", highlight=False, soft_wrap=True)
+    from rich.markup import escape
+
+    _console("err").print(f"[yellow]{escape(message)}[/yellow]", highlight=False, soft_wrap=True)
 
 
 def graph(db: Optional[Path], read_only: bool = False, create: bool = False) -> LicenseGraph:

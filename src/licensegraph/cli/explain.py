@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 
 from licensegraph.api import ModelNotFound
-from licensegraph.cli.app import DbOption, app, console, fail, graph
+from licensegraph.cli.app import DbOption, app, fail, graph
 from licensegraph.formats import json as json_format
 
 
@@ -31,6 +31,7 @@ def explain(
     if as_json:
         print(json_format.render(data))
         return
+    from licensegraph.cli.app import console  # rich is loaded only to render
     from licensegraph.cli.render import render_explain
 
     render_explain(console, data)

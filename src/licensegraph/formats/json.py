@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from licensegraph.api.results import Result
+from licensegraph.api.model_results import Result
 
 
 def to_data(result: Result | Sequence[Result] | dict[str, Any]) -> Any:
