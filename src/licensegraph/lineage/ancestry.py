@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from licensegraph.store.db import Store
 from licensegraph.vocab import ABSENT
@@ -13,15 +12,14 @@ ANCESTOR_FIELDS = ("ancestor_id", "depth", "child_id", "relation", "relation_sou
 
 #: The keys of an edge of `Ancestry.parent_edges` (the model's own parents).
 EDGE_FIELDS = ("child_key", "child_id", "parent_key", "parent_id", "relation", "relation_source", "hub_relation",
-                "evidence", "in_card", "in_tags", "in_lineage", "dangling", "in_cycle", "self_loop")
+               "evidence", "in_card", "in_tags", "in_lineage", "dangling", "in_cycle", "self_loop")
 
 
 def _in(values: list[str]) -> str:
     return "(" + ", ".join("?" for _ in values) + ")"
 
 
-@dataclass(frozen=True)
-class Ancestry:
+class Ancestry(NamedTuple):
     """A model's ancestors (dicts keyed by `ANCESTOR_FIELDS`, breadth-first, each with the
     edge that reached it first) and the model's own edges (dicts keyed by `EDGE_FIELDS`,
     self-loops included, in no order)."""
