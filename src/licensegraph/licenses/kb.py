@@ -32,11 +32,9 @@ Nothing here is legal advice; the data summarises license texts and cites the cl
 
 from __future__ import annotations
 
-import difflib
 import functools
 import os
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -429,6 +427,8 @@ def _check_table(table: Any, schema: dict[str, tuple[type, bool, Any]], where: s
 
 def _parse_file(path: Path) -> list[tuple[dict, str]]:
     """Parse one data file into raw license tables (validated per entry)."""
+    import tomllib  # only to build the knowledge base: a call served from the cache never parses
+
     fname = path.name
     try:
         with path.open("rb") as fh:
@@ -952,6 +952,8 @@ class KnowledgeBase:
         if not isinstance(raw, str) or not raw.strip():
             return []
         key = normalize_key(raw)
+        import difflib
+
         keys = {**self._name_keys, **self._alias_keys, **self._id_keys}
         out: list[str] = []
         for match in difflib.get_close_matches(key, list(keys), n=n * 4, cutoff=0.6):
