@@ -332,6 +332,7 @@ def _independent_hub_edge_counts() -> dict[str, int]:
     return counts
 
 
+@pytest.mark.long  # the full store: the sample and 535k lineage rows ingested
 def test_stats_relation_shares_match_the_files(full_store):
     stats = collect_stats(full_store)
     hub = {r.relation: r.edges for r in stats.edges.by_hub_relation}
