@@ -541,27 +541,20 @@ class HubRecordStager:
             con.execute("INSERT INTO stage_rejects SELECT ?, line, id, 'record', id_problem FROM staged "
                         "WHERE id_problem IS NOT NULL", [label])
             staged = staged.filter(pc.is_null(staged.column("id_problem")))
-        if some("warnings"):
-            con.execute(
-                """
-                INSERT INTO stage_warnings
-                SELECT ?, line, id, split_part(w, ':', 1), w
-                FROM (SELECT line, id, unnest(warnings) AS w FROM staged WHERE warnings IS NOT NULL)
-                """,
-                [label],
-            )
+        # field-level warnings of the record, then of its card (kept in that order)
+        for warnings in ("warnings", "card_warnings"):
+            if some(warnings):
+                con.execute(
+                    f"""
+                    INSERT INTO stage_warnings
+                    SELECT ?, line, id, split_part(w, ':', 1), w
+                    FROM (SELECT line, id, unnest({warnings}) AS w FROM staged WHERE {warnings} IS NOT NULL)
+                    """,
+                    [label],
+                )
         if some("card_error"):
             con.execute("INSERT INTO stage_rejects SELECT ?, line, id, 'card', card_error FROM staged "
                         "WHERE card_error IS NOT NULL", [label])
-        if some("card_warnings"):
-            con.execute(
-                """
-                INSERT INTO stage_warnings
-                SELECT ?, line, id, split_part(w, ':', 1), w
-                FROM (SELECT line, id, unnest(card_warnings) AS w FROM staged WHERE card_warnings IS NOT NULL)
-                """,
-                [label],
-            )
         if pc.any(staged.column("bad_parent")).as_py():
             con.execute(
                 """

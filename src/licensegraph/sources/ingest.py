@@ -181,31 +181,18 @@ def _ingest_file(store: Store, path: Path, kind: str, progress: ProgressCallback
             else:
                 cards = CardPool()
                 stager = HubRecordStager(con, path, label, cards)
-                read: list[tuple[int, int]] = []  # progress of the reader, told from this thread
                 try:
                     merger = RecordMerger(store, label)
-                    batches = (stager.parquet_batches() if kind == "parquet"
-                               else stager.jsonl_batches(lambda done, total: read.append((done, total))))
-                    # One batch at a time, read, validated and shredded on a thread of its own
-                    # while the one before is merged into models here: the file is read at the
-                    # pace of the slower of the two. Memory holds two batches, whatever the
-                    # size of the file.
-                    staging = StagingThread(stager, batches)
-                    try:
-                        for records, duplicates, lines in staging:
-                            lap("waiting for a staged batch")
-                            result.read += lines
-                            merger.merge(records, duplicates)
-                            del records
-                            staging.merged()
-                            lap("merge into models")
-                            while read:
-                                report(*read.pop(0))
-                    finally:
-                        staging.close()
-                        timer.seconds.update(staging.seconds)
-                    while read:
-                        report(*read.pop(0))
+                    batches = stager.parquet_batches() if kind == "parquet" else stager.jsonl_batches(report)
+                    # One batch at a time: read, validate and shred, merge into models. Memory
+                    # holds a batch, whatever the size of the file.
+                    for batch in batches:
+                        lap("read")
+                        result.read += stager.stage(batch)
+                        lap("parse + shred")
+                        merger.merge(stager.records, stager.duplicates)
+                        lap("merge into models")
+                    lap("read")
                     stager.hand_over()
                 finally:
                     cards.close()
@@ -221,87 +208,6 @@ def _ingest_file(store: Store, path: Path, kind: str, progress: ProgressCallback
     finally:
         con.execute(f"SET memory_limit = '{limit}'")
     return result
-
-
-class StagingThread:
-    """Draws a file's batches and stages each (`HubRecordStager.stage`) on a thread of its
-    own, one batch ahead of the caller, who merges them: iterating yields (records,
-    duplicates, lines read) per batch. A batch is read only once the caller `merged()` the
-    one two before it, so at most two are held at a time (one merged, one read and staged).
-    An error of the thread is raised to the caller; `close()` stops the thread (interrupting
-    a statement it runs) and waits for it. `seconds` holds the thread's busy time per phase."""
-
-    def __init__(self, stager: HubRecordStager, batches: Iterable) -> None:
-        import queue
-        import threading
-
-        self.stager = stager
-        self.seconds = {"read": 0.0, "parse + shred": 0.0}
-        self._batches = batches
-        self._queue: queue.Queue = queue.Queue(maxsize=1)
-        self._free = threading.Semaphore(2)  # batches that may be held: one merged, one staged
-        self._stop = threading.Event()
-        self._done = False  # the thread said it has no more batches
-        self._thread = threading.Thread(target=self._run, name="licensegraph-staging", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        import time
-
-        try:
-            batches = iter(self._batches)
-            while True:
-                while not self._free.acquire(timeout=0.1):
-                    if self._stop.is_set():
-                        return
-                if self._stop.is_set():
-                    return
-                start = time.perf_counter()
-                batch = next(batches, None)
-                staged = time.perf_counter()
-                self.seconds["read"] += staged - start
-                if batch is None:
-                    break
-                lines = self.stager.stage(batch)
-                del batch
-                self.seconds["parse + shred"] += time.perf_counter() - staged
-                if not self._hand(("batch", (self.stager.records, self.stager.duplicates, lines))):
-                    return
-                self.stager.records = None  # held by the caller only
-            self._hand(("end", None))
-        except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
-            self._hand(("error", exc))
-
-    def _hand(self, item) -> bool:
-        import queue
-
-        while not self._stop.is_set():
-            try:
-                self._queue.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def __iter__(self):
-        while True:
-            kind, item = self._queue.get()
-            if kind == "end":
-                self._done = True
-                return
-            if kind == "error":
-                raise item
-            yield item
-
-    def merged(self) -> None:
-        """The caller merged the last batch it took: the thread may stage the one after next."""
-        self._free.release()
-
-    def close(self) -> None:
-        self._stop.set()
-        if not self._done and self._thread.is_alive():
-            self.stager.work.interrupt()  # a statement of the stager's own connection, if one runs
-        self._thread.join()
 
 
 def read_records(store: Store, records: Sequence[Mapping[str, Any] | str], label: str, first_line: int = 1,
