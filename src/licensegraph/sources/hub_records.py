@@ -270,13 +270,9 @@ class HubRecordStager:
     def parquet_batches(self, batch_rows: int = STAGE_BATCH_ROWS) -> Iterator[TextBatch]:
         """A Parquet file's rows in batches, each row as the JSON text of a record (so both
         inputs share one shredding implementation); read on a cursor of its own, which the
-        ingest transaction does not see (made here, by the caller's thread: the batches may
-        be drawn on another)."""
+        ingest transaction does not see."""
         assert self.path is not None
-        return self._parquet_batches(self.con.cursor(), batch_rows)
-
-    def _parquet_batches(self, cursor: duckdb.DuckDBPyConnection, batch_rows: int) -> Iterator[TextBatch]:
-        assert self.path is not None
+        cursor = self.con.cursor()
         try:
             try:
                 rel = cursor.read_parquet(str(self.path))
