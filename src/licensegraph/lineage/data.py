@@ -9,8 +9,7 @@ cards (lineage.discovery.outputs; datasets are few beside models, so this is per
 
 from __future__ import annotations
 
-import pyarrow as pa
-
+from licensegraph.lineage.discovery.evidence import evidence_table
 from licensegraph.lineage.discovery.outputs import find_generators
 from licensegraph.store.db import Store, transaction
 from licensegraph.store.schema import DATA_EDGES_DDL
@@ -129,31 +128,15 @@ def _insert_generated(store: Store, datasets_sql: str) -> None:
     """generated-by edges of the datasets `datasets_sql` selects (key, id, card_json, tags, card_text)."""
     con = store.con
     rows = con.execute(datasets_sql).fetchall()
-    out: dict[str, list] = {k: [] for k in ("child_key", "child_id", "parent_id", "source", "pattern",
-                                             "evidence", "confidence", "line")}
-    for key, did, card_json, tags, text in rows:
-        for ev in find_generators(did, card_json, tags, text):
-            out["child_key"].append(key)
-            out["child_id"].append(did)
-            out["parent_id"].append(ev.parent_id)
-            out["source"].append(ev.source)
-            out["pattern"].append(ev.pattern)
-            out["evidence"].append(ev.matched)
-            out["confidence"].append(ev.confidence)
-            out["line"].append(ev.line)
-    con.register("_generated", pa.table({
-        **{k: pa.array(out[k], pa.string()) for k in ("child_key", "child_id", "parent_id", "source",
-                                                      "pattern", "evidence")},
-        "confidence": pa.array(out["confidence"], pa.float64()),
-        "line": pa.array(out["line"], pa.int32()),
-    }))
+    con.register("_generated", evidence_table(
+        (key, did, ev) for key, did, card_json, tags, text in rows for ev in find_generators(did, card_json, tags, text)))
     try:
         con.execute(
             """
             INSERT INTO data_edges
             SELECT g.child_key, g.child_id, 'dataset', lower(g.parent_id), coalesce(m.id, g.parent_id),
                    CASE WHEN contains(g.parent_id, ':') THEN 'external' ELSE 'model' END, 'generated-by',
-                   g.source, g.pattern, g.evidence, g.confidence, g.line,
+                   g.source, g.pattern, g.matched, g.confidence, g.line,
                    NOT contains(g.parent_id, ':') AND m.model_key IS NULL
             FROM _generated g LEFT JOIN models m ON m.model_key = lower(g.parent_id) AND m.has_record
             """

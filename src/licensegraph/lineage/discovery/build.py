@@ -10,10 +10,12 @@ before names, and a config.json `_name_or_path` only when that model is in the s
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 import pyarrow as pa
 
 from licensegraph.lineage.discovery import discover
+from licensegraph.lineage.discovery.evidence import ParentEvidence, evidence_table
 from licensegraph.lineage.discovery.names import infer_parents_sql
 from licensegraph.store.db import Store, transaction
 from licensegraph.store.schema import INFERRED_EDGES_DDL
@@ -168,8 +170,6 @@ def _text_and_config_rows(store: Store) -> pa.Table:
 
     One Python pass per model that carries text or configs: regexes and a YAML parse do
     not vectorize, and only models that declare no parent and came with text get here."""
-    cols: dict[str, list] = {k: [] for k in ("child_key", "child_id", "parent_id", "relation", "source", "pattern",
-                                              "matched", "line", "confidence")}
     cursor = store.con.execute(
         """
         SELECT m.model_key, m.id, m.card_text, CAST(m.configs AS VARCHAR)
@@ -177,27 +177,12 @@ def _text_and_config_rows(store: Store) -> pa.Table:
         WHERE m.card_text IS NOT NULL OR m.configs IS NOT NULL
         """
     )
-    while batch := cursor.fetchmany(10_000):
-        for key, model_id, text, configs in batch:
-            parsed = json.loads(configs) if configs else None
-            for ev in discover(model_id, card_text=text, configs=parsed if isinstance(parsed, dict) else None):
-                cols["child_key"].append(key)
-                cols["child_id"].append(model_id)
-                cols["parent_id"].append(ev.parent_id)
-                cols["relation"].append(ev.relation)
-                cols["source"].append(ev.source)
-                cols["pattern"].append(ev.pattern)
-                cols["matched"].append(ev.matched)
-                cols["line"].append(ev.line)
-                cols["confidence"].append(float(ev.confidence))
-    return pa.table({
-        "child_key": pa.array(cols["child_key"], pa.string()),
-        "child_id": pa.array(cols["child_id"], pa.string()),
-        "parent_id": pa.array(cols["parent_id"], pa.string()),
-        "relation": pa.array(cols["relation"], pa.string()),
-        "source": pa.array(cols["source"], pa.string()),
-        "pattern": pa.array(cols["pattern"], pa.string()),
-        "matched": pa.array(cols["matched"], pa.string()),
-        "line": pa.array(cols["line"], pa.int32()),
-        "confidence": pa.array(cols["confidence"], pa.float64()),
-    })
+
+    def found() -> Iterator[tuple[str, str, ParentEvidence]]:
+        while batch := cursor.fetchmany(10_000):
+            for key, model_id, text, configs in batch:
+                parsed = json.loads(configs) if configs else None
+                for ev in discover(model_id, card_text=text, configs=parsed if isinstance(parsed, dict) else None):
+                    yield key, model_id, ev
+
+    return evidence_table(found())

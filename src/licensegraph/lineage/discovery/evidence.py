@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 # Where an inferred parent came from.
 SOURCES = ("name", "card_text", "config")
@@ -32,6 +37,31 @@ class ParentEvidence:
     def describe(self) -> str:
         where = f" (line {self.line})" if self.line else ""
         return f"{self.source}{where}: {self.pattern}: \"{self.matched}\""
+
+
+def evidence_table(found: Iterable[tuple[str, str, ParentEvidence]]) -> pa.Table:
+    """(child key, child id, evidence) triples as the Arrow table the stores' edge inserts
+    read: child_key, child_id and each field of the evidence."""
+    import pyarrow as pa  # only the builds need it, not explain's imports
+
+    cols: dict[str, list] = {k: [] for k in ("child_key", "child_id", "parent_id", "relation", "source", "pattern",
+                                              "matched", "line", "confidence")}
+    for key, child_id, ev in found:
+        cols["child_key"].append(key)
+        cols["child_id"].append(child_id)
+        cols["parent_id"].append(ev.parent_id)
+        cols["relation"].append(ev.relation)
+        cols["source"].append(ev.source)
+        cols["pattern"].append(ev.pattern)
+        cols["matched"].append(ev.matched)
+        cols["line"].append(ev.line)
+        cols["confidence"].append(float(ev.confidence))
+    return pa.table({
+        **{k: pa.array(cols[k], pa.string()) for k in ("child_key", "child_id", "parent_id", "relation", "source",
+                                                      "pattern", "matched")},
+        "line": pa.array(cols["line"], pa.int32()),
+        "confidence": pa.array(cols["confidence"], pa.float64()),
+    })
 
 
 def repo_id_from_ref(ref: str, *, allow_single: bool = False) -> str | None:
