@@ -212,7 +212,7 @@ def test_incremental_audit_redoes_the_models_trained_on_a_changed_generators_dat
     scopes = []
     run_data_rules = data_engine.run_data_rules
     monkeypatch.setattr(data_engine, "run_data_rules",
-                        lambda con, kb, scope=None: (scopes.append(scope), run_data_rules(con, kb, scope))[1])
+                        lambda con, kb, scope=None, **kw: (scopes.append(scope), run_data_rules(con, kb, scope, **kw))[1])
     run = run_audit(incremental)
     assert run.incremental and len(scopes) == 1 and scopes[0] is not None
     full = Store(tmp_path / "full.duckdb")

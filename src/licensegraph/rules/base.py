@@ -162,7 +162,13 @@ def upstream_matrix(ctx: AuditContext, fn) -> np.ndarray:
 
 
 def is_undecidable(ctx: AuditContext, codes: np.ndarray) -> np.ndarray:
-    return np.isin(codes, [ctx.table.code[x] for x in UNDECIDABLE])
+    """bool per code: an undecidable license (none, unknown, unresolved, absent). For the
+    models' own licenses (`ctx.lic`), computed once per context (every rule asks); read only."""
+    by_code = ctx.cached("undecidable-codes", lambda: np.isin(np.arange(len(ctx.table)),
+                                                              [ctx.table.code[x] for x in UNDECIDABLE]))
+    if codes is ctx.lic:
+        return ctx.cached("own-undecidable", lambda: by_code[ctx.lic])
+    return by_code[codes]
 
 
 def derivative_row(
@@ -190,12 +196,11 @@ def derivative_row(
     upstream_reason = ctx.undecidable_reason(view, include_self=False)
     own_reason = ctx.undecidable_reason(view, include_self=True)
     excluded = np.full(ctx.n, -1, dtype=np.int8)
+    # (np.copyto with where: a masked assignment of many models costs several times more)
     if needs_child_license:
-        sel = population & own_bad
-        excluded[sel] = own_reason[sel]
+        np.copyto(excluded, own_reason, where=population & own_bad)
     # Might qualify through an upstream license nobody knows.
-    maybe = base & ~population & (upstream_reason >= 0)
-    excluded[maybe] = upstream_reason[maybe]
+    np.copyto(excluded, upstream_reason, where=base & ~population & (upstream_reason >= 0))
     qualifying = population & (excluded < 0)
     return RowResult(
         label=label,

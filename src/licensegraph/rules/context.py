@@ -266,30 +266,45 @@ class AuditContext:
         self.has_several = np.zeros(self.n, dtype=bool)
         self.has_several[self.extra_idx] = True
         self.own_bits = own
-        # Edges are sorted by child: OR each child's run of parent rows with reduceat, far
-        # cheaper than an unbuffered np.bitwise_or.at.
-        starts = np.flatnonzero(self.edge_first)
-        heads = self.child[starts]
+        self.parent_bits = np.asfortranarray(self.gather_parents(own))
+        # Ancestors: the OR over every parent of (its own | its ancestors'), i.e. over the
+        # parents of the closure of `own` (self included); cycles included, as OR is monotone.
+        closure, self.depth_rounds = self.closure_or(own)
+        self.ancestor_bits = np.asfortranarray(self.gather_parents(closure))
 
-        def gather(bits: np.ndarray) -> np.ndarray:
-            out = np.zeros((self.n, words), dtype=np.uint64)
-            if len(self.child):
-                out[heads] = np.bitwise_or.reduceat(bits[self.parent], starts, axis=0)
-            return out
+    def gather_parents(self, values: np.ndarray) -> np.ndarray:
+        """Per node, the OR of `values` (n, or n x words) over its parents (0 without any).
+        Edges are sorted by child: each child's run of parent rows ORed with reduceat, far
+        cheaper than an unbuffered np.bitwise_or.at."""
+        out = np.zeros(values.shape, dtype=values.dtype)
+        if len(self.child):
+            starts = self.cached("edge-starts", lambda: np.flatnonzero(self.edge_first))
+            out[self.child[starts]] = np.bitwise_or.reduceat(values[self.parent], starts, axis=0)
+        return out
 
-        parent_bits = gather(own)
-        self.parent_bits = np.asfortranarray(parent_bits)
-        # Ancestors: iterate to a fixed point; the number of rounds is the graph's depth,
-        # and cycles end it too because OR is monotone.
-        anc = parent_bits.copy()
-        self.depth_rounds = 0
-        while len(self.child):
-            upd = anc | gather(anc)
-            self.depth_rounds += 1
-            if np.array_equal(upd, anc):
+    def closure_or(self, values: np.ndarray) -> tuple[np.ndarray, int]:
+        """(per node, the OR of `values` (n, or n x words) over itself and every ancestor;
+        rounds taken). Each round reads only the edges whose parent changed in the last one:
+        after the first few rounds, a few deep chains."""
+        out = values.copy()
+        rounds = 0
+        active = np.arange(len(self.child))  # edges to read this round (sorted: by child)
+        while len(active):
+            rounds += 1
+            child = self.child[active]
+            starts = np.flatnonzero(np.r_[True, child[1:] != child[:-1]])
+            heads = child[starts]
+            new = out[heads] | np.bitwise_or.reduceat(out[self.parent[active]], starts, axis=0)
+            grew = new != out[heads]
+            if grew.ndim > 1:
+                grew = grew.any(axis=1)
+            if not grew.any():
                 break
-            anc = upd
-        self.ancestor_bits = np.asfortranarray(anc)
+            out[heads[grew]] = new[grew]
+            changed = np.zeros(self.n, dtype=bool)
+            changed[heads[grew]] = True
+            active = np.flatnonzero(changed[self.parent])
+        return out, rounds
 
     # -- queries the rules use ---------------------------------------------------------
     @property
@@ -301,20 +316,34 @@ class AuditContext:
     def upstream(self, view: str) -> np.ndarray:
         return self.parent_bits if view == "local" else self.ancestor_bits
 
+    @property
+    def derived(self) -> np.ndarray:
+        """The nodes with a parent (sorted): the only ones with upstream licenses, since every
+        node carries a license code (`absent` for a parent with no row). A quarter of the
+        nodes at Hub scale: upstream tests run over these only."""
+        return self.cached("derived", lambda: np.flatnonzero(self.n_parents > 0))
+
+    def upstream_of_derived(self, view: str) -> np.ndarray:
+        """`upstream(view)` at the `derived` nodes' rows (column-major)."""
+        return self.cached(("upstream-derived", view), lambda: np.asfortranarray(self.upstream(view)[self.derived]))
+
     def has_any(self, view: str, mask: np.ndarray) -> np.ndarray:
         """bool[n]: some upstream license (in the view) is in `mask`."""
-        return any_and(self.upstream(view), mask)
+        out = np.zeros(self.n, dtype=bool)
+        out[self.derived] = any_and(self.upstream_of_derived(view), mask)
+        return out
 
     def exists_pair(self, view: str, pred: np.ndarray) -> np.ndarray:
         """bool[n]: some upstream license u has pred[own license, u] (pred: codes x codes)."""
         words = self.table.words
-        bits = self.upstream(view)
+        bits = self.upstream_of_derived(view)
         # Only models with some upstream license in pred's columns can match.
         cand = np.flatnonzero(any_and(bits, bits_of(np.flatnonzero(pred.any(axis=0)), words)))
         out = np.zeros(self.n, dtype=bool)
         if len(cand):
             masks = bits_rows(pred, words)  # codes x words
-            out[cand] = any_and(bits[cand], masks[self.lic[cand]])
+            nodes = self.derived[cand]
+            out[nodes] = any_and(bits[cand], masks[self.lic[nodes]])
         return out
 
     def cached(self, key, factory):
@@ -367,11 +396,11 @@ class AuditContext:
 
     def _undecidable(self, view: str, include_self: bool) -> np.ndarray:
         reason = np.full(self.n, -1, dtype=np.int8)
-        bits = self.upstream(view)
+        bits = self.upstream_of_derived(view)
         for i, name in reversed(list(enumerate(UNDECIDABLE))):
             code = self.table.code[name]
             up = (bits[:, code // 64] >> np.uint64(code % 64)) & np.uint64(1)
-            reason[up.astype(bool)] = i
+            reason[self.derived[up.astype(bool)]] = i
         if include_self:
             for i, name in reversed(list(enumerate(UNDECIDABLE))):
                 reason[self.lic == self.table.code[name]] = i

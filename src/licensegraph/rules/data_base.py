@@ -4,9 +4,11 @@ Weight-lineage rules (rules.base) decide per model over license matrices; the ru
 decide per (model, dataset[, generating model]) path, which the store holds as edges, so
 each is one SQL query over the prepared tables of `rules.data_engine`:
 
-- `_dmodels(model_key, model_id, license, licenses, tags)`: every model with a trained-on
-  edge, its license, and the lineage tags of its own and its ancestors' licenses;
-- `_dtrained(model_key, dataset_key, dataset_id, dataset_license, dangling)`;
+- `_dmodels(model_key, model_id, license, tags)`: every model in `_dtrained`, its license,
+  and the lineage tags of its own and its ancestors' licenses;
+- `_dtrained(model_key, dataset_key, dataset_id, dataset_license)`: the trained-on edges to
+  datasets the store has a record of (a dangling one, to a dataset it has none of, has no
+  license and no generator for a rule to judge);
 - `_dgen(dataset_key, dataset_id, gen_key, gen_id, gen_kind, gen_license, source, evidence)`;
 - `_dlic(license, decidable, nc, sa, sa_accepts, nd, lineage_tag, no_improve_exempt,
   output_prefix, output_built_with, derivative_by_outputs)`: knowledge-base facts per license.
@@ -100,7 +102,7 @@ class OutputRule(DataRule):
             JOIN _dgen g ON g.dataset_key = t.dataset_key
             LEFT JOIN _dlic gl ON gl.license = g.gen_license
             {self.joins}
-            WHERE NOT t.dangling AND ({self.qualifies})
+            WHERE ({self.qualifies})
         """
 
     def qualifying_sql(self) -> str:

@@ -16,6 +16,7 @@ import pyarrow as pa
 
 from licensegraph.licenses.kb import KnowledgeBase
 from licensegraph.lineage.discovery.outputs import generators
+from licensegraph.rules.context import AuditContext
 from licensegraph.rules.data_base import FINDING_COLUMNS, DataRule
 from licensegraph.vocab import UNDECIDABLE
 
@@ -56,10 +57,37 @@ def _license_facts(kb: KnowledgeBase) -> pa.Table:
     return pa.table({k: pa.array(v, types.get(k, pa.string())) for k, v in rows.items()})
 
 
-def _prepare(con, kb: KnowledgeBase, scope: str | None = None) -> None:
+def _lineage_tags(ctx: AuditContext, facts: pa.Table) -> pa.Table | None:
+    """(uid, tags) of every stored model whose own or some ancestor's license has a lineage
+    tag: the tags of its own and its ancestors' licenses (each model's license, not the
+    others it lists), as `_dmodels` has them, from the context's graph in NumPy (the
+    recursive join over a million trained models cost seconds). None when the context
+    cannot tell (a scope's graph, inferred edges, or a tag on a code that stands for
+    several stored strings)."""
+    if ctx.scope is not None or ctx.with_inferred:
+        return None
+    tag_of = dict(zip(facts.column("license").to_pylist(), facts.column("lineage_tag").to_pylist()))
+    names = sorted({t for t in tag_of.values() if t})
+    if len(names) > 63:
+        return None
+    bit = {t: np.uint64(1) << np.uint64(i) for i, t in enumerate(names)}
+    code_bits = np.array([bit[tag_of[i]] if tag_of.get(i) else 0 for i in ctx.table.ids], dtype=np.uint64)
+    # codes given to licenses the knowledge base does not know, and to parents with no row
+    if code_bits[ctx.table.code["other-unresolved"]] or code_bits[ctx.table.code["absent"]]:
+        return None
+    closure, _ = ctx.closure_or(code_bits[ctx.lic])
+    tagged = np.flatnonzero(closure)
+    masks, inverse = np.unique(closure[tagged], return_inverse=True)
+    tag_lists = pa.array([[t for t in names if int(m) & int(bit[t])] for m in masks.tolist()], pa.list_(pa.string()))
+    return pa.table({"uid": pa.array(ctx.uids[tagged].astype(np.int32)), "tags": tag_lists.take(pa.array(inverse))})
+
+
+def _prepare(con, kb: KnowledgeBase, scope: str | None = None, ctx: AuditContext | None = None) -> None:
     """The tables the rules read (rules.data_base); `scope`: a table of the model keys
-    whose paths are read (all models when None)."""
-    con.register("_dlic_in", _license_facts(kb))
+    whose paths are read (all models when None); `ctx`: the audit's graph, which gives
+    every model's lineage tags when it holds all models."""
+    facts = _license_facts(kb)
+    con.register("_dlic_in", facts)
     con.execute("CREATE OR REPLACE TEMP TABLE _dlic AS SELECT * FROM _dlic_in")
     con.unregister("_dlic_in")
     table = generators()
@@ -69,9 +97,9 @@ def _prepare(con, kb: KnowledgeBase, scope: str | None = None) -> None:
         f"""
         CREATE OR REPLACE TEMP TABLE _dtrained AS
         SELECT e.child_key AS model_key, e.parent_key AS dataset_key, e.parent_id AS dataset_id,
-               coalesce(l.license, 'absent') AS dataset_license, e.dangling
+               coalesce(l.license, 'absent') AS dataset_license
         FROM data_edges e LEFT JOIN dataset_licenses l ON l.dataset_key = e.parent_key
-        WHERE e.relation = 'trained-on' {f"AND e.child_key IN (SELECT model_key FROM {scope})" if scope else ""}
+        WHERE e.relation = 'trained-on' AND NOT e.dangling {f"AND e.child_key IN (SELECT model_key FROM {scope})" if scope else ""}
         """
     )
     # a Hub generator the store knows is judged under its stored license; otherwise under
@@ -91,6 +119,22 @@ def _prepare(con, kb: KnowledgeBase, scope: str | None = None) -> None:
         """
     )
     con.unregister("_gtable")
+    trained = con.execute("SELECT count(*) FROM (SELECT 1 FROM _dtrained LIMIT 1)").fetchall()[0][0]
+    tags = _lineage_tags(ctx, facts) if ctx is not None and scope is None and trained else None
+    if tags is not None:
+        con.register("_dtags_in", tags)
+        try:
+            con.execute(
+                """
+                CREATE OR REPLACE TEMP TABLE _dmodels AS
+                SELECT s.model_key, s.id AS model_id, s.license, coalesce(t.tags, []) AS tags
+                FROM model_licenses s LEFT JOIN _dtags_in t ON t.uid = s.uid
+                WHERE s.model_key IN (SELECT model_key FROM _dtrained)
+                """
+            )
+        finally:
+            con.unregister("_dtags_in")
+        return
     if scope is None:
         # every trained model (a million at 2M): a recursive join over the integer ids
         pairs = """
@@ -185,16 +229,17 @@ def can_run_scoped(con) -> bool:
     return bool(exists) and bool(layout) and layout[0][0] == ",".join(r.id for r in all_data_rules())
 
 
-def run_data_rules(con, kb: KnowledgeBase, scope: str | None = None) -> dict[str, int]:
+def run_data_rules(con, kb: KnowledgeBase, scope: str | None = None, ctx: AuditContext | None = None) -> dict[str, int]:
     """Evaluate every data rule; returns findings per rule id (written in this run).
 
     `scope`: a table of model keys (see `data_scope_sql`) whose findings and populations
-    are redone, the others' kept (see `can_run_scoped`); None redoes every model."""
+    are redone, the others' kept (see `can_run_scoped`); None redoes every model. `ctx`:
+    the audit's context, whose graph gives the models' lineage tags (see _lineage_tags)."""
     rules = all_data_rules()
     if scope is not None:
         con.execute(f"CREATE OR REPLACE TEMP TABLE _dscope AS SELECT DISTINCT model_key FROM ({scope})")
         scope = "_dscope"
-    _prepare(con, kb, scope)
+    _prepare(con, kb, scope, ctx)
     ids = [r.id for r in rules]
     if scope is None:
         con.execute("DELETE FROM data_findings WHERE list_contains(?, rule_id)", [ids])

@@ -31,7 +31,7 @@ class DataTermsDropped(DataRule):
         JOIN _dmodels m USING (model_key)
         JOIN _dlic dl ON dl.license = t.dataset_license
         JOIN _dlic ml ON ml.license = m.license
-        WHERE NOT t.dangling AND dl.decidable AND ml.decidable
+        WHERE dl.decidable AND ml.decidable
     """
 
     def qualifying_sql(self) -> str:

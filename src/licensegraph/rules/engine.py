@@ -168,6 +168,15 @@ N_CODES = EXCLUDED_BASE + len(UNDECIDABLE)
 N_COMBOS = 36  # (relation 0..5) x (hub relation 0..5)
 
 
+def _set_outcome_codes(out: np.ndarray, row: RowResult) -> None:
+    """Write the row's outcome code per model into `out` (a column of zeros, i.e. all
+    NOT_IN_POPULATION): noncompliant over compliant, an exclusion over both. Masked writes
+    into the column: nested np.where over every model cost ~20 ms a row."""
+    out[row.qualifying] = COMPLIANT
+    out[row.noncompliant] = NONCOMPLIANT
+    np.copyto(out, EXCLUDED_BASE + row.excluded, where=row.excluded >= 0, casting="unsafe")
+
+
 def _layout(rules: list[Rule], views) -> list[tuple[str, str, str]]:
     return [(view, rule.id, label) for view in views for rule in rules for label in rule.labels]
 
@@ -335,9 +344,7 @@ def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str]
                         for note in row.notes:
                             if note not in notes.setdefault(rule.id, []):
                                 notes[rule.id].append(note)
-                        code = np.where(row.noncompliant, NONCOMPLIANT, np.where(row.qualifying, COMPLIANT, NOT_IN_POPULATION))
-                        code = np.where(row.excluded >= 0, EXCLUDED_BASE + row.excluded, code).astype(np.uint8)
-                        outcomes[:, col] = code
+                        _set_outcome_codes(outcomes[:, col], row)
                         col += 1
                         lap("other")
                         if not (rule.view_independent and view != views[0]):
@@ -374,7 +381,7 @@ def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str]
                 # one whose changes reach some redoes those models' paths
                 data_state = _data_state(con)
                 if not (incremental and store.get_meta("audit_data_state") == data_state):
-                    run_data_rules(con, ctx.kb)
+                    run_data_rules(con, ctx.kb, ctx=ctx)
                     data_redone = "all"
                 elif _touches_data(con):
                     scoped = can_run_scoped(con)
