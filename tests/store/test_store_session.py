@@ -134,3 +134,19 @@ def test_a_stale_store_is_refused_by_readers_and_repaired_by_writers(tmp_path):
         rebuild_derived(store)
     with read_store(db) as reader:
         assert reader.scalar("SELECT count(*) FROM model_licenses") == 2
+
+
+def test_duckdb_memory_is_bounded_and_the_bound_can_be_set(tmp_path, monkeypatch):
+    db = tmp_path / "s.duckdb"
+    with Store(db) as store:  # default: 1GB, which DuckDB reports in MiB
+        assert store.scalar("SELECT current_setting('memory_limit')") == "953.6 MiB"
+        store.con.execute("CREATE TABLE kept AS SELECT 42 AS x")
+    monkeypatch.setenv("LICENSEGRAPH_MEMORY_LIMIT", "512MiB")
+    with Store(db, read_only=True) as store:
+        assert store.scalar("SELECT current_setting('memory_limit')") == "512.0 MiB"
+    monkeypatch.setenv("LICENSEGRAPH_MEMORY_LIMIT", "lots")
+    with pytest.raises(StoreError, match=r"\$LICENSEGRAPH_MEMORY_LIMIT='lots': not a size"):
+        Store(db)
+    monkeypatch.delenv("LICENSEGRAPH_MEMORY_LIMIT")
+    with Store(db, read_only=True) as store:  # the refused open lost nothing
+        assert store.scalar("SELECT x FROM kept") == 42

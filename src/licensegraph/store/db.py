@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -94,6 +95,26 @@ class StoreLocked(StoreError):
 READ_WAIT = 30.0
 
 
+#: DuckDB's memory bound for an open store. Its default (80% of the machine's memory) lets it
+#: hold every temp table of a big build in memory before spilling: 4.8 GiB for the derived
+#: tables of 2M models. Bounded, it spills to STORE.tmp instead, at no measured cost in CPU
+#: (1.4 GiB there; bench/hub_scale.py). $LICENSEGRAPH_MEMORY_LIMIT overrides.
+MEMORY_LIMIT = "1GB"
+
+_SIZE = re.compile(r"\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
+
+
+def memory_limit() -> str:
+    """DuckDB's memory limit for a store: $LICENSEGRAPH_MEMORY_LIMIT (a size such as 2GB or
+    512MiB) when set, else MEMORY_LIMIT. StoreError names the variable when it is not a size."""
+    raw = os.environ.get("LICENSEGRAPH_MEMORY_LIMIT", "").strip()
+    if not raw:
+        return MEMORY_LIMIT
+    if not _SIZE.fullmatch(raw):
+        raise StoreError(f"$LICENSEGRAPH_MEMORY_LIMIT={raw!r}: not a size such as 2GB or 512MiB")
+    return raw
+
+
 def read_wait() -> float:
     raw = os.environ.get("LICENSEGRAPH_READ_WAIT")
     try:
@@ -146,6 +167,7 @@ class Store:
             # Hub timestamps carry offsets; compare them in UTC whatever the machine's zone.
             self.con.execute("SET TimeZone = 'UTC'")
             self.con.execute("SET enable_progress_bar = false")
+            self.con.execute(f"SET memory_limit = '{memory_limit()}'")
             self._check_ours()
             if not read_only:
                 self.migrate()
