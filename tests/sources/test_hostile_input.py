@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from conftest import real_record, write_jsonl
+from conftest import SAMPLE, real_record, write_jsonl
 from licensegraph.cli import app
 from licensegraph.sources.card import MAX_CARD_CHARS, MAX_DEPTH, CardError, yaml_to_slim_json
 from licensegraph.sources.ingest import read_records
@@ -340,3 +340,24 @@ def test_parquet_without_an_id_column_is_one_file_level_reject(tmp_path, sample_
 def test_card_size_limit(tmp_path):
     with pytest.raises(CardError, match="over the"):
         yaml_to_slim_json("license: mit\nx: '" + "a" * MAX_CARD_CHARS + "'\n")
+
+
+def test_too_small_a_memory_bound_says_how_to_raise_it_and_keeps_the_store(tmp_path, monkeypatch, capsys):
+    import licensegraph.cli as cli
+
+    db = tmp_path / "s.duckdb"
+    write_jsonl(tmp_path / "one.jsonl", [{"id": "a/b", "cardData": {"license": "mit"}}])
+    monkeypatch.setattr(sys, "argv", ["licensegraph", "ingest", str(tmp_path / "one.jsonl"), "--db", str(db)])
+    with pytest.raises(SystemExit) as done:
+        cli.main()
+    assert done.value.code == 0
+    monkeypatch.setenv("LICENSEGRAPH_TRACE_DIR", str(tmp_path))
+    monkeypatch.setenv("LICENSEGRAPH_MEMORY_LIMIT", "2MB")
+    monkeypatch.setattr(sys, "argv", ["licensegraph", "ingest", str(SAMPLE), "--db", str(db)])
+    with pytest.raises(SystemExit) as done:
+        cli.main()
+    err = capsys.readouterr().err
+    assert done.value.code == 2 and "Out of Memory" in err and "LICENSEGRAPH_MEMORY_LIMIT=4GB" in err
+    monkeypatch.delenv("LICENSEGRAPH_MEMORY_LIMIT")
+    with Store(db, read_only=True) as store:  # the ingest that failed changed nothing
+        assert store.scalar("SELECT list(id) FROM models") == ["a/b"]

@@ -29,6 +29,10 @@ def main() -> None:
 
         where = write_trace(exc)
         message = str(exc).splitlines()[0][:200] if str(exc) else ""
+        if type(exc).__name__ == "OutOfMemoryException":  # duckdb's, named to keep duckdb unimported here
+            sys.stderr.write(f"error: DuckDB needed more memory than the store's bound allows: {message} (raise it "
+                             f"with LICENSEGRAPH_MEMORY_LIMIT=4GB, say, and run the command again; trace in {where})\n")
+            sys.exit(2)
         sys.stderr.write(f"error: unexpected {type(exc).__name__}{': ' + message if message else ''} "
                          f"(full trace in {where}; please report it)\n")
         sys.exit(2)
