@@ -11,7 +11,13 @@ import numpy as np
 
 from licensegraph.lineage.cycles import find_cycles
 from licensegraph.lineage.reach import build_reach
-from licensegraph.lineage.relations import CONVERSION_EVIDENCE, evidence_sql, normalize_relation_sql, same_name_sql
+from licensegraph.lineage.relations import (
+    CONVERSION_EVIDENCE,
+    bare_name_sql,
+    evidence_sql,
+    normalize_relation_sql,
+    same_name_sql,
+)
 from licensegraph.store.db import Store, transaction
 from licensegraph.store.ids import assign_ids
 from licensegraph.store.schema import EDGES_DDL, LINEAGE_ISSUES_DDL
@@ -48,6 +54,10 @@ def build_lineage(store: Store, incremental: bool = True) -> None:
         for table in ("_touched", "_old_edges", "_changed_parents"):
             con.execute(f"DROP TABLE IF EXISTS {table}")
         store.set_meta("lineage_built", "1")
+
+
+#: SQL: what precedes the last part of the parent's id (its owner and slash; '' without one).
+PARENT_OWNER = "left(n.parent, length(n.parent) - length(split_part(n.parent, '/', -1)))"
 
 
 def _build_edges(store: Store, partial: bool) -> None:
@@ -90,18 +100,26 @@ def _build_edges(store: Store, partial: bool) -> None:
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _children AS
-        SELECT m.model_key, m.id,
-               list_transform(coalesce(m.tags, []), lambda t: lower(t)) AS tags_l,
-               lower(coalesce(m.library_name, '')) AS library_l,
-               lower(split_part(m.id, '/', -1)) AS name_l,
-               n.n_parents,
-               {declared} AS declared,
-               m.base_model_relation AS declared_raw,
-               coalesce(n.n_parents = 1 AND {same_name_sql("m.id", "n.parent")}, false) AS same_name
-        FROM models m
-        JOIN (SELECT child_key, count(*) FILTER (WHERE parent_key <> child_key) AS n_parents,
-                     any_value(written_parent) FILTER (WHERE parent_key <> child_key) AS parent
-              FROM _pairs GROUP BY child_key) n ON n.child_key = m.model_key
+        SELECT * EXCLUDE (child_bare, parent_bare_name, parent_bare_owner),
+               coalesce({same_name_sql("child_bare", "parent_bare_name", "parent_bare_owner")}, false) AS same_name
+        FROM (
+            SELECT m.model_key, m.id,
+                   list_transform(coalesce(m.tags, []), lambda t: lower(t)) AS tags_l,
+                   lower(coalesce(m.library_name, '')) AS library_l,
+                   lower(split_part(m.id, '/', -1)) AS name_l,
+                   n.n_parents,
+                   {declared} AS declared,
+                   m.base_model_relation AS declared_raw,
+                   -- only a model with one parent can be its re-upload: the names of the others stay NULL
+                   CASE WHEN n.n_parents = 1 THEN {bare_name_sql("split_part(m.id, '/', -1)")} END AS child_bare,
+                   CASE WHEN n.n_parents = 1 THEN {bare_name_sql("split_part(n.parent, '/', -1)")} END
+                       AS parent_bare_name,
+                   CASE WHEN n.n_parents = 1 THEN {bare_name_sql(PARENT_OWNER)} END AS parent_bare_owner
+            FROM models m
+            JOIN (SELECT child_key, count(*) FILTER (WHERE parent_key <> child_key) AS n_parents,
+                         any_value(written_parent) FILTER (WHERE parent_key <> child_key) AS parent
+                  FROM _pairs GROUP BY child_key) n ON n.child_key = m.model_key
+        )
         """
     )
     con.execute(
