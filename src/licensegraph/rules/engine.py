@@ -329,6 +329,7 @@ def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str]
                 con.execute(FINDING_FACTS_DDL)
                 con.execute("DELETE FROM outcome_findings")
                 listed = set()
+            facts: list[pa.Table] = []
             for view in views:
                 for rule in rules:
                     if not incremental and not complete and not with_inferred and not (
@@ -356,11 +357,18 @@ def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str]
                                 con.execute("INSERT INTO outcome_findings VALUES (?, ?, ?, ?)",
                                             [view_code, kind, word, at * BITS_PER_CODE])
                             elif not (incremental and (view_code, kind) in listed):
-                                _write_findings(ctx, con, view, view_code, kind, rule, row, possibly_incomplete[view], write,
-                                                lic_codes)
+                                facts.append(_finding_facts(ctx, view, view_code, kind, rule, row, possibly_incomplete[view],
+                                                            write, lic_codes))
                         _save_templates(con, rule, row)
                         lap("findings (witness, path, write)")
-            lap("other")
+            # the rows of every rule in one insert, in the order they were found
+            facts = [t for t in facts if t.num_rows]
+            if facts:
+                con.register("_f", pa.concat_tables(facts))
+                con.execute("INSERT INTO finding_facts BY NAME SELECT * FROM _f")
+                con.unregister("_f")
+            del facts
+            lap("findings (witness, path, write)")
             if incremental:
                 old = _read_outcomes(con, "_affected_uid", len(layout))
                 counts = _read_counts(con, layout) - _count(old[0], old[1]) + _count(combo[write], outcomes[write])
@@ -474,7 +482,9 @@ def _count(combo: np.ndarray, outcomes: np.ndarray) -> np.ndarray:
     """(rows, combos, codes) counts of outcome codes by relation combination."""
     rows = outcomes.shape[1]
     out = np.zeros((rows, N_COMBOS, N_CODES), dtype=np.int64)
-    base = combo.astype(np.int64) * N_CODES
+    # (combo, code) as one byte: a byte-wide sum per row instead of an int64 one
+    assert N_COMBOS * N_CODES <= 256
+    base = combo.astype(np.uint8) * np.uint8(N_CODES)
     for r in range(rows):
         out[r] = np.bincount(base + outcomes[:, r], minlength=N_COMBOS * N_CODES).reshape(N_COMBOS, N_CODES)
     out[:, :, NOT_IN_POPULATION] = 0  # not kept: outcome rows of such models are not stored
@@ -487,12 +497,17 @@ BITS_PER_CODE = 3  # outcome codes 0..6
 def _pack(outcomes: np.ndarray) -> list[np.ndarray]:
     """Pack 3-bit outcome codes into as few uint64 words per model as needed."""
     per_word = 64 // BITS_PER_CODE
-    words = []
-    for start in range(0, outcomes.shape[1], per_word):
-        word = np.zeros(outcomes.shape[0], dtype=np.uint64)
-        for j in range(start, min(start + per_word, outcomes.shape[1])):
-            word |= outcomes[:, j].astype(np.uint64) << np.uint64((j - start) * BITS_PER_CODE)
-        words.append(word)
+    n, cols = outcomes.shape
+    words = [np.zeros(n, dtype=np.uint64) for _ in range(0, cols, per_word)]
+    # in blocks of rows whose 64-bit temporaries stay in cache (a pass over whole 16 MB
+    # columns per code cost several times more)
+    block = 1 << 15
+    for lo in range(0, n, block):
+        hi = min(lo + block, n)
+        for j in range(cols):
+            word = words[j // per_word][lo:hi]
+            np.bitwise_or(word, np.left_shift(outcomes[lo:hi, j], np.uint64((j % per_word) * BITS_PER_CODE),
+                                              dtype=np.uint64), out=word)
     return words
 
 
@@ -635,13 +650,11 @@ def _relation_index(codes: np.ndarray) -> np.ndarray:
 
 
 
-def _write_findings(ctx: AuditContext, con, view: str, view_code: int, kind: int, rule: Rule, row: RowResult,
-                    possibly_incomplete: np.ndarray, write: np.ndarray, lic_codes: np.ndarray) -> None:
-    """Append the row's findings to finding_facts: integers per finding (names, licenses and
+def _finding_facts(ctx: AuditContext, view: str, view_code: int, kind: int, rule: Rule, row: RowResult,
+                   possibly_incomplete: np.ndarray, write: np.ndarray, lic_codes: np.ndarray) -> pa.Table:
+    """The row's findings as finding_facts rows: integers per finding (names, licenses and
     paths are joined in on read, store.findings_view)."""
     models = np.flatnonzero(row.noncompliant & write)
-    if len(models) == 0:
-        return
     wit = find_witnesses(ctx, view, models, row.witness)
     if row.fallback_witness is not None and (wit.ancestor < 0).any():
         miss = wit.ancestor < 0
@@ -667,7 +680,7 @@ def _write_findings(ctx: AuditContext, con, view: str, view_code: int, kind: int
     if rule.marks_incomplete and not rule.view_independent:
         flags[possibly_incomplete[models]] |= INCOMPLETE_FLAG
     n = len(models)
-    table = pa.table({
+    return pa.table({
         "view": pa.array(np.full(n, view_code, dtype=np.int8)),
         "kind": pa.array(np.full(n, kind, dtype=np.int16)),
         "uid": pa.array(ctx.uids[models].astype(np.int32)),
@@ -680,9 +693,6 @@ def _write_findings(ctx: AuditContext, con, view: str, view_code: int, kind: int
         "flags": pa.array(flags),
         "detail": pa.array(row.detail[models].tolist(), pa.string()) if row.detail is not None else pa.nulls(n, pa.string()),
     })
-    con.register("_f", table)
-    con.execute("INSERT INTO finding_facts BY NAME SELECT * FROM _f")
-    con.unregister("_f")
 
 
 def _inner_nodes(ctx: AuditContext, path_nodes: list[np.ndarray], k: int) -> pa.Array:

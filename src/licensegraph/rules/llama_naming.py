@@ -8,7 +8,10 @@ whether a pure quantization "creates or improves" a model is arguable.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from licensegraph.licenses.naming import prefix_pattern, suggest_name
@@ -32,26 +35,28 @@ class LlamaNaming(Rule):
         qualifies = upstream_matrix(ctx, lambda u: bool(u.duties_of("name-prefix")))
         violated = np.zeros(ctx.n, dtype=bool)
         wanted = np.full(ctx.n, None, dtype=object)  # the prefix to use; the longest one satisfies all
+        names = ctx.cached("llama-naming-names", lambda: _names(ctx, prefixes))
         for prefix in sorted(prefixes, key=len):
-            needs = ctx.has_any(view, ctx.table.mask(lambda u, p=prefix: any(d.text == p for d in u.duties_of("name-prefix"))))
-            # Match names only for the models this prefix applies to.
+            needs = ctx.has_any(view, _prefix_mask(ctx, prefix))
+            # Match names only for the models this prefix applies to (in either view: once).
             idx = np.flatnonzero(needs)
             if len(idx):
-                names = pc.replace_substring_regex(ctx.names_at(idx), r"^[^/]*/", "")
-                starts = pc.match_substring_regex(names, prefix_pattern(prefix)).to_numpy(zero_copy_only=False).astype(bool)
-                violated[idx[~starts]] = True
-                wanted[idx[~starts]] = prefix
+                starts = ctx.cached(("llama-naming-starts", prefix), lambda p=prefix: _starts(names, p))
+                bad = idx[~starts[names.at[idx]]]
+                violated[bad] = True
+                wanted[bad] = prefix
         row = derivative_row(
             ctx, view, self.labels[0], qualifies, qualifies, "name-prefix",
             message=MESSAGE, remedy=REMEDY, needs_child_license=False,
         )
         row.noncompliant &= violated
-        row.detail = self._details(ctx, view, row.noncompliant, wanted, lics)
+        row.detail = self._details(ctx, view, row.noncompliant, wanted, lics, names)
         row.warning = ctx.relation == ctx.relation_names.index("quantization")
         return [row]
 
     @staticmethod
-    def _details(ctx: AuditContext, view: str, findings: np.ndarray, wanted: np.ndarray, lics) -> np.ndarray:
+    def _details(ctx: AuditContext, view: str, findings: np.ndarray, wanted: np.ndarray, lics,
+                 names: _Names) -> np.ndarray:
         """Per finding "prefix|suggested name|license that demands it|its Built with line"."""
         detail = np.full(ctx.n, None, dtype=object)
         models = np.flatnonzero(findings)
@@ -66,7 +71,7 @@ class LlamaNaming(Rule):
             for prefix in {d.text for d in lic.duties_of("name-prefix")}:
                 sel = has & (wanted_at == prefix) & (demanding == None)  # noqa: E711
                 demanding[sel] = lic
-        ids = ctx.ids_at(models)
+        ids = names.ids.take(names.at[models]).to_pylist()  # a finding's prefix applies to it: it is there
         # every finding's parents in one take (a take per finding costs more than the rest)
         starts, counts = ctx.indptr[models], ctx.indptr[models + 1] - ctx.indptr[models]
         ends = np.cumsum(counts)
@@ -79,6 +84,32 @@ class LlamaNaming(Rule):
             name = model_id.split("/")[-1]
             detail[m] = "|".join((wanted[m], suggest_name(name, wanted[m], owners), lic.id if lic else "", display))
         return detail
+
+
+class _Names(NamedTuple):
+    """The display ids of the models some name prefix applies to, in either view (the
+    effective view's models include the edge-local view's): `ids[at[node]]`."""
+
+    ids: pa.Array
+    at: np.ndarray  # per node, its row in `ids`, or -1
+
+
+def _prefix_mask(ctx: AuditContext, prefix: str) -> np.ndarray:
+    return ctx.table.mask(lambda u: any(d.text == prefix for d in u.duties_of("name-prefix")))
+
+
+def _names(ctx: AuditContext, prefixes) -> _Names:
+    mask = np.bitwise_or.reduce([_prefix_mask(ctx, p) for p in prefixes]) if prefixes else ctx.table.mask(lambda u: False)
+    nodes = np.flatnonzero(ctx.has_any("local", mask) | ctx.has_any("effective", mask))
+    at = np.full(ctx.n, -1, dtype=np.int64)
+    at[nodes] = np.arange(len(nodes))
+    return _Names(ctx.names_at(nodes), at)
+
+
+def _starts(names: _Names, prefix: str) -> np.ndarray:
+    """Per row of `names`, whether the model name (no owner) begins with `prefix`."""
+    bare = pc.replace_substring_regex(names.ids, r"^[^/]*/", "")
+    return pc.match_substring_regex(bare, prefix_pattern(prefix)).to_numpy(zero_copy_only=False).astype(bool)
 
 
 # `detail` is "prefix|suggested name|license|Built with line" (see LlamaNaming._details).
