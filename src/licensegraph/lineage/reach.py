@@ -138,14 +138,17 @@ def build_reach(store: Store, touched: str | None = None) -> None:
         con.execute(f"DROP TABLE IF EXISTS {table}")
 
 
-def build_noncompliant_children(store: Store, children: str | None = None) -> None:
+def build_noncompliant_children(store: Store, children: str | None = None, violating: str | None = None) -> None:
     """Rebuild `noncompliant_children` from `edges` and the audit's findings (inside the
     caller's transaction). A finding of a rule whose outcome is the same in both views is
     stored once, under the first view; it counts in either. Read from the integer facts
     (store.findings_view) by uid; only the rules over data are keyed by string.
 
     `children`: a table of the model keys (`model_key`) whose findings or edges changed
-    (an incremental audit's): only their rows are redone; None rebuilds the table."""
+    (an incremental audit's): only their rows are redone; None rebuilds the table.
+    `violating`: a table (view name, uid) of the models with a violation in each view
+    other than over data, as the facts hold them (a full audit knows them from its rows),
+    read instead of the facts."""
     con = store.con
     only_uid = only_key = ""
     if children is None:
@@ -159,17 +162,18 @@ def build_noncompliant_children(store: Store, children: str | None = None) -> No
         only_key = f"AND d.model_key IN (SELECT model_key FROM {children})"
     listed = listed_facts_sql(con, VIOLATION)  # (a listed warning is never a violation)
     views = ", ".join(f"({i}, '{v}')" for i, v in enumerate(VIEWS))
+    bad = f"SELECT DISTINCT view, uid FROM {violating}" if violating else f"""
+            SELECT DISTINCT v.name AS view, f.uid
+            FROM facts f JOIN finding_kinds k ON k.kind = f.kind
+            JOIN (VALUES {views}) v(code, name) ON f.view = v.code OR k.rule_id IN (SELECT rule_id FROM indep)
+            WHERE k.severity = $violation AND f.flags & {WARNING_FLAG} = 0 {only_uid}"""
     con.execute(
         f"""
         INSERT INTO noncompliant_children
         WITH indep AS (SELECT DISTINCT rule_id FROM finding_templates WHERE view_independent),
         facts AS (SELECT view, kind, uid, flags FROM finding_facts WHERE view < {len(VIEWS)}
                   {"UNION ALL SELECT view, kind, uid, flags FROM (" + listed + ")" if listed else ""}),
-        bad AS (
-            SELECT DISTINCT v.name AS view, f.uid
-            FROM facts f JOIN finding_kinds k ON k.kind = f.kind
-            JOIN (VALUES {views}) v(code, name) ON f.view = v.code OR k.rule_id IN (SELECT rule_id FROM indep)
-            WHERE k.severity = $violation AND f.flags & {WARNING_FLAG} = 0 {only_uid}),
+        bad AS ({bad}),
         bad_data AS (
             SELECT DISTINCT v.name AS view, d.model_key
             FROM data_findings d JOIN (VALUES {views}) v(code, name)

@@ -120,7 +120,11 @@ def _prepare(con, kb: KnowledgeBase, scope: str | None = None, ctx: AuditContext
     )
     con.unregister("_gtable")
     trained = con.execute("SELECT count(*) FROM (SELECT 1 FROM _dtrained LIMIT 1)").fetchall()[0][0]
-    tags = _lineage_tags(ctx, facts) if ctx is not None and scope is None and trained else None
+    if not trained:  # no walk to do (the recursive join costs a scan of the models even then)
+        con.execute("CREATE OR REPLACE TEMP TABLE _dmodels AS SELECT model_key, id AS model_id, license, "
+                    "[]::VARCHAR[] AS tags FROM model_licenses LIMIT 0")
+        return
+    tags = _lineage_tags(ctx, facts) if ctx is not None and scope is None else None
     if tags is not None:
         con.register("_dtags_in", tags)
         try:
