@@ -1,10 +1,14 @@
 """Every `licensegraph` command example in the README runs, so none can go stale.
 
 Examples are taken from the README's sh/console code blocks and from the `run:` steps of its
-YAML blocks (the CI recipe). They run in order in one working folder, as a user would type
-them: `../shared/data` is the real data, `models/*/README.md` are model cards made here,
-the default store is a fresh file, and the network is the fake Hub on 127.0.0.1 serving the
-sample. Install lines, the test command and benchmarks are exempt.
+YAML blocks (the CI recipe). They run in order, as a user would type them, in three chains
+of sections, each with a working folder and a fresh default store of its own (so that xdist
+runs them side by side): "Run" (the snapshot and the 535k-row lineage file ingested, then
+audited) and "Crawling the Hub" (whose first crawl is "first time: the whole Hub") each
+start from nothing; every other section follows the Quickstart, whose store the later
+sections read. `../shared/data` is the real data, `models/*/README.md` are model cards made
+here, and the network is the fake Hub on 127.0.0.1 serving the sample. Install lines, the
+test command and benchmarks are exempt.
 """
 
 from __future__ import annotations
@@ -32,6 +36,34 @@ CARDS = {
     "models/llama-tuned/README.md": ("---\nlicense: llama3.1\nbase_model: meta-llama/Llama-3.1-8B\n"
                                      "model_name: Llama-3.1-tuned\n---\n# Built with Llama\n"),
 }
+
+
+#: The sections that start from nothing, each a chain of its own; the others follow the Quickstart.
+OWN_CHAIN = ("Run", "Crawling the Hub")
+CHAINS = ("Quickstart", *OWN_CHAIN)
+
+
+def readme_sections(text: str) -> list[tuple[str, str]]:
+    """The README's level-2 sections, in order: (title, text); headings inside code blocks
+    do not count."""
+    sections: list[tuple[str, list[str]]] = [("", [])]
+    fenced = False
+    for line in text.split("\n"):
+        if line.startswith("```"):
+            fenced = not fenced
+        elif not fenced and line.startswith("## "):
+            sections.append((line[3:].strip(), []))
+            continue
+        sections[-1][1].append(line)
+    return [(title, "\n".join(lines)) for title, lines in sections]
+
+
+def chain_commands(text: str) -> dict[str, list[str]]:
+    """The README's commands by chain (see the module's docstring), each in README order."""
+    chains: dict[str, list[str]] = {name: [] for name in CHAINS}
+    for title, body in readme_sections(text):
+        chains[title if title in OWN_CHAIN else "Quickstart"] += readme_commands(body)
+    return chains
 
 
 def readme_commands(text: str) -> list[str]:
@@ -85,15 +117,26 @@ def _yaml_run_lines(body: str) -> list[str]:
 
 
 def test_readme_has_the_examples_this_test_runs():
-    commands = readme_commands(README.read_text(encoding="utf-8"))
+    text = README.read_text(encoding="utf-8")
+    commands = readme_commands(text)
     verbs = {c.split()[1] for c in commands if len(c.split()) > 1}
     # the quickstart (live Hub), the offline quickstart, and each publisher/CI recipe are there
     assert {"crawl", "audit", "ingest", "explain", "check", "choose"} <= verbs, verbs
     assert any(c.startswith("licensegraph crawl --model") for c in commands)
+    # the chains run every command once, in README order within each
+    chains = chain_commands(text)
+    assert sorted(c for chain in chains.values() for c in chain) == sorted(commands)
+    assert chains["Quickstart"][0].startswith("licensegraph crawl --model")
+    assert chains["Run"][0] == ("licensegraph ingest ../shared/data/hub-sample-2025.jsonl.gz "
+                                "../shared/data/hub-lineage-2025.csv.gz")
+    assert chains["Crawling the Hub"][:2] == ["licensegraph crawl", "licensegraph crawl"]
+    assert all(len(chain) >= 2 for chain in chains.values()), chains
 
 
 @pytest.mark.long
-def test_every_readme_example_runs(tmp_path, hub):
+@pytest.mark.parametrize("chain", CHAINS)
+def test_every_readme_example_runs(tmp_path, hub, chain):
+    commands = chain_commands(README.read_text(encoding="utf-8"))[chain]
     hub.put_datasets(load_records(DATASETS))  # for `crawl --datasets`
     work = tmp_path / "work"
     work.mkdir()
@@ -104,7 +147,7 @@ def test_every_readme_example_runs(tmp_path, hub):
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
            "LICENSEGRAPH_DB": str(tmp_path / "default.duckdb"), "COLUMNS": "100"}
     ran = []
-    for command in readme_commands(README.read_text(encoding="utf-8")):
+    for command in commands:
         if command.startswith("licensegraph serve"):
             assert_serves(command, work, env)
             ran.append(command)
@@ -115,7 +158,7 @@ def test_every_readme_example_runs(tmp_path, hub):
         assert proc.returncode in allowed, f"{command!r} exited {proc.returncode}:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}"
         assert "Traceback" not in proc.stderr, f"{command!r}:\n{proc.stderr[-2000:]}"
         ran.append(command)
-    assert len(ran) >= 8, ran
+    assert ran == commands
 
 
 def assert_serves(command: str, cwd: Path, env: dict[str, str]) -> None:
