@@ -319,6 +319,15 @@ def empty_hub(monkeypatch, only_localhost):
 
 
 def pytest_configure(config):
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        # Bytecode as an installed package has it (pip compiles it), once, before any worker
+        # starts: with PYTHONDONTWRITEBYTECODE set, each worker and each `licensegraph` the
+        # tests start would compile every module of the editable install it imports.
+        import compileall
+
+        import licensegraph
+
+        compileall.compile_dir(Path(licensegraph.__file__).parent, quiet=1)
     config.addinivalue_line(
         "markers", "long(group=None): a test that runs long (many commands, subprocesses or kills); "
                    "under xdist it starts first on some worker (tests of one group on the same one)")
