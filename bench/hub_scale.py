@@ -227,7 +227,9 @@ def run(size: int, seed: int, card_yaml: bool, keep: Path | None, repeat: int = 
 
             with Store(db) as store:
                 run = run_audit(store, incremental=False)
-                return {"findings": store.scalar("SELECT count(*) FROM finding_rows"), "timings": run.timings}
+                # the same rows as finding_rows, counted without joining in every name (which
+                # cost more than a second of this step at 2M)
+                return {"findings": store.scalar("SELECT count(*) FROM finding_keys"), "timings": run.timings}
 
         wall, rss, res, walls = median_of(repeat, audit)
         phases = ", ".join(f"{k} {v:.1f}" for k, v in res["timings"].items())

@@ -143,16 +143,34 @@ def _kept(ctx: AuditContext, key: str, build: Callable[[], np.ndarray]) -> np.nd
     """A pair matrix from the store's `kb_matrices` (a function of the knowledge base and the
     code alone, so the next audit need not rebuild it: hundreds of thousands of Python calls);
     built and kept there on a miss (inside the audit's transaction)."""
-    con, n = ctx.store.con, len(ctx.table)
-    fingerprint = ctx.cached("kb-code-fingerprint", lambda: f"{kb_fingerprint(ctx.kb)}:{_code_digest()}:{n}")
-    found = con.execute("SELECT bits FROM kb_matrices WHERE fingerprint = ? AND key = ?", [fingerprint, key]).fetchall()
-    if found:
-        return np.unpackbits(np.frombuffer(found[0][0], dtype=np.uint8), count=n * n).reshape(n, n).astype(bool)
+    n = len(ctx.table)
+    found = kept_blob(ctx, key)
+    if found is not None:
+        return np.unpackbits(np.frombuffer(found, dtype=np.uint8), count=n * n).reshape(n, n).astype(bool)
     matrix = build()
-    if not ctx.store.read_only:
-        con.execute("DELETE FROM kb_matrices WHERE fingerprint <> ?", [fingerprint])
-        con.execute("INSERT INTO kb_matrices VALUES (?, ?, ?)", [fingerprint, key, np.packbits(matrix).tobytes()])
+    keep_blob(ctx, key, np.packbits(matrix).tobytes())
     return matrix
+
+
+def _kb_code_fingerprint(ctx: AuditContext) -> str:
+    return ctx.cached("kb-code-fingerprint", lambda: f"{kb_fingerprint(ctx.kb)}:{_code_digest()}:{len(ctx.table)}")
+
+
+def kept_blob(ctx: AuditContext, key: str) -> bytes | None:
+    """What `keep_blob` kept under `key` for this knowledge base and code, if anything."""
+    found = ctx.store.con.execute("SELECT bits FROM kb_matrices WHERE fingerprint = ? AND key = ?",
+                                  [_kb_code_fingerprint(ctx), key]).fetchall()
+    return found[0][0] if found else None
+
+
+def keep_blob(ctx: AuditContext, key: str, value: bytes) -> None:
+    """Keep `value`, a function of the knowledge base and the code alone, in `kb_matrices`
+    for later audits (dropping what other versions kept); not in a read-only store."""
+    if ctx.store.read_only:
+        return
+    con, fingerprint = ctx.store.con, _kb_code_fingerprint(ctx)
+    con.execute("DELETE FROM kb_matrices WHERE fingerprint <> ? OR key = ?", [fingerprint, key])
+    con.execute("INSERT INTO kb_matrices VALUES (?, ?, ?)", [fingerprint, key, value])
 
 
 def upstream_matrix(ctx: AuditContext, fn) -> np.ndarray:

@@ -385,6 +385,15 @@ class AuditContext:
             return self.ids.take(indices)
         if len(indices) == 0:
             return pa.array([], pa.string())
+        if self.scope is not None:
+            # an incremental audit's few nodes: every name in one look-up (each costs a
+            # scan of the models, however few it names, and the rules make a dozen)
+            if "scope-names" not in self._cache:
+                self._cache["scope-names"] = self._look_up_names(np.arange(self.n, dtype=np.int64))
+            return self._cache["scope-names"].take(pa.array(indices))
+        return self._look_up_names(indices)
+
+    def _look_up_names(self, indices: np.ndarray) -> pa.Array:
         con = self.store.con
         inferred = (" UNION ALL SELECT pi.uid, e.parent_id FROM inferred_edges e JOIN model_ids pi "
                     "ON pi.model_key = e.parent_key WHERE e.used AND e.dangling") if self.with_inferred else ""

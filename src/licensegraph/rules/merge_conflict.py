@@ -6,6 +6,7 @@ distinct combination of upstream licenses, so both give the same answer.
 
 from __future__ import annotations
 
+import json
 from itertools import combinations
 
 import numpy as np
@@ -17,7 +18,7 @@ from licensegraph.licenses.feasibility import (
     feasible_licenses,
     upstream_failure,
 )
-from licensegraph.rules.base import RowResult, Rule
+from licensegraph.rules.base import RowResult, Rule, keep_blob, kept_blob
 from licensegraph.rules.context import AuditContext
 from licensegraph.vocab import SPECIAL_IDS, UNDECIDABLE
 
@@ -64,22 +65,32 @@ def _conflict_text(ctx: AuditContext, ok: dict, ids: tuple[str, ...]) -> str:
     return "no license carries the duties of " + ", ".join(eff)
 
 
-def _candidate_masks(ctx: AuditContext) -> dict:
-    """Per upstream license: which candidate licenses carry its terms (upstream_failure,
-    the per-license half of feasible_licenses); plus which candidates any derivative may
-    carry and where each candidate sits."""
-    pool = candidates(ctx.kb)
-    masks: dict = {
-        "_reusable": np.array([c.family in REUSABLE_FAMILIES for c in pool], dtype=bool),
-        "_index": {c.id: i for i, c in enumerate(pool)},
-        "_pool": pool,
-    }
-    for lic_id in (ctx.table.ids[c] for c in ctx.present_codes.tolist()):
-        if lic_id not in ctx.kb:
-            continue
-        u = ctx.kb.effective(lic_id)
-        masks[lic_id] = np.array([upstream_failure(ctx.kb, c, u) is None for c in pool], dtype=bool)
-    return masks
+class _CandidateMasks(dict):
+    """Per upstream license id: which candidate licenses carry its terms (upstream_failure,
+    the per-license half of feasible_licenses), computed when first asked (an audit whose
+    verdicts are kept asks for few); plus which candidates any derivative may carry
+    (`_reusable`), where each candidate sits (`_index`) and the candidates (`_pool`)."""
+
+    def __init__(self, ctx: AuditContext):
+        pool = candidates(ctx.kb)
+        super().__init__(_reusable=np.array([c.family in REUSABLE_FAMILIES for c in pool], dtype=bool),
+                         _index={c.id: i for i, c in enumerate(pool)}, _pool=pool)
+        self.kb = ctx.kb
+
+    def __missing__(self, lic_id: str) -> np.ndarray:
+        if lic_id not in self.kb:
+            raise KeyError(lic_id)
+        u = self.kb.effective(lic_id)
+        mask = self[lic_id] = np.array([upstream_failure(self.kb, c, u) is None for c in self["_pool"]], dtype=bool)
+        return mask
+
+
+VERDICTS_KEY = "merge-conflict-verdicts"
+
+
+def _kept_verdicts(ctx: AuditContext) -> dict[tuple[str, ...], str | None]:
+    found = kept_blob(ctx, VERDICTS_KEY)
+    return {tuple(ids): text for ids, text in json.loads(found)} if found is not None else {}
 
 
 class MergeConflict(Rule):
@@ -101,8 +112,11 @@ class MergeConflict(Rule):
         if len(merges):
             sigs, inverse = np.unique(bits[merges], axis=0, return_inverse=True)
             inverse = inverse.reshape(-1)
-            verdicts = ctx.cached("merge-conflict-verdicts", dict)  # upstream ids -> conflict text or None
-            ok = ctx.cached("merge-conflict-ok", lambda: _candidate_masks(ctx))
+            # upstream ids -> conflict text or None: a function of the knowledge base, kept
+            # in the store for the next audit (hundreds of feasibility checks)
+            verdicts = ctx.cached("merge-conflict-verdicts", lambda: _kept_verdicts(ctx))
+            known = len(verdicts)
+            ok = None
             order = np.argsort(inverse, kind="stable")
             bounds = np.concatenate([[0], np.cumsum(np.bincount(inverse, minlength=len(sigs)))])
             for s, row in enumerate(sigs):
@@ -110,6 +124,8 @@ class MergeConflict(Rule):
                 ids = tuple(sorted(ctx.table.ids[c] for c in codes if c not in undecidable_codes))
                 members = merges[order[bounds[s]:bounds[s + 1]]]
                 if ids not in verdicts:
+                    if ok is None:
+                        ok = ctx.cached("merge-conflict-ok", lambda: _CandidateMasks(ctx))
                     # feasible_licenses checks each upstream license's duties on its own (given
                     # the co-parents, for licenses with combination permissions), so "some
                     # candidate passes every upstream license" is an AND of masks.
@@ -129,6 +145,9 @@ class MergeConflict(Rule):
                     unknown = [UNDECIDABLE.index(ctx.table.ids[c]) for c in codes if c in undecidable_codes]
                     if unknown:
                         excluded[members] = min(unknown)
+            if len(verdicts) > known:
+                keep_blob(ctx, VERDICTS_KEY, json.dumps(sorted(([list(k), v] for k, v in verdicts.items()),
+                                                               key=lambda kv: kv[0])).encode())
         qualifying = ctx.audited & ctx.is_merge & (excluded < 0)
         return [RowResult(
             label=self.labels[0],
