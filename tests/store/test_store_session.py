@@ -150,3 +150,12 @@ def test_duckdb_memory_is_bounded_and_the_bound_can_be_set(tmp_path, monkeypatch
     monkeypatch.delenv("LICENSEGRAPH_MEMORY_LIMIT")
     with Store(db, read_only=True) as store:  # the refused open lost nothing
         assert store.scalar("SELECT x FROM kept") == 42
+
+
+def test_memo_keeps_a_value_only_while_a_store_is_read_only(tmp_path):
+    db = tmp_path / "s.duckdb"
+    calls = []
+    with Store(db) as store:  # writable: its contents may change between calls
+        assert [store.memo("n", lambda: calls.append(1) or len(calls)) for _ in range(2)] == [1, 2]
+    with Store(db, read_only=True) as store:
+        assert [store.memo("n", lambda: calls.append(1) or len(calls)) for _ in range(2)] == [3, 3]

@@ -18,7 +18,7 @@ from licensegraph.api.model_results import (
 from licensegraph.licenses.kb import KnowledgeBase, load_kb
 from licensegraph.lineage.ancestry import ancestry
 from licensegraph.store.db import Store
-from licensegraph.store.findings_view import FINDING_COLUMNS, findings_of
+from licensegraph.store.findings_view import FINDING_COLUMNS, findings_of, render_tables
 
 
 class ModelNotFound(KeyError):
@@ -50,7 +50,7 @@ def explain(store: Store, model_id: str, kb: KnowledgeBase | None = None) -> Exp
     key = model_id.strip().lower()
     row = store.con.execute(
         """
-        SELECT id, deleted, has_record, license, resolution, license_raw, license_name, license_link
+        SELECT id, deleted, has_record, license, resolution, license_raw, license_name, license_link, uid
         FROM model_licenses WHERE model_key = ?
         """,
         [key],
@@ -69,7 +69,9 @@ def explain(store: Store, model_id: str, kb: KnowledgeBase | None = None) -> Exp
                    in_tags=bool(e["in_tags"]), in_lineage=bool(e["in_lineage"]), dangling=bool(e["dangling"]))
         for e in sorted(lineage.parent_edges, key=lambda e: e["parent_key"]) if not e["self_loop"]
     )
-    findings = tuple(finding_from_row(dict(zip(FINDING_COLUMNS, f))) for f in findings_of(store.con, key))
+    tables = store.memo("render_tables", lambda: render_tables(store.con))
+    findings = tuple(finding_from_row(dict(zip(FINDING_COLUMNS, f)))
+                     for f in findings_of(store.con, key, tables, (row[8], row[0]), lineage.names))
     issues = tuple(LineageIssue(kind=k, detail=d) for k, d in store.con.execute(
         "SELECT kind, detail FROM lineage_issues WHERE model_key = ? ORDER BY kind", [key]
     ).fetchall())

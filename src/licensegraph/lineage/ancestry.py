@@ -12,7 +12,7 @@ ANCESTOR_FIELDS = ("ancestor_id", "depth", "child_id", "relation", "relation_sou
 
 #: The keys of an edge of `Ancestry.parent_edges` (the model's own parents).
 EDGE_FIELDS = ("child_key", "child_id", "parent_key", "parent_id", "relation", "relation_source", "hub_relation",
-               "evidence", "in_card", "in_tags", "in_lineage", "dangling", "in_cycle", "self_loop")
+               "evidence", "in_card", "in_tags", "in_lineage", "dangling", "in_cycle", "self_loop", "parent_uid")
 
 
 def _in(values: list[str]) -> str:
@@ -21,11 +21,13 @@ def _in(values: list[str]) -> str:
 
 class Ancestry(NamedTuple):
     """A model's ancestors (dicts keyed by `ANCESTOR_FIELDS`, breadth-first, each with the
-    edge that reached it first) and the model's own edges (dicts keyed by `EDGE_FIELDS`,
-    self-loops included, in no order)."""
+    edge that reached it first), the model's own edges (dicts keyed by `EDGE_FIELDS`,
+    self-loops included, in no order) and the ancestors' display ids by uid."""
 
     ancestors: list[dict[str, Any]]
     parent_edges: list[dict[str, Any]]
+    #: display ids of the ancestors by their integer ids (what findings' paths are made of)
+    names: dict[int, str]
 
 
 def ancestry(store: Store, key: str, max_depth: int = 64) -> Ancestry:
@@ -62,12 +64,14 @@ def ancestry(store: Store, key: str, max_depth: int = 64) -> Ancestry:
             parents,
         ).fetchall()}
     out = []
+    names = {}
     for d, ck, pk in reached:
-        (_ck, cid, _pk, pid, rel, src, hub, ev, _card, _tags, _lin, dangling, cyc, _loop) = edge_of[(ck, pk)]
+        (_ck, cid, _pk, pid, rel, src, hub, ev, _card, _tags, _lin, dangling, cyc, _loop, puid) = edge_of[(ck, pk)]
+        names[puid] = pid
         lic, raw, res = licenses.get(pk, (ABSENT, None, None))
         out.append(dict(zip(ANCESTOR_FIELDS, (pid, d, cid, rel, src, hub, ev, lic, raw, res,
                                               bool(dangling), bool(cyc)))))
-    return Ancestry(out, [dict(zip(EDGE_FIELDS, r)) for r in edge_rows if r[0] == key])
+    return Ancestry(out, [dict(zip(EDGE_FIELDS, r)) for r in edge_rows if r[0] == key], names)
 
 
 def ancestors(store: Store, key: str, max_depth: int = 64) -> list[dict[str, Any]]:

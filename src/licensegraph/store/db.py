@@ -9,8 +9,9 @@ import contextlib
 import os
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any, TypeVar
 
 import duckdb
 import platformdirs
@@ -140,6 +141,9 @@ def _connect(path: Path, read_only: bool, wait: float) -> duckdb.DuckDBPyConnect
             delay = min(delay * 2, 0.1)
 
 
+T = TypeVar("T")
+
+
 class Store:
     """A DuckDB connection with the licensegraph schema applied."""
 
@@ -152,6 +156,7 @@ class Store:
         reader waits `read_wait()` for an in-place writer to finish; a writer does not wait)."""
         self.path = Path(path) if path is not None else default_db_path()
         self.read_only = read_only
+        self._memo: dict[str, Any] = {}
         check_store_file(self.path, must_exist=read_only)
         if str(self.path) != ":memory:" and not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -238,6 +243,16 @@ class Store:
             refresh_findings_view(self.con)
 
     # -- helpers ----------------------------------------------------------------
+    def memo(self, name: str, compute: Callable[[], T]) -> T:
+        """`compute()`, kept under `name` for the life of a read-only store: its contents cannot
+        change while it is open (a writer replaces the file, or writes in place only when no
+        reader holds it). A writable store computes it on every call."""
+        if not self.read_only:
+            return compute()
+        if name not in self._memo:
+            self._memo[name] = compute()
+        return self._memo[name]  # type: ignore[no-any-return]
+
     def execute(self, sql: str, params: list | None = None):
         return self.con.execute(sql, params or [])
 

@@ -6,6 +6,9 @@ audit), so a million findings cost a million small rows, not a million sentences
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import NamedTuple
+
 from licensegraph.vocab import ALL_VIEWS, RELATIONS, UNLABELLED
 
 VIA_SUFFIX = " (reached through an ancestor that is itself noncompliant)"
@@ -53,15 +56,18 @@ def listed_facts_sql(con, severity: str | None = None) -> str:
     a pure function of the model's own license: stored as outcome codes only); only those of
     rules of `severity` if given."""
     only = "" if severity is None else "WHERE kind IN (SELECT kind FROM finding_kinds WHERE severity = ?)"
-    branches = [
+    return _listed_sql(con.execute(f"SELECT view, kind, word, shift FROM outcome_findings {only} ORDER BY ALL",
+                                   [] if severity is None else [severity]).fetchall())
+
+
+def _listed_sql(outcome_findings) -> str:
+    """listed_facts_sql from the (view, kind, word, shift) rows of outcome_findings."""
+    return " UNION ALL ".join(
         f"SELECT {view}::TINYINT AS view, {kind}::SMALLINT AS kind, uid, combo::TINYINT AS rel, lic, "
         "NULL::INTEGER AS anc, NULL::SMALLINT AS anc_lic, NULL::INTEGER[] AS via, 0::TINYINT AS flags, "
         "NULL::VARCHAR AS detail, NULL::VARCHAR AS inferred_evidence "
         f"FROM model_outcomes WHERE (w{word} >> {shift}) & 7 = {NONCOMPLIANT_CODE}"
-        for view, kind, word, shift in con.execute(
-            f"SELECT view, kind, word, shift FROM outcome_findings {only} ORDER BY ALL",
-            [] if severity is None else [severity]).fetchall()]
-    return " UNION ALL ".join(branches)
+        for view, kind, word, shift in outcome_findings)
 
 
 def _rows_sql(con) -> str:
@@ -137,17 +143,60 @@ def refresh_findings_view(con) -> None:
     con.execute(f"CREATE OR REPLACE VIEW findings AS {findings_sql(con, 'finding_rows')}")
 
 
-def _names_of(cur, uids: set[int]) -> dict[int, str]:
-    """Display ids of a few uids: stored models, else parents named by an edge (dangling).
-    A branch per uid, so that each look-up is served by the uid order of model_ids and the
-    key index of model_licenses (a set of uids would scan two million rows)."""
-    if not uids:
-        return {}
-    wanted = sorted(uids)
+class RenderTables(NamedTuple):
+    """The small tables one model's findings are rendered with (the audit writes them; a
+    reader takes them whole, in one query: see `render_tables`)."""
+
+    kinds: dict[int, tuple[str, str, str, str]]  # finding kind -> (rule_id, label, severity, duty)
+    licenses: dict[int, str]  # license code -> license id
+    listed: str  # listed_facts_sql: the findings listed from outcome codes
+    templates: dict[tuple[str, str], tuple[str, str, str | None, str | None, bool]]  # (rule, label) -> texts
+    sources: dict[tuple[str, str], tuple[str, str]]  # (license, duty) -> (clause, url)
+    work_kinds: dict[str, str]
+    review: dict[str, bool]
+    card_lines: dict[str, str]
+
+
+def render_tables(con) -> RenderTables:
+    """The tables of `RenderTables`, read in one query (six small queries cost more than the
+    rows of a model's findings). A store opened read-only keeps them (`Store.memo`)."""
+    kinds, codes, outcome, templates, sources, lic_kinds = con.execute(
+        """
+        SELECT (SELECT list((kind, rule_id, label, severity, duty)) FROM finding_kinds),
+               (SELECT list((code, license)) FROM license_codes),
+               (SELECT list((view, kind, word, shift) ORDER BY view, kind, word, shift) FROM outcome_findings),
+               (SELECT list((rule_id, label, message_sql, remedy_sql, clause, url, view_independent))
+                FROM finding_templates),
+               (SELECT list((license, duty, clause, url)) FROM duty_sources),
+               (SELECT list((license, work_kind, review, card_lines)) FROM license_kinds)
+        """).fetchone()
+    lic_kinds = list(lic_kinds or ())
+    return RenderTables(
+        kinds={k: (r, label, sev, duty) for k, r, label, sev, duty in (kinds or ())},
+        licenses={c: lic for c, lic in (codes or ())},
+        listed=_listed_sql(outcome or ()),
+        templates={(r, label): (m, rem, clause, url, bool(indep)) for r, label, m, rem, clause, url, indep
+                   in (templates or ())},
+        sources={(lic, duty): (clause, url) for lic, duty, clause, url in (sources or ())},
+        work_kinds={lic: kind for lic, kind, _, _ in lic_kinds},
+        review={lic: bool(flag) for lic, _, flag, _ in lic_kinds},
+        card_lines={lic: text for lic, _, _, text in lic_kinds},
+    )
+
+
+def _names_of(cur, uids: set[int], known: Mapping[int, str] | None = None) -> dict[int, str]:
+    """Display ids of a few uids: those `known` already (a caller's walk of the lineage), else
+    stored models, else parents named by an edge (dangling). A branch per uid, so that each
+    look-up is served by the uid order of model_ids and the key index of model_licenses (a
+    set of uids would scan two million rows)."""
+    found = {u: known[u] for u in uids if u in known} if known else {}
+    wanted = sorted(uids - found.keys())
+    if not wanted:
+        return found
     keys = dict(cur.execute(" UNION ALL ".join(["SELECT uid, model_key FROM model_ids WHERE uid = ?"] * len(wanted)),
                             wanted).fetchall())
     if not keys:
-        return {}
+        return found
     key_list = list(keys.values())
     names = dict(cur.execute(" UNION ALL ".join(["SELECT model_key, id FROM model_licenses WHERE model_key = ?"]
                                                 * len(key_list)), key_list).fetchall())
@@ -157,20 +206,26 @@ def _names_of(cur, uids: set[int]) -> dict[int, str]:
                               [key]).fetchall())
         if row:
             names[key] = row[0][0]
-    return {uid: names[key] for uid, key in keys.items() if key in names}
+    return found | {uid: names[key] for uid, key in keys.items() if key in names}
 
 
-def stored_rows_of(con, model_key: str) -> list[tuple]:
+def stored_rows_of(con, model_key: str, tables: RenderTables | None = None, model: tuple[int, str] | None = None,
+                   names: Mapping[int, str] | None = None) -> list[tuple]:
     """One model's `finding_rows` (columns ROW_COLUMNS), read by its uid: the facts through
-    the index on finding_facts.uid, the listed ones from its outcome row."""
+    the index on finding_facts.uid, the listed ones from its outcome row. A caller that has
+    them passes the render tables, the model's (uid, display id) and display ids of uids
+    (its ancestors'), each saving a query."""
     cur = con.cursor()
-    found = cur.execute("SELECT uid, id, license FROM model_licenses WHERE model_key = ?", [model_key]).fetchall()
+    if model is None:
+        found = cur.execute("SELECT uid, id FROM model_licenses WHERE model_key = ?", [model_key]).fetchall()
+        model = found[0] if found else None
     data = cur.execute(f"SELECT {', '.join(ROW_COLUMNS)} FROM data_findings WHERE model_key = ?",
                        [model_key]).fetchall()
-    if not found:
+    if model is None:
         return data
-    uid, model_id, _ = found[0]
-    listed = listed_facts_sql(cur)
+    uid, model_id = model
+    tables = tables or render_tables(cur)
+    listed = tables.listed
     facts = cur.execute(
         "SELECT view, kind, rel, lic, anc, anc_lic, via, flags, detail, inferred_evidence FROM finding_facts "
         "WHERE uid = $uid" + (f" UNION ALL SELECT view, kind, rel, lic, anc, anc_lic, via, flags, detail, "
@@ -178,10 +233,9 @@ def stored_rows_of(con, model_key: str) -> list[tuple]:
         {"uid": uid}).fetchall()
     if not facts:
         return data
-    kinds = {k: (r, label, sev, duty) for k, r, label, sev, duty in cur.execute(
-        "SELECT kind, rule_id, label, severity, duty FROM finding_kinds").fetchall()}
-    licenses = dict(cur.execute("SELECT code, license FROM license_codes").fetchall())
-    names = _names_of(cur, {f[4] for f in facts if f[4] is not None} | {u for f in facts for u in (f[6] or ())})
+    kinds, licenses = tables.kinds, tables.licenses
+    names = _names_of(cur, {f[4] for f in facts if f[4] is not None} | {u for f in facts for u in (f[6] or ())},
+                      names)
     out = []
     for view, kind, rel, lic, anc, anc_lic, via, flags, detail, evidence in facts:
         rule_id, label, severity, duty = kinds[kind]
@@ -194,44 +248,45 @@ def stored_rows_of(con, model_key: str) -> list[tuple]:
     return out + data
 
 
-def findings_of(con, model_key: str) -> list[tuple]:
-    """One model's findings, with the `findings` view's columns.
+def findings_of(con, model_key: str, tables: RenderTables | None = None, model: tuple[int, str] | None = None,
+                names: Mapping[int, str] | None = None) -> list[tuple]:
+    """One model's findings, with the `findings` view's columns (the optional arguments as
+    for `stored_rows_of`).
 
     The view's SQL is large (every rule's templates), and compiling it costs more than
-    reading one model's rows; so rows come by the model's uid (stored_rows_of) and each
-    rule's templates are applied in a small query of their own."""
-    cur = con.cursor()
-    names = ROW_COLUMNS
-    rows = stored_rows_of(con, model_key)
+    reading one model's rows; so rows come by the model's uid (stored_rows_of) and the
+    templates of the model's rules are applied in one small query, a branch per rule."""
+    tables = tables or render_tables(con)
+    rows = stored_rows_of(con, model_key, tables, model, names)
     if not rows:
         return []
-    templates = {(r, label): (m, rem, clause, url, indep) for r, label, m, rem, clause, url, indep in cur.execute(
-        "SELECT rule_id, label, message_sql, remedy_sql, clause, url, view_independent FROM finding_templates").fetchall()}
-    sources = {(lic, duty): (clause, url) for lic, duty, clause, url in cur.execute(
-        "SELECT license, duty, clause, url FROM duty_sources").fetchall()}
-    kind_rows = cur.execute("SELECT license, work_kind, review, card_lines FROM license_kinds").fetchall()
-    kinds = {lic: kind for lic, kind, _, _ in kind_rows}
-    review = {lic: bool(flag) for lic, _, flag, _ in kind_rows}
-    lines = {lic: text for lic, _, _, text in kind_rows}
-    col = {n: i for i, n in enumerate(names)}
-    out = []
+    col = {n: i for i, n in enumerate(ROW_COLUMNS)}
+    groups = []
     for rule_label in sorted({(r[col["rule_id"]], r[col["label"]]) for r in rows}):
         group = [r for r in rows if (r[col["rule_id"]], r[col["label"]]) == rule_label]
-        message, remedy, t_clause, t_url, independent = templates.get(rule_label, ("NULL", "NULL", None, None, False))
-        if independent:  # stored once, shown under both views (declared, or both with inferred edges)
+        template = tables.templates.get(rule_label, ("NULL", "NULL", None, None, False))
+        if template[4]:  # view-independent: stored once, shown under both views (declared, or both with inferred edges)
             group = [tuple(v if i != col["view"] else view + r[col["view"]][len(r[col["view"]].split("+")[0]):]
                            for i, v in enumerate(r))
                      for r in group for view in ("local", "effective")]
-        texts = cur.execute(
-            f"SELECT {message} AS message, {remedy} AS remedy FROM (SELECT unnest($rows, recursive := true))",
-            {"rows": [{"model_license": r[col["model_license"]], "ancestor_license": r[col["ancestor_license"]],
-                       "ancestor_id": r[col["ancestor_id"]], "model_id": r[col["model_id"]],
-                       "detail": r[col["detail"]], "model_work_kind": kinds.get(r[col["model_license"]]),
-                       "ancestor_card": lines.get(r[col["ancestor_license"]])}
-                      for r in group]},
-        ).fetchall()
-        for r, (msg, rem) in zip(group, texts):
-            clause, url = sources.get((r[col["ancestor_license"]], r[col["duty"]]), (None, None))
+        groups.append((group, template))
+    branches, params = [], {}
+    for g, (group, (message, remedy, *_)) in enumerate(groups):
+        branches.append(f"SELECT {g} AS g, i, {message} AS message, {remedy} AS remedy "
+                        f"FROM (SELECT unnest($rows{g}, recursive := true))")
+        params[f"rows{g}"] = [
+            {"i": i, "model_license": r[col["model_license"]], "ancestor_license": r[col["ancestor_license"]],
+             "ancestor_id": r[col["ancestor_id"]], "model_id": r[col["model_id"]], "detail": r[col["detail"]],
+             "model_work_kind": tables.work_kinds.get(r[col["model_license"]]),
+             "ancestor_card": tables.card_lines.get(r[col["ancestor_license"]])}
+            for i, r in enumerate(group)]
+    texts = {(g, i): (msg, rem) for g, i, msg, rem in con.cursor().execute(" UNION ALL ".join(branches),
+                                                                           params).fetchall()}
+    out = []
+    for g, (group, (_, _, t_clause, t_url, _)) in enumerate(groups):
+        for i, r in enumerate(group):
+            msg, rem = texts[(g, i)]
+            clause, url = tables.sources.get((r[col["ancestor_license"]], r[col["duty"]]), (None, None))
             via = r[col["via_noncompliant"]]
             out.append((
                 r[col["view"]], r[col["rule_id"]], r[col["label"]], r[col["severity"]], r[col["model_key"]],
@@ -239,8 +294,8 @@ def findings_of(con, model_key: str) -> list[tuple]:
                 r[col["ancestor_id"]], r[col["ancestor_license"]], r[col["path"]], r[col["duty"]],
                 clause or t_clause, url or t_url, via, r[col["possibly_incomplete"]],
                 None if msg is None else (msg + (VIA_SUFFIX if via else "") + unverified_suffix(
-                    r[col["rule_id"]], r[col["ancestor_license"]], r[col["model_license"]], review)), rem,
-                r[col["inferred_evidence"]] if "inferred_evidence" in col else None,
+                    r[col["rule_id"]], r[col["ancestor_license"]], r[col["model_license"]], tables.review)), rem,
+                r[col["inferred_evidence"]],
             ))
     return sorted(out, key=lambda f: (f[0], f[1], f[2]))
 
