@@ -306,7 +306,6 @@ class LicenseGraph:
         table (`local+inferred` / `effective+inferred`), with the findings that rest on an
         inferred edge and their evidence. The declared views are left as they were."""
         from licensegraph.api import audit as audit_mod
-        from licensegraph.lineage.discovery.build import build_inferred_edges
         from licensegraph.rules import all_rules
         from licensegraph.rules.data_engine import all_data_rules
         from licensegraph.rules.engine import run_audit
@@ -331,6 +330,8 @@ class LicenseGraph:
                             incremental=False if full else None, progress=progress)
             if with_inferred:
                 if store.get_meta("inferred_built") != "1":  # a store from before discovery existed
+                    from licensegraph.lineage.discovery.build import build_inferred_edges
+
                     build_inferred_edges(store, incremental=False)
                 run = run_audit(store, self.kb, rule_ids=list(rule_ids) if rule_ids else None, progress=progress,
                                 with_inferred=True)

@@ -147,8 +147,8 @@ def build_noncompliant_children(store: Store, children: str | None = None, viola
     `children`: a table of the model keys (`model_key`) whose findings or edges changed
     (an incremental audit's): only their rows are redone; None rebuilds the table.
     `violating`: a table (view name, uid) of the models with a violation in each view
-    other than over data, as the facts hold them (a full audit knows them from its rows),
-    read instead of the facts."""
+    other than over data, as the facts hold them (an audit knows them from its rows), read
+    instead of the facts; with `children`, it covers every child in that table."""
     con = store.con
     only_uid = only_key = ""
     if children is None:
@@ -156,8 +156,9 @@ def build_noncompliant_children(store: Store, children: str | None = None, viola
         con.execute(NONCOMPLIANT_CHILDREN_DDL)
     else:
         con.execute(f"DELETE FROM noncompliant_children WHERE child_key IN (SELECT model_key FROM {children})")
-        con.execute(f"""CREATE OR REPLACE TEMP TABLE _nc_uids AS
-                        SELECT uid FROM model_licenses WHERE model_key IN (SELECT model_key FROM {children})""")
+        if not violating:
+            con.execute(f"""CREATE OR REPLACE TEMP TABLE _nc_uids AS
+                            SELECT uid FROM model_licenses WHERE model_key IN (SELECT model_key FROM {children})""")
         only_uid = "AND f.uid IN (SELECT uid FROM _nc_uids)"
         only_key = f"AND d.model_key IN (SELECT model_key FROM {children})"
     listed = listed_facts_sql(con, VIOLATION)  # (a listed warning is never a violation)
@@ -195,4 +196,4 @@ def build_noncompliant_children(store: Store, children: str | None = None, viola
     if children is None:
         con.execute("CREATE INDEX noncompliant_children_parent ON noncompliant_children (parent_key)")
     else:
-        con.execute("DROP TABLE _nc_uids")
+        con.execute("DROP TABLE IF EXISTS _nc_uids")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -339,7 +340,7 @@ def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str]
             facts: list[pa.Table] = []
             # per view, the models with a violation (for noncompliant_children): known here
             # in a full audit of the declared views, where the facts hold nothing else
-            violating = {v: np.zeros(ctx.n, dtype=bool) for v in views} if complete and not incremental else None
+            violating = {v: np.zeros(ctx.n, dtype=bool) for v in views} if complete else None
             for view in views:
                 for rule in rules:
                     if not incremental and not complete and not with_inferred and not (
@@ -421,16 +422,17 @@ def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str]
                 # the children whose findings changed: the re-judged models, and those whose
                 # paths over data were redone
                 con.execute("CREATE OR REPLACE TEMP TABLE _nc_children AS SELECT model_key FROM _affected")
+                known = True  # whether this run's rows tell every such child's violations
                 if data_redone == "scope":
                     con.execute(f"INSERT INTO _nc_children {data_scope_sql('_affected')}")
-                build_noncompliant_children(store, "_nc_children")
+                    known = not con.execute("SELECT count(*) FROM (SELECT model_key FROM _nc_children EXCEPT "
+                                            "SELECT model_key FROM _affected)").fetchall()[0][0]
+                with _registered(con, "_violating", _violating_table(ctx, views, violating) if known else None):
+                    build_noncompliant_children(store, "_nc_children", violating="_violating" if known else None)
                 con.execute("DROP TABLE _nc_children")
             elif violating is not None:
-                con.register("_violating", pa.table({
-                    "view": pa.array([v for v in views for _ in range(int(violating[v].sum()))], pa.string()),
-                    "uid": pa.array(np.concatenate([ctx.uids[violating[v]] for v in views]).astype(np.int32))}))
-                build_noncompliant_children(store, violating="_violating")
-                con.unregister("_violating")
+                with _registered(con, "_violating", _violating_table(ctx, views, violating)):
+                    build_noncompliant_children(store, violating="_violating")
             else:
                 build_noncompliant_children(store)
             if complete:
@@ -449,6 +451,26 @@ def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str]
     return AuditRun(rules=rules, views=tuple(views), notes=notes, models=int((ctx.audited & write).sum()),
                     depth_rounds=ctx.depth_rounds, incremental=incremental, affected=affected_n,
                     timings=timer.seconds)
+
+
+def _violating_table(ctx: AuditContext, views, violating: dict[str, np.ndarray]) -> pa.Table:
+    """(view, uid) of the models the rules found a violation of in each view."""
+    return pa.table({
+        "view": pa.array([v for v in views for _ in range(int(violating[v].sum()))], pa.string()),
+        "uid": pa.array(np.concatenate([ctx.uids[violating[v]] for v in views]).astype(np.int32))})
+
+
+@contextmanager
+def _registered(con, name: str, table: pa.Table | None):
+    """`table` readable as `name` inside the block (nothing when None)."""
+    if table is None:
+        yield
+        return
+    con.register(name, table)
+    try:
+        yield
+    finally:
+        con.unregister(name)
 
 
 def _data_state(con) -> str:
