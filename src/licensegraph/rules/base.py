@@ -139,17 +139,24 @@ def _code_digest() -> str:
     return digest.hexdigest()[:16]
 
 
+#: Pair matrices this process built, by (knowledge-base and code fingerprint, key): a process
+#: that audits several stores (`check` of several cards, each in a store of its own; a test
+#: run) builds each once. Packed bits, unpacked into a fresh array per use.
+_BUILT_HERE: dict[tuple[str, str], bytes] = {}
+
+
 def _kept(ctx: AuditContext, key: str, build: Callable[[], np.ndarray]) -> np.ndarray:
     """A pair matrix from the store's `kb_matrices` (a function of the knowledge base and the
     code alone, so the next audit need not rebuild it: hundreds of thousands of Python calls);
-    built and kept there on a miss (inside the audit's transaction)."""
+    on a miss, built (or taken from `_BUILT_HERE`) and kept there (inside the audit's transaction)."""
     n = len(ctx.table)
     found = kept_blob(ctx, key)
-    if found is not None:
-        return np.unpackbits(np.frombuffer(found, dtype=np.uint8), count=n * n).reshape(n, n).astype(bool)
-    matrix = build()
-    keep_blob(ctx, key, np.packbits(matrix).tobytes())
-    return matrix
+    if found is None:
+        found = _BUILT_HERE.get((_kb_code_fingerprint(ctx), key))
+        if found is None:
+            found = _BUILT_HERE[(_kb_code_fingerprint(ctx), key)] = np.packbits(build()).tobytes()
+        keep_blob(ctx, key, found)
+    return np.unpackbits(np.frombuffer(found, dtype=np.uint8), count=n * n).reshape(n, n).astype(bool)
 
 
 def _kb_code_fingerprint(ctx: AuditContext) -> str:
