@@ -570,16 +570,23 @@ def _append_outcomes(con, ctx: AuditContext, write: np.ndarray, combo: np.ndarra
     # Models outside every population have nothing to count; absent rows mean all zero.
     # Keyed by uid, in uid order (a model's row is found by the zone maps); `lic` is the
     # license the model was judged under, which the findings listed from here name.
-    idx = np.flatnonzero(write & outcomes.any(axis=1))
-    order = np.argsort(ctx.uids[idx], kind="stable")
-    idx = idx[order]
-    table = {"uid": pa.array(ctx.uids[idx].astype(np.int32)), "lic": pa.array(lic_codes[ctx.lic[idx]]),
-             "combo": pa.array(combo[idx].astype(np.int16))}
+    any_outcome = np.zeros(len(write), dtype=bool)
+    for j in range(outcomes.shape[1]):  # column by column: the matrix is column-major
+        any_outcome |= outcomes[:, j] != 0
+    idx = np.flatnonzero(write & any_outcome)
+    uids = ctx.uids[idx]
+    in_order = len(uids) < 2 or bool((uids[1:] > uids[:-1]).all())  # (a full audit's nodes are)
+    if not in_order:
+        idx = idx[np.argsort(uids, kind="stable")]
+    every = in_order and len(idx) == len(write)  # every row as it is: no take
+    table = {"uid": pa.array(ctx.uids[idx].astype(np.int32)),
+             "lic": pa.array(lic_codes[ctx.lic if every else ctx.lic[idx]]),
+             "combo": pa.array((combo if every else combo[idx]).astype(np.int16))}
     # a full audit packs the column-major matrix column by column, then takes the rows; an
     # incremental one packs its few rows
     few = len(idx) < outcomes.shape[0] // 4
     for i, word in enumerate(_pack(outcomes[idx]) if few else _pack(outcomes)):
-        table[f"w{i}"] = pa.array(word if few else word[idx])
+        table[f"w{i}"] = pa.array(word if few or every else word[idx])
     con.register("_outcomes", pa.table(table))
     con.execute("CREATE TABLE model_outcomes AS SELECT * FROM _outcomes" if create
                 else "INSERT INTO model_outcomes BY NAME SELECT * FROM _outcomes")

@@ -77,12 +77,15 @@ class LlamaNaming(Rule):
         ends = np.cumsum(counts)
         edge = np.repeat(starts - (ends - counts), counts) + np.arange(int(ends[-1]))
         parent_owners = [p.split("/")[0] for p in ctx.ids_at(ctx.parent[edge])]
-        for j, (m, model_id, end, count) in enumerate(zip(models.tolist(), ids, ends.tolist(), counts.tolist())):
+        # "license|Built with line" per demanding license, once
+        tail = {id(lic): "|".join((lic.id, next((d.text for d in lic.duties_of("display")), ""))) for lic in lics}
+        texts = []
+        for model_id, prefix, lic, end, count in zip(ids, wanted_at.tolist(), demanding.tolist(), ends.tolist(),
+                                                     counts.tolist()):
             owners = (model_id.split("/")[0], *parent_owners[end - count:end])
-            lic = demanding[j]
-            display = next((d.text for d in lic.duties_of("display")), "") if lic is not None else ""
-            name = model_id.split("/")[-1]
-            detail[m] = "|".join((wanted[m], suggest_name(name, wanted[m], owners), lic.id if lic else "", display))
+            suggested = suggest_name(model_id.split("/")[-1], prefix, owners)
+            texts.append(f"{prefix}|{suggested}|{tail[id(lic)] if lic is not None else '|'}")
+        detail[models] = texts
         return detail
 
 
