@@ -15,7 +15,6 @@ import numpy as np
 import pyarrow as pa
 
 from licensegraph.licenses.kb import KnowledgeBase
-from licensegraph.lineage.discovery.outputs import generators
 from licensegraph.rules.context import AuditContext
 from licensegraph.rules.data_base import FINDING_COLUMNS, DataRule
 from licensegraph.vocab import UNDECIDABLE
@@ -33,6 +32,13 @@ def all_data_rules() -> list[DataRule]:
         if isinstance(rule, DataRule):
             found.append(rule)
     return sorted(found, key=lambda r: (r.order, r.id))
+
+
+def generators() -> tuple:
+    """The table of well-known generating models (lineage.discovery.outputs), imported when used."""
+    from licensegraph.lineage.discovery.outputs import generators as table
+
+    return table()
 
 
 def _license_facts(kb: KnowledgeBase) -> pa.Table:
@@ -90,8 +96,11 @@ def _prepare(con, kb: KnowledgeBase, scope: str | None = None, ctx: AuditContext
     con.register("_dlic_in", facts)
     con.execute("CREATE OR REPLACE TEMP TABLE _dlic AS SELECT * FROM _dlic_in")
     con.unregister("_dlic_in")
-    table = generators()
-    con.register("_gtable", pa.table({"gen_key": [g.id.lower() for g in table],
+    # the generators' table only when some dataset names a generator (reading it imports
+    # and compiles the discovery patterns: a tenth of a second)
+    table = generators() if con.execute(
+        "SELECT count(*) FROM (SELECT 1 FROM data_edges WHERE relation = 'generated-by' LIMIT 1)").fetchall()[0][0] else ()
+    con.register("_gtable", pa.table({"gen_key": pa.array([g.id.lower() for g in table], pa.string()),
                                       "license": pa.array([g.license for g in table], pa.string())}))
     con.execute(
         f"""
