@@ -321,13 +321,17 @@ def empty_hub(monkeypatch, only_localhost):
 def pytest_configure(config):
     if not os.environ.get("PYTEST_XDIST_WORKER"):
         # Bytecode as an installed package has it (pip compiles it), once, before any worker
-        # starts: with PYTHONDONTWRITEBYTECODE set, each worker and each `licensegraph` the
-        # tests start would compile every module of the editable install it imports.
+        # starts; and the workers and the commands the tests start keep the bytecode they make,
+        # as Python does by default. With PYTHONDONTWRITEBYTECODE set (some shells and
+        # containers set it), each worker and each `licensegraph` compiled every module of
+        # the editable install it imported, and each worker rewrote and compiled every test
+        # module and pytest plugin again (~4 s of CPU a worker); no test depends on it.
         import compileall
 
         import licensegraph
 
         compileall.compile_dir(Path(licensegraph.__file__).parent, quiet=1)
+        os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     config.addinivalue_line(
         "markers", "long(group=None): a test that runs long (many commands, subprocesses or kills); "
                    "under xdist it starts first on some worker (tests of one group on the same one)")
