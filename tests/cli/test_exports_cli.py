@@ -7,8 +7,6 @@ import io
 import json
 from pathlib import Path
 
-from cyclonedx.schema import SchemaVersion
-from cyclonedx.validation.xml import XmlValidator
 from typer.testing import CliRunner
 
 from conftest import writable_copy
@@ -32,6 +30,9 @@ def test_report_sbom_findings_and_audit_sarif(sample_copy, tmp_path):
 
     xml = run("sbom", "--db", db, "MRADERMACHER/DeepSeek-R1-Pruned-Coder-411B-GGUF", "--format", "cyclonedx-xml")
     assert xml.exit_code == 0, xml.output
+    from cyclonedx.schema import SchemaVersion
+    from cyclonedx.validation.xml import XmlValidator
+
     assert XmlValidator(SchemaVersion.V1_6).validate_str(xml.stdout) is None
     target = tmp_path / "bom.json"
     assert run("sbom", "--db", db, "inceptionai/jais-adapted-7b", "--out", target).exit_code == 0

@@ -9,9 +9,6 @@ from datetime import UTC, datetime
 from xml.etree import ElementTree
 
 import pytest
-from cyclonedx.schema import SchemaVersion
-from cyclonedx.validation.json import JsonStrictValidator
-from cyclonedx.validation.xml import XmlValidator
 
 from licensegraph.api import LicenseGraph, ModelNotFound
 from licensegraph.formats.cyclonedx import serialize, to_bom
@@ -21,6 +18,24 @@ GGUF = "mradermacher/DeepSeek-R1-Pruned-Coder-411B-GGUF"
 FINETUNE = "huihui-ai/DeepSeek-R1-Pruned-Coder-411B"
 BASE = "deepseek-ai/DeepSeek-R1"
 WHEN = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def json_validator():
+    """cyclonedx-python-lib's strict 1.6 JSON validator. Imported when a test asks: jsonschema's
+    format checkers compile grammars on import (~1.7 s), which every xdist worker would pay
+    while collecting."""
+    from cyclonedx.schema import SchemaVersion
+    from cyclonedx.validation.json import JsonStrictValidator
+
+    return JsonStrictValidator(SchemaVersion.V1_6)
+
+
+def xml_validator():
+    """cyclonedx-python-lib's 1.6 XML validator (imported when a test asks, as json_validator)."""
+    from cyclonedx.schema import SchemaVersion
+    from cyclonedx.validation.xml import XmlValidator
+
+    return XmlValidator(SchemaVersion.V1_6)
 
 
 @pytest.fixture(scope="module")
@@ -41,14 +56,14 @@ def test_validators_reject_a_broken_bom():
     # the schema is really applied: a component without a name, or a bad type, fails
     bad = {"bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
            "components": [{"type": "machine-learning-model"}]}
-    assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(json.dumps(bad)) is not None
+    assert json_validator().validate_str(json.dumps(bad)) is not None
     bad["components"] = [{"type": "neural-net", "name": "x"}]
-    assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(json.dumps(bad)) is not None
+    assert json_validator().validate_str(json.dumps(bad)) is not None
 
 
 def test_gguf_of_a_finetune_validates_with_its_whole_lineage(lg):
     text = sbom(lg, GGUF)
-    assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(text) is None
+    assert json_validator().validate_str(text) is None
     doc = json.loads(text)
     assert doc["specVersion"] == "1.6"
     model = doc["metadata"]["component"]
@@ -81,7 +96,7 @@ def test_gguf_of_a_finetune_validates_with_its_whole_lineage(lg):
 
 def test_xml_validates_and_nests_the_same_pedigree(lg):
     text = sbom(lg, GGUF, "cyclonedx-xml")
-    assert XmlValidator(SchemaVersion.V1_6).validate_str(text) is None
+    assert xml_validator().validate_str(text) is None
     ns = {"c": "http://cyclonedx.org/schema/bom/1.6"}
     root = ElementTree.fromstring(text)
     chain = root.findall("c:metadata/c:component/c:pedigree/c:ancestors/c:component/c:pedigree/c:ancestors/"
@@ -92,7 +107,7 @@ def test_xml_validates_and_nests_the_same_pedigree(lg):
 def test_a_model_with_a_finding_carries_it(lg):
     # jais-adapted-7b: an apache-2.0 finetune of Llama 2 (dropped Llama 2's terms)
     doc = json.loads(sbom(lg, "inceptionai/jais-adapted-7b"))
-    assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(json.dumps(doc)) is None
+    assert json_validator().validate_str(json.dumps(doc)) is None
     model = doc["metadata"]["component"]
     assert model["licenses"] == [{"license": {"id": "Apache-2.0", "acknowledgement": "declared"}}]
     p = props(model)
@@ -129,7 +144,7 @@ def test_a_base_without_a_license_carries_none_and_says_so(lg):
 
 def test_a_parent_outside_the_store_is_a_component_marked_so(lg):
     doc = json.loads(sbom(lg, "1234aurel/Vesna"))
-    assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(json.dumps(doc)) is None
+    assert json_validator().validate_str(json.dumps(doc)) is None
     p = props(doc["metadata"]["component"])
     parents = {p[k]: k.rsplit(":", 1)[0] for k in p if k.endswith(":id") and k.startswith("licensegraph:parent:")}
     assert "google/gemma-3-27b-it" in parents
@@ -168,7 +183,7 @@ def test_unknown_format_is_refused(lg):
 def test_datasets_named_on_cards_are_data_components(lg):
     # Vesna's card names two NVIDIA datasets; its DeepSeek-R1 parent names none
     doc = json.loads(sbom(lg, "1234aurel/Vesna"))
-    assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(json.dumps(doc)) is None
+    assert json_validator().validate_str(json.dumps(doc)) is None
     data = {f"{c['group']}/{c['name']}": c for c in doc["components"]}
     assert set(data) == {"nvidia/OpenCodeReasoning", "nvidia/Llama-Nemotron-Post-Training-Dataset"}
     assert all(c["type"] == "data" for c in data.values())

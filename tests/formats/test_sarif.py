@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import jsonschema
 import pytest
 import yaml
 from typer.testing import CliRunner
@@ -31,6 +30,8 @@ def _no_default_store(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="module")
 def validator():
+    import jsonschema  # here, not at collection: its format checkers compile grammars on import (~1.7 s)
+
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
     assert schema["title"].startswith("Static Analysis Results Format (SARIF) Version 2.1.0")
     return jsonschema.Draft7Validator(schema)
