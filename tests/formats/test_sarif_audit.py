@@ -8,7 +8,6 @@ import json
 from collections import Counter
 from pathlib import Path
 
-import jsonschema
 import pytest
 
 from licensegraph.api import LicenseGraph
@@ -21,6 +20,8 @@ SCHEMA_PATH = Path(__file__).resolve().parents[1] / "data" / "sarif-schema-2.1.0
 
 @pytest.fixture(scope="module")
 def validator():
+    import jsonschema  # here, not at collection: its format checkers compile grammars on import (~1.7 s)
+
     return jsonschema.Draft7Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
 
 
