@@ -338,6 +338,7 @@ def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str]
                 con.execute("DELETE FROM outcome_findings")
                 listed = set()
             facts: list[pa.Table] = []
+            templates = {(r[0], r[1]): r for r in con.execute("SELECT * FROM finding_templates").fetchall()}
             # per view, the models with a violation (for noncompliant_children): known here
             # in a full audit of the declared views, where the facts hold nothing else
             violating = {v: np.zeros(ctx.n, dtype=bool) for v in views} if complete else None
@@ -376,7 +377,7 @@ def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str]
                             elif not (incremental and (view_code, kind) in listed):
                                 facts.append(_finding_facts(ctx, view, view_code, kind, rule, row, possibly_incomplete[view],
                                                             write, lic_codes))
-                        _save_templates(con, rule, row)
+                        _save_templates(con, rule, row, templates)
                         lap("findings (witness, path, write)")
             # the rows of every rule in one insert, in the order they were found
             facts = [t for t in facts if t.num_rows]
@@ -764,13 +765,16 @@ def _inner_nodes(ctx: AuditContext, path_nodes: list[np.ndarray], k: int) -> pa.
 
 
 
-def _save_templates(con, rule: Rule, row: RowResult) -> None:
+def _save_templates(con, rule: Rule, row: RowResult, stored: dict) -> None:
+    """Keep the row's message and remedy templates, clause and source in finding_templates
+    (`stored`: its rows by (rule_id, label)); written only when they changed."""
     url, clause = rule.source
+    now = (rule.id, row.label, row.message, row.remedy, clause or None, url or None, rule.view_independent)
+    if stored.get((rule.id, row.label)) == now:
+        return
     con.execute("DELETE FROM finding_templates WHERE rule_id = ? AND label = ?", [rule.id, row.label])
-    con.execute("INSERT INTO finding_templates VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [rule.id, row.label, row.message, row.remedy, clause or None, url or None, rule.view_independent])
-
-
+    con.execute("INSERT INTO finding_templates VALUES (?, ?, ?, ?, ?, ?, ?)", list(now))
+    stored[(rule.id, row.label)] = now
 
 
 def _mark_inferred(con, views: list[str]) -> None:
