@@ -298,6 +298,7 @@ class Store:
         it opened). Close it when the request ends; close this store only after all of them."""
         other = Store.__new__(Store)
         other.path, other.read_only = self.path, self.read_only
+        other._memo = {}
         other.con = self.con.cursor()
         other.con.execute("SET TimeZone = 'UTC'")
         return other
