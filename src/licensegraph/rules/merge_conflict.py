@@ -76,6 +76,11 @@ class _CandidateMasks(dict):
         super().__init__(_reusable=np.array([c.family in REUSABLE_FAMILIES for c in pool], dtype=bool),
                          _index={c.id: i for i, c in enumerate(pool)}, _pool=pool)
         self.kb = ctx.kb
+        # the masks an earlier audit computed (a function of the knowledge base and code)
+        found = kept_blob(ctx, MASKS_KEY)
+        self.update({lic_id: np.array([c == "1" for c in bits], dtype=bool)
+                     for lic_id, bits in (json.loads(found) if found is not None else {}).items()})
+        self.kept = self.masks()
 
     def __missing__(self, lic_id: str) -> np.ndarray:
         if lic_id not in self.kb:
@@ -83,6 +88,20 @@ class _CandidateMasks(dict):
         u = self.kb.effective(lic_id)
         mask = self[lic_id] = np.array([upstream_failure(self.kb, c, u) is None for c in self["_pool"]], dtype=bool)
         return mask
+
+    def masks(self) -> int:
+        """How many licenses' masks are held."""
+        return sum(not k.startswith("_") for k in self)
+
+    def keep(self, ctx: AuditContext) -> None:
+        """Keep the masks for later audits, when this one computed new ones."""
+        if self.masks() > self.kept:
+            keep_blob(ctx, MASKS_KEY, json.dumps({k: "".join("1" if b else "0" for b in v.tolist())
+                                                  for k, v in sorted(self.items()) if not k.startswith("_")}).encode())
+            self.kept = self.masks()
+
+
+MASKS_KEY = "merge-conflict-masks"
 
 
 VERDICTS_KEY = "merge-conflict-verdicts"
@@ -145,6 +164,8 @@ class MergeConflict(Rule):
                     unknown = [UNDECIDABLE.index(ctx.table.ids[c]) for c in codes if c in undecidable_codes]
                     if unknown:
                         excluded[members] = min(unknown)
+            if ok is not None:
+                ok.keep(ctx)
             if len(verdicts) > known:
                 keep_blob(ctx, VERDICTS_KEY, json.dumps(sorted(([list(k), v] for k, v in verdicts.items()),
                                                                key=lambda kv: kv[0])).encode())
