@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import duckdb
 import platformdirs
 
-from licensegraph.store.schema import MIGRATIONS, SCHEMA_VERSION
+from licensegraph.store.schema import MIGRATIONS, SCHEMA_VERSION, Moves
 
 
 @contextlib.contextmanager
@@ -226,11 +226,13 @@ class Store:
     def migrate(self) -> None:
         self._check_version()
         version = self.schema_version()
+        if version == 0:  # a new store (_check_ours: no tables at all)
+            self._create()
+            return
         for target in range(version + 1, SCHEMA_VERSION + 1):
             with transaction(self.con):
                 for statement in MIGRATIONS[target]:
-                    # a statement, or a step that reads the store to decide what to do
-                    statement(self.con) if callable(statement) else self.con.execute(statement)
+                    self._run_step(statement.step if isinstance(statement, Moves) else statement)
                 self.con.execute(
                     "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(target)]
                 )
@@ -241,6 +243,21 @@ class Store:
             from licensegraph.store.findings_view import refresh_findings_view
 
             refresh_findings_view(self.con)
+
+    def _create(self) -> None:
+        """Create the schema of SCHEMA_VERSION in an empty database: every migration's steps
+        but those that only move rows (empty here), in one transaction (a transaction per
+        version, and the moves, cost a new store about half of its creation)."""
+        with transaction(self.con):
+            for target in range(1, SCHEMA_VERSION + 1):
+                for statement in MIGRATIONS[target]:
+                    if not isinstance(statement, Moves):
+                        self._run_step(statement)
+            self.con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+
+    def _run_step(self, step: str | Callable) -> None:
+        # a statement, or a step that reads the store to decide what to do
+        step(self.con) if callable(step) else self.con.execute(step)
 
     # -- helpers ----------------------------------------------------------------
     def memo(self, name: str, compute: Callable[[], T]) -> T:

@@ -7,9 +7,22 @@ upgraded in place and a failed upgrade leaves it as it was.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from licensegraph.store.ids import MODEL_IDS_DDL
 
 SCHEMA_VERSION = 10
+
+
+@dataclass(frozen=True)
+class Moves:
+    """A migration step that only carries rows an older store holds into the new shape (or
+    marks them for re-derivation). A new store's tables are empty, so it would change
+    nothing there: `Store` creates a new store by every other step, in one transaction."""
+
+    step: str | Callable
+
 
 #: Distances below a model whose descendants `lineage_reach` counts level by level (the
 #: deepest lineage graph the dashboard draws).
@@ -209,7 +222,7 @@ _V2 = [
     "ALTER TABLE rejects ADD COLUMN IF NOT EXISTS field VARCHAR",
     "ALTER TABLE model_licenses ADD COLUMN IF NOT EXISTS licenses VARCHAR[]",
     # model_licenses.licenses is new: derived tables must be rebuilt by the next write.
-    "INSERT OR REPLACE INTO meta SELECT 'derived_state', 'stale' WHERE EXISTS (SELECT 1 FROM models)",
+    Moves("INSERT OR REPLACE INTO meta SELECT 'derived_state', 'stale' WHERE EXISTS (SELECT 1 FROM models)"),
 ]
 
 # Hidden lineage (issue 15): card text and config files beside card_data, inferred
@@ -227,7 +240,7 @@ _V4 = [
     "ALTER TABLE license_kinds ADD COLUMN IF NOT EXISTS review BOOLEAN",
     "ALTER TABLE license_kinds ADD COLUMN IF NOT EXISTS card_lines VARCHAR",
     # findings move (freedom conflicts, conversions, license_name beside an id): re-derive
-    "INSERT OR REPLACE INTO meta SELECT 'derived_state', 'stale' WHERE EXISTS (SELECT 1 FROM models)",
+    Moves("INSERT OR REPLACE INTO meta SELECT 'derived_state', 'stale' WHERE EXISTS (SELECT 1 FROM models)"),
 ]
 
 # Data as upstream (issue 17): dataset records, and the edges from models to the data they
@@ -297,7 +310,7 @@ _V5 = [DATASETS_DDL, DATA_EDGES_DDL, DATASET_LICENSES_DDL, DATA_RULE_COUNTS_DDL,
        # every dataset reference of a model card as given (dataset_id NULL: not a dataset id)
        "CREATE TABLE IF NOT EXISTS data_named (model_key VARCHAR, model_id VARCHAR, raw VARCHAR, source VARCHAR, "
        "dataset_id VARCHAR)",
-       "INSERT OR REPLACE INTO meta SELECT 'derived_state', 'stale' WHERE EXISTS (SELECT 1 FROM models)"]
+       Moves("INSERT OR REPLACE INTO meta SELECT 'derived_state', 'stale' WHERE EXISTS (SELECT 1 FROM models)")]
 # Runs (each ingest and crawl), crawl checkpoints, and what each run changed: see store.runs.
 _V6 = [
     """
@@ -368,10 +381,10 @@ _V6 = [
         model_id VARCHAR, ancestor_id VARCHAR, severity VARCHAR)""",
     # A store that predates runs starts from what it holds, so its first run reports only
     # what that run changed.
-    "INSERT INTO snap_models SELECT model_key, id, license, coalesce(deleted, false) FROM model_licenses",
-    "INSERT INTO snap_edges SELECT child_key, child_id, parent_key, parent_id, relation FROM edges",
-    """INSERT INTO snap_findings SELECT view, rule_id, label, model_key, any_value(model_id), any_value(ancestor_id),
-       any_value(severity) FROM finding_rows GROUP BY ALL""",
+    Moves("INSERT INTO snap_models SELECT model_key, id, license, coalesce(deleted, false) FROM model_licenses"),
+    Moves("INSERT INTO snap_edges SELECT child_key, child_id, parent_key, parent_id, relation FROM edges"),
+    Moves("""INSERT INTO snap_findings SELECT view, rule_id, label, model_key, any_value(model_id), any_value(ancestor_id),
+       any_value(severity) FROM finding_rows GROUP BY ALL"""),
 ]
 
 
@@ -407,24 +420,24 @@ NONCOMPLIANT_CHILDREN_DDL = """
 """
 
 _V7 = [LINEAGE_REACH_DDL, CHILD_PAGES_DDL, NONCOMPLIANT_CHILDREN_DDL,
-       "INSERT OR REPLACE INTO meta SELECT 'derived_state', 'stale' WHERE EXISTS (SELECT 1 FROM models)"]
+       Moves("INSERT OR REPLACE INTO meta SELECT 'derived_state', 'stale' WHERE EXISTS (SELECT 1 FROM models)")]
 
 # Integer identity (issue 14): a dense uid per model key ever met, numbered here by key for
 # a store that predates it; the audit reads licenses and edges by uid (store.ids).
 _V8 = [
     MODEL_IDS_DDL,
-    """INSERT INTO model_ids
+    Moves("""INSERT INTO model_ids
        SELECT (row_number() OVER (ORDER BY model_key) - 1)::INTEGER, model_key FROM (
          SELECT model_key FROM models UNION SELECT parent_key FROM edges
          UNION SELECT parent_key FROM inferred_edges) k
-       WHERE NOT EXISTS (SELECT 1 FROM model_ids)""",
+       WHERE NOT EXISTS (SELECT 1 FROM model_ids)"""),
     "INSERT OR REPLACE INTO meta SELECT 'next_uid', (SELECT count(*) FROM model_ids)::VARCHAR",
     "ALTER TABLE model_licenses ADD COLUMN IF NOT EXISTS uid INTEGER",
-    "UPDATE model_licenses SET uid = i.uid FROM model_ids i WHERE i.model_key = model_licenses.model_key",
+    Moves("UPDATE model_licenses SET uid = i.uid FROM model_ids i WHERE i.model_key = model_licenses.model_key"),
     "ALTER TABLE edges ADD COLUMN IF NOT EXISTS child_uid INTEGER",
     "ALTER TABLE edges ADD COLUMN IF NOT EXISTS parent_uid INTEGER",
-    "UPDATE edges SET child_uid = i.uid FROM model_ids i WHERE i.model_key = edges.child_key",
-    "UPDATE edges SET parent_uid = i.uid FROM model_ids i WHERE i.model_key = edges.parent_key",
+    Moves("UPDATE edges SET child_uid = i.uid FROM model_ids i WHERE i.model_key = edges.child_key"),
+    Moves("UPDATE edges SET parent_uid = i.uid FROM model_ids i WHERE i.model_key = edges.parent_key"),
 ]
 
 # What the Hub answered for each dataset a `crawl --datasets` run asked about (a dataset may
@@ -507,24 +520,24 @@ _V10: list = [
     # (rules.base.pair_matrix); `fingerprint` names the knowledge base and the code
     "CREATE TABLE IF NOT EXISTS kb_matrices (fingerprint VARCHAR NOT NULL, key VARCHAR NOT NULL, bits BLOB NOT NULL)",
     # rules over data: every rule that has counts in data_rule_counts
-    """INSERT INTO data_findings SELECT * FROM finding_rows
-       WHERE rule_id IN (SELECT rule_id FROM data_rule_counts)""",
-    """INSERT INTO license_codes
+    Moves("""INSERT INTO data_findings SELECT * FROM finding_rows
+       WHERE rule_id IN (SELECT rule_id FROM data_rule_counts)"""),
+    Moves("""INSERT INTO license_codes
        SELECT (row_number() OVER (ORDER BY license) - 1)::SMALLINT, license FROM (
          SELECT model_license AS license FROM finding_rows UNION SELECT ancestor_license FROM finding_rows) l
-       WHERE license IS NOT NULL""",
-    """INSERT INTO finding_kinds
+       WHERE license IS NOT NULL"""),
+    Moves("""INSERT INTO finding_kinds
        SELECT (row_number() OVER (ORDER BY rule_id, label) - 1)::SMALLINT, rule_id, label,
               coalesce(any_value(severity) FILTER (WHERE severity <> 'warning'), 'warning'), any_value(duty)
-       FROM finding_rows WHERE rule_id NOT IN (SELECT rule_id FROM data_rule_counts) GROUP BY rule_id, label""",
+       FROM finding_rows WHERE rule_id NOT IN (SELECT rule_id FROM data_rule_counts) GROUP BY rule_id, label"""),
     # the inner nodes of each path, as uids
-    """CREATE TEMP TABLE _v10_via AS
+    Moves("""CREATE TEMP TABLE _v10_via AS
        SELECT rid, list(i.uid ORDER BY step) AS via FROM (
          SELECT f.rowid AS rid, s.step, lower(f.path[s.step]) AS key
          FROM finding_rows f, LATERAL (SELECT unnest(range(2, len(f.path))) AS step) s
          WHERE len(f.path) > 2) p
-       JOIN model_ids i ON i.model_key = p.key GROUP BY rid""",
-    f"""INSERT INTO finding_facts
+       JOIN model_ids i ON i.model_key = p.key GROUP BY rid"""),
+    Moves(f"""INSERT INTO finding_facts
        SELECT {_VIEW_CODE}, k.kind, m.uid, ({_REL_CODE.format(c='f.relation')} * 6
                 + {_REL_CODE.format(c='f.hub_relation')})::TINYINT,
               ml.code, a.uid, al.code, v.via,
@@ -539,11 +552,11 @@ _V10: list = [
        LEFT JOIN license_codes ml ON ml.license = f.model_license
        LEFT JOIN license_codes al ON al.license = f.ancestor_license
        LEFT JOIN _v10_via v ON v.rid = f.rowid
-       ORDER BY k.kind, f.view, m.uid""",
-    "DROP TABLE _v10_via",
+       ORDER BY k.kind, f.view, m.uid"""),
+    Moves("DROP TABLE _v10_via"),
     "DROP VIEW IF EXISTS findings",
     "DROP TABLE finding_rows",
-    _v10_outcomes,
+    Moves(_v10_outcomes),
     _v10_views,
 ]
 
