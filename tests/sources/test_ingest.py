@@ -383,11 +383,10 @@ def _many_batches_file(tmp_path):
             lines.append('{"id": "broken/line", "tags": [')
         if i == 1200:
             lines.append("[1, 2]")
-    for rec in recs[::3]:
-        # valid fields only: a newer record with a field not kept as given keeps the value
-        # of a record stored before it, which differs when that record came earlier in
-        # the same file (stored by an earlier batch, or never stored when in the same one)
-        newer = dict(rec, last_modified="2030-01-01 00:00:00+00:00", downloads=123_456)
+    for i, rec in enumerate(recs[::3]):
+        # some with a field not kept as given: that field keeps what was stored before the
+        # file (here nothing), never the value of the older record in an earlier batch
+        newer = dict(rec, last_modified="2030-01-01 00:00:00+00:00", downloads=123_456 if i % 5 else "many")
         lines.append(json.dumps(newer))
     return write_jsonl(tmp_path / "many.jsonl", lines)
 
@@ -439,3 +438,35 @@ def test_an_error_while_staging_a_later_batch_leaves_the_store_as_it_was(tmp_pat
             ingest_records(s, [path])
         assert _store_rows(s) == before
     assert len(calls) == 5  # staging stopped at the error
+
+
+@pytest.mark.parametrize("stored_before", [True, False])
+def test_a_warned_field_of_a_model_given_twice_keeps_the_value_from_before_the_file_whatever_the_batches(
+        tmp_path, monkeypatch, stored_before):
+    """The newer of two records of a model, the older one in an earlier batch: its warned
+    field keeps what was stored before the file (nothing, for a model new to the store), as
+    it does when both records are in one batch; never the older record's value."""
+    from licensegraph.sources import hub_records
+    from licensegraph.sources.ingest import ingest as ingest_records
+    from licensegraph.store.db import Store
+
+    first = write_jsonl(tmp_path / "first.jsonl", [record("org/twice", author="stored-author", downloads=7)])
+    older = record("org/twice", author="older-author", downloads=8, last_modified="2025-02-01 00:00:00+00:00")
+    newer = record("org/twice", author=["not", "text"], downloads="many", last_modified="2025-03-01 00:00:00+00:00")
+    padding = [record(f"org/pad-{i}") for i in range(400)]  # ~100 KB: the two records in different 64 KiB batches
+    second = write_jsonl(tmp_path / "second.jsonl", [older, *padding, newer])
+
+    def stored(block_bytes):
+        monkeypatch.setattr(hub_records, "BLOCK_BYTES", block_bytes)
+        with Store(tmp_path / f"{block_bytes}.duckdb") as s:
+            if stored_before:
+                ingest_records(s, [first])
+            summary = ingest_records(s, [second]).files[0]
+            assert summary.warnings == 1 and summary.superseded == 1
+            return s.execute("SELECT author, downloads, last_modified FROM models "
+                             "WHERE model_key = 'org/twice'").fetchone()
+
+    whole = stored(hub_records.BLOCK_BYTES)
+    assert stored(64 << 10) == whole
+    assert whole[:2] == (("stored-author", 7) if stored_before else (None, None))
+    assert str(whole[2]).startswith("2025-03-01")

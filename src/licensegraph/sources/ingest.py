@@ -343,13 +343,23 @@ class RecordMerger:
         # stored values of fields the new record gave in a form that could not be kept. Only
         # those columns are read back, and whole rows only for records with a warning.
         warned_columns = [c for c in HUB_COLUMNS if KEPT_WHEN_WARNED.get(c)]
+        kept = f"model_key, has_record, {', '.join(warned_columns)}"
+        # A key an earlier batch of this file wrote holds that batch's record now; what the
+        # warned fields keep is the value stored before the file, as if the whole file were
+        # one batch.
+        before_file = "s.seen IS NULL OR s.seen NOT IN ('new', 'updated')"
         con.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE _keep_warned AS
-            SELECT m.model_key, m.has_record, {", ".join(f"m.{c}" for c in warned_columns)}
-            FROM models m JOIN _status s USING (model_key) WHERE s.write AND s.existed AND s.warned
+            SELECT m.{kept.replace(", ", ", m.")} FROM models m JOIN _status s USING (model_key)
+            WHERE s.write AND s.existed AND s.warned AND ({before_file})
             """
         )
+        rewritten = con.execute(
+            f"SELECT list(model_key) FROM _status s WHERE s.write AND s.warned AND NOT ({before_file})").fetchall()[0][0]
+        if rewritten:
+            stored = self._stored_before_file(kept, rewritten)  # noqa: F841 - scanned by name below
+            con.execute("INSERT INTO _keep_warned SELECT * FROM stored")
         con.execute("DELETE FROM models WHERE model_key IN (SELECT model_key FROM _status WHERE write AND existed)")
 
         def column(c: str) -> str:
@@ -373,6 +383,17 @@ class RecordMerger:
         )
         con.execute("INSERT INTO dirty_models SELECT model_key FROM _status WHERE write")
         con.execute("DROP TABLE _keep_warned")
+
+    def _stored_before_file(self, columns: str, keys: list[str]):
+        """`columns` of the stored rows of `keys` as they were before this file (Arrow): read
+        on a connection of its own, which sees the store as last committed, not this file's
+        transaction; a key this file stored first has no row there."""
+        reader = self.con.cursor()
+        try:
+            return reader.sql(f"SELECT {columns} FROM models WHERE model_key IN (SELECT unnest(?::VARCHAR[]))",
+                              params=[keys]).to_arrow_table()
+        finally:
+            reader.close()
 
     def finish(self, result: FileSummary) -> None:
         """Count the file's outcome into `result`."""
