@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import inspect
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -148,15 +149,50 @@ _BUILT_HERE: dict[tuple[str, str], bytes] = {}
 def _kept(ctx: AuditContext, key: str, build: Callable[[], np.ndarray]) -> np.ndarray:
     """A pair matrix from the store's `kb_matrices` (a function of the knowledge base and the
     code alone, so the next audit need not rebuild it: hundreds of thousands of Python calls);
-    on a miss, built (or taken from `_BUILT_HERE`) and kept there (inside the audit's transaction)."""
+    on a miss, taken from `_BUILT_HERE` or the user cache (`_cached_matrix`), else built, and
+    kept in the store (inside the audit's transaction)."""
     n = len(ctx.table)
     found = kept_blob(ctx, key)
     if found is None:
-        found = _BUILT_HERE.get((_kb_code_fingerprint(ctx), key))
+        fingerprint = _kb_code_fingerprint(ctx)
+        found = _BUILT_HERE.get((fingerprint, key))
         if found is None:
-            found = _BUILT_HERE[(_kb_code_fingerprint(ctx), key)] = np.packbits(build()).tobytes()
+            found = _cached_matrix(fingerprint, key, (n * n + 7) // 8)
+        if found is None:
+            found = np.packbits(build()).tobytes()
+            _cache_matrix(fingerprint, key, found)
+        _BUILT_HERE[(fingerprint, key)] = found
         keep_blob(ctx, key, found)
     return np.unpackbits(np.frombuffer(found, dtype=np.uint8), count=n * n).reshape(n, n).astype(bool)
+
+
+def _matrix_file(fingerprint: str, key: str) -> Path:
+    import platformdirs
+
+    name = hashlib.sha256(f"{fingerprint}\0{key}".encode()).hexdigest()[:24]
+    return Path(platformdirs.user_cache_dir("licensegraph")) / "pair-matrices" / f"{name}.bits"
+
+
+def _cached_matrix(fingerprint: str, key: str, size: int) -> bytes | None:
+    """A pair matrix kept in the user cache (beside the knowledge base's pickle) by an earlier
+    process, when it is of the expected size: a process that audits a new store (`check`, an
+    audit of a fresh store) would otherwise build all of them (~0.2 s CPU)."""
+    try:
+        found = _matrix_file(fingerprint, key).read_bytes()
+    except OSError:
+        return None
+    return found if len(found) == size else None
+
+
+def _cache_matrix(fingerprint: str, key: str, bits: bytes) -> None:
+    path = _matrix_file(fingerprint, key)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")  # concurrent first runs must not share it
+        tmp.write_bytes(bits)
+        tmp.replace(path)
+    except OSError:  # a read-only home: do without the cache
+        pass
 
 
 def _kb_code_fingerprint(ctx: AuditContext) -> str:
