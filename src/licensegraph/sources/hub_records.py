@@ -9,6 +9,7 @@ card text, which DuckDB cannot (in worker processes, `card_pool`).
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -104,6 +105,18 @@ def _messages(warnings: list[str]) -> str:
     decided without building a list)."""
     return (f"CASE WHEN coalesce({', '.join(warnings)}) IS NULL THEN NULL "
             f"ELSE list_filter([{', '.join(warnings)}], lambda w: w IS NOT NULL) END")
+
+
+def _arrow_of(con: duckdb.DuckDBPyConnection, query: str) -> pa.Table:
+    """The rows of one big SELECT as Arrow, the statement bound once. A relation
+    (`con.sql(query).to_arrow_table()`) binds it twice, once to describe it and again to run
+    it: ~40 ms CPU of the shred's statement, paid per batch, crawl page and checked card
+    (2 records: 0.145 -> 0.11 s per shred). The result's copy DuckDB warns about costs
+    nothing measurable at production batches (300k records: shred 2.3 -> 2.4 s CPU, ingest
+    5.9 -> 5.8 s, medians of five, within noise)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Arrow output on a DB-API result", category=UserWarning)
+        return con.execute(query).to_arrow_table()
 
 
 def _card_worker_init() -> None:
@@ -445,7 +458,7 @@ class HubRecordStager:
                                           "disabled", "downloads", "likes", "library_name", "pipeline_tag"))
         plain_hub = ", ".join(c[2:] for c in hub.split(", "))
         try:
-            staged = con.sql(
+            staged = _arrow_of(con,
                 f"""
                 SELECT *,
                        -- What the store keeps of the record, however it was spelled (snapshot
@@ -521,7 +534,7 @@ class HubRecordStager:
                                  END AS index_name
                           FROM ({typed}) t {yaml_join}))))))
                 """
-            ).to_arrow_table()
+            )
         finally:
             if yaml_texts:
                 con.unregister("_yaml_cards")
