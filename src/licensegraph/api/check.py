@@ -340,7 +340,9 @@ def build_temp_store(kb: KnowledgeBase, card: Card, model_id: str, store: Store 
         "card_data": card.yaml_text,
     })
     _copy_datasets(card, store, tmp)
-    ingest_records(tmp, records, label="<card>")
+    # audited over declared edges only: the parents a card does not declare are found from
+    # the card itself (`_discover_undeclared`), not from this store
+    ingest_records(tmp, records, label="<card>", find_undeclared=False)
     return tmp
 
 
@@ -366,13 +368,17 @@ def _copy_datasets(card: Card, store: Store | None, tmp: Store) -> None:
 # --------------------------------------------------------------------------- the check
 
 
-def _findings(tmp: Store, key: str, view: str) -> tuple[Finding, ...]:
+def _findings(tmp: Store, key: str, views: tuple[str, ...]) -> list[tuple[Finding, ...]]:
+    """The model's findings of each of `views` (one query: the `findings` view's statement
+    is big enough that binding it costs more than reading a card's findings)."""
     rows = tmp.con.execute(
-        f"SELECT {', '.join(FINDING_COLUMNS)} FROM findings WHERE model_key = ? AND view = ? ORDER BY rule_id, label",
-        [key, view],
+        f"SELECT {', '.join(FINDING_COLUMNS)} FROM findings WHERE model_key = ? AND view IN (SELECT unnest(?)) "
+        "ORDER BY rule_id, label",
+        [key, list(views)],
     ).fetchall()
     out = [finding_from_row(dict(zip(FINDING_COLUMNS, r))) for r in rows]
-    return tuple(sorted(out, key=lambda f: (SEVERITY_ORDER.get(f.severity, 9), f.rule_id, f.label)))
+    return [tuple(sorted((f for f in out if f.view == view),
+                         key=lambda f: (SEVERITY_ORDER.get(f.severity, 9), f.rule_id, f.label))) for view in views]
 
 
 def _relation(tmp: Store, key: str) -> str | None:
@@ -525,8 +531,7 @@ def check_card(
     tmp = build_temp_store(kb, card, model_id, store, lin)
     try:
         run_audit(tmp, kb)
-        findings = _findings(tmp, key, EFFECTIVE)
-        local = _findings(tmp, key, LOCAL)
+        findings, local = _findings(tmp, key, (EFFECTIVE, LOCAL))
         relation = _relation(tmp, key)
         order = {p.lower(): i for i, p in enumerate(parents)}
         parents_info = sorted(_parents_info(tmp, key, lin), key=lambda p: order.get(p["id"].lower(), len(order)))

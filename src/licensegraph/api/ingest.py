@@ -20,20 +20,25 @@ from licensegraph.store.killpoints import kill_point
 __all__ = ["IngestError", "ingest", "ingest_records", "rebuild_derived"]
 
 
-def rebuild_derived(store: Store, progress: ProgressCallback | None = None) -> None:
+def rebuild_derived(store: Store, progress: ProgressCallback | None = None, *,
+                    find_undeclared: bool = True) -> None:
     """Bring lineage and licenses up to date with the records (incrementally when few
     models changed) and mark derived state fresh. Writers call it after changing records,
-    and before anything else when they find the store stale."""
+    and before anything else when they find the store stale.
+
+    `find_undeclared=False` leaves `inferred_edges` as they are: for a store only ever
+    audited over declared edges (`check`'s temporary store of one card)."""
     # A total of 0 marks a phase whose size is not known: a spinner with elapsed time.
     if progress:
         progress("building the lineage graph", 0, 0)
     build_lineage(store)
     build_data_edges(store)
     kill_point("lineage-built")
-    if progress:
-        progress("finding undeclared parents (names, card text, config files)", 0, 0)
-    build_inferred_edges(store)
-    kill_point("inferred-edges-built")
+    if find_undeclared:
+        if progress:
+            progress("finding undeclared parents (names, card text, config files)", 0, 0)
+        build_inferred_edges(store)
+        kill_point("inferred-edges-built")
     if progress:
         progress("resolving licenses", 0, 0)
     normalize_dataset_licenses(store)
@@ -54,12 +59,14 @@ def ingest(store: Store, paths: Iterable[Path | str], progress: ProgressCallback
     return IngestReport(files=tuple(_report(f) for f in summary.files))
 
 
-def ingest_records(store: Store, records: Sequence[Mapping[str, Any] | str], label: str = "<memory>") -> IngestReport:
-    """Like `ingest`, for Hub records held in memory (mappings or JSON texts): no file is written."""
+def ingest_records(store: Store, records: Sequence[Mapping[str, Any] | str], label: str = "<memory>", *,
+                   find_undeclared: bool = True) -> IngestReport:
+    """Like `ingest`, for Hub records held in memory (mappings or JSON texts): no file is
+    written. `find_undeclared`: as for `rebuild_derived`."""
     if store.derived_stale():
-        rebuild_derived(store)
+        rebuild_derived(store, find_undeclared=find_undeclared)
     summary = read_records(store, records, label)
-    rebuild_derived(store)
+    rebuild_derived(store, find_undeclared=find_undeclared)
     return IngestReport(files=(_report(summary),))
 
 

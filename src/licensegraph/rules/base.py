@@ -208,8 +208,9 @@ def kept_blob(ctx: AuditContext, key: str) -> bytes | None:
 
 def keep_blob(ctx: AuditContext, key: str, value: bytes) -> None:
     """Keep `value`, a function of the knowledge base and the code alone, in `kb_matrices`
-    for later audits (dropping what other versions kept); not in a read-only store."""
-    if ctx.store.read_only:
+    for later audits (dropping what other versions kept); not in a read-only store, nor in
+    one held in memory (`check`'s temporary store: gone when the check ends)."""
+    if ctx.store.read_only or str(ctx.store.path) == ":memory:":
         return
     con, fingerprint = ctx.store.con, _kb_code_fingerprint(ctx)
     con.execute("DELETE FROM kb_matrices WHERE fingerprint <> ? OR key = ?", [fingerprint, key])
