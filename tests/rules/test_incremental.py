@@ -80,6 +80,11 @@ def test_incremental_equals_full(synthetic, tmp_path):
     before = snapshot(incremental)
     summary = ingest(incremental, [batch])
     assert summary.total("updated") == 200 and summary.total("stored") == 55
+    # the audit starts from the changed models' uids, kept beside their keys by the ingest
+    dirty = "SELECT DISTINCT i.uid FROM dirty_models d JOIN model_ids i USING (model_key) ORDER BY 1"
+    assert len(incremental.execute(dirty).fetchall()) == 255
+    assert incremental.execute("SELECT uid FROM dirty_uids ORDER BY 1").fetchall() == incremental.execute(
+        dirty).fetchall()
     run = run_audit(incremental)
     assert run.incremental
     assert 250 <= run.affected < 20_000 // 2  # changed models and their descendants, not the store
@@ -115,6 +120,7 @@ def test_incremental_equals_full(synthetic, tmp_path):
     licenses = "SELECT * EXCLUDE (uid) FROM model_licenses ORDER BY model_key"
     assert incremental.execute(licenses).fetchall() == full.execute(licenses).fetchall()
     assert after_incremental != before  # the change did change the outcome
+    assert incremental.scalar("SELECT count(*) FROM dirty_uids") == 0
     # nothing changed since: a further audit re-evaluates nothing and keeps the result
     again = run_audit(incremental)
     assert again.incremental and again.affected == 0

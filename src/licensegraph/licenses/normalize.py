@@ -149,7 +149,7 @@ def normalize_licenses(store: Store, kb: KnowledgeBase | None = None, incrementa
             else:
                 con.execute("DROP TABLE IF EXISTS model_licenses")  # rebuilt wholesale
                 con.execute(MODEL_LICENSES_DDL)
-            con.execute(
+            written = con.execute(
                 """
                 INSERT INTO model_licenses BY NAME
                 SELECT d.model_key, d.id, d.deleted, d.has_record,
@@ -164,8 +164,19 @@ def normalize_licenses(store: Store, kb: KnowledgeBase | None = None, incrementa
                  AND d.license_name IS NOT DISTINCT FROM r.license_name
                  AND d.license_link IS NOT DISTINCT FROM r.license_link
                 JOIN model_ids i ON i.model_key = d.model_key
-                """
+                """ + ("RETURNING uid" if partial else "")
             )
+            # the changed models' uids beside their keys (store.schema, dirty_uids): when
+            # partial, the rows just written are exactly those of dirty_models
+            dirty_uids = written.fetchnumpy()["uid"] if partial else None
+            con.execute("DELETE FROM dirty_uids")
+            if dirty_uids is not None:
+                con.register("_dirty_uids", pa.table({"uid": dirty_uids}))
+                con.execute("INSERT INTO dirty_uids SELECT uid FROM _dirty_uids")
+                con.unregister("_dirty_uids")
+            else:
+                con.execute("INSERT INTO dirty_uids SELECT DISTINCT i.uid FROM dirty_models d "
+                            "JOIN model_ids i USING (model_key)")
             if not partial:
                 # point lookups by key (explain, check) go through this index
                 con.execute("CREATE INDEX model_licenses_key ON model_licenses (model_key)")

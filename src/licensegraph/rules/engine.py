@@ -275,7 +275,7 @@ def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str]
     incremental = bool(incremental and possible)
     affected_n = 0
     if incremental:
-        affected, scope = _incremental_scope(con)
+        affected, scope = _incremental_scope(store)
         affected_n = len(affected)
         con.register("_affected_uids", pa.table({"uid": pa.array(affected, pa.int32())}))
         con.execute("CREATE OR REPLACE TEMP TABLE _affected AS "
@@ -438,6 +438,7 @@ def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str]
                 build_noncompliant_children(store)
             if complete:
                 con.execute("DELETE FROM dirty_models")
+                con.execute("DELETE FROM dirty_uids")
                 # the rules' notes, for a later audit that finds nothing to do and answers read-only
                 store.set_meta("audit_notes", json.dumps(notes, sort_keys=True))
                 store.set_meta("outcome_layout", json.dumps(layout))
@@ -510,10 +511,14 @@ def _closure(start: np.ndarray, src: np.ndarray, dst: np.ndarray, n: int) -> np.
     return np.flatnonzero(seen)
 
 
-def _incremental_scope(con) -> tuple[np.ndarray, np.ndarray]:
+def _incremental_scope(store: Store) -> tuple[np.ndarray, np.ndarray]:
     """(affected, scope) uids: the models changed since the last audit and all their
     descendants; those plus all their ancestors. Over the integer edges, in NumPy."""
-    dirty = con.execute("SELECT i.uid FROM dirty_models d JOIN model_ids i USING (model_key)").fetchnumpy()["uid"]
+    con = store.con
+    # dirty_uids is kept with the derived tables (licenses.normalize); a store whose
+    # derived state is stale looks the changed keys up
+    dirty = con.execute("SELECT uid FROM dirty_uids" if not store.derived_stale() else
+                        "SELECT i.uid FROM dirty_models d JOIN model_ids i USING (model_key)").fetchnumpy()["uid"]
     edges = con.execute("SELECT child_uid, parent_uid FROM edges WHERE NOT self_loop").fetchnumpy()
     child = np.asarray(edges["child_uid"], dtype=np.int64)
     parent = np.asarray(edges["parent_uid"], dtype=np.int64)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from licensegraph.store.ids import MODEL_IDS_DDL
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 
 
 @dataclass(frozen=True)
@@ -560,5 +560,14 @@ _V10: list = [
     _v10_views,
 ]
 
+# The uids of the models in dirty_models, kept beside it by licenses.normalize (in the
+# transaction that marks derived state fresh): an incremental audit starts from them
+# without joining the changed keys against every model's key (0.1-0.15 s at 2M models).
+DIRTY_UIDS_DDL = "CREATE TABLE IF NOT EXISTS dirty_uids (uid INTEGER NOT NULL)"
+_V11: list = [
+    DIRTY_UIDS_DDL,
+    Moves("INSERT INTO dirty_uids SELECT DISTINCT i.uid FROM dirty_models d JOIN model_ids i USING (model_key)"),
+]
+
 MIGRATIONS: dict[int, list] = {1: _V1, 2: _V2, 3: _V3, 4: _V4, 5: _V5, 6: _V6, 7: _V7, 8: _V8, 9: _V9,
-                                    10: _V10}
+                                    10: _V10, 11: _V11}
