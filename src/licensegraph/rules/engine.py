@@ -339,6 +339,9 @@ def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str]
                 listed = set()
             facts: list[pa.Table] = []
             templates = {(r[0], r[1]): r for r in con.execute("SELECT * FROM finding_templates").fetchall()}
+            # rows of the small tables this loop adds, written together after it (a new store
+            # adds a kind and a template per rule row: ~90 statements of a tiny audit otherwise)
+            new_rows: dict[str, list[tuple]] = {"finding_kinds": [], "outcome_findings": [], "finding_templates": []}
             # per view, the models with a violation (for noncompliant_children): known here
             # in a full audit of the declared views, where the facts hold nothing else
             violating = {v: np.zeros(ctx.n, dtype=bool) for v in views} if complete else None
@@ -367,18 +370,18 @@ def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str]
                                     found &= ~row.warning
                                 for v in (views if rule.view_independent else (view,)):
                                     violating[v] |= found
-                            kind = _finding_kind(con, kinds, rule, row)
+                            kind = _finding_kind(con, kinds, rule, row, new_rows["finding_kinds"])
                             view_code = ALL_VIEWS.index(stored(view))
                             if complete and not incremental and _listable(rule, row):
                                 # a pure function of the model's own license: listed from its outcome code
                                 word, at = divmod(col - 1, 64 // BITS_PER_CODE)
-                                con.execute("INSERT INTO outcome_findings VALUES (?, ?, ?, ?)",
-                                            [view_code, kind, word, at * BITS_PER_CODE])
+                                new_rows["outcome_findings"].append((view_code, kind, word, at * BITS_PER_CODE))
                             elif not (incremental and (view_code, kind) in listed):
                                 facts.append(_finding_facts(ctx, view, view_code, kind, rule, row, possibly_incomplete[view],
                                                             write, lic_codes))
-                        _save_templates(con, rule, row, templates)
+                        _save_templates(rule, row, templates, new_rows["finding_templates"])
                         lap("findings (witness, path, write)")
+            _insert_rows(con, new_rows)
             # the rows of every rule in one insert, in the order they were found
             facts = [t for t in facts if t.num_rows]
             if facts:
@@ -621,13 +624,15 @@ def _license_codes(con, ids: list[str]) -> np.ndarray:
     return np.array([known[i] for i in ids], dtype=np.int16)
 
 
-def _finding_kind(con, kinds: dict[tuple[str, str], tuple[int, str, str | None]], rule: Rule, row: RowResult) -> int:
-    """The kind code of (rule, label), registered in finding_kinds on first use; its severity
-    and duty kept current. `kinds`: (rule_id, label) -> (kind, severity, duty) as stored."""
+def _finding_kind(con, kinds: dict[tuple[str, str], tuple[int, str, str | None]], rule: Rule, row: RowResult,
+                  new: list[tuple]) -> int:
+    """The kind code of (rule, label), registered in finding_kinds on first use (a row added
+    to `new`, for `_insert_rows`); its severity and duty kept current. `kinds`: (rule_id,
+    label) -> (kind, severity, duty) as stored."""
     key, now = (rule.id, row.label), (rule.severity, row.duty or None)
     if key not in kinds:
         code = max((k for k, _, _ in kinds.values()), default=-1) + 1
-        con.execute("INSERT INTO finding_kinds VALUES (?, ?, ?, ?, ?)", [code, *key, *now])
+        new.append((code, *key, *now))
     else:
         code = kinds[key][0]
         if kinds[key][1:] != now:
@@ -770,16 +775,30 @@ def _inner_nodes(ctx: AuditContext, path_nodes: list[np.ndarray], k: int) -> pa.
 
 
 
-def _save_templates(con, rule: Rule, row: RowResult, stored: dict) -> None:
+def _save_templates(rule: Rule, row: RowResult, stored: dict, changed: list[tuple]) -> None:
     """Keep the row's message and remedy templates, clause and source in finding_templates
-    (`stored`: its rows by (rule_id, label)); written only when they changed."""
+    (`stored`: its rows by (rule_id, label)): added to `changed` (for `_insert_rows`, which
+    replaces the stored row) only when they changed."""
     url, clause = rule.source
     now = (rule.id, row.label, row.message, row.remedy, clause or None, url or None, rule.view_independent)
     if stored.get((rule.id, row.label)) == now:
         return
-    con.execute("DELETE FROM finding_templates WHERE rule_id = ? AND label = ?", [rule.id, row.label])
-    con.execute("INSERT INTO finding_templates VALUES (?, ?, ?, ?, ?, ?, ?)", list(now))
+    changed.append(now)
     stored[(rule.id, row.label)] = now
+
+
+def _insert_rows(con, new_rows: dict[str, list[tuple]]) -> None:
+    """Append each table's rows in one statement, in order; a template row replaces the one
+    stored under its (rule_id, label)."""
+    templates = new_rows["finding_templates"]
+    if templates:
+        con.execute("DELETE FROM finding_templates WHERE (rule_id, label) IN (SELECT unnest(?), unnest(?))",
+                    [[t[0] for t in templates], [t[1] for t in templates]])
+    for table, rows in new_rows.items():
+        if rows:
+            row = "(" + ", ".join("?" * len(rows[0])) + ")"
+            con.execute(f"INSERT INTO {table} SELECT * FROM (VALUES {', '.join([row] * len(rows))})",
+                        [value for r in rows for value in r])
 
 
 def _mark_inferred(con, views: list[str]) -> None:
