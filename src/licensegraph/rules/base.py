@@ -199,11 +199,16 @@ def _kb_code_fingerprint(ctx: AuditContext) -> str:
     return ctx.cached("kb-code-fingerprint", lambda: f"{kb_fingerprint(ctx.kb)}:{_code_digest()}:{len(ctx.table)}")
 
 
+def _kept_blobs(ctx: AuditContext) -> dict[str, bytes]:
+    """Everything kept in `kb_matrices` for this knowledge base and code, read in one query
+    per audit (a query per matrix: ~20 statements of every audit)."""
+    return ctx.cached("kept-blobs", lambda: dict(ctx.store.con.execute(
+        "SELECT key, bits FROM kb_matrices WHERE fingerprint = ?", [_kb_code_fingerprint(ctx)]).fetchall()))
+
+
 def kept_blob(ctx: AuditContext, key: str) -> bytes | None:
     """What `keep_blob` kept under `key` for this knowledge base and code, if anything."""
-    found = ctx.store.con.execute("SELECT bits FROM kb_matrices WHERE fingerprint = ? AND key = ?",
-                                  [_kb_code_fingerprint(ctx), key]).fetchall()
-    return found[0][0] if found else None
+    return _kept_blobs(ctx).get(key)
 
 
 def keep_blob(ctx: AuditContext, key: str, value: bytes) -> None:
@@ -215,6 +220,7 @@ def keep_blob(ctx: AuditContext, key: str, value: bytes) -> None:
     con, fingerprint = ctx.store.con, _kb_code_fingerprint(ctx)
     con.execute("DELETE FROM kb_matrices WHERE fingerprint <> ? OR key = ?", [fingerprint, key])
     con.execute("INSERT INTO kb_matrices VALUES (?, ?, ?)", [fingerprint, key, value])
+    _kept_blobs(ctx)[key] = value
 
 
 def upstream_matrix(ctx: AuditContext, fn) -> np.ndarray:
