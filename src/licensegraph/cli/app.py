@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, Optional
+from typing import TYPE_CHECKING, Any, NoReturn, Optional, get_args, get_origin
 
 import typer
 from typer.core import TyperArgument, TyperOption
@@ -72,18 +72,28 @@ class PlainValue:
     typer (0.2x) coerces every value through a pydantic TypeAdapter built on first use:
     importing pydantic and building the adapters costs more than `explain` itself. A str, a
     flag that is already a bool and a Path (no custom parser) are coerced here as typer's
-    adapters do (a Path through typer's own checks: exists, file_okay, ...); anything else,
+    adapters do (a Path through typer's own checks: exists, file_okay, ...), and so is a list
+    of them (`many`: `check PATH...`, `--parent-license` given several times); anything else,
     and every value of another kind, goes to typer's coercion."""
 
-    def __init__(self, descriptor: Any, kind: type) -> None:
+    def __init__(self, descriptor: Any, kind: type, many: bool = False) -> None:
         self.descriptor = descriptor
         self.kind = kind
+        self.many = many
         self._typer: Any = None
 
     def coerce(self, value: Any, param: Any, ctx: Any) -> Any:
         if value is None and not (param.multiple or param.nargs == -1):
             return None
-        if not (param.multiple or param.nargs == -1):
+        if self.many and (param.multiple or param.nargs == -1):
+            if value is None:
+                return ()  # as typer's coercion gives it
+            if isinstance(value, (tuple, list)) and all(isinstance(v, str) and v for v in value):
+                if self.kind is str:
+                    return list(value)
+                return [_coerce_cli_path(Path(v), self.descriptor.parameter_info, path_type=Path, param=param,
+                                         ctx=ctx) for v in value]
+        elif not (param.multiple or param.nargs == -1):
             if self.kind is str and isinstance(value, str):
                 return value
             if self.kind is bool and isinstance(value, bool):
@@ -96,21 +106,25 @@ class PlainValue:
         return self._typer.coerce(value, param=param, ctx=ctx)
 
 
-def _plain_kind(descriptor: Any) -> type | None:
+def _plain_kind(descriptor: Any) -> tuple[type, bool] | None:
+    """(kind, whether a list of it) of a parameter PlainValue coerces, else None."""
     info = descriptor.parameter_info
     if descriptor.file_annotation is not None or info.parser is not None:
         return None
-    if descriptor.annotation in (str, bool):
-        return descriptor.annotation  # type: ignore[no-any-return]
-    if descriptor.annotation is Path and info.path_type in (None, Path):
-        return Path
+    annotation, many = descriptor.annotation, False
+    if get_origin(annotation) is list and get_args(annotation) in ((str,), (Path,)):
+        annotation, many = get_args(annotation)[0], True
+    if annotation in (str, bool):
+        return annotation, many
+    if annotation is Path and info.path_type in (None, Path):
+        return Path, many
     return None
 
 
 def _get_runtime_param(self: Any) -> Any:
     if self._runtime_param is None:
-        kind = _plain_kind(self.type_descriptor)
-        self._runtime_param = (PlainValue(self.type_descriptor, kind) if kind is not None
+        plain = _plain_kind(self.type_descriptor)
+        self._runtime_param = (PlainValue(self.type_descriptor, *plain) if plain is not None
                                else _build_runtime_param(self.type_descriptor))
     return self._runtime_param
 
