@@ -381,6 +381,7 @@ def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str]
                                                             write, lic_codes))
                         _save_templates(rule, row, templates, new_rows["finding_templates"])
                         lap("findings (witness, path, write)")
+            templates_changed = bool(new_rows["finding_templates"])
             _insert_rows(con, new_rows)
             # the rows of every rule in one insert, in the order they were found
             facts = [t for t in facts if t.num_rows]
@@ -421,7 +422,10 @@ def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str]
             # no index on finding_facts: it is written in uid order per rule row, so the zone maps
             # find one model's rows (explain) as fast
             _write_counts(con, layout, counts, replace_all=complete)
-            refresh_findings_view(con)
+            # the views spell out the listed findings (outcome_findings, which only a full
+            # audit writes) and the templates: an incremental audit that changed neither keeps them
+            if not incremental or templates_changed:
+                refresh_findings_view(con)
             if incremental and data_redone != "all":
                 # the children whose findings changed: the re-judged models, and those whose
                 # paths over data were redone
