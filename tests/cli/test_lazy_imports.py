@@ -80,3 +80,11 @@ def test_check_coerces_its_lists_of_paths_and_parents_without_pydantic(tmp_path,
     results = json.loads(out)
     assert [(r["path"], r["parents"][0]["license"]) for r in results] == [
         (str(tmp_path / "a" / "README.md"), "mit"), (str(tmp_path / "b" / "README.md"), "apache-2.0")]
+
+
+def test_an_option_not_given_is_not_coerced_through_pydantic(sample_copy):
+    """`audit` has an int option (`--as-of`); not given, it is None without typer building
+    its pydantic coercion (~0.06 s of every audit from the shell)."""
+    status, loaded, out = _modules_after(["audit", "--db", str(sample_copy)], ("pydantic", "typer._adapters"))
+    assert status == 0 and "Noncompliance" in out
+    assert loaded == []

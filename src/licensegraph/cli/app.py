@@ -73,21 +73,20 @@ class PlainValue:
     importing pydantic and building the adapters costs more than `explain` itself. A str, a
     flag that is already a bool and a Path (no custom parser) are coerced here as typer's
     adapters do (a Path through typer's own checks: exists, file_okay, ...), and so is a list
-    of them (`many`: `check PATH...`, `--parent-license` given several times); anything else,
-    and every value of another kind, goes to typer's coercion."""
+    of them (`many`: `check PATH...`, `--parent-license` given several times); an option of
+    any kind that is not given (None) is None, or () for a list, as typer gives it. Anything
+    else, and every value of another kind (`kind` None), goes to typer's coercion."""
 
-    def __init__(self, descriptor: Any, kind: type, many: bool = False) -> None:
+    def __init__(self, descriptor: Any, kind: type | None, many: bool = False) -> None:
         self.descriptor = descriptor
         self.kind = kind
         self.many = many
         self._typer: Any = None
 
     def coerce(self, value: Any, param: Any, ctx: Any) -> Any:
-        if value is None and not (param.multiple or param.nargs == -1):
-            return None
+        if value is None:  # typer's coercion answers so before it looks at the kind
+            return () if param.multiple or param.nargs == -1 else None
         if self.many and (param.multiple or param.nargs == -1):
-            if value is None:
-                return ()  # as typer's coercion gives it
             if isinstance(value, (tuple, list)) and all(isinstance(v, str) and v for v in value):
                 if self.kind is str:
                     return list(value)
@@ -123,9 +122,7 @@ def _plain_kind(descriptor: Any) -> tuple[type, bool] | None:
 
 def _get_runtime_param(self: Any) -> Any:
     if self._runtime_param is None:
-        plain = _plain_kind(self.type_descriptor)
-        self._runtime_param = (PlainValue(self.type_descriptor, *plain) if plain is not None
-                               else _build_runtime_param(self.type_descriptor))
+        self._runtime_param = PlainValue(self.type_descriptor, *(_plain_kind(self.type_descriptor) or (None,)))
     return self._runtime_param
 
 
