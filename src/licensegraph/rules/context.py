@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from licensegraph.licenses.kb import KnowledgeBase, License, load_kb
 from licensegraph.store.db import Store
@@ -369,6 +368,8 @@ class AuditContext:
         return self._cache[key]
 
     def index_of(self, model_id: str) -> int:
+        import pyarrow.compute as pc  # not at import: an audit that never looks a model up by name needs none
+
         found = pc.index(self.keys, model_id.lower()).as_py()
         if found < 0:
             raise KeyError(model_id)
