@@ -60,10 +60,6 @@ _STAGE_DDL = [
 
 ProgressCallback = Callable[[str, int, int], None]
 
-# DuckDB's memory while a file is ingested (its default is 80% of the machine's memory).
-INGEST_MEMORY_LIMIT = "1GB"
-
-
 class IngestError(ValueError):
     """An input that cannot be ingested at all (missing file, unsupported kind)."""
 
@@ -165,48 +161,42 @@ def _ingest_file(store: Store, path: Path, kind: str, progress: ProgressCallback
     result.timings = timer.seconds
     lap = timer.lap
     phase("reading")
-    # DuckDB would keep every page it writes cached up to most of the machine's memory; a
-    # bound makes it write them out (and spill temp tables) instead, so memory holds a
-    # batch whatever the size of the file.
-    limit = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
-    con.execute(f"SET memory_limit = '{INGEST_MEMORY_LIMIT}'")
-    try:
-        with transaction(con):
-            for ddl in _STAGE_DDL:
-                con.execute(ddl)
-            if kind == "lineage":
-                result.read, result.error = LineageStager(con, path, label).stage(report)
-                phase("merging into the store:")
-                _merge_lineage(store, label, result)
-            else:
-                cards = CardPool()
-                stager = HubRecordStager(con, path, label, cards)
-                try:
-                    merger = RecordMerger(store, label)
-                    batches = stager.parquet_batches() if kind == "parquet" else stager.jsonl_batches(report)
-                    # One batch at a time: read, validate and shred, merge into models. Memory
-                    # holds a batch, whatever the size of the file.
-                    for batch in batches:
-                        lap("read")
-                        result.read += stager.stage(batch)
-                        lap("parse + shred")
-                        merger.merge(stager.records, stager.duplicates)
-                        lap("merge into models")
+    # Memory holds a batch whatever the size of the file: the store's memory bound
+    # (store.db.memory_limit) makes DuckDB write pages out and spill temp tables.
+    with transaction(con):
+        for ddl in _STAGE_DDL:
+            con.execute(ddl)
+        if kind == "lineage":
+            result.read, result.error = LineageStager(con, path, label).stage(report)
+            phase("merging into the store:")
+            _merge_lineage(store, label, result)
+        else:
+            cards = CardPool()
+            stager = HubRecordStager(con, path, label, cards)
+            try:
+                merger = RecordMerger(store, label)
+                batches = stager.parquet_batches() if kind == "parquet" else stager.jsonl_batches(report)
+                # One batch at a time: read, validate and shred, merge into models. Memory
+                # holds a batch, whatever the size of the file.
+                for batch in batches:
                     lap("read")
-                    stager.hand_over()
-                finally:
-                    cards.close()
-                    stager.close()
-                result.error = stager.error
-                merger.finish(result)
-                _merge_datasets(store, label, result)
-            _keep_rejects(con, result)
-            store.mark_derived_stale()  # with the records: lineage and licenses now lag behind
-            kill_point("records-staged")
-        kill_point("records-committed")
-        lap("commit")
-    finally:
-        con.execute(f"SET memory_limit = '{limit}'")
+                    result.read += stager.stage(batch)
+                    lap("parse + shred")
+                    merger.merge(stager.records, stager.duplicates)
+                    lap("merge into models")
+                lap("read")
+                stager.hand_over()
+            finally:
+                cards.close()
+                stager.close()
+            result.error = stager.error
+            merger.finish(result)
+            _merge_datasets(store, label, result)
+        _keep_rejects(con, result)
+        store.mark_derived_stale()  # with the records: lineage and licenses now lag behind
+        kill_point("records-staged")
+    kill_point("records-committed")
+    lap("commit")
     return result
 
 
