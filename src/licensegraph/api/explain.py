@@ -18,7 +18,7 @@ from licensegraph.api.model_results import (
 from licensegraph.licenses.kb import KnowledgeBase, load_kb
 from licensegraph.lineage.ancestry import ancestry
 from licensegraph.store.db import Store
-from licensegraph.store.findings_view import FINDING_COLUMNS, findings_of, render_tables
+from licensegraph.store.findings_view import FINDING_COLUMNS, findings_of, store_render_tables
 
 
 class ModelNotFound(KeyError):
@@ -69,7 +69,7 @@ def explain(store: Store, model_id: str, kb: KnowledgeBase | None = None) -> Exp
                    in_tags=bool(e["in_tags"]), in_lineage=bool(e["in_lineage"]), dangling=bool(e["dangling"]))
         for e in sorted(lineage.parent_edges, key=lambda e: e["parent_key"]) if not e["self_loop"]
     )
-    tables = store.memo("render_tables", lambda: render_tables(store.con))
+    tables = store_render_tables(store)
     findings = tuple(finding_from_row(dict(zip(FINDING_COLUMNS, f)))
                      for f in findings_of(store.con, key, tables, (row[8], row[0]), lineage.names))
     issues = tuple(LineageIssue(kind=k, detail=d) for k, d in store.con.execute(

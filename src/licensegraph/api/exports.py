@@ -146,7 +146,7 @@ def model_lineage(store: Store, model_id: str, kb: KnowledgeBase | None = None,
     between them, and each one's findings in both views.
 
     One indexed lookup per level, so the cost follows the size of the ancestry."""
-    from licensegraph.store.findings_view import findings_of, render_tables
+    from licensegraph.store.findings_view import findings_of, store_render_tables
 
     kb = kb or load_kb()
     con = store.con
@@ -214,7 +214,7 @@ def model_lineage(store: Store, model_id: str, kb: KnowledgeBase | None = None,
             findings=tuple(_finding(f) for f in findings_of(con, k, tables)),
         )
 
-    tables = store.memo("render_tables", lambda: render_tables(con))
+    tables = store_render_tables(store)
     ordered = sorted(keys, key=lambda k: (depth_of[k], k))
     model, ancestors = node(key), tuple(node(k) for k in ordered if k != key)
     licenses, generators = _dataset_facts(store, [d for m in (model, *ancestors) for d in m.datasets])

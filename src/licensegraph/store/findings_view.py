@@ -7,9 +7,12 @@ audit), so a million findings cost a million small rows, not a million sentences
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from licensegraph.vocab import ALL_VIEWS, RELATIONS, UNLABELLED
+
+if TYPE_CHECKING:
+    from licensegraph.store.db import Store
 
 VIA_SUFFIX = " (reached through an ancestor that is itself noncompliant)"
 # A finding that rests on knowledge-base facts marked `review = true` says so.
@@ -182,6 +185,11 @@ def render_tables(con) -> RenderTables:
         review={lic: bool(flag) for lic, _, flag, _ in lic_kinds},
         card_lines={lic: text for lic, _, _, text in lic_kinds},
     )
+
+
+def store_render_tables(store: Store) -> RenderTables:
+    """`render_tables` of a store, kept while it is open read-only (`Store.memo`)."""
+    return store.memo("render_tables", lambda: render_tables(store.con))
 
 
 def _names_of(cur, uids: set[int], known: Mapping[int, str] | None = None) -> dict[int, str]:
