@@ -8,6 +8,7 @@ import re
 
 #: Separators ignored when comparing a model name with a required prefix.
 SEPARATORS = r"[\s\-_.]+"
+_SPLIT = re.compile(SEPARATORS).split
 
 
 @functools.lru_cache(maxsize=1 << 16)  # owner names recur across a family's many models
@@ -43,9 +44,13 @@ def suggest_name(name: str, prefix: str, owners: tuple[str, ...] = ()) -> str:
     rest = name
     owner_keys = {normalize_name(o) for o in (*owners, "meta-llama", "meta") if o}
     while True:
-        words = re.split(SEPARATORS, rest)
-        # the most leading words that spell an owner name, if any (and something is left)
-        k = max((k for k in range(1, len(words)) if normalize_name("".join(words[:k])) in owner_keys), default=None)
+        words = _SPLIT(rest)
+        # the most leading words that spell an owner name, if any (and something is left);
+        # words hold no separator, so the normalized join of the first k is their lower-cased join
+        k = None
+        for i in range(1, len(words)):
+            if "".join(words[:i]).lower() in owner_keys:
+                k = i
         if k is None:
             break
         rest = re.sub(r"^(?:[^\s\-_.]+[\s\-_.]+){%d}" % k, "", rest, count=1)
