@@ -432,14 +432,12 @@ class AuditContext:
                 reason[self.lic == self.table.code[name]] = i
         return reason
 
-    def parent_flags(self, flag: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """For per-node flags, per child: (any parent flagged, all parents flagged)."""
-        any_ = np.zeros(self.n, dtype=bool)
-        all_ = np.ones(self.n, dtype=bool)
+    def any_parent(self, flag: np.ndarray) -> np.ndarray:
+        """For per-node flags, per node: some parent is flagged."""
+        out = np.zeros(self.n, dtype=bool)
         if len(self.child):
-            # counted by bincount: ufunc.at over every edge is far slower
-            flagged = np.bincount(self.child, weights=flag[self.parent], minlength=self.n)
-            any_ = flagged > 0
-            all_ = flagged == self.n_parents
-        all_ &= self.is_derivative
-        return any_, all_
+            # each child's run of parent edges ORed with reduceat (as gather_parents): a
+            # weighted bincount and two comparisons over every node cost ~1.5x more
+            starts = self.cached("edge-starts", lambda: np.flatnonzero(self.edge_first))
+            out[self.child[starts]] = np.logical_or.reduceat(flag[self.parent], starts)
+        return out

@@ -44,9 +44,9 @@ class LlamaExclusiveMerge(Rule):
                 in_lineage |= ctx.has_any("effective", ctx.table.mask(lambda u, e=exempt: _bans(u, e)))
             outside = ~in_lineage & ~own_bad
             unknown = ~in_lineage & own_bad
-            any_in, _ = ctx.parent_flags(in_lineage)
-            any_out, _ = ctx.parent_flags(outside)
-            any_unknown, _ = ctx.parent_flags(unknown)
+            any_in = ctx.any_parent(in_lineage)
+            any_out = ctx.any_parent(outside)
+            any_unknown = ctx.any_parent(unknown)
             population = merges & any_in
             noncompliant = population & any_out
             excluded = np.full(ctx.n, -1, dtype=np.int8)
