@@ -92,6 +92,15 @@ def _by_child_then_hash(child: np.ndarray, parent_hash: np.ndarray) -> np.ndarra
     return order
 
 
+def _positions(uids: np.ndarray, want: np.ndarray) -> np.ndarray:
+    """Per wanted uid, its row in `uids` (distinct), or -1."""
+    if len(uids) == 0:
+        return np.full(len(want), -1, dtype=np.int64)
+    order = np.argsort(uids, kind="stable")
+    at = np.minimum(np.searchsorted(uids[order], want), len(uids) - 1)
+    return np.where(uids[order][at] == want, order[at], -1)
+
+
 class AuditContext:
     """Everything the rules need, loaded once from the store."""
 
@@ -396,24 +405,33 @@ class AuditContext:
 
     def _look_up_names(self, indices: np.ndarray) -> pa.Array:
         con = self.store.con
-        inferred = (" UNION ALL SELECT pi.uid, e.parent_id FROM inferred_edges e JOIN model_ids pi "
-                    "ON pi.model_key = e.parent_key WHERE e.used AND e.dangling") if self.with_inferred else ""
-        con.register("_want_ids", pa.table({"pos": pa.array(np.arange(len(indices))),
-                                            "uid": pa.array(self.uids[indices].astype(np.int32))}))
+        want = self.uids[indices]
+        con.register("_want_ids", pa.table({"uid": pa.array(want.astype(np.int32))}))
         try:
-            # as `ids`: a dangling parent's name wins over a stored row of the same uid
-            table = con.sql(
-                f"""
-                SELECT coalesce(d.id, m.id) AS id FROM _want_ids w
-                LEFT JOIN model_licenses m ON m.uid = w.uid
-                LEFT JOIN (SELECT uid, any_value(id) AS id
-                           FROM (SELECT parent_uid AS uid, parent_id AS id FROM edges WHERE dangling {inferred})
-                           WHERE uid IN (SELECT uid FROM _want_ids) GROUP BY uid) d ON d.uid = w.uid
-                ORDER BY w.pos
-                """).to_arrow_table()
+            # a semi-join: the scan reads `id` only for the rows whose uid matched (a join
+            # ordered by the wanted positions read every row's, ~1.5x the time)
+            stored = con.sql("SELECT uid, id FROM model_licenses WHERE uid IN (SELECT uid FROM _want_ids)"
+                             ).to_arrow_table()
         finally:
             con.unregister("_want_ids")
-        return table.column("id").combine_chunks()
+        dangling_uids, dangling_ids = self.cached("dangling-names", self._dangling_names)
+        # as `ids`: a dangling parent's name wins over a stored row of the same uid
+        src = np.full(len(want), -1, dtype=np.int64)
+        stored_at = _positions(stored.column(0).to_numpy().astype(np.int64), want)
+        src[stored_at >= 0] = stored_at[stored_at >= 0]
+        dangling_at = _positions(dangling_uids, want)
+        src[dangling_at >= 0] = stored.num_rows + dangling_at[dangling_at >= 0]
+        names = pa.concat_arrays([stored.column(1).combine_chunks(), dangling_ids])
+        return names.take(pa.array(src, pa.int64(), mask=src < 0))
+
+    def _dangling_names(self) -> tuple[np.ndarray, pa.Array]:
+        """(uid, id) of the parents that are not stored, read once (a few thousand)."""
+        inferred = (" UNION ALL SELECT pi.uid, e.parent_id FROM inferred_edges e JOIN model_ids pi "
+                    "ON pi.model_key = e.parent_key WHERE e.used AND e.dangling") if self.with_inferred else ""
+        table = self.store.con.sql(
+            "SELECT uid, any_value(id) AS id FROM (SELECT parent_uid AS uid, parent_id AS id FROM edges "
+            f"WHERE dangling {inferred}) GROUP BY uid").to_arrow_table()
+        return table.column(0).to_numpy().astype(np.int64), table.column(1).combine_chunks()
 
     def undecidable_reason(self, view: str, include_self: bool) -> np.ndarray:
         """Per model, the first undecidable license among its own (if include_self) and
