@@ -233,3 +233,25 @@ def test_incremental_audit_redoes_the_models_trained_on_a_changed_generators_dat
     assert len(gained) >= 10  # models trained on R1-generated data now owe Llama 3.3 output duties
     incremental.close()
     full.close()
+
+
+def test_a_full_audit_stores_the_facts_by_model_each_models_in_the_order_found(synthetic, tmp_path, monkeypatch):
+    """Facts of more than a row group are written by uid (explain then reads one row group),
+    each model's own rows in the order the rules found them; the findings are the same."""
+    from licensegraph.rules import engine
+
+    folder, _, _ = synthetic
+
+    def audited(name: str, row_group_rows: int) -> tuple[list, set]:
+        monkeypatch.setattr(engine, "ROW_GROUP_ROWS", row_group_rows)
+        with Store(writable_copy(folder / "base.duckdb", tmp_path / name)) as store:
+            assert not run_audit(store, incremental=False).incremental
+            rows = store.execute("SELECT * FROM finding_facts ORDER BY rowid").fetchall()
+            return rows, snapshot(store)[0]
+
+    found, found_findings = audited("found.duckdb", 10**9)  # as one row group: in the order found
+    by_uid, by_uid_findings = audited("by_uid.duckdb", 100)
+    uid = [r[2] for r in by_uid]
+    assert len(by_uid) > 1000 and uid == sorted(uid) and [r[2] for r in found] != uid
+    assert by_uid == sorted(found, key=lambda r: r[2])  # a stable sort of what was found
+    assert by_uid_findings == found_findings

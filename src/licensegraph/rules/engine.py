@@ -167,6 +167,8 @@ NOT_IN_POPULATION, COMPLIANT, NONCOMPLIANT = 0, 1, 2
 EXCLUDED_BASE = 3  # + index into UNDECIDABLE
 N_CODES = EXCLUDED_BASE + len(UNDECIDABLE)
 N_COMBOS = 36  # (relation 0..5) x (hub relation 0..5)
+#: rows of a DuckDB row group: what its zone maps skip at once
+ROW_GROUP_ROWS = 122_880
 
 
 def _set_outcome_codes(out: np.ndarray, row: RowResult) -> None:
@@ -383,10 +385,19 @@ def run_audit(store: Store, kb: KnowledgeBase | None = None, rule_ids: list[str]
                         lap("findings (witness, path, write)")
             templates_changed = bool(new_rows["finding_templates"])
             _insert_rows(con, new_rows)
-            # the rows of every rule in one insert, in the order they were found
+            # the rows of every rule in one insert; more than a row group's worth by uid (a
+            # model's own in the order they were found: the sort is stable), so that a look-up of
+            # one model's facts (explain) reads the row group whose uid range holds it, not
+            # every row group (2M store: 2.2-3.1 -> 1.2 ms CPU; sorting its 0.58M rows, 0.03-0.08 s,
+            # was within the noise of the insert)
             facts = [t for t in facts if t.num_rows]
             if facts:
-                con.register("_f", pa.concat_tables(facts))
+                table = pa.concat_tables(facts)
+                if table.num_rows > ROW_GROUP_ROWS:
+                    import pyarrow.compute as pc  # not at import (~0.04 s): a small audit needs none
+
+                    table = table.take(pc.sort_indices(table["uid"]))
+                con.register("_f", table)
                 con.execute("INSERT INTO finding_facts BY NAME SELECT * FROM _f")
                 con.unregister("_f")
             del facts

@@ -219,10 +219,11 @@ def _names_of(cur, uids: set[int], known: Mapping[int, str] | None = None) -> di
 
 def stored_rows_of(con, model_key: str, tables: RenderTables | None = None, model: tuple[int, str] | None = None,
                    names: Mapping[int, str] | None = None) -> list[tuple]:
-    """One model's `finding_rows` (columns ROW_COLUMNS), read by its uid: the facts through
-    the index on finding_facts.uid, the listed ones from its outcome row. A caller that has
-    them passes the render tables, the model's (uid, display id) and display ids of uids
-    (its ancestors'), each saving a query."""
+    """One model's `finding_rows` (columns ROW_COLUMNS), read by its uid: the facts from the
+    row group of finding_facts whose uid range holds it (a full audit writes them by uid),
+    the listed ones from its outcome row. A caller that has them passes the render tables,
+    the model's (uid, display id) and display ids of uids (its ancestors'), each saving a
+    query."""
     cur = con.cursor()
     if model is None:
         found = cur.execute("SELECT uid, id FROM model_licenses WHERE model_key = ?", [model_key]).fetchall()
