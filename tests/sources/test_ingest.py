@@ -440,6 +440,33 @@ def test_an_error_while_staging_a_later_batch_leaves_the_store_as_it_was(tmp_pat
     assert len(calls) == 5  # staging stopped at the error
 
 
+def test_an_error_while_merging_a_batch_behind_the_staging_leaves_the_store_as_it_was(tmp_path, monkeypatch):
+    # the merge of a batch runs in a thread while the next batch is staged: its error still
+    # ends the ingest, before another batch is merged, and the transaction is rolled back
+    from licensegraph.sources import hub_records, ingest
+    from licensegraph.store.db import Store
+
+    path = _many_batches_file(tmp_path)
+    monkeypatch.setattr(hub_records, "BLOCK_BYTES", 256 << 10)  # ~10 batches
+    merge, merged, stage, staged = ingest.RecordMerger.merge, [], hub_records.HubRecordStager.stage, []
+
+    def failing(self, records, duplicates=0):
+        merged.append(1)
+        if len(merged) == 4:
+            raise duckdb.OutOfMemoryException("merging failed")
+        return merge(self, records, duplicates)
+
+    monkeypatch.setattr(ingest.RecordMerger, "merge", failing)
+    monkeypatch.setattr(hub_records.HubRecordStager, "stage",
+                        lambda self, batch: (staged.append(1), stage(self, batch))[1])
+    with Store(tmp_path / "s.duckdb") as s:
+        before = _store_rows(s)
+        with pytest.raises(duckdb.OutOfMemoryException, match="merging failed"):
+            ingest.ingest(s, [path])
+        assert _store_rows(s) == before
+    assert len(merged) == 4 and len(staged) == 5  # at most one batch staged past the failed merge
+
+
 @pytest.mark.parametrize("stored_before", [True, False])
 def test_a_warned_field_of_a_model_given_twice_keeps_the_value_from_before_the_file_whatever_the_batches(
         tmp_path, monkeypatch, stored_before):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import duckdb
@@ -155,6 +155,9 @@ class CardPool:
 
     def __init__(self) -> None:
         self._pool = None
+        # called before the workers are forked: a fork copies only the calling thread, so the
+        # caller makes sure no other thread of its own is inside DuckDB then
+        self.before_start: Callable[[], None] | None = None
 
     def parse(self, texts: list[str]) -> tuple[list, list]:
         """YAML card texts -> (slim JSON or None, error or None) per card."""
@@ -178,6 +181,8 @@ class CardPool:
         if n < PARALLEL_YAML_MIN or (os.cpu_count() or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods():
             return None
         if self._pool is None:
+            if self.before_start is not None:
+                self.before_start()
             self._pool = multiprocessing.get_context("fork").Pool(os.cpu_count(), initializer=_card_worker_init)
         return self._pool
 

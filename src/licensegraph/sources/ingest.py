@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future, wait
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -161,7 +162,7 @@ def _ingest_file(store: Store, path: Path, kind: str, progress: ProgressCallback
     result.timings = timer.seconds
     lap = timer.lap
     phase("reading")
-    # Memory holds a batch whatever the size of the file: the store's memory bound
+    # Memory holds two batches whatever the size of the file: the store's memory bound
     # (store.db.memory_limit) makes DuckDB write pages out and spill temp tables.
     with transaction(con):
         for ddl in _STAGE_DDL:
@@ -176,15 +177,21 @@ def _ingest_file(store: Store, path: Path, kind: str, progress: ProgressCallback
             try:
                 merger = RecordMerger(store, label)
                 batches = stager.parquet_batches() if kind == "parquet" else stager.jsonl_batches(report)
-                # One batch at a time: read, validate and shred, merge into models. Memory
-                # holds a batch, whatever the size of the file.
-                for batch in batches:
-                    lap("read")
-                    result.read += stager.stage(batch)
-                    lap("parse + shred")
-                    merger.merge(stager.records, stager.duplicates)
+                with _MergeBehind(merger) as merging:
+                    # YAML workers are forked while no merge runs (a fork copies no thread)
+                    cards.before_start = merging.wait
+                    # One batch at a time: read, validate and shred, merge into models; the
+                    # merge of a batch runs while the next one is read and shredded. Memory
+                    # holds two batches, whatever the size of the file.
+                    for batch in batches:
+                        lap("read")
+                        result.read += stager.stage(batch)
+                        lap("parse + shred")
+                        merging.wait()
+                        lap("merge into models")  # the part of the previous batch's merge not overlapped
+                        merging.start(stager.records, stager.duplicates)
+                    merging.wait()
                     lap("merge into models")
-                lap("read")
                 stager.hand_over()
             finally:
                 cards.close()
@@ -247,6 +254,42 @@ def _keep_rejects(con, result: FileSummary) -> None:
     con.execute("INSERT INTO rejects (file, line, model_id, part, reason) SELECT file, line, model_id, part, coalesce(reason, 'unreadable') FROM stage_rejects")
     con.execute("INSERT INTO rejects (file, line, model_id, part, field, reason) "
                 "SELECT file, line, model_id, 'field', field, reason FROM stage_warnings")
+
+
+class _MergeBehind:
+    """Runs `merger.merge` of one batch in a thread of its own while the caller stages the
+    next batch: DuckDB's insert into `models` is mostly one thread, and the shred of the
+    next batch keeps the other core busy. At most one merge runs at a time, in batch order;
+    its error is raised by the next `wait()`. Leaving the block waits for the running merge
+    (the transaction must not end under it)."""
+
+    def __init__(self, merger: RecordMerger) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.merger = merger
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="merge")
+        self._running: Future | None = None
+
+    def start(self, records, duplicates: int) -> None:
+        """Merge `records` (the stager's Arrow table of one batch) in the thread."""
+        assert self._running is None, "wait() for the running merge first"
+        self._running = self._pool.submit(self.merger.merge, records, duplicates)
+
+    def wait(self) -> None:
+        """Wait for the running merge, if any; raise its error."""
+        running, self._running = self._running, None
+        if running is not None:
+            running.result()
+
+    def __enter__(self) -> _MergeBehind:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        # on an error of the caller, the merge's own outcome no longer matters
+        running, self._running = self._running, None
+        if running is not None:
+            wait([running])
+        self._pool.shutdown(wait=True)
 
 
 class RecordMerger:
