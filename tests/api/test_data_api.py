@@ -38,6 +38,16 @@ def test_explain_lists_training_data(data_db):
     assert {f.rule_id for f in exp.findings} >= {"data-terms-dropped", "output-name-prefix"}
 
 
+def test_explain_looks_data_findings_up_only_in_a_store_that_holds_some(data_db, tmp_path):
+    from licensegraph.store.db import Store
+    from licensegraph.store.findings_view import store_render_tables
+
+    with LicenseGraph(data_db, read_only=True) as lg:
+        assert store_render_tables(lg.store).data_findings
+    with Store(tmp_path / "empty.duckdb") as store:  # no data findings: explain skips their look-up
+        assert not store_render_tables(store).data_findings
+
+
 def test_audit_formats_carry_the_second_table(data_db):
     with LicenseGraph(data_db, read_only=True) as lg:
         result = lg.audit_table("local")

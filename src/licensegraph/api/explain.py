@@ -89,7 +89,8 @@ def explain(store: Store, model_id: str, kb: KnowledgeBase | None = None) -> Exp
         inferred_parents=inferred,
         datasets=training_data(store, key),
         model=model, parents=parents, ancestors=ancestors, effective_duties=effective_duties(kb, ancestors),
-        findings=findings, lineage_issues=issues, audited=store.get_meta("audited_rules") is not None,
+        findings=findings, lineage_issues=issues,
+        audited=store.memo("audited", lambda: store.get_meta("audited_rules") is not None),
         readings=readings,
     )
 

@@ -158,12 +158,15 @@ class RenderTables(NamedTuple):
     work_kinds: dict[str, str]
     review: dict[str, bool]
     card_lines: dict[str, str]
+    #: whether the store holds any data finding: a model's are looked up only then (most
+    #: stores hold none, and the look-up is a scan of the table by key)
+    data_findings: bool
 
 
 def render_tables(con) -> RenderTables:
     """The tables of `RenderTables`, read in one query (six small queries cost more than the
     rows of a model's findings). A store opened read-only keeps them (`Store.memo`)."""
-    kinds, codes, outcome, templates, sources, lic_kinds = con.execute(
+    kinds, codes, outcome, templates, sources, lic_kinds, data_findings = con.execute(
         """
         SELECT (SELECT list((kind, rule_id, label, severity, duty)) FROM finding_kinds),
                (SELECT list((code, license)) FROM license_codes),
@@ -171,7 +174,8 @@ def render_tables(con) -> RenderTables:
                (SELECT list((rule_id, label, message_sql, remedy_sql, clause, url, view_independent))
                 FROM finding_templates),
                (SELECT list((license, duty, clause, url)) FROM duty_sources),
-               (SELECT list((license, work_kind, review, card_lines)) FROM license_kinds)
+               (SELECT list((license, work_kind, review, card_lines)) FROM license_kinds),
+               EXISTS (SELECT 1 FROM data_findings)
         """).fetchone()
     lic_kinds = list(lic_kinds or ())
     return RenderTables(
@@ -184,6 +188,7 @@ def render_tables(con) -> RenderTables:
         work_kinds={lic: kind for lic, kind, _, _ in lic_kinds},
         review={lic: bool(flag) for lic, _, flag, _ in lic_kinds},
         card_lines={lic: text for lic, _, _, text in lic_kinds},
+        data_findings=bool(data_findings),
     )
 
 
@@ -228,8 +233,8 @@ def stored_rows_of(con, model_key: str, tables: RenderTables | None = None, mode
     if model is None:
         found = cur.execute("SELECT uid, id FROM model_licenses WHERE model_key = ?", [model_key]).fetchall()
         model = found[0] if found else None
-    data = cur.execute(f"SELECT {', '.join(ROW_COLUMNS)} FROM data_findings WHERE model_key = ?",
-                       [model_key]).fetchall()
+    data = [] if tables is not None and not tables.data_findings else cur.execute(
+        f"SELECT {', '.join(ROW_COLUMNS)} FROM data_findings WHERE model_key = ?", [model_key]).fetchall()
     if model is None:
         return data
     uid, model_id = model
