@@ -73,10 +73,10 @@ def _listed_sql(outcome_findings) -> str:
         for view, kind, word, shift in outcome_findings)
 
 
-def _rows_sql(con) -> str:
-    """SELECT of `finding_rows`: the stored facts, and the findings listed from outcomes, with
-    names, licenses and paths joined in; then the rows of the rules over data."""
-    listed = listed_facts_sql(con)
+def _rows_sql(listed: str) -> str:
+    """SELECT of `finding_rows`: the stored facts, and the findings listed from outcomes
+    (`listed`: listed_facts_sql), with names, licenses and paths joined in; then the rows of
+    the rules over data."""
     facts = "SELECT * FROM finding_facts" + (f" UNION ALL {listed}" if listed else "")
     return f"""
         WITH dangling AS (  -- parents that are not stored: their id as a child names them
@@ -121,10 +121,10 @@ def _rows_sql(con) -> str:
         """
 
 
-def _keys_sql(con) -> str:
+def _keys_sql(listed: str) -> str:
     """SELECT of `finding_keys`: which model has which finding (view, rule_id, label,
-    severity, model_key), without the ancestors and paths: cheap to scan."""
-    listed = listed_facts_sql(con)
+    severity, model_key), without the ancestors and paths: cheap to scan (`listed` as for
+    `_rows_sql`)."""
     facts = "SELECT view, kind, uid, flags FROM finding_facts" + (
         f" UNION ALL SELECT view, kind, uid, flags FROM ({listed})" if listed else "")
     return f"""
@@ -141,8 +141,9 @@ def refresh_findings_view(con) -> None:
     """(Re)create the `finding_rows` view (stored facts with their names), `finding_keys`
     (which model has which finding) and the `findings` view over finding_rows: the message,
     remedy, clause and source, computed on read from the rules' templates."""
-    con.execute(f"CREATE OR REPLACE VIEW finding_rows AS {_rows_sql(con)}")
-    con.execute(f"CREATE OR REPLACE VIEW finding_keys AS {_keys_sql(con)}")
+    listed = listed_facts_sql(con)
+    con.execute(f"CREATE OR REPLACE VIEW finding_rows AS {_rows_sql(listed)}")
+    con.execute(f"CREATE OR REPLACE VIEW finding_keys AS {_keys_sql(listed)}")
     con.execute(f"CREATE OR REPLACE VIEW findings AS {findings_sql(con, 'finding_rows')}")
 
 
