@@ -297,7 +297,8 @@ class AuditContext:
         self.ancestor_bits = np.asfortranarray(self.gather_parents(closure))
 
     def gather_parents(self, values: np.ndarray) -> np.ndarray:
-        """Per node, the OR of `values` (n, or n x words) over its parents (0 without any).
+        """Per node, the OR of `values` (n, or n x words; bool flags: whether some parent is
+        flagged) over its parents (0 without any).
         Edges are sorted by child: each child's run of parent rows ORed with reduceat, far
         cheaper than an unbuffered np.bitwise_or.at."""
         out = np.zeros(values.shape, dtype=values.dtype)
@@ -450,12 +451,3 @@ class AuditContext:
                 reason[self.lic == self.table.code[name]] = i
         return reason
 
-    def any_parent(self, flag: np.ndarray) -> np.ndarray:
-        """For per-node flags, per node: some parent is flagged."""
-        out = np.zeros(self.n, dtype=bool)
-        if len(self.child):
-            # each child's run of parent edges ORed with reduceat (as gather_parents): a
-            # weighted bincount and two comparisons over every node cost ~1.5x more
-            starts = self.cached("edge-starts", lambda: np.flatnonzero(self.edge_first))
-            out[self.child[starts]] = np.logical_or.reduceat(flag[self.parent], starts)
-        return out

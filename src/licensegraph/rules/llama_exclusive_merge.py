@@ -44,9 +44,9 @@ class LlamaExclusiveMerge(Rule):
                 in_lineage |= ctx.has_any("effective", ctx.table.mask(lambda u, e=exempt: _bans(u, e)))
             outside = ~in_lineage & ~own_bad
             unknown = ~in_lineage & own_bad
-            any_in = ctx.any_parent(in_lineage)
-            any_out = ctx.any_parent(outside)
-            any_unknown = ctx.any_parent(unknown)
+            any_in = ctx.gather_parents(in_lineage)
+            any_out = ctx.gather_parents(outside)
+            any_unknown = ctx.gather_parents(unknown)
             population = merges & any_in
             noncompliant = population & any_out
             excluded = np.full(ctx.n, -1, dtype=np.int8)
