@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import Future, wait
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -264,8 +264,6 @@ class _MergeBehind:
     (the transaction must not end under it)."""
 
     def __init__(self, merger: RecordMerger) -> None:
-        from concurrent.futures import ThreadPoolExecutor
-
         self.merger = merger
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="merge")
         self._running: Future | None = None
