@@ -97,7 +97,9 @@ class _Names(NamedTuple):
 
 
 def _prefix_mask(ctx: AuditContext, prefix: str) -> np.ndarray:
-    return ctx.table.mask(lambda u: any(d.text == prefix for d in u.duties_of("name-prefix")))
+    """The licenses that demand `prefix`, as a mask (asked per view and for the names: once)."""
+    return ctx.cached(("llama-prefix-mask", prefix), lambda: ctx.table.mask(
+        lambda u: any(d.text == prefix for d in u.duties_of("name-prefix"))))
 
 
 def _names(ctx: AuditContext, prefixes) -> _Names:
