@@ -74,6 +74,8 @@ def test_noncompliant_children_are_the_children_with_a_violation(sample_store):
             "SELECT parent_key, child_key FROM noncompliant_children WHERE view = ?", [view]).fetchall())
         expected = {(p, c) for p, cs in kids.items() for c in cs if c in bad}
         assert stored == expected and stored
+        # each (parent, child) once, though a child may be bad by its findings and over data
+        assert sample_store.scalar("SELECT count(*) FROM noncompliant_children WHERE view = ?", [view]) == len(stored)
     # effective view: the chat model inherits its parent's Llama 2 duties and drops them
     assert ("inceptionai/jais-adapted-7b", FOCUS) in stored
 

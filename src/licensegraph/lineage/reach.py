@@ -163,8 +163,8 @@ def build_noncompliant_children(store: Store, children: str | None = None, viola
         only_key = f"AND d.model_key IN (SELECT model_key FROM {children})"
     listed = listed_facts_sql(con, VIOLATION)  # (a listed warning is never a violation)
     views = ", ".join(f"({i}, '{v}')" for i, v in enumerate(VIEWS))
-    bad = f"SELECT DISTINCT view, uid FROM {violating}" if violating else f"""
-            SELECT DISTINCT v.name AS view, f.uid
+    bad = f"SELECT view, uid FROM {violating}" if violating else f"""
+            SELECT v.name AS view, f.uid
             FROM facts f JOIN finding_kinds k ON k.kind = f.kind
             JOIN (VALUES {views}) v(code, name) ON f.view = v.code OR k.rule_id IN (SELECT rule_id FROM indep)
             WHERE k.severity = $violation AND f.flags & {WARNING_FLAG} = 0 {only_uid}"""
@@ -174,21 +174,20 @@ def build_noncompliant_children(store: Store, children: str | None = None, viola
         WITH indep AS (SELECT DISTINCT rule_id FROM finding_templates WHERE view_independent),
         facts AS (SELECT view, kind, uid, flags FROM finding_facts WHERE view < {len(VIEWS)}
                   {"UNION ALL SELECT view, kind, uid, flags FROM (" + listed + ")" if listed else ""}),
-        bad AS ({bad}),
-        bad_data AS (
-            SELECT DISTINCT v.name AS view, d.model_key
+        -- each (view, uid) once: the violating models, by their findings and over data (an
+        -- edge's model_key has that uid); an edge is one (child, parent) pair (lineage.build),
+        -- so the join gives each (view, child, parent) once, without grouping the edges' strings
+        -- (2M store: 0.75 -> 0.35 s CPU of the statement)
+        bad AS (
+            {bad}
+            UNION
+            SELECT v.name AS view, i.uid
             FROM data_findings d JOIN (VALUES {views}) v(code, name)
               ON d.view = v.name OR d.rule_id IN (SELECT rule_id FROM indep)
-            WHERE d.severity = $violation {only_key}),
-        pairs AS (
-            SELECT b.view, e.parent_uid, e.child_uid, e.parent_key, e.child_key, e.child_id, e.relation
-            FROM edges e JOIN bad b ON b.uid = e.child_uid WHERE NOT e.self_loop
-            UNION ALL
-            SELECT b.view, e.parent_uid, e.child_uid, e.parent_key, e.child_key, e.child_id, e.relation
-            FROM edges e JOIN bad_data b ON b.model_key = e.child_key WHERE NOT e.self_loop)
-        SELECT view, any_value(parent_key), any_value(child_key), any_value(child_id), any_value(relation)
-        FROM pairs
-        GROUP BY view, parent_uid, child_uid  -- a uid names one key: grouping 100k+ key strings cost more
+            JOIN model_ids i ON i.model_key = d.model_key
+            WHERE d.severity = $violation {only_key})
+        SELECT b.view, e.parent_key, e.child_key, e.child_id, e.relation
+        FROM edges e JOIN bad b ON b.uid = e.child_uid WHERE NOT e.self_loop
         """,
         {"violation": VIOLATION},
     )
