@@ -120,6 +120,22 @@ def test_record_parser_stores_or_rejects_every_record_with_a_reason(memory_store
     assert sum(1 for part, _ in reasons if part == "record") == summary.rejected
 
 
+@pytest.mark.parametrize("licenses, kept", [
+    (['a""b', 1], ['a""b']),  # escaped quotes balance the number's missing ones
+    (['x,[y', 'p[q]'], ['x,[y', 'p[q]']),  # brackets inside texts
+    (['mit', ['x']], ['mit']),  # a list entry
+    (['mit', 'apache-2.0'], ['mit', 'apache-2.0']),
+])
+def test_a_card_list_keeps_its_texts_only(memory_store, licenses, kept):
+    memory_store.execute("DELETE FROM rejects")
+    key = "org/lists-" + "".join(c for c in json.dumps(licenses) if c.isalnum())  # a model of its own
+    read_records(memory_store, [{"id": key, "card_data": {"license": licenses}}], "lists.jsonl")
+    assert memory_store.execute("SELECT card_license FROM models WHERE model_key = ?", [key]).fetchone()[0] == kept
+    warned = memory_store.execute("SELECT count(*) FROM rejects WHERE field = 'card_data.license' AND model_id = ?",
+                                  [key]).fetchone()[0]
+    assert warned == (len(kept) < len(licenses))
+
+
 def test_alias_bomb_is_rejected_within_a_memory_cap():
     """The billion-laughs card (10^10 nodes expanded) in a subprocess capped at 512 MiB."""
     code = f"""

@@ -117,11 +117,14 @@ def typed_list_sql(expr: str) -> str:
 def plain_text_list_sql(expr: str, typed: str | None = None) -> str:
     """SQL: `expr` is a JSON list of texts only (the common case, typed in one call; anything
     else takes the entry-by-entry path). json_transform would turn a number, boolean, list or
-    mapping entry into text, so: no `{` or `[` inside, and two quotes per entry (an entry
-    that is not text has none; a text with an escaped quote takes the other path)."""
+    mapping entry into text, so: no `{`, no list entry (minified, one opens after `[` or `,`),
+    no escaped quote, and then two quotes per entry (an entry that is not text has none).
+    Byte counts and `contains`, no substring or character count: this runs on every record's
+    tags and card lists (2M records: tags 0.39 -> 0.22 s CPU per 200k records)."""
     typed = typed or typed_list_sql(expr)
-    return (f"(ord({expr}) = {LIST} AND NOT contains({expr}, '{{') AND NOT contains(substr({expr}, 2), '[') "
-            f"AND length({expr}) - length(replace({expr}, '\"', '')) = 2 * len({typed}))")
+    return (f"(ord({expr}) = {LIST} AND NOT contains({expr}, '{{') AND NOT contains({expr}, '[[') "
+            f"AND NOT contains({expr}, ',[') AND NOT contains({expr}, '\\\"') "
+            f"AND strlen({expr}) - strlen(replace({expr}, '\"', '')) = 2 * len({typed}))")
 
 
 def text_list_field(field: str, expr: str, ref: str, typed: str | None = None) -> tuple[str, str]:
@@ -135,7 +138,8 @@ def text_list_field(field: str, expr: str, ref: str, typed: str | None = None) -
              f"lambda v: CASE WHEN json_type(v) = 'VARCHAR' THEN v->>'$' END), lambda v: v IS NOT NULL) END")
     bad = f"list_filter({_items(expr)}, lambda v: json_type(v) <> 'VARCHAR')"
     warning = (f"CASE WHEN {expr} IS NULL OR ord({expr}) IN ({TEXT}, {NULL}) THEN NULL "
-               f"WHEN ord({expr}) = {LIST} AND len({ref}) = json_array_length({expr}) THEN NULL "
+               # every entry kept: the typed list has one entry per JSON entry (no re-parse)
+               f"WHEN ord({expr}) = {LIST} AND len({ref}) = len({typed}) THEN NULL "
                f"WHEN ord({expr}) = {LIST} AND len({bad}) > 0 THEN "
                f"'{field}: ' || len({bad}) || ' of ' || json_array_length({expr}) || ' entries are not text ("
                f"first: ' || {describe_sql(f'{bad}[1]')} || '); dropped' "
