@@ -548,13 +548,24 @@ def _incremental_scope(store: Store) -> tuple[np.ndarray, np.ndarray]:
 
 def _count(combo: np.ndarray, outcomes: np.ndarray) -> np.ndarray:
     """(rows, combos, codes) counts of outcome codes by relation combination."""
-    rows = outcomes.shape[1]
+    n, rows = outcomes.shape
     out = np.zeros((rows, N_COMBOS, N_CODES), dtype=np.int64)
-    # (combo, code) as one byte: a byte-wide sum per row instead of an int64 one
-    assert N_COMBOS * N_CODES <= 256
-    base = combo.astype(np.uint8) * np.uint8(N_CODES)
-    for r in range(rows):
-        out[r] = np.bincount(base + outcomes[:, r], minlength=N_COMBOS * N_CODES).reshape(N_COMBOS, N_CODES)
+    # (combo, code of row r, of r+1, of r+2) as one uint16: one bincount per three rows, each
+    # row's counts summed out of it (2M models, 30 rows: 0.30 -> 0.15 s CPU; the pass that
+    # casts the key to intp inside bincount is what a row cost)
+    per_key = 3
+    assert N_COMBOS * N_CODES ** per_key <= 1 << 16
+    key = np.empty(n, dtype=np.uint16)
+    for lo in range(0, rows, per_key):
+        cols = range(lo, min(lo + per_key, rows))
+        key[:] = combo
+        for j in cols:
+            key *= np.uint16(N_CODES)
+            key += outcomes[:, j]
+        m = len(cols)
+        joint = np.bincount(key, minlength=N_COMBOS * N_CODES ** m).reshape((N_COMBOS,) + (N_CODES,) * m)
+        for i, j in enumerate(cols):
+            out[j] = joint.sum(axis=tuple(a for a in range(1, m + 1) if a != i + 1))
     out[:, :, NOT_IN_POPULATION] = 0  # not kept: outcome rows of such models are not stored
     return out
 
