@@ -605,23 +605,31 @@ def _append_outcomes(con, ctx: AuditContext, write: np.ndarray, combo: np.ndarra
     # Models outside every population have nothing to count; absent rows mean all zero.
     # Keyed by uid, in uid order (a model's row is found by the zone maps); `lic` is the
     # license the model was judged under, which the findings listed from here name.
-    any_outcome = np.zeros(len(write), dtype=bool)
-    for j in range(outcomes.shape[1]):  # column by column: the matrix is column-major
-        any_outcome |= outcomes[:, j] != 0
-    idx = np.flatnonzero(write & any_outcome)
+    # A full audit packs the column-major matrix column by column, an incremental one its
+    # few rows; a model has some outcome where a packed word is not zero (two words to test,
+    # not every row's column: 2M models, 30 rows: 0.020 -> 0.006 s CPU).
+    few = np.count_nonzero(write) < outcomes.shape[0] // 4
+    rows = np.flatnonzero(write) if few else None
+    packed = _pack(outcomes[rows]) if rows is not None else _pack(outcomes)
+    some = np.zeros(len(rows) if rows is not None else len(write), dtype=bool)
+    for word in packed:
+        some |= word != 0
+    if rows is not None:
+        pos = np.flatnonzero(some)  # rows of `packed`
+        idx = rows[pos]
+    else:
+        pos = idx = np.flatnonzero(write & some)
     uids = ctx.uids[idx]
     in_order = len(uids) < 2 or bool((uids[1:] > uids[:-1]).all())  # (a full audit's nodes are)
     if not in_order:
-        idx = idx[np.argsort(uids, kind="stable")]
+        order = np.argsort(uids, kind="stable")
+        idx, pos = idx[order], pos[order]
     every = in_order and len(idx) == len(write)  # every row as it is: no take
     table = {"uid": pa.array(ctx.uids[idx].astype(np.int32)),
              "lic": pa.array(lic_codes[ctx.lic if every else ctx.lic[idx]]),
              "combo": pa.array((combo if every else combo[idx]).astype(np.int16))}
-    # a full audit packs the column-major matrix column by column, then takes the rows; an
-    # incremental one packs its few rows
-    few = len(idx) < outcomes.shape[0] // 4
-    for i, word in enumerate(_pack(outcomes[idx]) if few else _pack(outcomes)):
-        table[f"w{i}"] = pa.array(word if few or every else word[idx])
+    for i, word in enumerate(packed):
+        table[f"w{i}"] = pa.array(word if every else word[pos])
     con.register("_outcomes", pa.table(table))
     if create:
         # stored uncompressed but for uid (sorted: bit-packed for next to nothing): compressing
