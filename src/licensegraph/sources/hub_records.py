@@ -396,15 +396,15 @@ class HubRecordStager:
                 con.execute("RESET arrow_lossless_conversion")
             if not pc.max(parsed.column("odd")).as_py():  # (a TINYINT: Arrow's bool8 has no kernels)
                 return parsed.select(["line", "r"])
-            odd = parsed.filter(pc.equal(parsed.column("odd"), 1)).select(["line"])  # noqa: F841 - scanned by name below
+            odd_lines = parsed.filter(pc.equal(parsed.column("odd"), 1)).column("line").to_pylist()
             # Some line is not a JSON object: say which, and why.
             con.execute(
                 f"""
                 CREATE OR REPLACE TEMP TABLE _checked AS
                 SELECT line, {clean_text_sql("text")} AS text, json_valid(text) AS ok,
                        CASE WHEN json_valid(text) THEN json_type(text) END AS jtype
-                FROM _batch WHERE line IN (SELECT line FROM odd)
-                """)
+                FROM _batch WHERE line IN (SELECT unnest(?::BIGINT[]))
+                """, [odd_lines])
         finally:
             con.unregister("_batch")
         con.execute(
